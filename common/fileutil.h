@@ -1,0 +1,15 @@
+/* fileutil.h — whole-file reads and writes with a size cap. */
+#ifndef WEIR_FILEUTIL_H
+#define WEIR_FILEUTIL_H
+
+#include <stddef.h>
+
+#include "status.h"
+
+/* Returns new NUL-terminated contents, or NULL with err filled (missing, unreadable, larger than max). */
+char *file_read_all(const char *path, size_t max_bytes, weir_err_t *err);
+/* Writes atomically (temp file + rename) with the given mode. */
+weir_status_t file_write_all(const char *path, const char *data, size_t len, int mode,
+                             weir_err_t *err) WEIR_MUSTCHECK;
+
+#endif

@@ -1,0 +1,360 @@
+/* rpc_server.c — gRPC C-core server loop with a thread per call. */
+#include "rpc_server.h"
+
+#include <grpc/byte_buffer_reader.h>
+#include <grpc/support/time.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "log.h"
+
+struct rpc_server {
+    grpc_server *server;
+    grpc_completion_queue *cq;
+    const rpc_method_t *methods;
+    size_t method_count;
+    void *ctx;
+    rpc_authorize_fn authorize;
+    atomic_int stopping;
+    pthread_mutex_t lock;
+    pthread_cond_t idle;
+    int active_calls;
+};
+
+typedef struct {
+    rpc_server_t *server;
+    grpc_call *call;
+    grpc_call_details details;
+    grpc_metadata_array metadata;
+} call_ctx_t;
+
+/* How often blocked loops look at the stop flag. */
+#define RPC_SLICE_MS 100
+
+static gpr_timespec in_ms(int ms)
+{
+    return gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC), gpr_time_from_millis(ms, GPR_TIMESPAN));
+}
+
+rpc_server_t *rpc_server_new(const rpc_method_t *methods, size_t count, void *ctx,
+                             rpc_authorize_fn authorize)
+{
+    rpc_server_t *server = calloc(1, sizeof *server);
+    if (!server)
+        return NULL;
+    grpc_arg args[2] = {
+        {.type = GRPC_ARG_INTEGER, .key = GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH,
+         .value.integer = RPC_MAX_MESSAGE_BYTES},
+        {.type = GRPC_ARG_INTEGER, .key = GRPC_ARG_MAX_SEND_MESSAGE_LENGTH,
+         .value.integer = RPC_MAX_MESSAGE_BYTES},
+    };
+    grpc_channel_args channel_args = {.num_args = 2, .args = args};
+    server->server = grpc_server_create(&channel_args, NULL);
+    server->cq = grpc_completion_queue_create_for_next(NULL);
+    grpc_server_register_completion_queue(server->server, server->cq, NULL);
+    server->methods = methods;
+    server->method_count = count;
+    server->ctx = ctx;
+    server->authorize = authorize;
+    pthread_mutex_init(&server->lock, NULL);
+    pthread_cond_init(&server->idle, NULL);
+    return server;
+}
+
+weir_status_t rpc_server_listen(rpc_server_t *server, const char *addr, grpc_server_credentials *creds,
+                                weir_err_t *err)
+{
+    int port = grpc_server_add_http2_port(server->server, addr, creds);
+    grpc_server_credentials_release(creds);
+    if (port == 0) {
+        weir_err_set(err, "cannot listen on %s (address in use or not permitted)", addr);
+        return WEIR_ERR_IO;
+    }
+    return WEIR_OK;
+}
+
+void rpc_server_stop(rpc_server_t *server) { atomic_store(&server->stopping, 1); }
+bool rpc_server_stopping(const rpc_server_t *server) { return atomic_load(&server->stopping) != 0; }
+
+static call_ctx_t *request_call(rpc_server_t *server)
+{
+    call_ctx_t *ctx = calloc(1, sizeof *ctx);
+    if (!ctx)
+        return NULL;
+    ctx->server = server;
+    grpc_call_details_init(&ctx->details);
+    grpc_metadata_array_init(&ctx->metadata);
+    if (grpc_server_request_call(server->server, &ctx->call, &ctx->details, &ctx->metadata, server->cq,
+                                 server->cq, ctx) != GRPC_CALL_OK) {
+        grpc_call_details_destroy(&ctx->details);
+        grpc_metadata_array_destroy(&ctx->metadata);
+        free(ctx);
+        return NULL;
+    }
+    return ctx;
+}
+
+static void free_call_ctx(call_ctx_t *ctx)
+{
+    if (ctx->call)
+        grpc_call_unref(ctx->call);
+    grpc_call_details_destroy(&ctx->details);
+    grpc_metadata_array_destroy(&ctx->metadata);
+    free(ctx);
+}
+
+static char *slice_dup(grpc_slice slice)
+{
+    size_t len = GRPC_SLICE_LENGTH(slice);
+    char *out = malloc(len + 1);
+    if (out) {
+        memcpy(out, GRPC_SLICE_START_PTR(slice), len);
+        out[len] = 0;
+    }
+    return out;
+}
+
+static bool pluck_done(rpc_server_t *server, grpc_completion_queue *cq, void *tag, bool stop_aware)
+{
+    for (;;) {
+        grpc_event ev = grpc_completion_queue_pluck(cq, tag, in_ms(RPC_SLICE_MS), NULL);
+        if (ev.type == GRPC_OP_COMPLETE)
+            return ev.success != 0;
+        if (ev.type == GRPC_QUEUE_SHUTDOWN)
+            return false;
+        if (stop_aware && rpc_server_stopping(server))
+            return false;
+    }
+}
+
+static void read_payload(grpc_byte_buffer *payload, weir_buf_t *out, bool *ok)
+{
+    *ok = true;
+    if (!payload)
+        return;
+    grpc_byte_buffer_reader reader;
+    if (!grpc_byte_buffer_reader_init(&reader, payload)) {
+        *ok = false;
+        return;
+    }
+    grpc_slice all = grpc_byte_buffer_reader_readall(&reader);
+    if (buf_append(out, GRPC_SLICE_START_PTR(all), GRPC_SLICE_LENGTH(all)) != WEIR_OK)
+        *ok = false;
+    grpc_slice_unref(all);
+    grpc_byte_buffer_reader_destroy(&reader);
+}
+
+static const rpc_method_t *find_method(const rpc_server_t *server, const char *name)
+{
+    for (size_t i = 0; i < server->method_count; i++)
+        if (strcmp(server->methods[i].method, name) == 0)
+            return &server->methods[i];
+    return NULL;
+}
+
+static void serve_call(call_ctx_t *ctx)
+{
+    rpc_server_t *server = ctx->server;
+    grpc_completion_queue *cq = grpc_completion_queue_create_for_pluck(NULL);
+    grpc_byte_buffer *request_payload = NULL;
+    grpc_byte_buffer *response_payload = NULL;
+    char *method_name = slice_dup(ctx->details.method);
+    char *authorization = NULL;
+    weir_buf_t request_body;
+    buf_init(&request_body, RPC_MAX_MESSAGE_BYTES);
+    rpc_reply_t reply = {.code = GRPC_STATUS_OK};
+    buf_init(&reply.body, RPC_MAX_MESSAGE_BYTES);
+    int cancelled = 0;
+    bool close_pending = false;
+
+    grpc_op first[2] = {
+        {.op = GRPC_OP_SEND_INITIAL_METADATA},
+        {.op = GRPC_OP_RECV_MESSAGE, .data.recv_message.recv_message = &request_payload},
+    };
+    if (grpc_call_start_batch(ctx->call, first, 2, (void *)1, NULL) != GRPC_CALL_OK ||
+        !pluck_done(server, cq, (void *)1, false))
+        goto out;
+
+    for (size_t i = 0; i < ctx->metadata.count; i++) {
+        grpc_slice key = ctx->metadata.metadata[i].key;
+        if (GRPC_SLICE_LENGTH(key) == 13 && memcmp(GRPC_SLICE_START_PTR(key), "authorization", 13) == 0) {
+            free(authorization);
+            authorization = slice_dup(ctx->metadata.metadata[i].value);
+        }
+    }
+
+    bool payload_ok;
+    read_payload(request_payload, &request_body, &payload_ok);
+    rpc_request_t request = {.method = method_name ? method_name : "",
+                             .body = request_body.data,
+                             .body_len = request_body.len,
+                             .authorization = authorization};
+    const rpc_method_t *method = method_name ? find_method(server, method_name) : NULL;
+
+    if (!payload_ok) {
+        reply.code = GRPC_STATUS_RESOURCE_EXHAUSTED;
+        snprintf(reply.message, sizeof reply.message, "request could not be read");
+    } else if (!method) {
+        reply.code = GRPC_STATUS_UNIMPLEMENTED;
+        snprintf(reply.message, sizeof reply.message, "method %s is not implemented", request.method);
+    } else if (server->authorize && !server->authorize(server->ctx, &request)) {
+        reply.code = GRPC_STATUS_UNAUTHENTICATED;
+        snprintf(reply.message, sizeof reply.message,
+                 "missing or wrong bearer token (send \"authorization: Bearer <token>\")");
+    } else if (method->shape == RPC_HOLD_STREAM) {
+        grpc_op hold = {.op = GRPC_OP_RECV_CLOSE_ON_SERVER, .data.recv_close_on_server.cancelled = &cancelled};
+        if (grpc_call_start_batch(ctx->call, &hold, 1, (void *)2, NULL) != GRPC_CALL_OK)
+            goto out;
+        close_pending = !pluck_done(server, cq, (void *)2, true);
+        if (!close_pending)
+            goto out; /* the client went away */
+    } else {
+        method->handler(server->ctx, &request, &reply);
+    }
+
+    grpc_op last[3];
+    size_t n = 0;
+    if (reply.code == GRPC_STATUS_OK && method && method->shape == RPC_UNARY) {
+        grpc_slice body = grpc_slice_from_copied_buffer((const char *)reply.body.data, reply.body.len);
+        response_payload = grpc_raw_byte_buffer_create(&body, 1);
+        grpc_slice_unref(body);
+        last[n++] = (grpc_op){.op = GRPC_OP_SEND_MESSAGE, .data.send_message.send_message = response_payload};
+    }
+    grpc_slice details = grpc_slice_from_copied_string(reply.message);
+    last[n++] = (grpc_op){.op = GRPC_OP_SEND_STATUS_FROM_SERVER,
+                          .data.send_status_from_server = {.status = reply.code, .status_details = &details}};
+    if (!close_pending)
+        last[n++] = (grpc_op){.op = GRPC_OP_RECV_CLOSE_ON_SERVER,
+                              .data.recv_close_on_server.cancelled = &cancelled};
+    if (grpc_call_start_batch(ctx->call, last, n, (void *)3, NULL) == GRPC_CALL_OK)
+        pluck_done(server, cq, (void *)3, false);
+    grpc_slice_unref(details);
+    if (close_pending)
+        pluck_done(server, cq, (void *)2, false);
+
+out:
+    if (reply.code != GRPC_STATUS_OK && reply.code != GRPC_STATUS_UNIMPLEMENTED)
+        log_debug("rpc", "%s failed with status %d: %s", request_body.data ? method_name : "call",
+                  (int)reply.code, reply.message);
+    if (request_payload)
+        grpc_byte_buffer_destroy(request_payload);
+    if (response_payload)
+        grpc_byte_buffer_destroy(response_payload);
+    buf_free(&request_body);
+    buf_free(&reply.body);
+    free(method_name);
+    free(authorization);
+    free_call_ctx(ctx);
+    grpc_completion_queue_shutdown(cq);
+    grpc_completion_queue_destroy(cq);
+}
+
+static void *call_thread(void *arg)
+{
+    call_ctx_t *ctx = arg;
+    rpc_server_t *server = ctx->server;
+    serve_call(ctx);
+    pthread_mutex_lock(&server->lock);
+    server->active_calls--;
+    pthread_cond_broadcast(&server->idle);
+    pthread_mutex_unlock(&server->lock);
+    return NULL;
+}
+
+static void dispatch(rpc_server_t *server, call_ctx_t *ctx)
+{
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    pthread_mutex_lock(&server->lock);
+    server->active_calls++;
+    pthread_mutex_unlock(&server->lock);
+    pthread_t thread;
+    if (pthread_create(&thread, &attr, call_thread, ctx) != 0) {
+        log_error("rpc", "cannot start a thread for an incoming call; cancelling it");
+        grpc_call_cancel_with_status(ctx->call, GRPC_STATUS_RESOURCE_EXHAUSTED, "server busy", NULL);
+        free_call_ctx(ctx);
+        pthread_mutex_lock(&server->lock);
+        server->active_calls--;
+        pthread_mutex_unlock(&server->lock);
+    }
+    pthread_attr_destroy(&attr);
+}
+
+weir_status_t rpc_server_run(rpc_server_t *server, volatile sig_atomic_t *external_stop, int grace_ms)
+{
+    grpc_server_start(server->server);
+    call_ctx_t *pending = request_call(server);
+    if (!pending)
+        return WEIR_ERR_INTERNAL;
+
+    while (!rpc_server_stopping(server) && !(external_stop && *external_stop)) {
+        grpc_event ev = grpc_completion_queue_next(server->cq, in_ms(RPC_SLICE_MS), NULL);
+        if (ev.type != GRPC_OP_COMPLETE || ev.tag != pending)
+            continue;
+        if (!ev.success) {
+            free_call_ctx(pending);
+            pending = NULL;
+            break;
+        }
+        dispatch(server, pending);
+        pending = request_call(server);
+        if (!pending)
+            break;
+    }
+    rpc_server_stop(server);
+
+    /* Shutdown order: stop accepting and notify, give in-flight calls their grace, cancel the rest,
+     * wait for handler threads, drain, destroy. */
+    int shutdown_tag;
+    grpc_server_shutdown_and_notify(server->server, server->cq, &shutdown_tag);
+    gpr_timespec grace_end = in_ms(grace_ms);
+    bool shut_down = false, cancelled = false;
+    while (!shut_down || pending) {
+        grpc_event ev = grpc_completion_queue_next(server->cq, in_ms(RPC_SLICE_MS), NULL);
+        if (ev.type == GRPC_OP_COMPLETE && ev.tag == &shutdown_tag)
+            shut_down = true;
+        else if (ev.type == GRPC_OP_COMPLETE && pending && ev.tag == pending) {
+            if (ev.success)
+                grpc_call_cancel(pending->call, NULL);
+            free_call_ctx(pending);
+            pending = NULL;
+        }
+        if (!cancelled && gpr_time_cmp(gpr_now(GPR_CLOCK_MONOTONIC), grace_end) > 0) {
+            grpc_server_cancel_all_calls(server->server);
+            cancelled = true;
+        }
+    }
+    pthread_mutex_lock(&server->lock);
+    while (server->active_calls > 0) {
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_nsec += RPC_SLICE_MS * 1000000L;
+        if (until.tv_nsec >= 1000000000L) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&server->idle, &server->lock, &until);
+    }
+    pthread_mutex_unlock(&server->lock);
+    return WEIR_OK;
+}
+
+void rpc_server_free(rpc_server_t *server)
+{
+    if (!server)
+        return;
+    grpc_server_destroy(server->server);
+    grpc_completion_queue_shutdown(server->cq);
+    while (grpc_completion_queue_next(server->cq, gpr_inf_future(GPR_CLOCK_REALTIME), NULL).type !=
+           GRPC_QUEUE_SHUTDOWN) {
+    }
+    grpc_completion_queue_destroy(server->cq);
+    pthread_mutex_destroy(&server->lock);
+    pthread_cond_destroy(&server->idle);
+    free(server);
+}

@@ -1,0 +1,379 @@
+/* spec_kinds.c — the resource kinds' tables: every attribute Weir users can write, once. */
+#include <stdio.h>
+#include <string.h>
+
+#include "spec.h"
+
+#define ATTRS(array) {array, sizeof(array) / sizeof((array)[0])}
+
+static const char *const sslmodes[] = {"disable", "require", "verify-ca", "verify-full", NULL};
+static const char *const snowflake_auths[] = {"key_pair", "oauth", "programmatic_access_token", NULL};
+static const char *const evolutions[] = {"add_columns", "fail", NULL};
+static const char *const table_modes[] = {"incremental", "full_refresh", NULL};
+static const char *const severities[] = {"warn", "error", NULL};
+static const char *const check_kinds[] = {"freshness",      "row_count",    "null_spike",
+                                          "referential_integrity", "unique", "accepted_values",
+                                          "custom_sql",     NULL};
+static const char *const channel_kinds[] = {"webhook", "slack", "pagerduty", NULL};
+
+/* A macro, not a variable: static array initialisers need constant expressions. */
+#define ID_ATTR                                                                                    \
+    {"id", ST_STRING, SA_COMPUTED | SA_META, NULL, SV_NONE, NULL,                                 \
+     "Identifier the agent assigned when the object was created.", NULL, 0, 0, NULL}
+
+/* ---- provider configuration ---- */
+
+static const spec_attr_t provider_attrs[] = {
+    {"endpoint", ST_STRING, SA_OPTIONAL, NULL, SV_NON_EMPTY, NULL,
+     "Address of the Weir agent's control API as `host:port`. Falls back to the `WEIR_ENDPOINT` "
+     "environment variable.", NULL, 0, 0, NULL},
+    {"token", ST_STRING, SA_OPTIONAL | SA_SENSITIVE, NULL, SV_NON_EMPTY, NULL,
+     "Bearer token the agent expects. Falls back to `WEIR_TOKEN`.", NULL, 0, 0, NULL},
+    {"ca_cert", ST_STRING, SA_OPTIONAL, NULL, SV_NON_EMPTY, NULL,
+     "PEM text of the CA that signed the agent's TLS certificate. Falls back to `WEIR_CA_CERT`, "
+     "which may hold the PEM text or a path to a PEM file.", NULL, 0, 0, NULL},
+};
+
+const spec_kind_t spec_provider_config = {
+    "provider", "weir", "Provider configuration",
+    "Connects OpenTofu to a Weir agent over TLS with a bearer token. Every argument may come from "
+    "the environment instead, so CI can keep the token out of the configuration.",
+    ATTRS(provider_attrs), NULL,
+    "provider \"weir\" {\n  endpoint = \"weir-agent.internal:7443\"\n  token    = var.weir_token\n"
+    "  ca_cert  = file(\"${path.module}/ca.pem\")\n}\n"};
+
+/* ---- weir_source_postgres ---- */
+
+static const spec_attr_t source_postgres_attrs[] = {
+    {"name", ST_STRING, SA_REQUIRED | SA_FORCE_NEW, NULL, SV_NAME, NULL,
+     "Name pipelines use to refer to this source. Changing it replaces the source.", NULL, 0, 0, NULL},
+    ID_ATTR,
+    {"host", ST_STRING, SA_REQUIRED, NULL, SV_HOST, NULL, "Database host name or IP address.", NULL, 0,
+     0, NULL},
+    {"port", ST_NUMBER, SA_OPTIONAL | SA_COMPUTED, "5432", SV_PORT, NULL, "TCP port.", NULL, 0, 0, NULL},
+    {"database", ST_STRING, SA_REQUIRED, NULL, SV_NON_EMPTY, NULL, "Database to read from.", NULL, 0,
+     0, NULL},
+    {"user", ST_STRING, SA_REQUIRED, NULL, SV_NON_EMPTY, NULL,
+     "Role the agent logs in as; it needs only SELECT on the extracted tables.", NULL, 0, 0, NULL},
+    {"password_ref", ST_STRING, SA_OPTIONAL, NULL, SV_SECRET_REF, NULL,
+     "Where the agent reads the password at run time: `env:NAME`, `file:/path`, `aws-sm:<arn>[#key]` "
+     "or `ssm:/parameter`. Exclusive with `password_wo`.", NULL, 0, 0, NULL},
+    {"password_wo", ST_STRING, SA_OPTIONAL | SA_SENSITIVE | SA_WRITE_ONLY, NULL, SV_NON_EMPTY, NULL,
+     "The password itself, write-only: sent to the agent at apply and never stored in the state. "
+     "Exclusive with `password_ref`.", NULL, 0, 0, NULL},
+    {"sslmode", ST_STRING, SA_OPTIONAL | SA_COMPUTED, "\"verify-full\"", SV_ENUM, sslmodes,
+     "libpq TLS mode. The default checks the server's certificate and host name.", NULL, 0, 0, NULL},
+    {"sslrootcert", ST_STRING, SA_OPTIONAL, NULL, SV_NON_EMPTY, NULL,
+     "Path on the agent host of the CA bundle that signed the server certificate.", NULL, 0, 0, NULL},
+    {"max_connections", ST_NUMBER, SA_OPTIONAL | SA_COMPUTED, "4", SV_POSITIVE, NULL,
+     "Most connections the agent opens to this database at once, across all pipelines.", NULL, 0, 0,
+     NULL},
+};
+
+static void check_source_postgres(const wv_t *object, spec_diags_t *diags)
+{
+    const wv_t *ref = wv_map_get(object, "password_ref");
+    const wv_t *wo = wv_map_get(object, "password_wo");
+    if (!wv_is_null(ref) && !wv_is_null(wo)) {
+        spec_step_t path[] = {{.kind = PATH_ATTR, .name = "password_wo"}};
+        spec_diag_add(diags, true, path, 1, "Conflicting arguments",
+                      "Set either password_ref or password_wo, not both.");
+    }
+}
+
+static const spec_kind_t source_postgres = {
+    "source_postgres", "weir_source_postgres", "PostgreSQL source",
+    "A PostgreSQL database the agent extracts from over TLS. Credentials are secret references "
+    "resolved by the agent at run time, or a write-only password; neither value is kept in the state.",
+    ATTRS(source_postgres_attrs), check_source_postgres,
+    "resource \"weir_source_postgres\" \"payments\" {\n  name         = \"payments\"\n"
+    "  host         = \"payments.cluster-abc.eu-central-1.rds.amazonaws.com\"\n"
+    "  database     = \"payments\"\n  user         = \"weir_reader\"\n"
+    "  password_ref = \"aws-sm:arn:aws:secretsmanager:eu-central-1:123456789012:secret:weir/payments#password\"\n"
+    "}\n"};
+
+/* ---- weir_destination_snowflake ---- */
+
+static const spec_attr_t stage_attrs[] = {
+    {"url", ST_STRING, SA_REQUIRED, NULL, SV_S3_URL, NULL,
+     "S3 prefix the agent uploads chunk files to, e.g. `s3://acme-weir-stage/raw/`.", NULL, 0, 0, NULL},
+    {"name", ST_STRING, SA_REQUIRED, NULL, SV_NON_EMPTY, NULL,
+     "Fully qualified Snowflake external stage that points at `url`.", NULL, 0, 0, NULL},
+    {"kms_key_id", ST_STRING, SA_OPTIONAL, NULL, SV_NON_EMPTY, NULL,
+     "KMS key for SSE-KMS on uploaded files (`alias/...` or an ARN).", NULL, 0, 0, NULL},
+    {"region", ST_STRING, SA_OPTIONAL, NULL, SV_NON_EMPTY, NULL,
+     "AWS region of the bucket; defaults to the agent host's region.", NULL, 0, 0, NULL},
+};
+static const spec_block_t stage_block = ATTRS(stage_attrs);
+
+static const spec_attr_t destination_snowflake_attrs[] = {
+    {"name", ST_STRING, SA_REQUIRED | SA_FORCE_NEW, NULL, SV_NAME, NULL,
+     "Name pipelines use to refer to this destination. Changing it replaces the destination.", NULL,
+     0, 0, NULL},
+    ID_ATTR,
+    {"account", ST_STRING, SA_REQUIRED, NULL, SV_SF_ACCOUNT, NULL,
+     "Account identifier, `ORGNAME-ACCOUNTNAME` or a locator.", NULL, 0, 0, NULL},
+    {"user", ST_STRING, SA_REQUIRED, NULL, SV_SF_IDENT, NULL, "User the agent loads as.", NULL, 0, 0,
+     NULL},
+    {"role", ST_STRING, SA_OPTIONAL, NULL, SV_SF_IDENT, NULL,
+     "Role for every statement; the user's default role when unset.", NULL, 0, 0, NULL},
+    {"warehouse", ST_STRING, SA_REQUIRED, NULL, SV_SF_IDENT, NULL, "Warehouse that runs loads.", NULL,
+     0, 0, NULL},
+    {"database", ST_STRING, SA_REQUIRED, NULL, SV_SF_IDENT, NULL, "Target database.", NULL, 0, 0, NULL},
+    {"schema", ST_STRING, SA_REQUIRED, NULL, SV_SF_IDENT, NULL, "Target schema.", NULL, 0, 0, NULL},
+    {"auth", ST_STRING, SA_OPTIONAL | SA_COMPUTED, "\"key_pair\"", SV_ENUM, snowflake_auths,
+     "How the agent authenticates: a key-pair JWT signed with `private_key_ref`, or a bearer token "
+     "from `token_ref`.", NULL, 0, 0, NULL},
+    {"private_key_ref", ST_STRING, SA_OPTIONAL, NULL, SV_SECRET_REF, NULL,
+     "Secret reference to the PKCS#8 PEM private key, for `auth = \"key_pair\"`.", NULL, 0, 0, NULL},
+    {"token_ref", ST_STRING, SA_OPTIONAL, NULL, SV_SECRET_REF, NULL,
+     "Secret reference to an OAuth or programmatic access token.", NULL, 0, 0, NULL},
+    {"stage", ST_BLOCK_SINGLE, SA_OPTIONAL, NULL, SV_NONE, NULL,
+     "External S3 stage for bulk loads with COPY INTO. Without it the agent loads with multi-row "
+     "INSERT statements, which suits small tables only.", &stage_block, 0, 1, NULL},
+};
+
+static void check_destination_snowflake(const wv_t *object, spec_diags_t *diags)
+{
+    const wv_t *auth = wv_map_get(object, "auth");
+    if (!auth || auth->kind != WV_STRING)
+        return;
+    bool key_pair = strcmp(auth->text, "key_pair") == 0;
+    const char *needed = key_pair ? "private_key_ref" : "token_ref";
+    const wv_t *value = wv_map_get(object, needed);
+    if (wv_is_null(value)) {
+        spec_step_t path[] = {{.kind = PATH_ATTR, .name = needed}};
+        spec_diag_add(diags, true, path, 1, "Missing credentials",
+                      "auth = \"%s\" needs %s.", auth->text, needed);
+    }
+}
+
+static const spec_kind_t destination_snowflake = {
+    "destination_snowflake", "weir_destination_snowflake", "Snowflake destination",
+    "A Snowflake database and schema the agent loads into through the SQL API, idempotently "
+    "(per-batch staging table and MERGE by primary key).",
+    ATTRS(destination_snowflake_attrs), check_destination_snowflake,
+    "resource \"weir_destination_snowflake\" \"raw\" {\n  name            = \"raw\"\n"
+    "  account         = \"MYORG-ANALYTICS\"\n  user            = \"WEIR_LOADER\"\n"
+    "  role            = \"LOADER\"\n  warehouse       = \"LOAD_WH\"\n  database        = \"RAW\"\n"
+    "  schema          = \"PAYMENTS\"\n"
+    "  private_key_ref = \"aws-sm:arn:aws:secretsmanager:eu-central-1:123456789012:secret:weir/snowflake#key\"\n"
+    "  stage {\n    url        = \"s3://acme-weir-stage/raw/\"\n    name       = \"RAW.PAYMENTS.WEIR_STAGE\"\n"
+    "    kms_key_id = \"alias/weir\"\n  }\n}\n"};
+
+/* ---- weir_pipeline ---- */
+
+static const spec_attr_t table_attrs[] = {
+    {"name", ST_STRING, SA_REQUIRED, NULL, SV_PG_TABLE, NULL, "Source table, `schema.table`.", NULL,
+     0, 0, NULL},
+    {"primary_key", ST_LIST_STRING, SA_REQUIRED, NULL, SV_PG_COLUMN, NULL,
+     "Columns that identify a row; the MERGE key in the destination.", NULL, 1, 32, NULL},
+    {"cursor", ST_STRING, SA_OPTIONAL, NULL, SV_PG_COLUMN, NULL,
+     "Column that grows when a row changes (e.g. `updated_at`); required for incremental mode.",
+     NULL, 0, 0, NULL},
+    {"lookback", ST_STRING, SA_OPTIONAL | SA_COMPUTED, "\"15m\"", SV_DURATION, NULL,
+     "How far behind the watermark each incremental run re-reads, so rows from transactions that "
+     "committed late are not missed. Re-read rows merge harmlessly.", NULL, 0, 0, NULL},
+    {"target", ST_STRING, SA_OPTIONAL, NULL, SV_SF_IDENT, NULL,
+     "Destination table name; defaults to the source table name in upper case.", NULL, 0, 0, NULL},
+    {"mode", ST_STRING, SA_OPTIONAL | SA_COMPUTED, "\"incremental\"", SV_ENUM, table_modes,
+     "`incremental` reads rows past the watermark; `full_refresh` reloads the whole table each run.",
+     NULL, 0, 0, NULL},
+};
+static const spec_block_t table_block = ATTRS(table_attrs);
+
+static const spec_attr_t pipeline_attrs[] = {
+    {"name", ST_STRING, SA_REQUIRED | SA_FORCE_NEW, NULL, SV_NAME, NULL,
+     "Pipeline name; appears in run ids, metrics and stage paths. Changing it replaces the pipeline.",
+     NULL, 0, 0, NULL},
+    ID_ATTR,
+    {"source", ST_STRING, SA_REQUIRED, NULL, SV_NAME, NULL, "Name of the source to extract from.",
+     NULL, 0, 0, "source_"},
+    {"destination", ST_STRING, SA_REQUIRED, NULL, SV_NAME, NULL, "Name of the destination to load into.",
+     NULL, 0, 0, "destination_"},
+    {"schedule", ST_STRING, SA_OPTIONAL | SA_COMPUTED, "\"@hourly\"", SV_CRON, NULL,
+     "When runs start: five cron fields in UTC (`*/15 * * * *`) or `@hourly`, `@daily`, `@weekly`, "
+     "`@monthly`.", NULL, 0, 0, NULL},
+    {"enabled", ST_BOOL, SA_OPTIONAL | SA_COMPUTED, "true", SV_NONE, NULL,
+     "Set to false to pause scheduled runs; manual runs still work.", NULL, 0, 0, NULL},
+    {"schema_evolution", ST_STRING, SA_OPTIONAL | SA_COMPUTED, "\"add_columns\"", SV_ENUM, evolutions,
+     "What a new source column does: `add_columns` adds it to the target, `fail` stops the run.",
+     NULL, 0, 0, NULL},
+    {"max_parallel_tables", ST_NUMBER, SA_OPTIONAL | SA_COMPUTED, "2", SV_POSITIVE, NULL,
+     "Tables of this pipeline extracted at the same time.", NULL, 0, 0, NULL},
+    {"description", ST_STRING, SA_OPTIONAL, NULL, SV_NONE, NULL, "Free text for operators.", NULL, 0,
+     0, NULL},
+    {"table", ST_BLOCK_LIST, SA_OPTIONAL, NULL, SV_NONE, NULL, "A table to copy; at least one.",
+     &table_block, 1, 0, NULL},
+};
+
+static void check_pipeline(const wv_t *object, spec_diags_t *diags)
+{
+    const wv_t *tables = wv_map_get(object, "table");
+    if (!tables || tables->kind != WV_LIST)
+        return;
+    for (size_t i = 0; i < tables->count; i++) {
+        const wv_t *table = tables->items[i];
+        const wv_t *mode = wv_map_get(table, "mode");
+        const wv_t *cursor = wv_map_get(table, "cursor");
+        if (mode && mode->kind == WV_STRING && strcmp(mode->text, "incremental") == 0 &&
+            wv_is_null(cursor)) {
+            spec_step_t path[] = {{.kind = PATH_ATTR, .name = "table"},
+                                  {.kind = PATH_INDEX, .index = (long)i},
+                                  {.kind = PATH_ATTR, .name = "cursor"}};
+            spec_diag_add(diags, true, path, 3, "Missing cursor",
+                          "Incremental tables need a cursor column (e.g. updated_at); set cursor or "
+                          "mode = \"full_refresh\".");
+        }
+        const wv_t *name = wv_map_get(table, "name");
+        for (size_t j = 0; j < i && name && name->kind == WV_STRING; j++) {
+            const wv_t *other = wv_map_get(tables->items[j], "name");
+            if (wv_equal(name, other)) {
+                spec_step_t path[] = {{.kind = PATH_ATTR, .name = "table"},
+                                      {.kind = PATH_INDEX, .index = (long)i},
+                                      {.kind = PATH_ATTR, .name = "name"}};
+                spec_diag_add(diags, true, path, 3, "Duplicate table",
+                              "Table \"%s\" appears more than once in this pipeline.", name->text);
+            }
+        }
+    }
+}
+
+static const spec_kind_t pipeline = {
+    "pipeline", "weir_pipeline", "Pipeline",
+    "Copies tables from a source to a destination on a schedule: incrementally by a cursor column "
+    "with a lookback overlap, or by full refresh. Loads are MERGEs by primary key, so repeating a "
+    "window never duplicates rows.",
+    ATTRS(pipeline_attrs), check_pipeline,
+    "resource \"weir_pipeline\" \"payments\" {\n  name        = \"payments-hourly\"\n"
+    "  source      = weir_source_postgres.payments.name\n"
+    "  destination = weir_destination_snowflake.raw.name\n  schedule    = \"@hourly\"\n\n"
+    "  table {\n    name        = \"public.transactions\"\n    primary_key = [\"id\"]\n"
+    "    cursor      = \"updated_at\"\n    lookback    = \"15m\"\n  }\n}\n"};
+
+/* ---- weir_quality_check ---- */
+
+static const spec_attr_t quality_check_attrs[] = {
+    {"name", ST_STRING, SA_REQUIRED | SA_FORCE_NEW, NULL, SV_NAME, NULL,
+     "Check name, unique across checks.", NULL, 0, 0, NULL},
+    ID_ATTR,
+    {"pipeline", ST_STRING, SA_REQUIRED | SA_FORCE_NEW, NULL, SV_NAME, NULL,
+     "Pipeline whose batches or target this check guards.", NULL, 0, 0, "pipeline"},
+    {"table", ST_STRING, SA_REQUIRED, NULL, SV_PG_TABLE, NULL,
+     "Source table name as written in the pipeline's table block.", NULL, 0, 0, NULL},
+    {"kind", ST_STRING, SA_REQUIRED | SA_FORCE_NEW, NULL, SV_ENUM, check_kinds,
+     "What is checked; each kind reads the arguments documented with it.", NULL, 0, 0, NULL},
+    {"severity", ST_STRING, SA_OPTIONAL | SA_COMPUTED, "\"error\"", SV_ENUM, severities,
+     "`error` quarantines a failing batch; `warn` alerts and publishes.", NULL, 0, 0, NULL},
+    {"enabled", ST_BOOL, SA_OPTIONAL | SA_COMPUTED, "true", SV_NONE, NULL, "Set false to skip the check.",
+     NULL, 0, 0, NULL},
+    {"max_age", ST_STRING, SA_OPTIONAL, NULL, SV_DURATION, NULL,
+     "`freshness`: the newest cursor value may be at most this old.", NULL, 0, 0, NULL},
+    {"column", ST_STRING, SA_OPTIONAL, NULL, SV_PG_COLUMN, NULL,
+     "`null_spike`, `accepted_values`, `referential_integrity`: the column checked.", NULL, 0, 0, NULL},
+    {"columns", ST_LIST_STRING, SA_OPTIONAL, NULL, SV_PG_COLUMN, NULL,
+     "`unique`: the columns that must be unique together.", NULL, 0, 0, NULL},
+    {"min_rows", ST_NUMBER, SA_OPTIONAL, NULL, SV_NONE, NULL, "`row_count`: fewest rows a batch may have.",
+     NULL, 0, 0, NULL},
+    {"max_rows", ST_NUMBER, SA_OPTIONAL, NULL, SV_POSITIVE, NULL,
+     "`row_count`: most rows a batch may have.", NULL, 0, 0, NULL},
+    {"max_null_fraction", ST_NUMBER, SA_OPTIONAL, NULL, SV_FRACTION, NULL,
+     "`null_spike`: largest share of NULLs (0-1) a batch may have in `column`.", NULL, 0, 0, NULL},
+    {"values", ST_SET_STRING, SA_OPTIONAL, NULL, SV_NONE, NULL,
+     "`accepted_values`: the values `column` may hold.", NULL, 0, 0, NULL},
+    {"references", ST_STRING, SA_OPTIONAL, NULL, SV_NON_EMPTY, NULL,
+     "`referential_integrity`: parent `TABLE.COLUMN` in the destination.", NULL, 0, 0, NULL},
+    {"sql", ST_STRING, SA_OPTIONAL, NULL, SV_NON_EMPTY, NULL,
+     "`custom_sql`: a query returning the number of failing rows; `{{batch}}` names the staged batch.",
+     NULL, 0, 0, NULL},
+};
+
+static void require_for_kind(const wv_t *object, const char *kind, const char *attr,
+                             spec_diags_t *diags)
+{
+    const wv_t *value = wv_map_get(object, attr);
+    if (wv_is_null(value)) {
+        spec_step_t path[] = {{.kind = PATH_ATTR, .name = attr}};
+        spec_diag_add(diags, true, path, 1, "Missing argument for this kind",
+                      "kind = \"%s\" needs %s.", kind, attr);
+    }
+}
+
+static void check_quality_check(const wv_t *object, spec_diags_t *diags)
+{
+    const wv_t *kind = wv_map_get(object, "kind");
+    if (!kind || kind->kind != WV_STRING)
+        return;
+    const char *k = kind->text;
+    if (strcmp(k, "freshness") == 0)
+        require_for_kind(object, k, "max_age", diags);
+    else if (strcmp(k, "null_spike") == 0) {
+        require_for_kind(object, k, "column", diags);
+        require_for_kind(object, k, "max_null_fraction", diags);
+    } else if (strcmp(k, "referential_integrity") == 0) {
+        require_for_kind(object, k, "column", diags);
+        require_for_kind(object, k, "references", diags);
+    } else if (strcmp(k, "unique") == 0)
+        require_for_kind(object, k, "columns", diags);
+    else if (strcmp(k, "accepted_values") == 0) {
+        require_for_kind(object, k, "column", diags);
+        require_for_kind(object, k, "values", diags);
+    } else if (strcmp(k, "custom_sql") == 0)
+        require_for_kind(object, k, "sql", diags);
+    else if (strcmp(k, "row_count") == 0 && wv_is_null(wv_map_get(object, "min_rows")) &&
+             wv_is_null(wv_map_get(object, "max_rows"))) {
+        /* Without static bounds the check judges anomalies against run history. */
+    }
+}
+
+static const spec_kind_t quality_check = {
+    "quality_check", "weir_quality_check", "Quality check",
+    "A rule a pipeline's data must pass. Batch checks run on staged data before it is merged; a "
+    "failing `error` check quarantines the batch. Target checks run after publish.",
+    ATTRS(quality_check_attrs), check_quality_check,
+    "resource \"weir_quality_check\" \"transactions_fresh\" {\n  name     = \"transactions-fresh\"\n"
+    "  pipeline = weir_pipeline.payments.name\n  table    = \"public.transactions\"\n"
+    "  kind     = \"freshness\"\n  max_age  = \"45m\"\n  severity = \"error\"\n}\n"};
+
+/* ---- weir_alert_channel ---- */
+
+static const spec_attr_t alert_channel_attrs[] = {
+    {"name", ST_STRING, SA_REQUIRED | SA_FORCE_NEW, NULL, SV_NAME, NULL, "Channel name.", NULL, 0, 0, NULL},
+    ID_ATTR,
+    {"kind", ST_STRING, SA_REQUIRED | SA_FORCE_NEW, NULL, SV_ENUM, channel_kinds,
+     "`webhook` (JSON with an HMAC-SHA256 signature), `slack` (incoming webhook) or `pagerduty` "
+     "(Events API v2).", NULL, 0, 0, NULL},
+    {"url_ref", ST_STRING, SA_OPTIONAL, NULL, SV_SECRET_REF, NULL,
+     "Secret reference to the webhook or Slack URL (such URLs are credentials).", NULL, 0, 0, NULL},
+    {"routing_key_ref", ST_STRING, SA_OPTIONAL, NULL, SV_SECRET_REF, NULL,
+     "`pagerduty`: secret reference to the integration's routing key.", NULL, 0, 0, NULL},
+    {"signing_secret_wo", ST_STRING, SA_OPTIONAL | SA_SENSITIVE | SA_WRITE_ONLY, NULL, SV_NON_EMPTY,
+     NULL, "`webhook`: HMAC key for the signature header, write-only (never in state).", NULL, 0, 0,
+     NULL},
+    {"min_severity", ST_STRING, SA_OPTIONAL | SA_COMPUTED, "\"warn\"", SV_ENUM, severities,
+     "Least severity that reaches this channel.", NULL, 0, 0, NULL},
+    {"pipelines", ST_SET_STRING, SA_OPTIONAL, NULL, SV_NAME, NULL,
+     "Pipelines whose alerts go here; all pipelines when unset.", NULL, 0, 0, NULL},
+};
+
+static void check_alert_channel(const wv_t *object, spec_diags_t *diags)
+{
+    const wv_t *kind = wv_map_get(object, "kind");
+    if (!kind || kind->kind != WV_STRING)
+        return;
+    require_for_kind(object, kind->text,
+                     strcmp(kind->text, "pagerduty") == 0 ? "routing_key_ref" : "url_ref", diags);
+}
+
+static const spec_kind_t alert_channel = {
+    "alert_channel", "weir_alert_channel", "Alert channel",
+    "Where alerts about failed runs and quality checks go. One alert per incident, resolved when the "
+    "pipeline recovers.",
+    ATTRS(alert_channel_attrs), check_alert_channel,
+    "resource \"weir_alert_channel\" \"oncall\" {\n  name            = \"data-oncall\"\n"
+    "  kind            = \"pagerduty\"\n  routing_key_ref = \"ssm:/weir/pagerduty-routing-key\"\n"
+    "  min_severity    = \"error\"\n}\n"};
+
+const spec_kind_t *const spec_kinds[] = {&source_postgres, &destination_snowflake, &pipeline,
+                                         &quality_check, &alert_channel};
+const size_t spec_kind_count = sizeof spec_kinds / sizeof spec_kinds[0];
