@@ -27,6 +27,7 @@ struct rpc_server {
 
 typedef struct {
     rpc_server_t *server;
+    grpc_completion_queue *call_cq; /* the call's batches complete here, not on the server's queue */
     grpc_call *call;
     grpc_call_details details;
     grpc_metadata_array metadata;
@@ -80,32 +81,35 @@ weir_status_t rpc_server_listen(rpc_server_t *server, const char *addr, grpc_ser
 void rpc_server_stop(rpc_server_t *server) { atomic_store(&server->stopping, 1); }
 bool rpc_server_stopping(const rpc_server_t *server) { return atomic_load(&server->stopping) != 0; }
 
-static call_ctx_t *request_call(rpc_server_t *server)
-{
-    call_ctx_t *ctx = calloc(1, sizeof *ctx);
-    if (!ctx)
-        return NULL;
-    ctx->server = server;
-    grpc_call_details_init(&ctx->details);
-    grpc_metadata_array_init(&ctx->metadata);
-    if (grpc_server_request_call(server->server, &ctx->call, &ctx->details, &ctx->metadata, server->cq,
-                                 server->cq, ctx) != GRPC_CALL_OK) {
-        grpc_call_details_destroy(&ctx->details);
-        grpc_metadata_array_destroy(&ctx->metadata);
-        free(ctx);
-        return NULL;
-    }
-    return ctx;
-}
-
 static void free_call_ctx(call_ctx_t *ctx)
 {
     if (ctx->call)
         grpc_call_unref(ctx->call);
     grpc_call_details_destroy(&ctx->details);
     grpc_metadata_array_destroy(&ctx->metadata);
+    grpc_completion_queue_shutdown(ctx->call_cq);
+    grpc_completion_queue_destroy(ctx->call_cq);
     free(ctx);
 }
+
+static call_ctx_t *request_call(rpc_server_t *server)
+{
+    call_ctx_t *ctx = calloc(1, sizeof *ctx);
+    if (!ctx)
+        return NULL;
+    ctx->server = server;
+    ctx->call_cq = grpc_completion_queue_create_for_pluck(NULL);
+    grpc_call_details_init(&ctx->details);
+    grpc_metadata_array_init(&ctx->metadata);
+    if (grpc_server_request_call(server->server, &ctx->call, &ctx->details, &ctx->metadata, ctx->call_cq,
+                                 server->cq, ctx) != GRPC_CALL_OK) {
+        ctx->call = NULL;
+        free_call_ctx(ctx);
+        return NULL;
+    }
+    return ctx;
+}
+
 
 static char *slice_dup(grpc_slice slice)
 {
@@ -159,7 +163,7 @@ static const rpc_method_t *find_method(const rpc_server_t *server, const char *n
 static void serve_call(call_ctx_t *ctx)
 {
     rpc_server_t *server = ctx->server;
-    grpc_completion_queue *cq = grpc_completion_queue_create_for_pluck(NULL);
+    grpc_completion_queue *cq = ctx->call_cq;
     grpc_byte_buffer *request_payload = NULL;
     grpc_byte_buffer *response_payload = NULL;
     char *method_name = slice_dup(ctx->details.method);
@@ -249,8 +253,6 @@ out:
     free(method_name);
     free(authorization);
     free_call_ctx(ctx);
-    grpc_completion_queue_shutdown(cq);
-    grpc_completion_queue_destroy(cq);
 }
 
 static void *call_thread(void *arg)

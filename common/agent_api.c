@@ -1,0 +1,160 @@
+/* agent_api.c — packs requests, calls the agent, unpacks replies into owned structs. */
+#include "agent_api.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "weir/agent/v1/agent.pb-c.h"
+
+void agent_object_clear(agent_object_t *object)
+{
+    free(object->kind);
+    free(object->name);
+    free(object->id);
+    free(object->spec_json);
+    free(object->status_json);
+    free(object->created_at);
+    free(object->updated_at);
+    memset(object, 0, sizeof *object);
+}
+
+void agent_object_list_free(agent_object_list_t *list)
+{
+    for (size_t i = 0; i < list->count; i++)
+        agent_object_clear(&list->items[i]);
+    free(list->items);
+    list->items = NULL;
+    list->count = 0;
+}
+
+static char *dup_or_empty(const char *text) { return strdup(text ? text : ""); }
+
+static weir_status_t copy_object(const Weir__Agent__V1__Object *from, agent_object_t *to)
+{
+    memset(to, 0, sizeof *to);
+    if (!from)
+        return WEIR_ERR_INTERNAL;
+    to->kind = dup_or_empty(from->kind);
+    to->name = dup_or_empty(from->name);
+    to->id = dup_or_empty(from->id);
+    to->spec_json = dup_or_empty(from->spec_json);
+    to->status_json = dup_or_empty(from->status_json);
+    to->created_at = dup_or_empty(from->created_at);
+    to->updated_at = dup_or_empty(from->updated_at);
+    to->generation = from->generation;
+    if (!to->kind || !to->name || !to->id || !to->spec_json || !to->status_json || !to->created_at ||
+        !to->updated_at) {
+        agent_object_clear(to);
+        return WEIR_ERR_NOMEM;
+    }
+    return WEIR_OK;
+}
+
+static weir_status_t call(rpc_channel_t *channel, int timeout_ms, const char *method,
+                          const ProtobufCMessage *request, weir_buf_t *response, rpc_error_t *error)
+{
+    size_t len = protobuf_c_message_get_packed_size(request);
+    uint8_t *packed = malloc(len ? len : 1);
+    if (!packed)
+        return WEIR_ERR_NOMEM;
+    protobuf_c_message_pack(request, packed);
+    weir_status_t result = rpc_call(channel, method, packed, len, response, timeout_ms, error);
+    free(packed);
+    if (result != WEIR_OK && error->code == GRPC_STATUS_NOT_FOUND)
+        result = WEIR_ERR_NOT_FOUND;
+    return result;
+}
+
+/* Replies from the agent are bounded by the gRPC message cap. */
+#define REPLY_LIMIT (256u * 1024u * 1024u)
+
+weir_status_t agent_api_put(rpc_channel_t *channel, int timeout_ms, const char *kind, const char *name,
+                            const char *spec_json, const char *write_only_json,
+                            int64_t expected_generation, agent_object_t *out, rpc_error_t *error)
+{
+    Weir__Agent__V1__PutObjectRequest request = WEIR__AGENT__V1__PUT_OBJECT_REQUEST__INIT;
+    request.kind = (char *)kind;
+    request.name = (char *)name;
+    request.spec_json = (char *)spec_json;
+    request.write_only_json = (char *)(write_only_json ? write_only_json : "");
+    request.expected_generation = expected_generation;
+    weir_buf_t response;
+    buf_init(&response, REPLY_LIMIT);
+    weir_status_t result = call(channel, timeout_ms, AGENT_METHOD_PUT, &request.base, &response, error);
+    if (result == WEIR_OK) {
+        Weir__Agent__V1__PutObjectResponse *reply =
+            weir__agent__v1__put_object_response__unpack(NULL, response.len, response.data);
+        result = reply ? copy_object(reply->object, out) : WEIR_ERR_INTERNAL;
+        if (reply)
+            weir__agent__v1__put_object_response__free_unpacked(reply, NULL);
+    }
+    buf_free(&response);
+    return result;
+}
+
+weir_status_t agent_api_get(rpc_channel_t *channel, int timeout_ms, const char *kind, const char *name,
+                            agent_object_t *out, rpc_error_t *error)
+{
+    Weir__Agent__V1__GetObjectRequest request = WEIR__AGENT__V1__GET_OBJECT_REQUEST__INIT;
+    request.kind = (char *)kind;
+    request.name = (char *)name;
+    weir_buf_t response;
+    buf_init(&response, REPLY_LIMIT);
+    weir_status_t result = call(channel, timeout_ms, AGENT_METHOD_GET, &request.base, &response, error);
+    if (result == WEIR_OK) {
+        Weir__Agent__V1__GetObjectResponse *reply =
+            weir__agent__v1__get_object_response__unpack(NULL, response.len, response.data);
+        result = reply ? copy_object(reply->object, out) : WEIR_ERR_INTERNAL;
+        if (reply)
+            weir__agent__v1__get_object_response__free_unpacked(reply, NULL);
+    }
+    buf_free(&response);
+    return result;
+}
+
+weir_status_t agent_api_list(rpc_channel_t *channel, int timeout_ms, const char *kind,
+                             agent_object_list_t *out, rpc_error_t *error)
+{
+    Weir__Agent__V1__ListObjectsRequest request = WEIR__AGENT__V1__LIST_OBJECTS_REQUEST__INIT;
+    request.kind = (char *)kind;
+    weir_buf_t response;
+    buf_init(&response, REPLY_LIMIT);
+    out->items = NULL;
+    out->count = 0;
+    weir_status_t result = call(channel, timeout_ms, AGENT_METHOD_LIST, &request.base, &response, error);
+    if (result == WEIR_OK) {
+        Weir__Agent__V1__ListObjectsResponse *reply =
+            weir__agent__v1__list_objects_response__unpack(NULL, response.len, response.data);
+        if (!reply) {
+            result = WEIR_ERR_INTERNAL;
+        } else {
+            out->items = calloc(reply->n_objects ? reply->n_objects : 1, sizeof *out->items);
+            if (!out->items)
+                result = WEIR_ERR_NOMEM;
+            for (size_t i = 0; result == WEIR_OK && i < reply->n_objects; i++) {
+                result = copy_object(reply->objects[i], &out->items[i]);
+                if (result == WEIR_OK)
+                    out->count++;
+            }
+            weir__agent__v1__list_objects_response__free_unpacked(reply, NULL);
+            if (result != WEIR_OK)
+                agent_object_list_free(out);
+        }
+    }
+    buf_free(&response);
+    return result;
+}
+
+weir_status_t agent_api_delete(rpc_channel_t *channel, int timeout_ms, const char *kind,
+                               const char *name, int64_t expected_generation, rpc_error_t *error)
+{
+    Weir__Agent__V1__DeleteObjectRequest request = WEIR__AGENT__V1__DELETE_OBJECT_REQUEST__INIT;
+    request.kind = (char *)kind;
+    request.name = (char *)name;
+    request.expected_generation = expected_generation;
+    weir_buf_t response;
+    buf_init(&response, REPLY_LIMIT);
+    weir_status_t result = call(channel, timeout_ms, AGENT_METHOD_DELETE, &request.base, &response, error);
+    buf_free(&response);
+    return result;
+}

@@ -1,0 +1,55 @@
+/* agent_api.h — client side of the agent's control API (weir.agent.v1.Agent), shared by the
+ * provider and `weir-agent ctl`. */
+#ifndef WEIR_AGENT_API_H
+#define WEIR_AGENT_API_H
+
+#include <stdint.h>
+
+#include "rpc_client.h"
+#include "status.h"
+
+#define AGENT_METHOD_PUT "/weir.agent.v1.Agent/PutObject"
+#define AGENT_METHOD_GET "/weir.agent.v1.Agent/GetObject"
+#define AGENT_METHOD_LIST "/weir.agent.v1.Agent/ListObjects"
+#define AGENT_METHOD_DELETE "/weir.agent.v1.Agent/DeleteObject"
+
+/* expected_generation for a write that ignores the stored generation. */
+#define AGENT_ANY_GENERATION (-1)
+
+/* Every string is owned by the object. */
+typedef struct {
+    char *kind;
+    char *name;
+    char *id;
+    char *spec_json;
+    char *status_json;
+    char *created_at;
+    char *updated_at;
+    int64_t generation;
+} agent_object_t;
+
+typedef struct {
+    agent_object_t *items;
+    size_t count;
+} agent_object_list_t;
+
+void agent_object_clear(agent_object_t *object);
+void agent_object_list_free(agent_object_list_t *list);
+
+/* Each returns WEIR_OK, or a status with the gRPC code and message in `error`:
+ * NOT_FOUND → WEIR_ERR_NOT_FOUND, UNAVAILABLE/DEADLINE_EXCEEDED → WEIR_ERR_UNAVAILABLE, others
+ * WEIR_ERR_INVALID. `timeout_ms` bounds each call. */
+weir_status_t agent_api_put(rpc_channel_t *channel, int timeout_ms, const char *kind, const char *name,
+                            const char *spec_json, const char *write_only_json,
+                            int64_t expected_generation, agent_object_t *out,
+                            rpc_error_t *error) WEIR_MUSTCHECK;
+weir_status_t agent_api_get(rpc_channel_t *channel, int timeout_ms, const char *kind, const char *name,
+                            agent_object_t *out, rpc_error_t *error) WEIR_MUSTCHECK;
+/* `kind` may be "" for every kind. */
+weir_status_t agent_api_list(rpc_channel_t *channel, int timeout_ms, const char *kind,
+                             agent_object_list_t *out, rpc_error_t *error) WEIR_MUSTCHECK;
+weir_status_t agent_api_delete(rpc_channel_t *channel, int timeout_ms, const char *kind,
+                               const char *name, int64_t expected_generation,
+                               rpc_error_t *error) WEIR_MUSTCHECK;
+
+#endif
