@@ -1,0 +1,142 @@
+/* config.c — the serve settings table, flag and environment parsing, generated help. */
+#include "config.h"
+
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fileutil.h"
+
+typedef struct {
+    const char *flag;
+    const char *env;
+    const char *metavar;     /* NULL for boolean switches */
+    const char *default_value;
+    size_t offset;           /* of the char* (or bool) field in agent_config_t */
+    const char *help;
+} setting_t;
+
+static const setting_t settings[] = {
+    {"--listen", "WEIR_LISTEN", "HOST:PORT", "127.0.0.1:7443", offsetof(agent_config_t, listen),
+     "Address of the control API (gRPC over TLS)."},
+    {"--data-dir", "WEIR_DATA_DIR", "DIR", "/var/lib/weir", offsetof(agent_config_t, data_dir),
+     "Directory for the store (weir.db) and, with --dev, the generated certificate and token."},
+    {"--tls-cert", "WEIR_TLS_CERT", "FILE", NULL, offsetof(agent_config_t, tls_cert),
+     "PEM certificate chain the control API presents. Required unless --dev."},
+    {"--tls-key", "WEIR_TLS_KEY", "FILE", NULL, offsetof(agent_config_t, tls_key),
+     "PEM private key for --tls-cert."},
+    {"--token-file", "WEIR_TOKEN_FILE", "FILE", NULL, offsetof(agent_config_t, token_file),
+     "File holding the bearer token clients must present. WEIR_TOKEN may hold the token itself."},
+    {"--log-level", "WEIR_LOG_LEVEL", "LEVEL", "info", offsetof(agent_config_t, log_level),
+     "trace, debug, info, warn or error."},
+    {"--dev", "WEIR_DEV", NULL, NULL, offsetof(agent_config_t, dev),
+     "Development mode: create a self-signed certificate (DATA_DIR/dev/ca.pem) and a token "
+     "(DATA_DIR/dev/token) when none are given. Never for production."},
+};
+
+void config_print_help(FILE *out)
+{
+    fprintf(out, "Usage: weir-agent serve [options]\n\nRuns the Weir agent: the control API that "
+                 "terraform-provider-weir and `weir-agent ctl` talk to.\n\nOptions (each also read "
+                 "from the environment variable shown):\n");
+    for (size_t i = 0; i < sizeof settings / sizeof settings[0]; i++) {
+        const setting_t *s = &settings[i];
+        char left[64];
+        snprintf(left, sizeof left, "%s%s%s", s->flag, s->metavar ? " " : "", s->metavar ? s->metavar : "");
+        fprintf(out, "  %-24s %s\n  %-24s [env %s%s%s]\n", left, s->help, "", s->env,
+                s->default_value ? "; default " : "", s->default_value ? s->default_value : "");
+    }
+    fprintf(out, "\nThe bearer token comes from WEIR_TOKEN or --token-file, never from a flag, so it "
+                 "does not show in the process list.\n");
+}
+
+static char **field(agent_config_t *config, const setting_t *s) { return (char **)((char *)config + s->offset); }
+
+weir_status_t config_parse(int argc, char **argv, agent_config_t *config, bool *show_help, weir_err_t *err)
+{
+    memset(config, 0, sizeof *config);
+    *show_help = false;
+    const size_t count = sizeof settings / sizeof settings[0];
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            *show_help = true;
+            return WEIR_OK;
+        }
+        const setting_t *match = NULL;
+        const char *inline_value = NULL;
+        for (size_t j = 0; j < count && !match; j++) {
+            size_t len = strlen(settings[j].flag);
+            if (strncmp(argv[i], settings[j].flag, len) == 0 && (argv[i][len] == 0 || argv[i][len] == '=')) {
+                match = &settings[j];
+                inline_value = argv[i][len] == '=' ? argv[i] + len + 1 : NULL;
+            }
+        }
+        if (!match) {
+            weir_err_set(err, "unknown option %s (see weir-agent serve --help)", argv[i]);
+            return WEIR_ERR_INVALID;
+        }
+        if (!match->metavar) {
+            *(bool *)((char *)config + match->offset) = true;
+            continue;
+        }
+        const char *value = inline_value;
+        if (!value) {
+            if (i + 1 >= argc) {
+                weir_err_set(err, "%s needs a value (%s)", match->flag, match->metavar);
+                return WEIR_ERR_INVALID;
+            }
+            value = argv[++i];
+        }
+        char **slot = field(config, match);
+        free(*slot);
+        *slot = strdup(value);
+    }
+    for (size_t j = 0; j < count; j++) {
+        const setting_t *s = &settings[j];
+        const char *env = getenv(s->env);
+        if (!s->metavar) {
+            if (env && (strcmp(env, "1") == 0 || strcmp(env, "true") == 0))
+                *(bool *)((char *)config + s->offset) = true;
+            continue;
+        }
+        char **slot = field(config, s);
+        if (!*slot && env && *env)
+            *slot = strdup(env);
+        if (!*slot && s->default_value)
+            *slot = strdup(s->default_value);
+    }
+    const char *token = getenv("WEIR_TOKEN");
+    if (token && *token) {
+        config->token = strdup(token);
+    } else if (config->token_file) {
+        config->token = file_read_all(config->token_file, 4096, err);
+        if (!config->token)
+            return WEIR_ERR_INVALID;
+        config->token[strcspn(config->token, "\r\n")] = 0;
+    }
+    if (config->token && strlen(config->token) < 16) {
+        weir_err_set(err, "the bearer token must be at least 16 characters");
+        return WEIR_ERR_INVALID;
+    }
+    if (!config->dev && (!config->tls_cert || !config->tls_key)) {
+        weir_err_set(err, "--tls-cert and --tls-key are required (or --dev for a self-signed pair)");
+        return WEIR_ERR_INVALID;
+    }
+    if (!config->dev && !config->token) {
+        weir_err_set(err, "set WEIR_TOKEN or --token-file: the control API never runs without a token");
+        return WEIR_ERR_INVALID;
+    }
+    return WEIR_OK;
+}
+
+void config_free(agent_config_t *config)
+{
+    for (size_t j = 0; j < sizeof settings / sizeof settings[0]; j++)
+        if (settings[j].metavar)
+            free(*field(config, &settings[j]));
+    if (config->token) {
+        memset(config->token, 0, strlen(config->token));
+        free(config->token);
+    }
+    memset(config, 0, sizeof *config);
+}

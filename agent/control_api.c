@@ -1,0 +1,220 @@
+/* control_api.c — PutObject/GetObject/ListObjects/DeleteObject handlers and bearer-token auth. */
+#include "control_api.h"
+
+#include <openssl/crypto.h>
+#include <openssl/sha.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agent_api.h"
+#include "log.h"
+#include "objects.h"
+#include "spec.h"
+#include "weir/agent/v1/agent.pb-c.h"
+
+void control_api_init(control_api_t *api, store_t *store, const char *token)
+{
+    api->store = store;
+    SHA256((const unsigned char *)token, strlen(token), api->token_sha256);
+}
+
+bool control_api_authorize(void *ctx, const rpc_request_t *request)
+{
+    const control_api_t *api = ctx;
+    const char *header = request->authorization;
+    if (!header || strncmp(header, "Bearer ", 7) != 0)
+        return false;
+    unsigned char presented[32];
+    SHA256((const unsigned char *)header + 7, strlen(header + 7), presented);
+    return CRYPTO_memcmp(presented, api->token_sha256, sizeof presented) == 0;
+}
+
+static void fail(rpc_reply_t *reply, weir_status_t result, const weir_err_t *err)
+{
+    switch (result) {
+    case WEIR_ERR_NOT_FOUND: reply->code = GRPC_STATUS_NOT_FOUND; break;
+    case WEIR_ERR_EXISTS: reply->code = GRPC_STATUS_ALREADY_EXISTS; break;
+    case WEIR_ERR_CONFLICT: reply->code = GRPC_STATUS_ABORTED; break;
+    case WEIR_ERR_IN_USE: reply->code = GRPC_STATUS_FAILED_PRECONDITION; break;
+    case WEIR_ERR_INVALID: reply->code = GRPC_STATUS_INVALID_ARGUMENT; break;
+    default: reply->code = GRPC_STATUS_INTERNAL; break;
+    }
+    snprintf(reply->message, sizeof reply->message, "%s", err->msg);
+}
+
+static void pack(rpc_reply_t *reply, const ProtobufCMessage *message)
+{
+    size_t len = protobuf_c_message_get_packed_size(message);
+    uint8_t *packed = malloc(len ? len : 1);
+    if (!packed || buf_append(&reply->body, packed, protobuf_c_message_pack(message, packed)) != WEIR_OK) {
+        reply->code = GRPC_STATUS_RESOURCE_EXHAUSTED;
+        snprintf(reply->message, sizeof reply->message, "response too large");
+    }
+    free(packed);
+}
+
+static void to_proto(const agent_object_t *from, Weir__Agent__V1__Object *to)
+{
+    weir__agent__v1__object__init(to);
+    to->kind = from->kind;
+    to->name = from->name;
+    to->id = from->id;
+    to->generation = from->generation;
+    to->spec_json = from->spec_json;
+    to->status_json = from->status_json;
+    to->created_at = from->created_at;
+    to->updated_at = from->updated_at;
+}
+
+static const spec_kind_t *known_kind(const char *kind, rpc_reply_t *reply)
+{
+    const spec_kind_t *spec = spec_kind_by_kind(kind);
+    if (!spec) {
+        reply->code = GRPC_STATUS_INVALID_ARGUMENT;
+        snprintf(reply->message, sizeof reply->message, "unknown kind \"%s\"", kind);
+    }
+    return spec;
+}
+
+static void put_object(void *ctx, const rpc_request_t *request, rpc_reply_t *reply)
+{
+    control_api_t *api = ctx;
+    Weir__Agent__V1__PutObjectRequest *req =
+        weir__agent__v1__put_object_request__unpack(NULL, request->body_len, request->body);
+    if (!req) {
+        reply->code = GRPC_STATUS_INVALID_ARGUMENT;
+        snprintf(reply->message, sizeof reply->message, "cannot decode PutObjectRequest");
+        return;
+    }
+    char *canonical = NULL, *write_only = NULL;
+    agent_object_t stored = {0};
+    weir_err_t err = {{0}};
+    const spec_kind_t *kind = known_kind(req->kind, reply);
+    if (kind) {
+        weir_status_t result = objects_normalise(kind, req->name, req->spec_json, req->write_only_json,
+                                                 &canonical, &write_only, &err);
+        if (result == WEIR_OK)
+            result = store_put(api->store, req->kind, req->name, canonical, write_only,
+                               req->expected_generation, &stored, &err);
+        if (result != WEIR_OK) {
+            char detail[sizeof err.msg];
+            snprintf(detail, sizeof detail, "%s", err.msg);
+            weir_err_set(&err, "%s \"%s\": %s", req->kind, req->name, detail);
+            fail(reply, result, &err);
+            log_info("control_api", "rejected %s %s: %s", req->kind, req->name, detail);
+        } else {
+            Weir__Agent__V1__Object object;
+            to_proto(&stored, &object);
+            Weir__Agent__V1__PutObjectResponse response = WEIR__AGENT__V1__PUT_OBJECT_RESPONSE__INIT;
+            response.object = &object;
+            pack(reply, &response.base);
+            log_info("control_api", "stored %s %s generation %lld", stored.kind, stored.name,
+                     (long long)stored.generation);
+        }
+    }
+    if (write_only)
+        memset(write_only, 0, strlen(write_only));
+    free(canonical);
+    free(write_only);
+    agent_object_clear(&stored);
+    weir__agent__v1__put_object_request__free_unpacked(req, NULL);
+}
+
+static void get_object(void *ctx, const rpc_request_t *request, rpc_reply_t *reply)
+{
+    control_api_t *api = ctx;
+    Weir__Agent__V1__GetObjectRequest *req =
+        weir__agent__v1__get_object_request__unpack(NULL, request->body_len, request->body);
+    if (!req) {
+        reply->code = GRPC_STATUS_INVALID_ARGUMENT;
+        snprintf(reply->message, sizeof reply->message, "cannot decode GetObjectRequest");
+        return;
+    }
+    agent_object_t stored = {0};
+    weir_err_t err = {{0}};
+    if (known_kind(req->kind, reply)) {
+        weir_status_t result = store_get(api->store, req->kind, req->name, &stored, &err);
+        if (result != WEIR_OK) {
+            fail(reply, result, &err);
+        } else {
+            Weir__Agent__V1__Object object;
+            to_proto(&stored, &object);
+            Weir__Agent__V1__GetObjectResponse response = WEIR__AGENT__V1__GET_OBJECT_RESPONSE__INIT;
+            response.object = &object;
+            pack(reply, &response.base);
+        }
+    }
+    agent_object_clear(&stored);
+    weir__agent__v1__get_object_request__free_unpacked(req, NULL);
+}
+
+static void list_objects(void *ctx, const rpc_request_t *request, rpc_reply_t *reply)
+{
+    control_api_t *api = ctx;
+    Weir__Agent__V1__ListObjectsRequest *req =
+        weir__agent__v1__list_objects_request__unpack(NULL, request->body_len, request->body);
+    if (!req) {
+        reply->code = GRPC_STATUS_INVALID_ARGUMENT;
+        snprintf(reply->message, sizeof reply->message, "cannot decode ListObjectsRequest");
+        return;
+    }
+    agent_object_list_t list = {0};
+    weir_err_t err = {{0}};
+    if (req->kind[0] == 0 || known_kind(req->kind, reply)) {
+        weir_status_t result = store_list(api->store, req->kind, &list, &err);
+        Weir__Agent__V1__Object *objects = calloc(list.count ? list.count : 1, sizeof *objects);
+        Weir__Agent__V1__Object **pointers = calloc(list.count ? list.count : 1, sizeof *pointers);
+        if (result != WEIR_OK) {
+            fail(reply, result, &err);
+        } else if (!objects || !pointers) {
+            reply->code = GRPC_STATUS_RESOURCE_EXHAUSTED;
+            snprintf(reply->message, sizeof reply->message, "out of memory");
+        } else {
+            for (size_t i = 0; i < list.count; i++) {
+                to_proto(&list.items[i], &objects[i]);
+                pointers[i] = &objects[i];
+            }
+            Weir__Agent__V1__ListObjectsResponse response = WEIR__AGENT__V1__LIST_OBJECTS_RESPONSE__INIT;
+            response.n_objects = list.count;
+            response.objects = pointers;
+            pack(reply, &response.base);
+        }
+        free(objects);
+        free(pointers);
+    }
+    agent_object_list_free(&list);
+    weir__agent__v1__list_objects_request__free_unpacked(req, NULL);
+}
+
+static void delete_object(void *ctx, const rpc_request_t *request, rpc_reply_t *reply)
+{
+    control_api_t *api = ctx;
+    Weir__Agent__V1__DeleteObjectRequest *req =
+        weir__agent__v1__delete_object_request__unpack(NULL, request->body_len, request->body);
+    if (!req) {
+        reply->code = GRPC_STATUS_INVALID_ARGUMENT;
+        snprintf(reply->message, sizeof reply->message, "cannot decode DeleteObjectRequest");
+        return;
+    }
+    weir_err_t err = {{0}};
+    if (known_kind(req->kind, reply)) {
+        weir_status_t result = store_delete(api->store, req->kind, req->name, req->expected_generation, &err);
+        if (result != WEIR_OK) {
+            fail(reply, result, &err);
+        } else {
+            Weir__Agent__V1__DeleteObjectResponse response = WEIR__AGENT__V1__DELETE_OBJECT_RESPONSE__INIT;
+            pack(reply, &response.base);
+            log_info("control_api", "deleted %s %s", req->kind, req->name);
+        }
+    }
+    weir__agent__v1__delete_object_request__free_unpacked(req, NULL);
+}
+
+const rpc_method_t control_api_methods[] = {
+    {AGENT_METHOD_PUT, RPC_UNARY, put_object},
+    {AGENT_METHOD_GET, RPC_UNARY, get_object},
+    {AGENT_METHOD_LIST, RPC_UNARY, list_objects},
+    {AGENT_METHOD_DELETE, RPC_UNARY, delete_object},
+};
+const size_t control_api_method_count = sizeof control_api_methods / sizeof control_api_methods[0];

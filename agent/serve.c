@@ -1,0 +1,164 @@
+/* serve.c — agent startup: configuration, dev credentials, store, control API, shutdown. */
+#include "serve.h"
+
+#include <errno.h>
+#include <grpc/grpc.h>
+#include <openssl/rand.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "config.h"
+#include "control_api.h"
+#include "fileutil.h"
+#include "log.h"
+#include "store.h"
+#include "tls_cert.h"
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int signo)
+{
+    (void)signo;
+    stop_requested = 1;
+}
+
+static weir_status_t ensure_dir(const char *path, weir_err_t *err)
+{
+    if (mkdir(path, 0700) != 0 && errno != EEXIST) {
+        weir_err_set(err, "cannot create %s: %s", path, strerror(errno));
+        return WEIR_ERR_IO;
+    }
+    return WEIR_OK;
+}
+
+/* --dev: a self-signed certificate for localhost/127.0.0.1 and a random token, kept across restarts. */
+static weir_status_t dev_credentials(agent_config_t *config, weir_err_t *err)
+{
+    char dir[4096], cert_path[4200], key_path[4200], token_path[4200];
+    snprintf(dir, sizeof dir, "%s/dev", config->data_dir);
+    snprintf(cert_path, sizeof cert_path, "%s/ca.pem", dir);
+    snprintf(key_path, sizeof key_path, "%s/key.pem", dir);
+    snprintf(token_path, sizeof token_path, "%s/token", dir);
+    weir_status_t result = ensure_dir(dir, err);
+    if (result != WEIR_OK)
+        return result;
+    struct stat st;
+    if (!config->tls_cert && stat(cert_path, &st) != 0) {
+        tls_cert_t cert;
+        result = tls_cert_generate("weir-agent (dev)", "localhost", "127.0.0.1", 3650, &cert, err);
+        if (result == WEIR_OK)
+            result = file_write_all(key_path, cert.key_pem, strlen(cert.key_pem), 0600, err);
+        if (result == WEIR_OK)
+            result = file_write_all(cert_path, cert.cert_pem, strlen(cert.cert_pem), 0644, err);
+        tls_cert_free(&cert);
+        if (result != WEIR_OK)
+            return result;
+        log_info("serve", "dev mode: wrote a self-signed certificate to %s", cert_path);
+    }
+    if (!config->tls_cert) {
+        config->tls_cert = strdup(cert_path);
+        config->tls_key = strdup(key_path);
+    }
+    if (!config->token) {
+        config->token = file_read_all(token_path, 4096, NULL);
+        if (config->token) {
+            config->token[strcspn(config->token, "\r\n")] = 0;
+        } else {
+            unsigned char bytes[24];
+            if (RAND_bytes(bytes, sizeof bytes) != 1) {
+                weir_err_set(err, "no entropy for a dev token");
+                return WEIR_ERR_INTERNAL;
+            }
+            char hex[sizeof bytes * 2 + 2];
+            for (size_t i = 0; i < sizeof bytes; i++)
+                snprintf(hex + 2 * i, 3, "%02x", bytes[i]);
+            result = file_write_all(token_path, hex, strlen(hex), 0600, err);
+            if (result != WEIR_OK)
+                return result;
+            config->token = strdup(hex);
+            log_info("serve", "dev mode: wrote a bearer token to %s", token_path);
+        }
+    }
+    return config->tls_cert && config->tls_key && config->token ? WEIR_OK : WEIR_ERR_NOMEM;
+}
+
+int serve_main(int argc, char **argv)
+{
+    int exit_code = 1;
+    agent_config_t config;
+    bool show_help = false;
+    weir_err_t err = {{0}};
+    store_t *store = NULL;
+    rpc_server_t *server = NULL;
+    char *cert_pem = NULL, *key_pem = NULL;
+    control_api_t api;
+
+    if (config_parse(argc, argv, &config, &show_help, &err) != WEIR_OK) {
+        fprintf(stderr, "weir-agent serve: %s\n", err.msg);
+        config_free(&config);
+        return 2;
+    }
+    if (show_help) {
+        config_print_help(stdout);
+        config_free(&config);
+        return 0;
+    }
+    log_level_t level;
+    if (!log_level_parse(config.log_level, &level)) {
+        fprintf(stderr, "weir-agent serve: unknown log level \"%s\"\n", config.log_level);
+        goto out;
+    }
+    log_min_level = level;
+    if (ensure_dir(config.data_dir, &err) != WEIR_OK ||
+        (config.dev && dev_credentials(&config, &err) != WEIR_OK)) {
+        log_error("serve", "%s", err.msg);
+        goto out;
+    }
+    cert_pem = file_read_all(config.tls_cert, 1024 * 1024, &err);
+    key_pem = cert_pem ? file_read_all(config.tls_key, 1024 * 1024, &err) : NULL;
+    if (!cert_pem || !key_pem) {
+        log_error("serve", "%s", err.msg);
+        goto out;
+    }
+    char db_path[4200];
+    snprintf(db_path, sizeof db_path, "%s/weir.db", config.data_dir);
+    if (store_open(db_path, &store, &err) != WEIR_OK) {
+        log_error("serve", "%s", err.msg);
+        goto out;
+    }
+    control_api_init(&api, store, config.token);
+
+    struct sigaction sa = {.sa_handler = on_signal};
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    server = rpc_server_new(control_api_methods, control_api_method_count, &api, control_api_authorize);
+    if (!server)
+        goto out;
+    grpc_ssl_pem_key_cert_pair pair = {.private_key = key_pem, .cert_chain = cert_pem};
+    grpc_server_credentials *creds =
+        grpc_ssl_server_credentials_create_ex(NULL, &pair, 1, GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE, NULL);
+    if (rpc_server_listen(server, config.listen, creds, &err) != WEIR_OK) {
+        log_error("serve", "%s", err.msg);
+        goto out;
+    }
+    log_info("serve", "control API listening on %s (store %s, schema version %d)", config.listen, db_path,
+             store_schema_version(store));
+    if (rpc_server_run(server, &stop_requested, 5000) == WEIR_OK)
+        exit_code = 0;
+    log_info("serve", "stopped");
+out:
+    rpc_server_free(server);
+    store_close(store);
+    if (key_pem)
+        memset(key_pem, 0, strlen(key_pem));
+    free(key_pem);
+    free(cert_pem);
+    config_free(&config);
+    return exit_code;
+}

@@ -1,0 +1,513 @@
+/* store.c — SQLite persistence for objects, with migrations and referential integrity from the spec tables. */
+#include "store.h"
+
+#include <openssl/rand.h>
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+
+#include "buf.h"
+#include "spec.h"
+
+struct store {
+    sqlite3 *db;
+    pthread_mutex_t lock;
+};
+
+/* Migrations run in order, each in its own transaction; never edit one that has shipped. */
+static const char *const migrations[] = {
+    /* 1: objects */
+    "CREATE TABLE objects ("
+    "  id TEXT PRIMARY KEY,"
+    "  kind TEXT NOT NULL,"
+    "  name TEXT NOT NULL,"
+    "  generation INTEGER NOT NULL CHECK (generation > 0),"
+    "  spec_json TEXT NOT NULL CHECK (json_valid(spec_json)),"
+    "  write_only_json TEXT NOT NULL DEFAULT '',"
+    "  status_json TEXT NOT NULL DEFAULT '{}',"
+    "  created_at TEXT NOT NULL,"
+    "  updated_at TEXT NOT NULL,"
+    "  UNIQUE (kind, name));",
+};
+static const int migration_count = (int)(sizeof migrations / sizeof migrations[0]);
+
+/* `out` must hold at least 64 bytes; years past 9999 would not fit RFC 3339 anyway. */
+static void now_rfc3339(char *out, size_t size)
+{
+    struct timeval now;
+    gettimeofday(&now, NULL);
+    struct tm tm;
+    gmtime_r(&now.tv_sec, &tm);
+    snprintf(out, size, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(now.tv_usec / 1000) % 1000);
+}
+
+static weir_status_t exec(store_t *store, const char *sql, weir_err_t *err)
+{
+    char *message = NULL;
+    if (sqlite3_exec(store->db, sql, NULL, NULL, &message) != SQLITE_OK) {
+        weir_err_set(err, "store: %s", message ? message : sqlite3_errmsg(store->db));
+        sqlite3_free(message);
+        return WEIR_ERR_IO;
+    }
+    return WEIR_OK;
+}
+
+static int read_version(store_t *store)
+{
+    sqlite3_stmt *stmt = NULL;
+    int version = 0;
+    if (sqlite3_prepare_v2(store->db, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations", -1, &stmt,
+                           NULL) == SQLITE_OK &&
+        sqlite3_step(stmt) == SQLITE_ROW)
+        version = sqlite3_column_int(stmt, 0);
+    sqlite3_finalize(stmt);
+    return version;
+}
+
+static weir_status_t migrate(store_t *store, weir_err_t *err)
+{
+    weir_status_t result = exec(store,
+                                "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                                "  version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)",
+                                err);
+    int version = result == WEIR_OK ? read_version(store) : 0;
+    if (version > migration_count) {
+        weir_err_set(err, "store: database schema version %d is newer than this agent (%d); upgrade the agent",
+                     version, migration_count);
+        return WEIR_ERR_INVALID;
+    }
+    for (int v = version + 1; result == WEIR_OK && v <= migration_count; v++) {
+        char stamp[64], record[200];
+        now_rfc3339(stamp, sizeof stamp);
+        snprintf(record, sizeof record, "INSERT INTO schema_migrations VALUES (%d, '%s')", v, stamp);
+        result = exec(store, "BEGIN IMMEDIATE", err);
+        if (result == WEIR_OK)
+            result = exec(store, migrations[v - 1], err);
+        if (result == WEIR_OK)
+            result = exec(store, record, err);
+        if (result == WEIR_OK)
+            result = exec(store, "COMMIT", err);
+        else
+            (void)exec(store, "ROLLBACK", NULL);
+    }
+    return result;
+}
+
+weir_status_t store_open(const char *path, store_t **out, weir_err_t *err)
+{
+    *out = NULL;
+    store_t *store = calloc(1, sizeof *store);
+    if (!store) {
+        weir_err_set(err, "out of memory");
+        return WEIR_ERR_NOMEM;
+    }
+    pthread_mutex_init(&store->lock, NULL);
+    weir_status_t result = WEIR_ERR_IO;
+    if (sqlite3_open_v2(path, &store->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+                        NULL) != SQLITE_OK) {
+        weir_err_set(err, "store: cannot open %s: %s", path, store->db ? sqlite3_errmsg(store->db) : "?");
+        goto fail;
+    }
+    sqlite3_busy_timeout(store->db, 5000);
+    /* WAL lets readers proceed during writes; synchronous=FULL makes every commit durable. */
+    result = exec(store, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;", err);
+    if (result == WEIR_OK)
+        result = migrate(store, err);
+    if (result != WEIR_OK)
+        goto fail;
+    *out = store;
+    return WEIR_OK;
+fail:
+    store_close(store);
+    return result;
+}
+
+void store_close(store_t *store)
+{
+    if (!store)
+        return;
+    sqlite3_close(store->db);
+    pthread_mutex_destroy(&store->lock);
+    free(store);
+}
+
+int store_schema_version(store_t *store)
+{
+    pthread_mutex_lock(&store->lock);
+    int version = read_version(store);
+    pthread_mutex_unlock(&store->lock);
+    return version;
+}
+
+#define OBJECT_COLUMNS "kind, name, id, generation, spec_json, status_json, created_at, updated_at"
+
+static char *column_text(sqlite3_stmt *stmt, int column)
+{
+    const unsigned char *text = sqlite3_column_text(stmt, column);
+    return strdup(text ? (const char *)text : "");
+}
+
+static weir_status_t row_to_object(sqlite3_stmt *stmt, agent_object_t *out)
+{
+    out->kind = column_text(stmt, 0);
+    out->name = column_text(stmt, 1);
+    out->id = column_text(stmt, 2);
+    out->generation = sqlite3_column_int64(stmt, 3);
+    out->spec_json = column_text(stmt, 4);
+    out->status_json = column_text(stmt, 5);
+    out->created_at = column_text(stmt, 6);
+    out->updated_at = column_text(stmt, 7);
+    if (!out->kind || !out->name || !out->id || !out->spec_json || !out->status_json || !out->created_at ||
+        !out->updated_at) {
+        agent_object_clear(out);
+        return WEIR_ERR_NOMEM;
+    }
+    return WEIR_OK;
+}
+
+static weir_status_t get_locked(store_t *store, const char *kind, const char *name, agent_object_t *out,
+                                weir_err_t *err)
+{
+    sqlite3_stmt *stmt = NULL;
+    weir_status_t result = WEIR_ERR_IO;
+    memset(out, 0, sizeof *out);
+    if (sqlite3_prepare_v2(store->db, "SELECT " OBJECT_COLUMNS " FROM objects WHERE kind = ?1 AND name = ?2",
+                           -1, &stmt, NULL) != SQLITE_OK)
+        goto out;
+    sqlite3_bind_text(stmt, 1, kind, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 2, name, -1, SQLITE_STATIC);
+    int step = sqlite3_step(stmt);
+    if (step == SQLITE_ROW)
+        result = row_to_object(stmt, out);
+    else if (step == SQLITE_DONE) {
+        weir_err_set(err, "no %s named \"%s\"", kind, name);
+        result = WEIR_ERR_NOT_FOUND;
+    }
+out:
+    if (result == WEIR_ERR_IO)
+        weir_err_set(err, "store: %s", sqlite3_errmsg(store->db));
+    sqlite3_finalize(stmt);
+    return result;
+}
+
+weir_status_t store_get(store_t *store, const char *kind, const char *name, agent_object_t *out,
+                        weir_err_t *err)
+{
+    pthread_mutex_lock(&store->lock);
+    weir_status_t result = get_locked(store, kind, name, out, err);
+    pthread_mutex_unlock(&store->lock);
+    return result;
+}
+
+weir_status_t store_list(store_t *store, const char *kind, agent_object_list_t *out, weir_err_t *err)
+{
+    sqlite3_stmt *stmt = NULL;
+    weir_status_t result = WEIR_ERR_IO;
+    size_t cap = 0;
+    out->items = NULL;
+    out->count = 0;
+    pthread_mutex_lock(&store->lock);
+    if (sqlite3_prepare_v2(store->db,
+                           "SELECT " OBJECT_COLUMNS " FROM objects WHERE ?1 = '' OR kind = ?1 ORDER BY kind, name",
+                           -1, &stmt, NULL) != SQLITE_OK)
+        goto out;
+    sqlite3_bind_text(stmt, 1, kind, -1, SQLITE_STATIC);
+    int step;
+    result = WEIR_OK;
+    while (result == WEIR_OK && (step = sqlite3_step(stmt)) == SQLITE_ROW) {
+        if (out->count == cap) {
+            cap = cap ? cap * 2 : 64;
+            agent_object_t *grown = realloc(out->items, cap * sizeof *grown);
+            if (!grown) {
+                result = WEIR_ERR_NOMEM;
+                break;
+            }
+            out->items = grown;
+        }
+        memset(&out->items[out->count], 0, sizeof *out->items);
+        result = row_to_object(stmt, &out->items[out->count]);
+        if (result == WEIR_OK)
+            out->count++;
+    }
+    if (result == WEIR_OK && step != SQLITE_DONE)
+        result = WEIR_ERR_IO;
+out:
+    if (result == WEIR_ERR_IO)
+        weir_err_set(err, "store: %s", sqlite3_errmsg(store->db));
+    else if (result == WEIR_ERR_NOMEM)
+        weir_err_set(err, "out of memory listing objects");
+    if (result != WEIR_OK)
+        agent_object_list_free(out);
+    sqlite3_finalize(stmt);
+    pthread_mutex_unlock(&store->lock);
+    return result;
+}
+
+/* Finds an object of a kind starting with `prefix` and named `name`; writes its kind. */
+static weir_status_t find_by_prefix(store_t *store, const char *prefix, const char *name, const char *skip_kind,
+                                    char *kind_out, size_t kind_size)
+{
+    sqlite3_stmt *stmt = NULL;
+    weir_status_t result = WEIR_ERR_IO;
+    if (sqlite3_prepare_v2(store->db,
+                           "SELECT kind FROM objects WHERE substr(kind, 1, length(?1)) = ?1 AND name = ?2 "
+                           "AND kind <> ?3 LIMIT 1",
+                           -1, &stmt, NULL) != SQLITE_OK)
+        goto out;
+    sqlite3_bind_text(stmt, 1, prefix, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 2, name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 3, skip_kind ? skip_kind : "", -1, SQLITE_STATIC);
+    int step = sqlite3_step(stmt);
+    if (step == SQLITE_ROW) {
+        snprintf(kind_out, kind_size, "%s", (const char *)sqlite3_column_text(stmt, 0));
+        result = WEIR_OK;
+    } else if (step == SQLITE_DONE) {
+        result = WEIR_ERR_NOT_FOUND;
+    }
+out:
+    sqlite3_finalize(stmt);
+    return result;
+}
+
+static weir_status_t check_references(store_t *store, const spec_kind_t *spec, const char *kind,
+                                      const char *name, const char *spec_json, weir_err_t *err)
+{
+    /* Names are unique across kinds that share a reference prefix (source_postgres and a later
+     * source_http cannot both be "payments"), so a reference is never ambiguous. */
+    const char *underscore = strchr(kind, '_');
+    if (underscore) {
+        char prefix[64], other[64];
+        snprintf(prefix, sizeof prefix, "%.*s_", (int)(underscore - kind), kind);
+        weir_status_t found = find_by_prefix(store, prefix, name, kind, other, sizeof other);
+        if (found == WEIR_OK) {
+            weir_err_set(err, "name \"%s\" is already used by a %s; %s* names must be unique", name, other, prefix);
+            return WEIR_ERR_EXISTS;
+        }
+        if (found != WEIR_ERR_NOT_FOUND)
+            return found;
+    }
+    for (size_t i = 0; spec && i < spec->block.count; i++) {
+        const spec_attr_t *attr = &spec->block.attrs[i];
+        if (!attr->ref_prefix)
+            continue;
+        sqlite3_stmt *stmt = NULL;
+        char path[80];
+        snprintf(path, sizeof path, "$.%s", attr->name);
+        if (sqlite3_prepare_v2(store->db, "SELECT json_extract(?1, ?2)", -1, &stmt, NULL) != SQLITE_OK)
+            return WEIR_ERR_IO;
+        sqlite3_bind_text(stmt, 1, spec_json, -1, SQLITE_STATIC);
+        sqlite3_bind_text(stmt, 2, path, -1, SQLITE_STATIC);
+        char target[256] = "";
+        if (sqlite3_step(stmt) == SQLITE_ROW && sqlite3_column_type(stmt, 0) == SQLITE_TEXT)
+            snprintf(target, sizeof target, "%s", (const char *)sqlite3_column_text(stmt, 0));
+        sqlite3_finalize(stmt);
+        if (!target[0])
+            continue;
+        char found_kind[64];
+        weir_status_t found = find_by_prefix(store, attr->ref_prefix, target, NULL, found_kind, sizeof found_kind);
+        if (found == WEIR_ERR_NOT_FOUND) {
+            weir_err_set(err,
+                         "%s: no %s named \"%s\" exists on the agent. Create it first; in HCL, refer to "
+                         "the resource (e.g. weir_%s<kind>.<label>.name) so OpenTofu orders the two.",
+                         attr->name, attr->ref_prefix, target, attr->ref_prefix);
+            return WEIR_ERR_INVALID;
+        }
+        if (found != WEIR_OK)
+            return found;
+    }
+    return WEIR_OK;
+}
+
+static void new_id(char *out, size_t size)
+{
+    unsigned char bytes[16];
+    if (RAND_bytes(bytes, sizeof bytes) != 1) {
+        /* RAND_bytes only fails without an entropy source; fall back to time and address bits. */
+        struct timeval now;
+        gettimeofday(&now, NULL);
+        uint64_t mix = ((uint64_t)now.tv_sec << 20) ^ (uint64_t)now.tv_usec ^ (uint64_t)(uintptr_t)out;
+        memcpy(bytes, &mix, sizeof mix);
+        memcpy(bytes + 8, &mix, sizeof mix);
+    }
+    bytes[6] = (bytes[6] & 0x0f) | 0x40; /* UUID version 4 */
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    snprintf(out, size, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", bytes[0],
+             bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7], bytes[8], bytes[9],
+             bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]);
+}
+
+weir_status_t store_put(store_t *store, const char *kind, const char *name, const char *spec_json,
+                        const char *write_only_json, int64_t expected_generation, agent_object_t *out,
+                        weir_err_t *err)
+{
+    weir_status_t result;
+    agent_object_t existing = {0};
+    sqlite3_stmt *stmt = NULL;
+    memset(out, 0, sizeof *out);
+    pthread_mutex_lock(&store->lock);
+    result = exec(store, "BEGIN IMMEDIATE", err);
+    if (result != WEIR_OK)
+        goto unlock;
+
+    weir_status_t found = get_locked(store, kind, name, &existing, err);
+    if (found != WEIR_OK && found != WEIR_ERR_NOT_FOUND) {
+        result = found;
+        goto rollback;
+    }
+    bool exists = found == WEIR_OK;
+    if (expected_generation == 0 && exists) {
+        weir_err_set(err, "a %s named \"%s\" already exists (generation %lld); import it instead of creating it",
+                     kind, name, (long long)existing.generation);
+        result = WEIR_ERR_EXISTS;
+        goto rollback;
+    }
+    if (expected_generation > 0 && !exists) {
+        weir_err_set(err, "%s \"%s\" was deleted since it was last read", kind, name);
+        result = WEIR_ERR_NOT_FOUND;
+        goto rollback;
+    }
+    if (expected_generation > 0 && existing.generation != expected_generation) {
+        weir_err_set(err,
+                     "%s \"%s\" changed on the agent since it was read (generation %lld, expected %lld); "
+                     "refresh and plan again",
+                     kind, name, (long long)existing.generation, (long long)expected_generation);
+        result = WEIR_ERR_CONFLICT;
+        goto rollback;
+    }
+    result = check_references(store, spec_kind_by_kind(kind), kind, name, spec_json, err);
+    if (result != WEIR_OK)
+        goto rollback;
+
+    char stamp[64];
+    now_rfc3339(stamp, sizeof stamp);
+    if (exists) {
+        if (sqlite3_prepare_v2(store->db,
+                               "UPDATE objects SET generation = generation + 1, spec_json = ?3, "
+                               "write_only_json = CASE WHEN ?4 = '' THEN write_only_json ELSE ?4 END, "
+                               "updated_at = ?5 WHERE kind = ?1 AND name = ?2",
+                               -1, &stmt, NULL) != SQLITE_OK)
+            goto io_error;
+    } else {
+        char id[40];
+        new_id(id, sizeof id);
+        if (sqlite3_prepare_v2(store->db,
+                               "INSERT INTO objects (kind, name, spec_json, write_only_json, created_at, "
+                               "updated_at, id, generation) VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6, 1)",
+                               -1, &stmt, NULL) != SQLITE_OK)
+            goto io_error;
+        sqlite3_bind_text(stmt, 6, id, -1, SQLITE_TRANSIENT);
+    }
+    sqlite3_bind_text(stmt, 1, kind, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 2, name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 3, spec_json, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 4, write_only_json ? write_only_json : "", -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 5, stamp, -1, SQLITE_STATIC);
+    if (sqlite3_step(stmt) != SQLITE_DONE)
+        goto io_error;
+    result = get_locked(store, kind, name, out, err);
+    if (result == WEIR_OK)
+        result = exec(store, "COMMIT", err);
+    if (result != WEIR_OK)
+        goto rollback;
+    goto unlock;
+
+io_error:
+    weir_err_set(err, "store: %s", sqlite3_errmsg(store->db));
+    result = WEIR_ERR_IO;
+rollback:
+    (void)exec(store, "ROLLBACK", NULL);
+    agent_object_clear(out);
+unlock:
+    sqlite3_finalize(stmt);
+    agent_object_clear(&existing);
+    pthread_mutex_unlock(&store->lock);
+    return result;
+}
+
+/* Lists objects whose spec refers to (kind, name), as "kind/name, ..." into `out`. */
+static weir_status_t referrers(store_t *store, const char *kind, const char *name, weir_buf_t *out)
+{
+    for (size_t k = 0; k < spec_kind_count; k++) {
+        const spec_kind_t *spec = spec_kinds[k];
+        for (size_t i = 0; i < spec->block.count; i++) {
+            const spec_attr_t *attr = &spec->block.attrs[i];
+            if (!attr->ref_prefix || strncmp(kind, attr->ref_prefix, strlen(attr->ref_prefix)) != 0)
+                continue;
+            sqlite3_stmt *stmt = NULL;
+            char path[80];
+            snprintf(path, sizeof path, "$.%s", attr->name);
+            if (sqlite3_prepare_v2(store->db,
+                                   "SELECT name FROM objects WHERE kind = ?1 AND json_extract(spec_json, ?2) = ?3 "
+                                   "ORDER BY name",
+                                   -1, &stmt, NULL) != SQLITE_OK)
+                return WEIR_ERR_IO;
+            sqlite3_bind_text(stmt, 1, spec->kind, -1, SQLITE_STATIC);
+            sqlite3_bind_text(stmt, 2, path, -1, SQLITE_STATIC);
+            sqlite3_bind_text(stmt, 3, name, -1, SQLITE_STATIC);
+            while (sqlite3_step(stmt) == SQLITE_ROW) {
+                if (buf_printf(out, "%s%s \"%s\"", out->len ? ", " : "", spec->kind,
+                               (const char *)sqlite3_column_text(stmt, 0)) != WEIR_OK)
+                    break;
+            }
+            sqlite3_finalize(stmt);
+        }
+    }
+    return WEIR_OK;
+}
+
+weir_status_t store_delete(store_t *store, const char *kind, const char *name, int64_t expected_generation,
+                           weir_err_t *err)
+{
+    agent_object_t existing = {0};
+    weir_buf_t users;
+    buf_init(&users, 4096); /* the message names the first referrers; more would not help */
+    pthread_mutex_lock(&store->lock);
+    weir_status_t result = exec(store, "BEGIN IMMEDIATE", err);
+    if (result != WEIR_OK)
+        goto unlock;
+    result = get_locked(store, kind, name, &existing, err);
+    if (result != WEIR_OK)
+        goto rollback;
+    if (expected_generation > 0 && existing.generation != expected_generation) {
+        weir_err_set(err, "%s \"%s\" changed on the agent since it was read; refresh and try again", kind, name);
+        result = WEIR_ERR_CONFLICT;
+        goto rollback;
+    }
+    result = referrers(store, kind, name, &users);
+    if (result == WEIR_OK && users.len) {
+        weir_err_set(err, "%s \"%s\" is still used by %s; delete or change those first", kind, name,
+                     (const char *)users.data);
+        result = WEIR_ERR_IN_USE;
+    }
+    if (result != WEIR_OK)
+        goto rollback;
+    sqlite3_stmt *stmt = NULL;
+    if (sqlite3_prepare_v2(store->db, "DELETE FROM objects WHERE kind = ?1 AND name = ?2", -1, &stmt, NULL) ==
+        SQLITE_OK) {
+        sqlite3_bind_text(stmt, 1, kind, -1, SQLITE_STATIC);
+        sqlite3_bind_text(stmt, 2, name, -1, SQLITE_STATIC);
+        if (sqlite3_step(stmt) != SQLITE_DONE)
+            result = WEIR_ERR_IO;
+    } else {
+        result = WEIR_ERR_IO;
+    }
+    sqlite3_finalize(stmt);
+    if (result == WEIR_OK)
+        result = exec(store, "COMMIT", err);
+    else
+        weir_err_set(err, "store: %s", sqlite3_errmsg(store->db));
+    if (result == WEIR_OK)
+        goto unlock;
+rollback:
+    (void)exec(store, "ROLLBACK", NULL);
+unlock:
+    agent_object_clear(&existing);
+    buf_free(&users);
+    pthread_mutex_unlock(&store->lock);
+    return result;
+}
