@@ -16,6 +16,8 @@ typedef struct {
     const char *endpoint;
     const char *ca;
     const char *token_file;
+    const char *spec;      /* apply --spec */
+    const char *spec_file; /* apply --file */
     bool json;
 } ctl_options_t;
 
@@ -121,18 +123,18 @@ static int cmd_get(rpc_channel_t *channel, int argc, char **argv)
     return 0;
 }
 
-static int cmd_apply(rpc_channel_t *channel, int argc, char **argv)
+static int cmd_apply(rpc_channel_t *channel, const ctl_options_t *options, int argc, char **argv)
 {
-    const char *kind = argc >= 4 ? kind_name(argv[0]) : NULL;
-    if (!kind || (strcmp(argv[2], "--spec") != 0 && strcmp(argv[2], "--file") != 0)) {
+    const char *kind = argc >= 2 ? kind_name(argv[0]) : NULL;
+    if (!kind || (!options->spec == !options->spec_file)) {
         fprintf(stderr, "weir-agent ctl: usage: apply KIND NAME --spec JSON | --file FILE\n");
         return 2;
     }
     char *from_file = NULL;
-    const char *spec = argv[3];
-    if (strcmp(argv[2], "--file") == 0) {
+    const char *spec = options->spec;
+    if (options->spec_file) {
         weir_err_t err = {{0}};
-        from_file = file_read_all(argv[3], 16 * 1024 * 1024, &err);
+        from_file = file_read_all(options->spec_file, 16 * 1024 * 1024, &err);
         if (!from_file) {
             fprintf(stderr, "weir-agent ctl: %s\n", err.msg);
             return 1;
@@ -182,15 +184,25 @@ static char *load_ca(const char *ca)
 int ctl_main(int argc, char **argv)
 {
     ctl_options_t options = {.endpoint = getenv("WEIR_ENDPOINT"), .ca = getenv("WEIR_CA_CERT")};
-    int i = 0;
-    for (; i < argc && argv[i][0] == '-'; i++) {
+    /* Options may come before or after the command, as operators type them. */
+    char **positional = calloc((size_t)argc + 1, sizeof *positional);
+    int npos = 0;
+    if (!positional)
+        return 1;
+    for (int i = 0; i < argc; i++) {
         const char *flag = argv[i];
+        if (flag[0] != '-' || flag[1] == 0) {
+            positional[npos++] = argv[i];
+            continue;
+        }
         if (strcmp(flag, "--help") == 0 || strcmp(flag, "-h") == 0) {
             usage(stdout);
+            free(positional);
             return 0;
         }
         if (i + 1 >= argc) {
             fprintf(stderr, "weir-agent ctl: %s needs a value\n", flag);
+            free(positional);
             return 2;
         }
         const char *value = argv[++i];
@@ -200,16 +212,22 @@ int ctl_main(int argc, char **argv)
             options.ca = value;
         else if (strcmp(flag, "--token-file") == 0)
             options.token_file = value;
+        else if (strcmp(flag, "--spec") == 0)
+            options.spec = value;
+        else if (strcmp(flag, "--file") == 0)
+            options.spec_file = value;
         else if (strcmp(flag, "-o") == 0 && (strcmp(value, "json") == 0 || strcmp(value, "table") == 0))
             options.json = strcmp(value, "json") == 0;
         else {
             fprintf(stderr, "weir-agent ctl: unknown option %s %s\n", flag, value);
             usage(stderr);
+            free(positional);
             return 2;
         }
     }
-    if (i >= argc) {
+    if (npos == 0) {
         usage(stderr);
+        free(positional);
         return 2;
     }
     if (!options.endpoint || !*options.endpoint)
@@ -231,15 +249,15 @@ int ctl_main(int argc, char **argv)
     weir_err_t err = {{0}};
     rpc_channel_t *channel = (options.ca && !ca) ? NULL : rpc_channel_new(options.endpoint, ca, token, &err);
     if (channel) {
-        const char *command = argv[i];
-        int rest = argc - i - 1;
-        char **args = argv + i + 1;
+        const char *command = positional[0];
+        int rest = npos - 1;
+        char **args = positional + 1;
         if (strcmp(command, "list") == 0)
             code = cmd_list(channel, &options, rest, args);
         else if (strcmp(command, "get") == 0)
             code = cmd_get(channel, rest, args);
         else if (strcmp(command, "apply") == 0)
-            code = cmd_apply(channel, rest, args);
+            code = cmd_apply(channel, &options, rest, args);
         else if (strcmp(command, "delete") == 0)
             code = cmd_delete(channel, rest, args);
         else {
@@ -252,6 +270,7 @@ int ctl_main(int argc, char **argv)
     }
     rpc_channel_free(channel);
     free(ca);
+    free(positional);
     if (token) {
         memset(token, 0, strlen(token));
         free(token);
