@@ -169,7 +169,7 @@ static wv_t *conform_collection(const spec_attr_t *attr, const wv_t *value, weir
             return NULL;
         }
     }
-    if (attr->type == ST_SET_STRING && wv_wholly_known(out))
+    if (attr->type == ST_SET_STRING && out->count > 1 && wv_wholly_known(out))
         qsort(out->items, out->count, sizeof *out->items, compare_strings);
     return out;
 }

@@ -48,6 +48,10 @@ RC
 export TF_CLI_CONFIG_FILE=$work/tofurc
 export TF_IN_AUTOMATION=1 CHECKPOINT_DISABLE=1
 unset TF_LOG
+# Sanitizer builds: reports from the provider (whose stderr tofu swallows) and the agent land in
+# files that the last step checks.
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}log_path=$work/sanitizer"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}print_stacktrace=1:halt_on_error=1:log_path=$work/sanitizer"
 
 # --- agent on a free loopback port ---
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
@@ -311,6 +315,11 @@ if kill -0 "$agent_pid" 2>/dev/null; then fail "agent still running 10 s after S
 wait "$agent_pid" || fail "agent exited non-zero"
 agent_pid=""
 ls "${TMPDIR:-/tmp}" | grep -q '^weir-plugin-' && fail "provider left a socket directory behind"
+
+if compgen -G "$work/sanitizer*" > /dev/null; then
+  cat "$work"/sanitizer*
+  fail "sanitizer reports from the provider or the agent"
+fi
 
 echo
 echo "e2e: all steps passed"
