@@ -17,6 +17,9 @@ if [[ ! -x $tofu ]]; then
 fi
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/weir-e2e.XXXXXX")
+# tofu and the provider put their sockets under TMPDIR: keep them inside this run.
+mkdir -p "$work/tmp"
+export TMPDIR=$work/tmp
 agent_pid=""
 cleanup() {
   if [[ -n $agent_pid ]]; then kill "$agent_pid" 2>/dev/null || true; wait "$agent_pid" 2>/dev/null || true; fi
@@ -314,7 +317,7 @@ for _ in $(seq 1 100); do kill -0 "$agent_pid" 2>/dev/null || break; sleep 0.1; 
 if kill -0 "$agent_pid" 2>/dev/null; then fail "agent still running 10 s after SIGTERM"; fi
 wait "$agent_pid" || fail "agent exited non-zero"
 agent_pid=""
-ls "${TMPDIR:-/tmp}" | grep -q '^weir-plugin-' && fail "provider left a socket directory behind"
+if ls "$TMPDIR" | grep -q '^weir-plugin-'; then fail "provider left a socket directory behind"; fi
 
 if compgen -G "$work/sanitizer*" > /dev/null; then
   cat "$work"/sanitizer*
