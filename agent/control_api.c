@@ -30,6 +30,9 @@ bool control_api_authorize(void *ctx, const rpc_request_t *request)
     return CRYPTO_memcmp(presented, api->token_sha256, sizeof presented) == 0;
 }
 
+#define LIST_DEFAULT_PAGE 500
+#define LIST_MAX_PAGE 5000
+
 static void fail(rpc_reply_t *reply, weir_status_t result, const weir_err_t *err)
 {
     switch (result) {
@@ -161,8 +164,27 @@ static void list_objects(void *ctx, const rpc_request_t *request, rpc_reply_t *r
     }
     agent_object_list_t list = {0};
     weir_err_t err = {{0}};
-    if (req->kind[0] == 0 || known_kind(req->kind, reply)) {
-        weir_status_t result = store_list(api->store, req->kind, &list, &err);
+    /* Pages bound the memory both ends need for one reply; the token is the last key sent. */
+    int page_size = req->page_size <= 0 ? LIST_DEFAULT_PAGE : req->page_size > LIST_MAX_PAGE ? LIST_MAX_PAGE
+                                                                                              : req->page_size;
+    char after_kind[128] = "", after_name[256] = "";
+    const char *tab = strchr(req->page_token, '\t');
+    if (req->page_token[0] && tab) {
+        snprintf(after_kind, sizeof after_kind, "%.*s", (int)(tab - req->page_token), req->page_token);
+        snprintf(after_name, sizeof after_name, "%s", tab + 1);
+    }
+    if (req->page_token[0] && !tab) {
+        reply->code = GRPC_STATUS_INVALID_ARGUMENT;
+        snprintf(reply->message, sizeof reply->message, "malformed page_token");
+    } else if (req->kind[0] == 0 || known_kind(req->kind, reply)) {
+        weir_status_t result = store_list(api->store, req->kind, after_kind, after_name, page_size + 1, &list, &err);
+        bool more = result == WEIR_OK && list.count > (size_t)page_size;
+        char next[400] = "";
+        if (more) {
+            list.count--;
+            agent_object_clear(&list.items[list.count]);
+            snprintf(next, sizeof next, "%s\t%s", list.items[list.count - 1].kind, list.items[list.count - 1].name);
+        }
         Weir__Agent__V1__Object *objects = calloc(list.count ? list.count : 1, sizeof *objects);
         Weir__Agent__V1__Object **pointers = calloc(list.count ? list.count : 1, sizeof *pointers);
         if (result != WEIR_OK) {
@@ -178,6 +200,7 @@ static void list_objects(void *ctx, const rpc_request_t *request, rpc_reply_t *r
             Weir__Agent__V1__ListObjectsResponse response = WEIR__AGENT__V1__LIST_OBJECTS_RESPONSE__INIT;
             response.n_objects = list.count;
             response.objects = pointers;
+            response.next_page_token = next;
             pack(reply, &response.base);
         }
         free(objects);

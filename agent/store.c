@@ -204,7 +204,8 @@ weir_status_t store_get(store_t *store, const char *kind, const char *name, agen
     return result;
 }
 
-weir_status_t store_list(store_t *store, const char *kind, agent_object_list_t *out, weir_err_t *err)
+weir_status_t store_list(store_t *store, const char *kind, const char *after_kind, const char *after_name,
+                         int limit, agent_object_list_t *out, weir_err_t *err)
 {
     sqlite3_stmt *stmt = NULL;
     weir_status_t result = WEIR_ERR_IO;
@@ -213,10 +214,14 @@ weir_status_t store_list(store_t *store, const char *kind, agent_object_list_t *
     out->count = 0;
     pthread_mutex_lock(&store->lock);
     if (sqlite3_prepare_v2(store->db,
-                           "SELECT " OBJECT_COLUMNS " FROM objects WHERE ?1 = '' OR kind = ?1 ORDER BY kind, name",
+                           "SELECT " OBJECT_COLUMNS " FROM objects WHERE (?1 = '' OR kind = ?1) "
+                           "AND (?2 = '' OR (kind, name) > (?2, ?3)) ORDER BY kind, name LIMIT ?4",
                            -1, &stmt, NULL) != SQLITE_OK)
         goto out;
     sqlite3_bind_text(stmt, 1, kind, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 2, after_kind ? after_kind : "", -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 3, after_name ? after_name : "", -1, SQLITE_STATIC);
+    sqlite3_bind_int(stmt, 4, limit > 0 ? limit : -1);
     int step;
     result = WEIR_OK;
     while (result == WEIR_OK && (step = sqlite3_step(stmt)) == SQLITE_ROW) {

@@ -24,9 +24,10 @@ weir_status_t store_put(store_t *store, const char *kind, const char *name, cons
                         weir_err_t *err) WEIR_MUSTCHECK;
 weir_status_t store_get(store_t *store, const char *kind, const char *name, agent_object_t *out,
                         weir_err_t *err) WEIR_MUSTCHECK;
-/* `kind` "" lists everything, ordered by kind then name. */
-weir_status_t store_list(store_t *store, const char *kind, agent_object_list_t *out,
-                         weir_err_t *err) WEIR_MUSTCHECK;
+/* Lists objects ordered by kind then name: `kind` "" for every kind, only those after
+ * (after_kind, after_name) when after_kind is non-empty, at most `limit` (0: no limit). */
+weir_status_t store_list(store_t *store, const char *kind, const char *after_kind, const char *after_name,
+                         int limit, agent_object_list_t *out, weir_err_t *err) WEIR_MUSTCHECK;
 /* Refuses (WEIR_ERR_IN_USE, naming the referrers) while other objects refer to this one.
  * expected_generation <= 0 deletes any generation. */
 weir_status_t store_delete(store_t *store, const char *kind, const char *name,

@@ -112,36 +112,67 @@ weir_status_t agent_api_get(rpc_channel_t *channel, int timeout_ms, const char *
     return result;
 }
 
+/* Objects per ListObjects page: large enough to keep round trips few, small enough that one page's
+ * reply and its decoded form stay well under a megabyte each. */
+#define LIST_PAGE_SIZE 500
+
 weir_status_t agent_api_list(rpc_channel_t *channel, int timeout_ms, const char *kind,
                              agent_object_list_t *out, rpc_error_t *error)
 {
-    Weir__Agent__V1__ListObjectsRequest request = WEIR__AGENT__V1__LIST_OBJECTS_REQUEST__INIT;
-    request.kind = (char *)kind;
-    weir_buf_t response;
-    buf_init(&response, REPLY_LIMIT);
     out->items = NULL;
     out->count = 0;
-    weir_status_t result = call(channel, timeout_ms, AGENT_METHOD_LIST, &request.base, &response, error);
-    if (result == WEIR_OK) {
+    size_t cap = 0;
+    char *token = strdup("");
+    weir_status_t result = token ? WEIR_OK : WEIR_ERR_NOMEM;
+    while (result == WEIR_OK) {
+        Weir__Agent__V1__ListObjectsRequest request = WEIR__AGENT__V1__LIST_OBJECTS_REQUEST__INIT;
+        request.kind = (char *)kind;
+        request.page_size = LIST_PAGE_SIZE;
+        request.page_token = token;
+        weir_buf_t response;
+        buf_init(&response, REPLY_LIMIT);
+        result = call(channel, timeout_ms, AGENT_METHOD_LIST, &request.base, &response, error);
         Weir__Agent__V1__ListObjectsResponse *reply =
-            weir__agent__v1__list_objects_response__unpack(NULL, response.len, response.data);
-        if (!reply) {
+            result == WEIR_OK ? weir__agent__v1__list_objects_response__unpack(NULL, response.len, response.data) : NULL;
+        buf_free(&response);
+        if (result == WEIR_OK && !reply)
             result = WEIR_ERR_INTERNAL;
-        } else {
-            out->items = calloc(reply->n_objects ? reply->n_objects : 1, sizeof *out->items);
-            if (!out->items)
+        if (result != WEIR_OK)
+            break;
+        if (out->count + reply->n_objects > cap) {
+            size_t grown_cap = cap ? cap : 64;
+            while (grown_cap < out->count + reply->n_objects)
+                grown_cap *= 2;
+            agent_object_t *grown = realloc(out->items, grown_cap * sizeof *grown);
+            if (!grown)
                 result = WEIR_ERR_NOMEM;
-            for (size_t i = 0; result == WEIR_OK && i < reply->n_objects; i++) {
-                result = copy_object(reply->objects[i], &out->items[i]);
-                if (result == WEIR_OK)
-                    out->count++;
+            else {
+                out->items = grown;
+                cap = grown_cap;
             }
-            weir__agent__v1__list_objects_response__free_unpacked(reply, NULL);
-            if (result != WEIR_OK)
-                agent_object_list_free(out);
         }
+        for (size_t i = 0; result == WEIR_OK && i < reply->n_objects; i++) {
+            result = copy_object(reply->objects[i], &out->items[out->count]);
+            if (result == WEIR_OK)
+                out->count++;
+        }
+        free(token);
+        token = result == WEIR_OK ? strdup(reply->next_page_token) : NULL;
+        if (result == WEIR_OK && !token)
+            result = WEIR_ERR_NOMEM;
+        weir__agent__v1__list_objects_response__free_unpacked(reply, NULL);
+        if (result == WEIR_OK && token[0] == 0)
+            break;
     }
-    buf_free(&response);
+    free(token);
+    if (result == WEIR_OK && !out->items) {
+        /* Callers sort and search the array; give them a valid one even when empty. */
+        out->items = calloc(1, sizeof *out->items);
+        if (!out->items)
+            result = WEIR_ERR_NOMEM;
+    }
+    if (result != WEIR_OK)
+        agent_object_list_free(out);
     return result;
 }
 

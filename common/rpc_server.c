@@ -21,11 +21,15 @@ struct rpc_server {
     rpc_authorize_fn authorize;
     atomic_int stopping;
     pthread_mutex_t lock;
-    pthread_cond_t idle;
-    int active_calls;
+    pthread_cond_t idle;     /* signalled when a worker exits */
+    pthread_cond_t work;     /* signalled when a call is queued or the server stops */
+    int workers;             /* worker threads alive */
+    int idle_workers;        /* of which waiting for work */
+    struct call_ctx *queue_head, *queue_tail;
 };
 
-typedef struct {
+typedef struct call_ctx {
+    struct call_ctx *next; /* in the server's queue */
     rpc_server_t *server;
     grpc_completion_queue *call_cq; /* the call's batches complete here, not on the server's queue */
     grpc_call *call;
@@ -63,6 +67,7 @@ rpc_server_t *rpc_server_new(const rpc_method_t *methods, size_t count, void *ct
     server->authorize = authorize;
     pthread_mutex_init(&server->lock, NULL);
     pthread_cond_init(&server->idle, NULL);
+    pthread_cond_init(&server->work, NULL);
     return server;
 }
 
@@ -255,33 +260,69 @@ out:
     free_call_ctx(ctx);
 }
 
-static void *call_thread(void *arg)
+/* Workers are created on demand and kept while calls keep coming, so a burst of tofu's parallel
+ * calls reuses threads (and their malloc arenas) instead of creating one per call. */
+#define RPC_WORKER_IDLE_MS 5000
+
+static call_ctx_t *next_call(rpc_server_t *server)
 {
-    call_ctx_t *ctx = arg;
-    rpc_server_t *server = ctx->server;
-    serve_call(ctx);
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += RPC_WORKER_IDLE_MS / 1000;
     pthread_mutex_lock(&server->lock);
-    server->active_calls--;
-    pthread_cond_broadcast(&server->idle);
+    server->idle_workers++;
+    while (!server->queue_head && !rpc_server_stopping(server)) {
+        if (pthread_cond_timedwait(&server->work, &server->lock, &until) != 0 && !server->queue_head)
+            break;
+    }
+    server->idle_workers--;
+    call_ctx_t *ctx = server->queue_head;
+    if (ctx) {
+        server->queue_head = ctx->next;
+        if (!server->queue_head)
+            server->queue_tail = NULL;
+    } else {
+        server->workers--;
+        pthread_cond_broadcast(&server->idle);
+    }
     pthread_mutex_unlock(&server->lock);
+    return ctx;
+}
+
+static void *worker_thread(void *arg)
+{
+    rpc_server_t *server = arg;
+    call_ctx_t *ctx;
+    while ((ctx = next_call(server)))
+        serve_call(ctx);
     return NULL;
 }
 
 static void dispatch(rpc_server_t *server, call_ctx_t *ctx)
 {
+    ctx->next = NULL;
+    pthread_mutex_lock(&server->lock);
+    if (server->queue_tail)
+        server->queue_tail->next = ctx;
+    else
+        server->queue_head = ctx;
+    server->queue_tail = ctx;
+    bool spawn = server->idle_workers == 0;
+    if (spawn)
+        server->workers++;
+    pthread_cond_signal(&server->work);
+    pthread_mutex_unlock(&server->lock);
+    if (!spawn)
+        return;
     pthread_attr_t attr;
     pthread_attr_init(&attr);
     pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-    pthread_mutex_lock(&server->lock);
-    server->active_calls++;
-    pthread_mutex_unlock(&server->lock);
     pthread_t thread;
-    if (pthread_create(&thread, &attr, call_thread, ctx) != 0) {
-        log_error("rpc", "cannot start a thread for an incoming call; cancelling it");
-        grpc_call_cancel_with_status(ctx->call, GRPC_STATUS_RESOURCE_EXHAUSTED, "server busy", NULL);
-        free_call_ctx(ctx);
+    if (pthread_create(&thread, &attr, worker_thread, server) != 0) {
+        /* An existing worker will take the call when it is free. */
+        log_warn("rpc", "cannot start another worker thread");
         pthread_mutex_lock(&server->lock);
-        server->active_calls--;
+        server->workers--;
         pthread_mutex_unlock(&server->lock);
     }
     pthread_attr_destroy(&attr);
@@ -332,7 +373,8 @@ weir_status_t rpc_server_run(rpc_server_t *server, volatile sig_atomic_t *extern
         }
     }
     pthread_mutex_lock(&server->lock);
-    while (server->active_calls > 0) {
+    pthread_cond_broadcast(&server->work);
+    while (server->workers > 0) {
         struct timespec until;
         clock_gettime(CLOCK_REALTIME, &until);
         until.tv_nsec += RPC_SLICE_MS * 1000000L;
@@ -342,6 +384,14 @@ weir_status_t rpc_server_run(rpc_server_t *server, volatile sig_atomic_t *extern
         }
         pthread_cond_timedwait(&server->idle, &server->lock, &until);
     }
+    /* Calls queued after the last worker left are refused rather than leaked. */
+    while (server->queue_head) {
+        call_ctx_t *ctx = server->queue_head;
+        server->queue_head = ctx->next;
+        grpc_call_cancel_with_status(ctx->call, GRPC_STATUS_UNAVAILABLE, "server stopping", NULL);
+        free_call_ctx(ctx);
+    }
+    server->queue_tail = NULL;
     pthread_mutex_unlock(&server->lock);
     return WEIR_OK;
 }
@@ -358,5 +408,6 @@ void rpc_server_free(rpc_server_t *server)
     grpc_completion_queue_destroy(server->cq);
     pthread_mutex_destroy(&server->lock);
     pthread_cond_destroy(&server->idle);
+    pthread_cond_destroy(&server->work);
     free(server);
 }

@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "value_json.h"
 
 const spec_kind_t *spec_kind_by_type(const char *type_name)
 {
@@ -214,6 +213,29 @@ wv_t *spec_conform(const spec_block_t *block, const wv_t *object, weir_err_t *er
     return out;
 }
 
+wv_t *spec_default_value(const spec_attr_t *attr)
+{
+    /* Defaults in the tables are plain JSON literals without escapes (a unit test checks this),
+     * so they are read without a JSON parser: planning fills them for every resource. */
+    const char *text = attr->default_json;
+    if (!text)
+        return wv_null();
+    size_t len = strlen(text);
+    wv_t *literal;
+    if (len >= 2 && text[0] == '"' && text[len - 1] == '"')
+        literal = wv_string_len(text + 1, len - 2);
+    else if (strcmp(text, "true") == 0 || strcmp(text, "false") == 0)
+        literal = wv_bool(text[0] == 't');
+    else
+        literal = wv_number_text(text);
+    if (!literal)
+        return NULL;
+    weir_err_t err;
+    wv_t *typed = conform_value(attr, literal, &err);
+    wv_free(literal);
+    return typed;
+}
+
 weir_status_t spec_fill_defaults(const spec_block_t *block, wv_t *object)
 {
     if (wv_is_null(object) || object->kind != WV_MAP)
@@ -222,10 +244,7 @@ weir_status_t spec_fill_defaults(const spec_block_t *block, wv_t *object)
         const spec_attr_t *attr = &block->attrs[i];
         wv_t *value = wv_map_get(object, attr->name);
         if (attr->default_json && wv_is_null(value)) {
-            weir_err_t err;
-            wv_t *parsed = wv_from_json(attr->default_json, strlen(attr->default_json), &err);
-            wv_t *typed = parsed ? conform_value(attr, parsed, &err) : NULL;
-            wv_free(parsed);
+            wv_t *typed = spec_default_value(attr);
             if (!typed)
                 return WEIR_ERR_INTERNAL;
             weir_status_t result = wv_map_set(object, attr->name, typed);

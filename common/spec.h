@@ -134,6 +134,9 @@ void spec_validate(const spec_kind_t *kind, const wv_t *object, spec_diags_t *di
  * Returns NULL (and fills err) when a value has the wrong shape. */
 wv_t *spec_conform(const spec_block_t *block, const wv_t *object, weir_err_t *err);
 
+/* Returns the attribute's default as a new value (null when it has none, NULL on failure). */
+wv_t *spec_default_value(const spec_attr_t *attr);
+
 /* Sets every null attribute that has a default to it, recursively. */
 weir_status_t spec_fill_defaults(const spec_block_t *block, wv_t *object) WEIR_MUSTCHECK;
 

@@ -1,5 +1,6 @@
 /* main.c — terraform-provider-weir: refuses to run by hand, otherwise serves OpenTofu. */
 #include <grpc/grpc.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,9 @@ int main(int argc, char **argv)
     if (level && log_level_parse(level, &parsed))
         log_min_level = parsed;
 
+    /* tofu calls in parallel; one malloc arena per thread would multiply the provider's memory for
+     * no gain at this size. */
+    mallopt(M_ARENA_MAX, 2);
     grpc_init();
     tfp_provider_t provider = {.agent = agent_client_new()};
     int code = provider.agent ? plugin_server_run(&provider) : 1;

@@ -13,21 +13,6 @@ void res_validate_config(const spec_kind_t *kind, const wv_t *config, spec_diags
     spec_validate(kind, config, diags);
 }
 
-static wv_t *default_value(const spec_attr_t *attr)
-{
-    wv_t *object = wv_map();
-    if (!object)
-        return NULL;
-    spec_block_t one = {attr, 1};
-    if (spec_fill_defaults(&one, object) != WEIR_OK) {
-        wv_free(object);
-        return NULL;
-    }
-    wv_t *value = wv_clone(wv_map_get(object, attr->name));
-    wv_free(object);
-    return value;
-}
-
 static weir_status_t plan_block(const spec_block_t *block, wv_t *planned, const wv_t *config,
                                 const wv_t *prior)
 {
@@ -45,7 +30,7 @@ static weir_status_t plan_block(const spec_block_t *block, wv_t *planned, const 
                                 wv_is_null(prior_value) ? wv_unknown() : wv_clone(prior_value));
         } else if (attr->default_json && wv_is_null(config_value)) {
             /* A removed argument returns to its default instead of keeping the prior value. */
-            result = wv_map_set(planned, attr->name, default_value(attr));
+            result = wv_map_set(planned, attr->name, spec_default_value(attr));
         } else if (attr->type == ST_BLOCK_LIST) {
             wv_t *items = wv_map_get(planned, attr->name);
             const wv_t *config_items = wv_map_get(config, attr->name);

@@ -148,6 +148,36 @@ static void secret_refs(void **state)
     assert_false(spec_duration_seconds("", &seconds));
 }
 
+static void check_defaults_in(const spec_block_t *block)
+{
+    for (size_t i = 0; i < block->count; i++) {
+        const spec_attr_t *attr = &block->attrs[i];
+        if (attr->block)
+            check_defaults_in(attr->block);
+        if (!attr->default_json)
+            continue;
+        /* The fast literal reader must agree with a real JSON parser on every default. */
+        weir_err_t err;
+        wv_t *parsed = wv_from_json(attr->default_json, strlen(attr->default_json), &err);
+        wv_t *fast = spec_default_value(attr);
+        assert_non_null(parsed);
+        assert_non_null(fast);
+        if (!wv_equal(parsed, fast))
+            fail_msg("default of %s reads differently: %s", attr->name, attr->default_json);
+        assert_true(attr->flags & SA_OPTIONAL);
+        assert_true(attr->flags & SA_COMPUTED);
+        wv_free(parsed);
+        wv_free(fast);
+    }
+}
+
+static void defaults_are_plain_literals(void **state)
+{
+    (void)state;
+    for (size_t k = 0; k < spec_kind_count; k++)
+        check_defaults_in(&spec_kinds[k]->block);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -157,6 +187,7 @@ int main(void)
         cmocka_unit_test(sets_sorted_and_write_only_stripped),
         cmocka_unit_test(unknown_values_are_not_judged),
         cmocka_unit_test(secret_refs),
+        cmocka_unit_test(defaults_are_plain_literals),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

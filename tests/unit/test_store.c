@@ -116,12 +116,23 @@ static void list_and_reopen(void **state)
     assert_int_equal(store_open(f->path, &f->store, &err), WEIR_OK);
     assert_int_equal(store_schema_version(f->store), 1);
     agent_object_list_t list = {0};
-    assert_int_equal(store_list(f->store, "", &list, &err), WEIR_OK);
+    assert_int_equal(store_list(f->store, "", "", "", 0, &list, &err), WEIR_OK);
     assert_int_equal(list.count, 2);
     assert_string_equal(list.items[0].kind, "destination_snowflake");
     assert_string_equal(list.items[1].kind, "source_postgres");
     agent_object_list_free(&list);
-    assert_int_equal(store_list(f->store, "pipeline", &list, &err), WEIR_OK);
+    /* Pages: one object, then the rest after it. */
+    assert_int_equal(store_list(f->store, "", "", "", 1, &list, &err), WEIR_OK);
+    assert_int_equal(list.count, 1);
+    agent_object_list_free(&list);
+    assert_int_equal(store_list(f->store, "", "destination_snowflake", "raw", 1, &list, &err), WEIR_OK);
+    assert_int_equal(list.count, 1);
+    assert_string_equal(list.items[0].name, "payments");
+    agent_object_list_free(&list);
+    assert_int_equal(store_list(f->store, "", "source_postgres", "payments", 10, &list, &err), WEIR_OK);
+    assert_int_equal(list.count, 0);
+    agent_object_list_free(&list);
+    assert_int_equal(store_list(f->store, "pipeline", "", "", 0, &list, &err), WEIR_OK);
     assert_int_equal(list.count, 0);
     agent_object_list_free(&list);
 }
