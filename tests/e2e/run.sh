@@ -130,6 +130,19 @@ set +e; tf plan -input=false -detailed-exitcode > "$work/plan2.out" 2>&1; code=$
 [[ $code == 0 ]] || { cat "$work/plan2.out"; fail "plan after apply exit $code, want 0 (perpetual diff)"; }
 contains "$work/plan2.out" "No changes."
 
+step "the provider exits cleanly when OpenTofu is done with it"
+set +e; TF_LOG=debug "$tofu" plan -input=false -no-color > "$work/plan-debug.out" 2>&1; code=$?; set -e
+[[ $code == 0 ]] || { tail -50 "$work/plan-debug.out"; fail "debug plan exit $code"; }
+contains "$work/plan-debug.out" "provider: plugin exited"
+lacks "$work/plan-debug.out" "plugin failed to exit gracefully"
+lacks "$work/plan-debug.out" "signal: killed"
+lacks "$work/plan-debug.out" "$WEIR_TOKEN"
+
+step "run by hand, the provider explains itself"
+set +e; "$provider_bin" > "$work/by-hand.out" 2>&1; code=$?; set -e
+[[ $code == 1 ]] || fail "provider run by hand exited $code, want 1"
+contains "$work/by-hand.out" "is an OpenTofu plugin"
+
 step "an in-place change shows only that attribute"
 sed -i 's|schedule    = "@hourly"|schedule    = "*/30 * * * *"|' main.tf
 set +e; tf plan -input=false -detailed-exitcode > "$work/plan3.out" 2>&1; code=$?; set -e
