@@ -3,7 +3,7 @@
 # not dirty the tree). A crash fails the run and leaves the input in the build directory.
 # Usage: run.sh BUILD_DIR [SECONDS_PER_TARGET]
 set -euo pipefail
-build=$1
+build=$(realpath "$1")
 seconds=${2:-${FUZZ_SECONDS:-60}}
 here=$(cd "$(dirname "$0")" && pwd)
 for target in "$build"/tests/fuzz_*; do

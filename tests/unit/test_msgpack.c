@@ -66,7 +66,7 @@ static void encode_hex(const wv_t *value, char *out)
     buf_init(&buf, 1 << 20);
     assert_int_equal(msgp_encode(value, &buf), WEIR_OK);
     for (size_t i = 0; i < buf.len; i++)
-        sprintf(out + 2 * i, "%02x", buf.data[i]);
+        snprintf(out + 2 * i, 3, "%02x", buf.data[i]);
     buf_free(&buf);
 }
 
