@@ -1,0 +1,272 @@
+/* pg_extract.c — snapshot, column discovery, filtered COPY and streaming into the stage writer. */
+#include "pg_extract.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "pg_copy.h"
+
+PGconn *pg_source_connect(const pg_source_t *source, weir_err_t *err)
+{
+    char port[16];
+    snprintf(port, sizeof port, "%d", source->port);
+    const char *keys[] = {"host", "port", "dbname", "user", "password", "sslmode", "sslrootcert",
+                          "connect_timeout", "application_name", "client_encoding", NULL};
+    const char *values[] = {source->host, port, source->database, source->user,
+                            source->password ? source->password : "", source->sslmode ? source->sslmode : "verify-full",
+                            source->sslrootcert ? source->sslrootcert : "", "10", "weir-agent", "UTF8", NULL};
+    PGconn *conn = PQconnectdbParams(keys, values, 0);
+    if (!conn || PQstatus(conn) != CONNECTION_OK) {
+        weir_err_set(err, "cannot connect to PostgreSQL %s:%d/%s as %s: %s", source->host, source->port,
+                     source->database, source->user, conn ? PQerrorMessage(conn) : "out of memory");
+        PQfinish(conn);
+        return NULL;
+    }
+    /* Text output that round-trips exactly and does not depend on server defaults. */
+    PGresult *res = PQexec(conn, "SET TIME ZONE 'UTC'; SET DateStyle = 'ISO, YMD'; "
+                                 "SET IntervalStyle = 'iso_8601'; SET extra_float_digits = 3; "
+                                 "SET bytea_output = 'hex'");
+    bool ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+    if (!ok)
+        weir_err_set(err, "cannot set session parameters: %s", PQerrorMessage(conn));
+    PQclear(res);
+    if (!ok) {
+        PQfinish(conn);
+        return NULL;
+    }
+    return conn;
+}
+
+void pg_extract_result_free(pg_extract_result_t *result)
+{
+    for (size_t i = 0; i < result->column_count; i++) {
+        free(result->column_names[i]);
+        free(result->column_types[i]);
+    }
+    free(result->column_names);
+    free(result->column_types);
+    free(result->new_watermark);
+    memset(result, 0, sizeof *result);
+}
+
+/* Quotes "schema"."table" (or "table") as an identifier, as the user spelled it. */
+static weir_status_t quote_table(PGconn *conn, const char *table, weir_buf_t *out)
+{
+    const char *dot = strchr(table, '.');
+    char part[256];
+    for (int i = 0; i < 2; i++) {
+        if (i == 0 && !dot)
+            continue;
+        if (i == 0)
+            snprintf(part, sizeof part, "%.*s", (int)(dot - table), table);
+        else
+            snprintf(part, sizeof part, "%s", dot ? dot + 1 : table);
+        char *quoted = PQescapeIdentifier(conn, part, strlen(part));
+        if (!quoted)
+            return WEIR_ERR_NOMEM;
+        weir_status_t result = buf_printf(out, "%s%s", i == 1 && dot ? "." : "", quoted);
+        PQfreemem(quoted);
+        if (result != WEIR_OK)
+            return result;
+    }
+    return WEIR_OK;
+}
+
+static weir_status_t exec_ok(PGconn *conn, const char *sql, ExecStatusType want, weir_err_t *err)
+{
+    PGresult *res = PQexec(conn, sql);
+    weir_status_t result = PQresultStatus(res) == want ? WEIR_OK : WEIR_ERR_IO;
+    if (result != WEIR_OK)
+        weir_err_set(err, "PostgreSQL: %s", PQerrorMessage(conn));
+    PQclear(res);
+    return result;
+}
+
+static weir_status_t discover_columns(PGconn *conn, const char *quoted_table, const char *cursor,
+                                      pg_extract_result_t *out, int *cursor_index, weir_err_t *err)
+{
+    const char *params[] = {quoted_table};
+    PGresult *res = PQexecParams(conn,
+                                 "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute "
+                                 "WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum",
+                                 1, NULL, params, NULL, NULL, 0);
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+        weir_err_set(err, "table %s: %s", quoted_table, PQerrorMessage(conn));
+        PQclear(res);
+        return WEIR_ERR_NOT_FOUND;
+    }
+    int rows = PQntuples(res);
+    out->column_names = calloc((size_t)rows + 1, sizeof *out->column_names);
+    out->column_types = calloc((size_t)rows + 1, sizeof *out->column_types);
+    if (!out->column_names || !out->column_types) {
+        PQclear(res);
+        weir_err_set(err, "out of memory");
+        return WEIR_ERR_NOMEM;
+    }
+    *cursor_index = -1;
+    for (int i = 0; i < rows; i++) {
+        out->column_names[i] = strdup(PQgetvalue(res, i, 0));
+        out->column_types[i] = strdup(PQgetvalue(res, i, 1));
+        out->column_count++;
+        if (cursor && strcmp(PQgetvalue(res, i, 0), cursor) == 0)
+            *cursor_index = i;
+    }
+    PQclear(res);
+    if (rows == 0) {
+        weir_err_set(err, "table %s has no columns", quoted_table);
+        return WEIR_ERR_INVALID;
+    }
+    if (cursor && *cursor_index < 0) {
+        weir_err_set(err, "table %s has no cursor column \"%s\"", quoted_table, cursor);
+        return WEIR_ERR_INVALID;
+    }
+    return WEIR_OK;
+}
+
+static bool time_typed(const char *type)
+{
+    return strncmp(type, "timestamp", 9) == 0 || strcmp(type, "date") == 0;
+}
+
+/* Builds " WHERE …" selecting rows at or past watermark - lookback, plus NULL cursors. */
+static weir_status_t build_filter(PGconn *conn, const pg_extract_request_t *request, const char *cursor_type,
+                                  weir_buf_t *out)
+{
+    if (!request->cursor || !request->watermark)
+        return WEIR_OK;
+    char *column = PQescapeIdentifier(conn, request->cursor, strlen(request->cursor));
+    char *literal = PQescapeLiteral(conn, request->watermark, strlen(request->watermark));
+    weir_status_t result = WEIR_ERR_NOMEM;
+    if (column && literal) {
+        /* >= not >: rows equal to the watermark may have committed after it was taken. */
+        if (time_typed(cursor_type) && request->lookback_seconds > 0)
+            result = buf_printf(out, " WHERE %s >= (%s::%s - interval '%lld seconds') OR %s IS NULL", column,
+                                literal, cursor_type, request->lookback_seconds, column);
+        else
+            result = buf_printf(out, " WHERE %s >= %s::%s OR %s IS NULL", column, literal, cursor_type, column);
+    }
+    PQfreemem(column);
+    PQfreemem(literal);
+    return result;
+}
+
+weir_status_t pg_extract_table(PGconn *conn, const pg_extract_request_t *request, stage_writer_t *writer,
+                               pg_extract_result_t *out, weir_err_t *err)
+{
+    weir_status_t result;
+    weir_buf_t table, filter, sql;
+    buf_init(&table, 1024);
+    buf_init(&filter, 4096);
+    buf_init(&sql, 64 * 1024);
+    copy_row_t row;
+    copy_row_init(&row);
+    memset(out, 0, sizeof *out);
+    bool in_transaction = false;
+    int cursor_index = -1;
+
+    result = quote_table(conn, request->table, &table);
+    if (result != WEIR_OK)
+        goto out;
+    result = exec_ok(conn, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", PGRES_COMMAND_OK, err);
+    if (result != WEIR_OK)
+        goto out;
+    in_transaction = true;
+    result = discover_columns(conn, (const char *)table.data, request->cursor, out, &cursor_index, err);
+    if (result != WEIR_OK)
+        goto out;
+    result = build_filter(conn, request, request->cursor ? out->column_types[cursor_index] : "", &filter);
+    if (result != WEIR_OK)
+        goto out;
+
+    if (request->cursor) {
+        /* The new watermark comes from the same snapshot as the rows, so no row can fall between. */
+        char *column = PQescapeIdentifier(conn, request->cursor, strlen(request->cursor));
+        if (!column || buf_printf(&sql, "SELECT max(%s)::text, count(*) FILTER (WHERE %s IS NULL) FROM %s%s",
+                                  column, column, (const char *)table.data,
+                                  filter.data ? (const char *)filter.data : "") != WEIR_OK) {
+            PQfreemem(column);
+            result = WEIR_ERR_NOMEM;
+            goto out;
+        }
+        PQfreemem(column);
+        PGresult *res = PQexec(conn, (const char *)sql.data);
+        if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+            weir_err_set(err, "table %s: %s", (const char *)table.data, PQerrorMessage(conn));
+            PQclear(res);
+            result = WEIR_ERR_IO;
+            goto out;
+        }
+        if (!PQgetisnull(res, 0, 0))
+            out->new_watermark = strdup(PQgetvalue(res, 0, 0));
+        out->null_cursor_rows = strtoull(PQgetvalue(res, 0, 1), NULL, 10);
+        PQclear(res);
+    }
+
+    buf_reset(&sql);
+    result = buf_puts(&sql, "COPY (SELECT ");
+    for (size_t i = 0; result == WEIR_OK && i < out->column_count; i++) {
+        char *column = PQescapeIdentifier(conn, out->column_names[i], strlen(out->column_names[i]));
+        result = column ? buf_printf(&sql, "%s%s", i ? ", " : "", column) : WEIR_ERR_NOMEM;
+        PQfreemem(column);
+    }
+    if (result == WEIR_OK)
+        result = buf_printf(&sql, " FROM %s%s) TO STDOUT", (const char *)table.data,
+                            filter.data ? (const char *)filter.data : "");
+    if (result != WEIR_OK)
+        goto out;
+    PGresult *res = PQexec(conn, (const char *)sql.data);
+    if (PQresultStatus(res) != PGRES_COPY_OUT) {
+        weir_err_set(err, "table %s: %s", (const char *)table.data, PQerrorMessage(conn));
+        PQclear(res);
+        result = WEIR_ERR_IO;
+        goto out;
+    }
+    PQclear(res);
+
+    /* One PQgetCopyData call returns one whole row in text format. */
+    for (;;) {
+        char *line = NULL;
+        int len = PQgetCopyData(conn, &line, 0);
+        if (len == -1)
+            break;
+        if (len < 0) {
+            weir_err_set(err, "table %s: COPY failed: %s", (const char *)table.data, PQerrorMessage(conn));
+            result = WEIR_ERR_IO;
+            goto out;
+        }
+        result = copy_parse_row(&row, line, (size_t)len, out->column_count, err);
+        for (size_t i = 0; result == WEIR_OK && i < row.count; i++)
+            result = stage_writer_field(writer, row.fields[i].is_null ? NULL : row.fields[i].data, row.fields[i].len, err);
+        if (result == WEIR_OK)
+            result = stage_writer_end_row(writer, err);
+        PQfreemem(line);
+        if (result != WEIR_OK) {
+            /* Stop the server's COPY by leaving the connection: the caller closes it. */
+            goto out;
+        }
+        out->rows++;
+    }
+    res = PQgetResult(conn);
+    if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+        weir_err_set(err, "table %s: COPY ended with an error: %s", (const char *)table.data, PQerrorMessage(conn));
+        result = WEIR_ERR_IO;
+    }
+    PQclear(res);
+    while ((res = PQgetResult(conn)))
+        PQclear(res);
+    if (result == WEIR_OK) {
+        result = exec_ok(conn, "COMMIT", PGRES_COMMAND_OK, err);
+        in_transaction = false;
+    }
+out:
+    if (in_transaction && PQtransactionStatus(conn) != PQTRANS_ACTIVE)
+        (void)exec_ok(conn, "ROLLBACK", PGRES_COMMAND_OK, NULL);
+    copy_row_free(&row);
+    buf_free(&table);
+    buf_free(&filter);
+    buf_free(&sql);
+    return result;
+}

@@ -1,0 +1,52 @@
+/* pg_extract.h — extracts one table from PostgreSQL into stage chunk files: a REPEATABLE READ READ
+ * ONLY snapshot, `COPY (SELECT …) TO STDOUT` streamed row by row, incremental by a cursor column
+ * with a lookback overlap, or a full refresh. */
+#ifndef WEIR_PG_EXTRACT_H
+#define WEIR_PG_EXTRACT_H
+
+#include <libpq-fe.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "stage_writer.h"
+#include "status.h"
+
+typedef struct {
+    const char *host;
+    int port;
+    const char *database;
+    const char *user;
+    const char *password;    /* resolved secret, may be NULL */
+    const char *sslmode;
+    const char *sslrootcert; /* may be NULL */
+} pg_source_t;
+
+/* Opens a connection with session settings that make COPY text lossless and stable (UTC,
+ * ISO dates, full float precision, hex bytea). Returns NULL with err (no password in it). */
+PGconn *pg_source_connect(const pg_source_t *source, weir_err_t *err);
+
+typedef struct {
+    const char *table;               /* "schema.table" or "table" */
+    const char *cursor;              /* NULL: full refresh */
+    const char *watermark;           /* last committed cursor value as text; NULL on the first run */
+    long long lookback_seconds;      /* re-read overlap below the watermark (time-typed cursors) */
+} pg_extract_request_t;
+
+typedef struct {
+    uint64_t rows;
+    uint64_t null_cursor_rows;  /* rows whose cursor is NULL: extracted on every run */
+    char *new_watermark;        /* max cursor value seen, as text; NULL when no row had one (owned) */
+    size_t column_count;
+    char **column_names;        /* owned */
+    char **column_types;        /* owned, format_type() text, e.g. "numeric(18,4)" */
+} pg_extract_result_t;
+
+void pg_extract_result_free(pg_extract_result_t *result);
+
+/* Extracts the rows the request selects into `writer`. Rows with a NULL cursor are extracted on
+ * every incremental run (they cannot be placed against a watermark; the MERGE makes repeats
+ * harmless). The new watermark is the largest cursor value in the same snapshot. */
+weir_status_t pg_extract_table(PGconn *conn, const pg_extract_request_t *request, stage_writer_t *writer,
+                               pg_extract_result_t *result, weir_err_t *err) WEIR_MUSTCHECK;
+
+#endif

@@ -1,0 +1,14 @@
+/* secrets.h — resolves secret references (env:NAME, file:/path) to their values at run time.
+ * Values are returned in memory the caller wipes with secret_free; they are never logged. */
+#ifndef WEIR_SECRETS_H
+#define WEIR_SECRETS_H
+
+#include "status.h"
+
+/* Returns the secret (new), trailing newline removed, or NULL with err naming the reference
+ * (never the value). aws-sm: and ssm: references are refused until the AWS client exists. */
+char *secret_resolve(const char *reference, weir_err_t *err);
+/* Wipes and frees a value from secret_resolve. */
+void secret_free(char *value);
+
+#endif

@@ -1,0 +1,221 @@
+/* stage_writer.c — CSV encoding and streaming zstd compression into rotating chunk files. */
+#include "stage_writer.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zstd.h>
+
+/* CSV is assembled in a small buffer and handed to zstd in blocks of this size. */
+#define STAGE_BUFFER_BYTES (256 * 1024)
+
+struct stage_writer {
+    char dir[4096];
+    uint64_t chunk_raw_bytes;
+    int level;
+    ZSTD_CCtx *cctx;
+    int fd;                /* current chunk's temp file, or -1 */
+    char temp_path[4300]; /* final_path plus ".partial" */
+    char final_path[4200];
+    uint64_t chunk_raw;    /* CSV bytes in the current chunk */
+    bool row_started;
+    char *in;              /* pending CSV */
+    size_t in_len;
+    char *out;             /* compressed output buffer */
+    size_t out_cap;
+    stage_stats_t stats;
+};
+
+static weir_status_t write_all(stage_writer_t *w, const char *data, size_t len, weir_err_t *err)
+{
+    while (len) {
+        ssize_t n = write(w->fd, data, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            weir_err_set(err, "stage: cannot write %s: %s", w->temp_path, strerror(errno));
+            return WEIR_ERR_IO;
+        }
+        data += n;
+        len -= (size_t)n;
+        w->stats.compressed_bytes += (uint64_t)n;
+    }
+    return WEIR_OK;
+}
+
+static weir_status_t open_chunk(stage_writer_t *w, weir_err_t *err)
+{
+    snprintf(w->final_path, sizeof w->final_path, "%s/%05u.csv.zst", w->dir, w->stats.chunks);
+    snprintf(w->temp_path, sizeof w->temp_path, "%s.partial", w->final_path);
+    w->fd = open(w->temp_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (w->fd < 0) {
+        weir_err_set(err, "stage: cannot create %s: %s", w->temp_path, strerror(errno));
+        return WEIR_ERR_IO;
+    }
+    ZSTD_CCtx_reset(w->cctx, ZSTD_reset_session_only);
+    w->chunk_raw = 0;
+    return WEIR_OK;
+}
+
+/* Compresses the pending CSV; with `end` also finishes the frame. */
+static weir_status_t compress_pending(stage_writer_t *w, bool end, weir_err_t *err)
+{
+    ZSTD_inBuffer input = {w->in, w->in_len, 0};
+    for (;;) {
+        ZSTD_outBuffer output = {w->out, w->out_cap, 0};
+        size_t remaining = ZSTD_compressStream2(w->cctx, &output, &input, end ? ZSTD_e_end : ZSTD_e_continue);
+        if (ZSTD_isError(remaining)) {
+            weir_err_set(err, "stage: zstd: %s", ZSTD_getErrorName(remaining));
+            return WEIR_ERR_INTERNAL;
+        }
+        weir_status_t result = write_all(w, w->out, output.pos, err);
+        if (result != WEIR_OK)
+            return result;
+        if (end ? remaining == 0 : input.pos == input.size)
+            break;
+    }
+    w->in_len = 0;
+    return WEIR_OK;
+}
+
+static weir_status_t close_chunk(stage_writer_t *w, weir_err_t *err)
+{
+    weir_status_t result = compress_pending(w, true, err);
+    if (result == WEIR_OK && fsync(w->fd) != 0) {
+        weir_err_set(err, "stage: cannot sync %s: %s", w->temp_path, strerror(errno));
+        result = WEIR_ERR_IO;
+    }
+    if (close(w->fd) != 0 && result == WEIR_OK) {
+        weir_err_set(err, "stage: cannot close %s: %s", w->temp_path, strerror(errno));
+        result = WEIR_ERR_IO;
+    }
+    w->fd = -1;
+    if (result == WEIR_OK && rename(w->temp_path, w->final_path) != 0) {
+        weir_err_set(err, "stage: cannot rename %s: %s", w->temp_path, strerror(errno));
+        result = WEIR_ERR_IO;
+    }
+    if (result == WEIR_OK)
+        w->stats.chunks++;
+    return result;
+}
+
+weir_status_t stage_writer_open(const char *dir, uint64_t chunk_raw_bytes, int zstd_level,
+                                stage_writer_t **out, weir_err_t *err)
+{
+    *out = NULL;
+    if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+        weir_err_set(err, "stage: cannot create %s: %s", dir, strerror(errno));
+        return WEIR_ERR_IO;
+    }
+    stage_writer_t *w = calloc(1, sizeof *w);
+    if (!w) {
+        weir_err_set(err, "out of memory");
+        return WEIR_ERR_NOMEM;
+    }
+    snprintf(w->dir, sizeof w->dir, "%s", dir);
+    w->chunk_raw_bytes = chunk_raw_bytes ? chunk_raw_bytes : UINT64_MAX;
+    w->level = zstd_level;
+    w->fd = -1;
+    w->cctx = ZSTD_createCCtx();
+    w->in = malloc(STAGE_BUFFER_BYTES);
+    w->out_cap = ZSTD_CStreamOutSize();
+    w->out = malloc(w->out_cap);
+    if (!w->cctx || !w->in || !w->out) {
+        stage_writer_abort(w);
+        weir_err_set(err, "out of memory");
+        return WEIR_ERR_NOMEM;
+    }
+    ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_compressionLevel, zstd_level);
+    ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_checksumFlag, 1);
+    *out = w;
+    return WEIR_OK;
+}
+
+static weir_status_t put(stage_writer_t *w, const char *data, size_t len, weir_err_t *err)
+{
+    while (len) {
+        size_t room = STAGE_BUFFER_BYTES - w->in_len;
+        size_t n = len < room ? len : room;
+        memcpy(w->in + w->in_len, data, n);
+        w->in_len += n;
+        data += n;
+        len -= n;
+        w->chunk_raw += n;
+        w->stats.raw_bytes += n;
+        if (w->in_len == STAGE_BUFFER_BYTES) {
+            weir_status_t result = compress_pending(w, false, err);
+            if (result != WEIR_OK)
+                return result;
+        }
+    }
+    return WEIR_OK;
+}
+
+weir_status_t stage_writer_field(stage_writer_t *w, const char *value, size_t len, weir_err_t *err)
+{
+    weir_status_t result = WEIR_OK;
+    if (w->fd < 0)
+        result = open_chunk(w, err);
+    if (result == WEIR_OK && w->row_started)
+        result = put(w, ",", 1, err);
+    w->row_started = true;
+    if (result != WEIR_OK || !value)
+        return result;
+    result = put(w, "\"", 1, err);
+    const char *p = value, *end = value + len;
+    while (result == WEIR_OK && p < end) {
+        const char *quote = memchr(p, '"', (size_t)(end - p));
+        size_t run = quote ? (size_t)(quote - p) + 1 : (size_t)(end - p);
+        result = put(w, p, run, err);
+        if (result == WEIR_OK && quote)
+            result = put(w, "\"", 1, err); /* double the quote */
+        p += run;
+    }
+    return result == WEIR_OK ? put(w, "\"", 1, err) : result;
+}
+
+weir_status_t stage_writer_end_row(stage_writer_t *w, weir_err_t *err)
+{
+    weir_status_t result = w->fd < 0 ? open_chunk(w, err) : WEIR_OK;
+    if (result == WEIR_OK)
+        result = put(w, "\n", 1, err);
+    w->row_started = false;
+    w->stats.rows++;
+    if (result == WEIR_OK && w->chunk_raw >= w->chunk_raw_bytes)
+        result = close_chunk(w, err);
+    return result;
+}
+
+weir_status_t stage_writer_close(stage_writer_t *w, stage_stats_t *stats, weir_err_t *err)
+{
+    weir_status_t result = w->fd >= 0 ? close_chunk(w, err) : WEIR_OK;
+    if (stats)
+        *stats = w->stats;
+    if (result != WEIR_OK) {
+        stage_writer_abort(w);
+        return result;
+    }
+    ZSTD_freeCCtx(w->cctx);
+    free(w->in);
+    free(w->out);
+    free(w);
+    return WEIR_OK;
+}
+
+void stage_writer_abort(stage_writer_t *w)
+{
+    if (!w)
+        return;
+    if (w->fd >= 0) {
+        close(w->fd);
+        unlink(w->temp_path);
+    }
+    ZSTD_freeCCtx(w->cctx);
+    free(w->in);
+    free(w->out);
+    free(w);
+}

@@ -1,0 +1,40 @@
+/* stage_writer.h — writes extracted rows as zstd-compressed CSV chunk files with deterministic
+ * names (<dir>/<chunk:05>.csv.zst), rotating at a size bound so memory and file size stay bounded
+ * whatever the table size.
+ *
+ * CSV dialect (what the Snowflake file format must say): comma-separated, '\n' line ends, every
+ * non-NULL value double-quoted with '"' doubled, NULL as an empty unquoted field. So "" is the empty
+ * string and an empty field is NULL (Snowflake: FIELD_OPTIONALLY_ENCLOSED_BY='"',
+ * EMPTY_FIELD_AS_NULL=TRUE). */
+#ifndef WEIR_STAGE_WRITER_H
+#define WEIR_STAGE_WRITER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "status.h"
+
+typedef struct stage_writer stage_writer_t;
+
+typedef struct {
+    uint64_t rows;
+    uint64_t raw_bytes;        /* CSV bytes before compression */
+    uint64_t compressed_bytes; /* bytes written to chunk files */
+    unsigned chunks;
+} stage_stats_t;
+
+/* Creates `dir` if needed. A chunk is closed once it holds `chunk_raw_bytes` of CSV. */
+weir_status_t stage_writer_open(const char *dir, uint64_t chunk_raw_bytes, int zstd_level,
+                                stage_writer_t **out, weir_err_t *err) WEIR_MUSTCHECK;
+/* Adds one field to the current row; `value` NULL writes SQL NULL. */
+weir_status_t stage_writer_field(stage_writer_t *writer, const char *value, size_t len,
+                                 weir_err_t *err) WEIR_MUSTCHECK;
+weir_status_t stage_writer_end_row(stage_writer_t *writer, weir_err_t *err) WEIR_MUSTCHECK;
+/* Flushes and closes the last chunk (each chunk is fsynced and renamed into place when complete,
+ * so a crash never leaves a truncated file under a final name). Frees the writer. */
+weir_status_t stage_writer_close(stage_writer_t *writer, stage_stats_t *stats, weir_err_t *err) WEIR_MUSTCHECK;
+/* Frees a writer after a failure, removing its unfinished chunk. */
+void stage_writer_abort(stage_writer_t *writer);
+
+#endif

@@ -1,0 +1,123 @@
+/* test_stage_writer.c — CSV encoding (quotes, NULL vs empty, newlines), zstd chunks, rotation. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zstd.h>
+
+#include "fileutil.h"
+#include "stage_writer.h"
+
+static char dir[256];
+
+static int setup(void **state)
+{
+    (void)state;
+    snprintf(dir, sizeof dir, "%s/weir-stage-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+    return mkdtemp(dir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    char cmd[400];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+static char *read_chunk(unsigned index, size_t *len)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/out/%05u.csv.zst", dir, index);
+    FILE *file = fopen(path, "rb");
+    if (!file)
+        return NULL;
+    static unsigned char compressed[1 << 20];
+    size_t n = fread(compressed, 1, sizeof compressed, file);
+    fclose(file);
+    unsigned long long size = ZSTD_getFrameContentSize(compressed, n);
+    size_t cap = size == ZSTD_CONTENTSIZE_UNKNOWN ? (4u << 20) : (size_t)size + 1;
+    char *out = malloc(cap);
+    size_t got = ZSTD_decompress(out, cap, compressed, n);
+    assert_false(ZSTD_isError(got));
+    out[got] = 0;
+    *len = got;
+    return out;
+}
+
+static void encodes_csv(void **state)
+{
+    (void)state;
+    char out_dir[300];
+    snprintf(out_dir, sizeof out_dir, "%s/out", dir);
+    stage_writer_t *writer;
+    weir_err_t err;
+    assert_int_equal(stage_writer_open(out_dir, 0, 1, &writer, &err), WEIR_OK);
+    const char *row1[] = {"1", "say \"hi\"", "", NULL, "multi\nline,comma"};
+    for (size_t i = 0; i < 5; i++)
+        assert_int_equal(stage_writer_field(writer, row1[i], row1[i] ? strlen(row1[i]) : 0, &err), WEIR_OK);
+    assert_int_equal(stage_writer_end_row(writer, &err), WEIR_OK);
+    stage_stats_t stats;
+    assert_int_equal(stage_writer_close(writer, &stats, &err), WEIR_OK);
+    assert_int_equal(stats.rows, 1);
+    assert_int_equal(stats.chunks, 1);
+    size_t len;
+    char *csv = read_chunk(0, &len);
+    assert_non_null(csv);
+    assert_string_equal(csv, "\"1\",\"say \"\"hi\"\"\",\"\",,\"multi\nline,comma\"\n");
+    assert_int_equal(stats.raw_bytes, len);
+    free(csv);
+}
+
+static void rotates_chunks(void **state)
+{
+    (void)state;
+    char out_dir[300];
+    snprintf(out_dir, sizeof out_dir, "%s/out", dir);
+    stage_writer_t *writer;
+    weir_err_t err;
+    assert_int_equal(stage_writer_open(out_dir, 1000, 3, &writer, &err), WEIR_OK);
+    char value[64];
+    for (int i = 0; i < 500; i++) {
+        snprintf(value, sizeof value, "row-%04d", i);
+        assert_int_equal(stage_writer_field(writer, value, strlen(value), &err), WEIR_OK);
+        assert_int_equal(stage_writer_end_row(writer, &err), WEIR_OK);
+    }
+    stage_stats_t stats;
+    assert_int_equal(stage_writer_close(writer, &stats, &err), WEIR_OK);
+    assert_int_equal(stats.rows, 500);
+    assert_true(stats.chunks >= 5);
+    /* Every row is in exactly one chunk, in order, and no partial files are left. */
+    int next = 0;
+    for (unsigned c = 0; c < stats.chunks; c++) {
+        size_t len;
+        char *csv = read_chunk(c, &len);
+        assert_non_null(csv);
+        char *save = NULL;
+        for (char *line = strtok_r(csv, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+            snprintf(value, sizeof value, "\"row-%04d\"", next++);
+            assert_string_equal(line, value);
+        }
+        free(csv);
+    }
+    assert_int_equal(next, 500);
+    DIR *d = opendir(out_dir);
+    struct dirent *entry;
+    while ((entry = readdir(d)))
+        assert_null(strstr(entry->d_name, ".partial"));
+    closedir(d);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(encodes_csv, setup, teardown),
+        cmocka_unit_test_setup_teardown(rotates_chunks, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
