@@ -28,7 +28,7 @@ PGconn *pg_source_connect(const pg_source_t *source, weir_err_t *err)
     /* Text output that round-trips exactly and does not depend on server defaults. */
     PGresult *res = PQexec(conn, "SET TIME ZONE 'UTC'; SET DateStyle = 'ISO, YMD'; "
                                  "SET IntervalStyle = 'iso_8601'; SET extra_float_digits = 3; "
-                                 "SET bytea_output = 'hex'");
+                                 "SET bytea_output = 'hex'; SET client_min_messages = warning");
     bool ok = PQresultStatus(res) == PGRES_COMMAND_OK;
     if (!ok)
         weir_err_set(err, "cannot set session parameters: %s", PQerrorMessage(conn));
