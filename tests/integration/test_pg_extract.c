@@ -89,7 +89,16 @@ typedef struct {
 typedef struct {
     cell_t *cells;
     size_t count, cap;
+    char *buffers[64]; /* decompressed chunks the cells point into */
+    size_t buffer_count;
 } cells_t;
+
+static void cells_free(cells_t *cells)
+{
+    for (size_t i = 0; i < cells->buffer_count; i++)
+        free(cells->buffers[i]);
+    free(cells->cells);
+}
 
 static void add_cell(cells_t *cells, char *text, size_t len, bool is_null)
 {
@@ -152,7 +161,9 @@ static size_t read_stage(const char *dir, cells_t *cells, unsigned *chunks)
                 i++;
             }
         }
-        /* csv stays allocated: cells point into it for the rest of the test. */
+        /* csv stays allocated while the cells that point into it are in use. */
+        assert_true(cells->buffer_count < 64);
+        cells->buffers[cells->buffer_count++] = csv;
     }
 }
 
@@ -221,7 +232,7 @@ static void full_extract_is_exact(void **state)
     }
     assert_int_equal(matched, 66);
     PQclear(res);
-    free(cells.cells);
+    cells_free(&cells);
     pg_extract_result_free(&result);
 }
 
@@ -256,7 +267,7 @@ static void incremental_honours_watermark_lookback_and_nulls(void **state)
         seen[strtol(cells.cells[r * second.column_count].text, NULL, 10)] = true;
     assert_true(seen[2] && seen[3] && seen[10] && seen[11]);
     assert_false(seen[12] || seen[1]);
-    free(cells.cells);
+    cells_free(&cells);
 
     /* Without lookback the late row (10:20 < 10:30) would be missed: the overlap is what saves it. */
     request.lookback_seconds = 0;
@@ -288,7 +299,7 @@ static void chunks_rotate_without_losing_rows(void **state)
     for (size_t r = 0; r < 20000; r++)
         sum += strtol(cells.cells[r * 3].text, NULL, 10);
     assert_int_equal(sum, 20000LL * 20001 / 2);
-    free(cells.cells);
+    cells_free(&cells);
     pg_extract_result_free(&result);
 }
 
