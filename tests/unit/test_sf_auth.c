@@ -105,9 +105,10 @@ static void jwt_claims_and_signature(void **state)
              "openssl dgst -sha256 -verify pub.pem -signature sig signed && rm -rf '%s'",
              dir, key_path, dir);
     assert_string_equal(run(command), "Verified OK");
+    free(jwt);
 
     assert_int_equal(sf_jwt_make(keypair, "a", "b", 0, 7200, &jwt, &err), WEIR_ERR_INVALID);
-    free(jwt);
+    assert_null(jwt);
     free(pem);
     sf_keypair_free(keypair);
 }
