@@ -1,0 +1,508 @@
+/* sf_load.c — SQL generation and the statement sequence of one idempotent batch load. */
+#include "sf_load.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "stage_reader.h"
+
+/* Snowflake caps a statement near 1 MB and a VALUES list at 16,384 expressions. */
+#define SF_STATEMENT_MAX_BYTES (900u * 1024u)
+#define SF_VALUES_MAX_EXPRESSIONS 16384
+
+void sf_type_for_pg(const char *pg_type, char *out, size_t size)
+{
+    int precision = 0, scale = 0;
+    if (strcmp(pg_type, "smallint") == 0 || strcmp(pg_type, "integer") == 0 || strcmp(pg_type, "bigint") == 0)
+        snprintf(out, size, "NUMBER(38,0)");
+    else if (sscanf(pg_type, "numeric(%d,%d)", &precision, &scale) == 2 && precision <= 38)
+        snprintf(out, size, "NUMBER(%d,%d)", precision, scale);
+    else if (strcmp(pg_type, "real") == 0 || strcmp(pg_type, "double precision") == 0)
+        snprintf(out, size, "FLOAT");
+    else if (strcmp(pg_type, "boolean") == 0)
+        snprintf(out, size, "BOOLEAN");
+    else if (strcmp(pg_type, "date") == 0)
+        snprintf(out, size, "DATE");
+    else if (strncmp(pg_type, "time", 4) == 0 && !strstr(pg_type, "stamp") && !strstr(pg_type, "with time zone"))
+        snprintf(out, size, "TIME");
+    else if (strncmp(pg_type, "timestamp", 9) == 0)
+        snprintf(out, size, strstr(pg_type, "with time zone") ? "TIMESTAMP_TZ" : "TIMESTAMP_NTZ");
+    else if (strcmp(pg_type, "json") == 0 || strcmp(pg_type, "jsonb") == 0)
+        snprintf(out, size, "VARIANT");
+    else if (strcmp(pg_type, "bytea") == 0)
+        snprintf(out, size, "BINARY");
+    else if (strcmp(pg_type, "uuid") == 0)
+        snprintf(out, size, "VARCHAR(36)");
+    else
+        snprintf(out, size, "VARCHAR");
+}
+
+/* How a staged text value becomes the target type. */
+static weir_status_t put_converted(weir_buf_t *sql, const char *type, const char *quoted_column)
+{
+    if (strcmp(type, "VARCHAR") == 0 || strcmp(type, "VARCHAR(36)") == 0)
+        return buf_puts(sql, quoted_column);
+    if (strcmp(type, "VARIANT") == 0)
+        return buf_printf(sql, "PARSE_JSON(%s)", quoted_column);
+    if (strcmp(type, "BINARY") == 0) /* PostgreSQL's hex output starts with \x */
+        return buf_printf(sql, "TO_BINARY(SUBSTR(%s, 3), 'HEX')", quoted_column);
+    return buf_printf(sql, "CAST(%s AS %s)", quoted_column, type);
+}
+
+static void upper_name(const char *name, char *out, size_t size)
+{
+    size_t i = 0;
+    for (; name[i] && i + 1 < size; i++)
+        out[i] = (char)toupper((unsigned char)name[i]);
+    out[i] = 0;
+}
+
+static weir_status_t put_ident(weir_buf_t *sql, const char *name)
+{
+    weir_status_t result = buf_putc(sql, '"');
+    for (const char *p = name; *p && result == WEIR_OK; p++)
+        result = *p == '"' ? buf_puts(sql, "\"\"") : buf_putc(sql, (uint8_t)*p);
+    return result == WEIR_OK ? buf_putc(sql, '"') : result;
+}
+
+static weir_status_t put_column(weir_buf_t *sql, const char *source_name)
+{
+    char upper[256];
+    upper_name(source_name, upper, sizeof upper);
+    return put_ident(sql, upper);
+}
+
+static weir_status_t put_table(weir_buf_t *sql, const sf_load_request_t *request, const char *suffix)
+{
+    char table[512];
+    snprintf(table, sizeof table, "%s%s", request->table, suffix ? suffix : "");
+    weir_status_t result = put_ident(sql, request->database);
+    if (result == WEIR_OK)
+        result = buf_putc(sql, '.');
+    if (result == WEIR_OK)
+        result = put_ident(sql, request->schema);
+    if (result == WEIR_OK)
+        result = buf_putc(sql, '.');
+    return result == WEIR_OK ? put_ident(sql, table) : result;
+}
+
+/* A text value as a Snowflake string literal: backslashes and quotes escaped. */
+static weir_status_t put_literal(weir_buf_t *sql, const char *value, size_t len)
+{
+    weir_status_t result = buf_putc(sql, '\'');
+    for (size_t i = 0; i < len && result == WEIR_OK; i++) {
+        char c = value[i];
+        if (c == '\'')
+            result = buf_puts(sql, "''");
+        else if (c == '\\')
+            result = buf_puts(sql, "\\\\");
+        else
+            result = buf_putc(sql, (uint8_t)c);
+    }
+    return result == WEIR_OK ? buf_putc(sql, '\'') : result;
+}
+
+static weir_status_t run(sf_client_t *client, weir_buf_t *sql, sf_result_t *result_out, weir_err_t *err)
+{
+    sf_result_t result;
+    weir_status_t status = sf_execute(client, (const char *)sql->data, &result, err);
+    if (status == WEIR_OK && result_out)
+        *result_out = result;
+    else if (status == WEIR_OK)
+        sf_result_free(&result);
+    buf_reset(sql);
+    return status;
+}
+
+static bool type_family_matches(const char *target_type, const char *wanted)
+{
+    /* INFORMATION_SCHEMA reports NUMBER, FLOAT, TEXT, BOOLEAN, DATE, TIME, TIMESTAMP_*, VARIANT, BINARY. */
+    if (strncmp(wanted, "VARCHAR", 7) == 0)
+        return strcmp(target_type, "TEXT") == 0 || strncmp(target_type, "VARCHAR", 7) == 0;
+    if (strncmp(wanted, "NUMBER", 6) == 0)
+        return strcmp(target_type, "NUMBER") == 0 || strcmp(target_type, "FIXED") == 0;
+    if (strcmp(wanted, "FLOAT") == 0)
+        return strcmp(target_type, "FLOAT") == 0 || strcmp(target_type, "REAL") == 0 || strcmp(target_type, "DOUBLE") == 0;
+    return strcmp(target_type, wanted) == 0;
+}
+
+/* Creates the target or brings its columns in line with the source, by policy. */
+static weir_status_t prepare_target(sf_client_t *client, const sf_load_request_t *request, char (*types)[64],
+                                    sf_load_result_t *out, weir_err_t *err)
+{
+    weir_buf_t sql;
+    buf_init(&sql, SF_STATEMENT_MAX_BYTES);
+    sf_result_t existing = {0};
+    weir_status_t result = buf_printf(&sql, "SELECT COLUMN_NAME, DATA_TYPE FROM ");
+    if (result == WEIR_OK)
+        result = put_ident(&sql, request->database);
+    if (result == WEIR_OK)
+        result = buf_puts(&sql, ".INFORMATION_SCHEMA.COLUMNS WHERE TABLE_SCHEMA = ");
+    if (result == WEIR_OK)
+        result = put_literal(&sql, request->schema, strlen(request->schema));
+    if (result == WEIR_OK)
+        result = buf_puts(&sql, " AND TABLE_NAME = ");
+    if (result == WEIR_OK)
+        result = put_literal(&sql, request->table, strlen(request->table));
+    if (result == WEIR_OK)
+        result = run(client, &sql, &existing, err);
+    if (result != WEIR_OK)
+        goto out;
+
+    size_t present = sf_result_row_count(&existing);
+    if (present == 0) {
+        result = buf_puts(&sql, "CREATE TABLE IF NOT EXISTS ");
+        if (result == WEIR_OK)
+            result = put_table(&sql, request, NULL);
+        if (result == WEIR_OK)
+            result = buf_puts(&sql, " (");
+        for (size_t i = 0; result == WEIR_OK && i < request->column_count; i++) {
+            result = put_column(&sql, request->columns[i]);
+            if (result == WEIR_OK)
+                result = buf_printf(&sql, " %s, ", types[i]);
+        }
+        if (result == WEIR_OK)
+            result = buf_puts(&sql, "\"_WEIR_RUN_ID\" VARCHAR, \"_WEIR_LOADED_AT\" TIMESTAMP_TZ)");
+        if (result == WEIR_OK)
+            result = run(client, &sql, NULL, err);
+        out->created_table = result == WEIR_OK;
+        goto out;
+    }
+    for (size_t i = 0; result == WEIR_OK && i < request->column_count; i++) {
+        char upper[256];
+        upper_name(request->columns[i], upper, sizeof upper);
+        const char *found_type = NULL;
+        for (size_t row = 0; row < present; row++)
+            if (sf_result_text(&existing, row, 0) && strcmp(sf_result_text(&existing, row, 0), upper) == 0)
+                found_type = sf_result_text(&existing, row, 1);
+        if (found_type) {
+            if (!type_family_matches(found_type, types[i])) {
+                weir_err_set(err,
+                             "column %s of %s.%s.%s is %s in Snowflake but the source now gives %s (%s); change the "
+                             "target column yourself or load into a new table: Weir only adds columns and never "
+                             "rewrites existing data",
+                             upper, request->database, request->schema, request->table, found_type, types[i],
+                             request->pg_types[i]);
+                result = WEIR_ERR_INVALID;
+            }
+            continue;
+        }
+        if (!request->add_columns) {
+            weir_err_set(err, "source column %s is not in %s.%s.%s and schema_evolution = \"fail\"", upper,
+                         request->database, request->schema, request->table);
+            result = WEIR_ERR_INVALID;
+            break;
+        }
+        result = buf_puts(&sql, "ALTER TABLE ");
+        if (result == WEIR_OK)
+            result = put_table(&sql, request, NULL);
+        if (result == WEIR_OK)
+            result = buf_puts(&sql, " ADD COLUMN ");
+        if (result == WEIR_OK)
+            result = put_ident(&sql, upper);
+        if (result == WEIR_OK)
+            result = buf_printf(&sql, " %s", types[i]);
+        if (result == WEIR_OK)
+            result = run(client, &sql, NULL, err);
+        if (result == WEIR_OK)
+            out->columns_added++;
+    }
+out:
+    sf_result_free(&existing);
+    buf_free(&sql);
+    return result;
+}
+
+/* Fills the staging table from the chunk files in INSERT statements under Snowflake's limits. */
+static weir_status_t stage_rows(sf_client_t *client, const sf_load_request_t *request, const char *stage_suffix,
+                                sf_load_result_t *out, weir_err_t *err)
+{
+    weir_buf_t sql;
+    buf_init(&sql, SF_STATEMENT_MAX_BYTES + 256 * 1024);
+    weir_buf_t row;
+    buf_init(&row, SF_STATEMENT_MAX_BYTES);
+    weir_status_t result = WEIR_OK;
+    size_t rows_in_statement = 0;
+    size_t max_rows = SF_VALUES_MAX_EXPRESSIONS / (request->column_count ? request->column_count : 1);
+    for (unsigned chunk = 0; result == WEIR_OK && chunk < request->chunk_count; chunk++) {
+        char path[4200];
+        snprintf(path, sizeof path, "%s/%05u.csv.zst", request->stage_dir, chunk);
+        stage_reader_t *reader;
+        result = stage_reader_open(path, &reader, err);
+        while (result == WEIR_OK) {
+            const stage_field_t *fields;
+            size_t count;
+            result = stage_reader_next(reader, &fields, &count, err);
+            if (result == WEIR_ERR_NOT_FOUND) {
+                result = WEIR_OK;
+                break;
+            }
+            if (result == WEIR_OK && count != request->column_count) {
+                weir_err_set(err, "stage chunk %s has a row of %zu fields, expected %zu", path, count, request->column_count);
+                result = WEIR_ERR_INVALID;
+            }
+            buf_reset(&row);
+            for (size_t i = 0; result == WEIR_OK && i < count; i++) {
+                result = buf_puts(&row, i ? ", " : "(");
+                if (result == WEIR_OK)
+                    result = fields[i].is_null ? buf_puts(&row, "NULL") : put_literal(&row, fields[i].data, fields[i].len);
+            }
+            if (result == WEIR_OK)
+                result = buf_putc(&row, ')');
+            if (result != WEIR_OK)
+                break;
+            if (rows_in_statement && (sql.len + row.len + 2 > SF_STATEMENT_MAX_BYTES || rows_in_statement >= max_rows)) {
+                result = run(client, &sql, NULL, err);
+                rows_in_statement = 0;
+            }
+            if (result == WEIR_OK && rows_in_statement == 0) {
+                result = buf_puts(&sql, "INSERT INTO ");
+                if (result == WEIR_OK)
+                    result = put_table(&sql, request, stage_suffix);
+                if (result == WEIR_OK)
+                    result = buf_puts(&sql, " VALUES ");
+            } else if (result == WEIR_OK) {
+                result = buf_puts(&sql, ", ");
+            }
+            if (result == WEIR_OK)
+                result = buf_append(&sql, row.data, row.len);
+            rows_in_statement++;
+            out->staged_rows++;
+        }
+        stage_reader_close(reader);
+    }
+    if (result == WEIR_OK && rows_in_statement)
+        result = run(client, &sql, NULL, err);
+    if (result == WEIR_ERR_TOO_BIG)
+        weir_err_set(err, "a staged row does not fit in one Snowflake statement; load this table through an S3 stage");
+    buf_free(&sql);
+    buf_free(&row);
+    return result;
+}
+
+static weir_status_t put_key_match(weir_buf_t *sql, const sf_load_request_t *request)
+{
+    weir_status_t result = WEIR_OK;
+    for (size_t k = 0; result == WEIR_OK && k < request->key_count; k++) {
+        result = buf_puts(sql, k ? " AND \"T\"." : "\"T\".");
+        if (result == WEIR_OK)
+            result = put_column(sql, request->primary_key[k]);
+        if (result == WEIR_OK)
+            result = buf_puts(sql, " = \"S\".");
+        if (result == WEIR_OK)
+            result = put_column(sql, request->primary_key[k]);
+    }
+    return result;
+}
+
+static weir_status_t build_dedup(weir_buf_t *sql, const sf_load_request_t *request, char (*types)[64],
+                                 const char *stage_suffix, const char *dedup_suffix, int cursor_index)
+{
+    weir_status_t result = buf_puts(sql, "CREATE OR REPLACE TRANSIENT TABLE ");
+    if (result == WEIR_OK)
+        result = put_table(sql, request, dedup_suffix);
+    if (result == WEIR_OK)
+        result = buf_puts(sql, " AS SELECT ");
+    for (size_t i = 0; result == WEIR_OK && i < request->column_count; i++) {
+        char quoted[300];
+        weir_buf_t name;
+        buf_init(&name, sizeof quoted);
+        result = put_column(&name, request->columns[i]);
+        snprintf(quoted, sizeof quoted, "%s", name.data ? (const char *)name.data : "");
+        buf_free(&name);
+        if (result == WEIR_OK)
+            result = buf_puts(sql, i ? ", " : "");
+        if (result == WEIR_OK)
+            result = put_converted(sql, types[i], quoted);
+        if (result == WEIR_OK)
+            result = buf_printf(sql, " AS %s", quoted);
+    }
+    if (result == WEIR_OK)
+        result = buf_puts(sql, " FROM ");
+    if (result == WEIR_OK)
+        result = put_table(sql, request, stage_suffix);
+    /* Several versions of one key in a batch: keep the newest, or MERGE would fail or duplicate. */
+    if (result == WEIR_OK)
+        result = buf_puts(sql, " QUALIFY ROW_NUMBER() OVER (PARTITION BY ");
+    for (size_t k = 0; result == WEIR_OK && k < request->key_count; k++) {
+        result = buf_puts(sql, k ? ", " : "");
+        if (result == WEIR_OK)
+            result = put_column(sql, request->primary_key[k]);
+    }
+    if (result == WEIR_OK && cursor_index >= 0) {
+        char quoted[300];
+        weir_buf_t name;
+        buf_init(&name, sizeof quoted);
+        result = put_column(&name, request->cursor);
+        snprintf(quoted, sizeof quoted, "%s", name.data ? (const char *)name.data : "");
+        buf_free(&name);
+        if (result == WEIR_OK)
+            result = buf_puts(sql, " ORDER BY ");
+        if (result == WEIR_OK)
+            result = put_converted(sql, types[cursor_index], quoted);
+        if (result == WEIR_OK)
+            result = buf_puts(sql, " DESC NULLS LAST");
+    } else if (result == WEIR_OK) {
+        result = buf_puts(sql, " ORDER BY ");
+        if (result == WEIR_OK)
+            result = put_column(sql, request->primary_key[0]);
+    }
+    return result == WEIR_OK ? buf_puts(sql, ") = 1") : result;
+}
+
+static weir_status_t build_merge(weir_buf_t *sql, const sf_load_request_t *request, const char *dedup_suffix)
+{
+    weir_status_t result = buf_puts(sql, "MERGE INTO ");
+    if (result == WEIR_OK)
+        result = put_table(sql, request, NULL);
+    if (result == WEIR_OK)
+        result = buf_puts(sql, " AS \"T\" USING ");
+    if (result == WEIR_OK)
+        result = put_table(sql, request, dedup_suffix);
+    if (result == WEIR_OK)
+        result = buf_puts(sql, " AS \"S\" ON ");
+    if (result == WEIR_OK)
+        result = put_key_match(sql, request);
+    if (result == WEIR_OK)
+        result = buf_puts(sql, " WHEN MATCHED");
+    if (result == WEIR_OK && request->cursor) {
+        /* An older version (from a lookback re-read or a late retry) never overwrites a newer one. */
+        result = buf_puts(sql, " AND (\"T\".");
+        if (result == WEIR_OK)
+            result = put_column(sql, request->cursor);
+        if (result == WEIR_OK)
+            result = buf_puts(sql, " IS NULL OR \"S\".");
+        if (result == WEIR_OK)
+            result = put_column(sql, request->cursor);
+        if (result == WEIR_OK)
+            result = buf_puts(sql, " IS NULL OR \"S\".");
+        if (result == WEIR_OK)
+            result = put_column(sql, request->cursor);
+        if (result == WEIR_OK)
+            result = buf_puts(sql, " >= \"T\".");
+        if (result == WEIR_OK)
+            result = put_column(sql, request->cursor);
+        if (result == WEIR_OK)
+            result = buf_putc(sql, ')');
+    }
+    if (result == WEIR_OK)
+        result = buf_puts(sql, " THEN UPDATE SET ");
+    for (size_t i = 0; result == WEIR_OK && i < request->column_count; i++) {
+        result = buf_puts(sql, i ? ", " : "");
+        if (result == WEIR_OK)
+            result = put_column(sql, request->columns[i]);
+        if (result == WEIR_OK)
+            result = buf_puts(sql, " = \"S\".");
+        if (result == WEIR_OK)
+            result = put_column(sql, request->columns[i]);
+    }
+    if (result == WEIR_OK)
+        result = buf_puts(sql, ", \"_WEIR_RUN_ID\" = ");
+    if (result == WEIR_OK)
+        result = put_literal(sql, request->run_id, strlen(request->run_id));
+    if (result == WEIR_OK)
+        result = buf_puts(sql, ", \"_WEIR_LOADED_AT\" = CURRENT_TIMESTAMP() WHEN NOT MATCHED THEN INSERT (");
+    for (size_t i = 0; result == WEIR_OK && i < request->column_count; i++) {
+        result = buf_puts(sql, i ? ", " : "");
+        if (result == WEIR_OK)
+            result = put_column(sql, request->columns[i]);
+    }
+    if (result == WEIR_OK)
+        result = buf_puts(sql, ", \"_WEIR_RUN_ID\", \"_WEIR_LOADED_AT\") VALUES (");
+    for (size_t i = 0; result == WEIR_OK && i < request->column_count; i++) {
+        result = buf_puts(sql, i ? ", \"S\"." : "\"S\".");
+        if (result == WEIR_OK)
+            result = put_column(sql, request->columns[i]);
+    }
+    if (result == WEIR_OK)
+        result = buf_puts(sql, ", ");
+    if (result == WEIR_OK)
+        result = put_literal(sql, request->run_id, strlen(request->run_id));
+    return result == WEIR_OK ? buf_puts(sql, ", CURRENT_TIMESTAMP())") : result;
+}
+
+weir_status_t sf_load_batch(sf_client_t *client, const sf_load_request_t *request, sf_load_result_t *out,
+                            weir_err_t *err)
+{
+    memset(out, 0, sizeof *out);
+    if (request->column_count == 0 || request->key_count == 0) {
+        weir_err_set(err, "a load needs columns and a primary key");
+        return WEIR_ERR_INVALID;
+    }
+    char (*types)[64] = calloc(request->column_count, sizeof *types);
+    if (!types)
+        return WEIR_ERR_NOMEM;
+    int cursor_index = -1;
+    for (size_t i = 0; i < request->column_count; i++) {
+        sf_type_for_pg(request->pg_types[i], types[i], sizeof types[i]);
+        if (request->cursor && strcmp(request->columns[i], request->cursor) == 0)
+            cursor_index = (int)i;
+    }
+    for (size_t k = 0; k < request->key_count; k++) {
+        bool found = false;
+        for (size_t i = 0; i < request->column_count; i++)
+            found |= strcmp(request->columns[i], request->primary_key[k]) == 0;
+        if (!found) {
+            weir_err_set(err, "primary key column %s is not in the source table", request->primary_key[k]);
+            free(types);
+            return WEIR_ERR_INVALID;
+        }
+    }
+    /* Per-batch names: a retry of the same run reuses (and replaces) its own staging tables. */
+    char stage_suffix[128], dedup_suffix[140];
+    size_t n = (size_t)snprintf(stage_suffix, sizeof stage_suffix, "__WEIR_");
+    for (const char *p = request->run_id; *p && n + 1 < sizeof stage_suffix; p++)
+        stage_suffix[n++] = isalnum((unsigned char)*p) ? (char)toupper((unsigned char)*p) : '_';
+    stage_suffix[n] = 0;
+    snprintf(dedup_suffix, sizeof dedup_suffix, "%s_D", stage_suffix);
+
+    weir_buf_t sql;
+    buf_init(&sql, SF_STATEMENT_MAX_BYTES * 4);
+    weir_status_t result = prepare_target(client, request, types, out, err);
+    if (result == WEIR_OK)
+        result = buf_puts(&sql, "CREATE OR REPLACE TRANSIENT TABLE ");
+    if (result == WEIR_OK)
+        result = put_table(&sql, request, stage_suffix);
+    for (size_t i = 0; result == WEIR_OK && i < request->column_count; i++) {
+        result = buf_puts(&sql, i ? ", " : " (");
+        if (result == WEIR_OK)
+            result = put_column(&sql, request->columns[i]);
+        if (result == WEIR_OK)
+            result = buf_puts(&sql, " VARCHAR");
+    }
+    if (result == WEIR_OK)
+        result = buf_putc(&sql, ')');
+    if (result == WEIR_OK)
+        result = run(client, &sql, NULL, err);
+    if (result == WEIR_OK)
+        result = stage_rows(client, request, stage_suffix, out, err);
+    if (result == WEIR_OK)
+        result = build_dedup(&sql, request, types, stage_suffix, dedup_suffix, cursor_index);
+    if (result == WEIR_OK)
+        result = run(client, &sql, NULL, err);
+    sf_result_t merged = {0};
+    if (result == WEIR_OK)
+        result = build_merge(&sql, request, dedup_suffix);
+    if (result == WEIR_OK)
+        result = run(client, &sql, &merged, err);
+    if (result == WEIR_OK) {
+        const char *inserted = sf_result_text(&merged, 0, 0), *updated = sf_result_text(&merged, 0, 1);
+        out->inserted = inserted ? strtoll(inserted, NULL, 10) : 0;
+        out->updated = updated ? strtoll(updated, NULL, 10) : 0;
+    }
+    sf_result_free(&merged);
+    /* The staging tables are scratch: drop them whether or not the load worked. */
+    for (int t = 0; t < 2; t++) {
+        weir_err_t drop_err;
+        buf_reset(&sql);
+        if (buf_puts(&sql, "DROP TABLE IF EXISTS ") == WEIR_OK &&
+            put_table(&sql, request, t ? dedup_suffix : stage_suffix) == WEIR_OK)
+            (void)run(client, &sql, NULL, &drop_err);
+    }
+    buf_free(&sql);
+    free(types);
+    return result;
+}

@@ -1,0 +1,49 @@
+/* sf_load.h — loads a staged batch into a Snowflake table idempotently: create the target if
+ * missing, evolve its columns by policy, fill a per-batch transient staging table, deduplicate by
+ * primary key (latest cursor wins), and MERGE guarded by the cursor, stamping _WEIR_RUN_ID and
+ * _WEIR_LOADED_AT. Repeating a batch changes nothing it already changed.
+ *
+ * Names: source column names are upper-cased for Snowflake (PostgreSQL folds unquoted names to
+ * lower case, Snowflake to upper case), and every generated identifier is double-quoted. */
+#ifndef WEIR_SF_LOAD_H
+#define WEIR_SF_LOAD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "sf_sql.h"
+#include "status.h"
+
+typedef struct {
+    const char *database;   /* target database, schema and table as Snowflake names them */
+    const char *schema;
+    const char *table;
+    size_t column_count;
+    const char *const *columns;   /* source column names */
+    const char *const *pg_types;  /* their PostgreSQL types (format_type text) */
+    size_t key_count;
+    const char *const *primary_key;
+    const char *cursor;           /* NULL: the newest staged row wins without a guard */
+    bool add_columns;             /* schema evolution policy: add new source columns, or fail */
+    const char *run_id;
+    const char *stage_dir;        /* chunk files 00000.csv.zst … */
+    unsigned chunk_count;
+} sf_load_request_t;
+
+typedef struct {
+    long long staged_rows;
+    long long inserted;
+    long long updated;
+    size_t columns_added;
+    bool created_table;
+} sf_load_result_t;
+
+/* The Snowflake column type for a PostgreSQL type (format_type text), e.g. "numeric(18,4)" →
+ * "NUMBER(18,4)". Types Snowflake cannot hold exactly (unconstrained or >38-digit numeric,
+ * intervals, arrays) become VARCHAR so no value is lost. Writes into `out`. */
+void sf_type_for_pg(const char *pg_type, char *out, size_t size);
+
+weir_status_t sf_load_batch(sf_client_t *client, const sf_load_request_t *request, sf_load_result_t *result,
+                            weir_err_t *err) WEIR_MUSTCHECK;
+
+#endif

@@ -1,0 +1,25 @@
+/* stage_reader.h — reads rows back from a stage chunk file written by stage_writer (zstd CSV in
+ * Weir's dialect), streaming: memory is bounded by the longest row, not the file. */
+#ifndef WEIR_STAGE_READER_H
+#define WEIR_STAGE_READER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "status.h"
+
+typedef struct stage_reader stage_reader_t;
+
+typedef struct {
+    const char *data; /* valid until the next stage_reader_next call */
+    size_t len;
+    bool is_null;
+} stage_field_t;
+
+weir_status_t stage_reader_open(const char *path, stage_reader_t **out, weir_err_t *err) WEIR_MUSTCHECK;
+/* Reads the next row into fields and count; returns WEIR_ERR_NOT_FOUND at the end of the file. */
+weir_status_t stage_reader_next(stage_reader_t *reader, const stage_field_t **fields, size_t *count,
+                                weir_err_t *err) WEIR_MUSTCHECK;
+void stage_reader_close(stage_reader_t *reader);
+
+#endif

@@ -1,0 +1,85 @@
+# Hand-written adapter that serves Snowflake's SQL API v2 (POST /api/v2/statements) on 127.0.0.1 and
+# executes each statement in fakesnow, a real Snowflake-dialect emulator from PyPI (sqlglot onto
+# DuckDB) that only speaks the drivers' protocol. The adapter adds no SQL semantics of its own: it
+# checks the headers the real API requires, runs the statement, and shapes the answer (200
+# ResultSet or 422 error). Protocol behaviour the real service has and fakesnow cannot show (202,
+# partitions, 401, 429/5xx) is covered by sf_fake.py instead.
+import datetime
+import decimal
+import json
+import sys
+import threading
+import warnings
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+warnings.simplefilter("ignore")
+from fakesnow.instance import FakeSnow  # noqa: E402
+
+lock = threading.Lock()
+fake = FakeSnow(db_path=sys.argv[1] if len(sys.argv) > 1 else None)
+conn = fake.connect(None, None)
+
+
+def as_text(value):
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (datetime.datetime, datetime.date, datetime.time)):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return format(value, "f")
+    return str(value)
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def reply(self, status, body):
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_POST(self):
+        if not self.path.startswith("/api/v2/statements"):
+            return self.reply(404, {"code": "000000", "message": "not found"})
+        if not self.headers.get("Authorization", "").startswith("Bearer ") or \
+                not self.headers.get("X-Snowflake-Authorization-Token-Type") or not self.headers.get("User-Agent"):
+            return self.reply(401, {"code": "390101", "message": "missing authorization headers"})
+        request = json.loads(self.rfile.read(int(self.headers.get("Content-Length", "0"))))
+        statement = request.get("statement", "")
+        with lock:
+            cur = conn.cursor()
+            try:
+                cur.execute(statement)
+                rows = cur.fetchall() if cur.description else []
+                description = cur.description or []
+            except Exception as error:  # every failure is reported to the client as Snowflake would
+                text = str(error)
+                code = text.split(" ", 1)[0] if text[:6].isdigit() else "000904"
+                return self.reply(422, {"code": code, "sqlState": "42000", "message": text,
+                                        "statementHandle": "adapter"})
+        row_type = [{"name": d[0], "type": "text", "nullable": True} for d in description]
+        self.reply(200, {
+            "code": "090001", "sqlState": "00000", "message": "Statement executed successfully.",
+            "statementHandle": "adapter", "statementStatusUrl": "/api/v2/statements/adapter",
+            "resultSetMetaData": {"numRows": len(rows), "format": "jsonv2", "rowType": row_type,
+                                  "partitionInfo": [{"rowCount": len(rows)}]},
+            "data": [[as_text(v) for v in row] for row in rows],
+        })
+
+
+def main():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    print(server.server_address[1], flush=True)
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
