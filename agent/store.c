@@ -13,10 +13,7 @@
 #include "buf.h"
 #include "spec.h"
 
-struct store {
-    sqlite3 *db;
-    pthread_mutex_t lock;
-};
+#include "store_internal.h"
 
 /* Migrations run in order, each in its own transaction; never edit one that has shipped. */
 static const char *const migrations[] = {
@@ -32,11 +29,38 @@ static const char *const migrations[] = {
     "  created_at TEXT NOT NULL,"
     "  updated_at TEXT NOT NULL,"
     "  UNIQUE (kind, name));",
+    /* 2: runs and watermarks */
+    "CREATE TABLE runs ("
+    "  id TEXT PRIMARY KEY,"
+    "  pipeline TEXT NOT NULL,"
+    "  table_name TEXT NOT NULL,"
+    "  trigger TEXT NOT NULL,"
+    "  state TEXT NOT NULL,"
+    "  created_at TEXT NOT NULL,"
+    "  updated_at TEXT NOT NULL,"
+    "  started_at TEXT NOT NULL DEFAULT '',"
+    "  finished_at TEXT NOT NULL DEFAULT '',"
+    "  watermark_from TEXT,"
+    "  watermark_to TEXT,"
+    "  stage_dir TEXT NOT NULL DEFAULT '',"
+    "  rows_extracted INTEGER NOT NULL DEFAULT 0,"
+    "  rows_loaded INTEGER NOT NULL DEFAULT 0,"
+    "  attempts INTEGER NOT NULL DEFAULT 0,"
+    "  error TEXT NOT NULL DEFAULT '');"
+    "CREATE INDEX runs_by_pipeline ON runs (pipeline, table_name, created_at);"
+    "CREATE INDEX runs_by_state ON runs (state, created_at);"
+    "CREATE TABLE watermarks ("
+    "  pipeline TEXT NOT NULL,"
+    "  table_name TEXT NOT NULL,"
+    "  value TEXT,"
+    "  run_id TEXT NOT NULL,"
+    "  updated_at TEXT NOT NULL,"
+    "  PRIMARY KEY (pipeline, table_name));",
 };
 static const int migration_count = (int)(sizeof migrations / sizeof migrations[0]);
 
 /* `out` must hold at least 64 bytes; years past 9999 would not fit RFC 3339 anyway. */
-static void now_rfc3339(char *out, size_t size)
+void store__now(char *out, size_t size)
 {
     struct timeval now;
     gettimeofday(&now, NULL);
@@ -46,7 +70,7 @@ static void now_rfc3339(char *out, size_t size)
              tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(now.tv_usec / 1000) % 1000);
 }
 
-static weir_status_t exec(store_t *store, const char *sql, weir_err_t *err)
+weir_status_t store__exec(store_t *store, const char *sql, weir_err_t *err)
 {
     char *message = NULL;
     if (sqlite3_exec(store->db, sql, NULL, NULL, &message) != SQLITE_OK) {
@@ -55,6 +79,11 @@ static weir_status_t exec(store_t *store, const char *sql, weir_err_t *err)
         return WEIR_ERR_IO;
     }
     return WEIR_OK;
+}
+
+void store__rollback(store_t *store)
+{
+    sqlite3_exec(store->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
 static int read_version(store_t *store)
@@ -71,7 +100,7 @@ static int read_version(store_t *store)
 
 static weir_status_t migrate(store_t *store, weir_err_t *err)
 {
-    weir_status_t result = exec(store,
+    weir_status_t result = store__exec(store,
                                 "CREATE TABLE IF NOT EXISTS schema_migrations ("
                                 "  version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)",
                                 err);
@@ -83,17 +112,17 @@ static weir_status_t migrate(store_t *store, weir_err_t *err)
     }
     for (int v = version + 1; result == WEIR_OK && v <= migration_count; v++) {
         char stamp[64], record[200];
-        now_rfc3339(stamp, sizeof stamp);
+        store__now(stamp, sizeof stamp);
         snprintf(record, sizeof record, "INSERT INTO schema_migrations VALUES (%d, '%s')", v, stamp);
-        result = exec(store, "BEGIN IMMEDIATE", err);
+        result = store__exec(store, "BEGIN IMMEDIATE", err);
         if (result == WEIR_OK)
-            result = exec(store, migrations[v - 1], err);
+            result = store__exec(store, migrations[v - 1], err);
         if (result == WEIR_OK)
-            result = exec(store, record, err);
+            result = store__exec(store, record, err);
         if (result == WEIR_OK)
-            result = exec(store, "COMMIT", err);
+            result = store__exec(store, "COMMIT", err);
         else
-            (void)exec(store, "ROLLBACK", NULL);
+            store__rollback(store);
     }
     return result;
 }
@@ -115,7 +144,7 @@ weir_status_t store_open(const char *path, store_t **out, weir_err_t *err)
     }
     sqlite3_busy_timeout(store->db, 5000);
     /* WAL lets readers proceed during writes; synchronous=FULL makes every commit durable. */
-    result = exec(store, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;", err);
+    result = store__exec(store, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;", err);
     if (result == WEIR_OK)
         result = migrate(store, err);
     if (result != WEIR_OK)
@@ -328,7 +357,7 @@ static weir_status_t check_references(store_t *store, const spec_kind_t *spec, c
     return WEIR_OK;
 }
 
-static void new_id(char *out, size_t size)
+void store__new_id(char *out, size_t size)
 {
     unsigned char bytes[16];
     if (RAND_bytes(bytes, sizeof bytes) != 1) {
@@ -355,7 +384,7 @@ weir_status_t store_put(store_t *store, const char *kind, const char *name, cons
     sqlite3_stmt *stmt = NULL;
     memset(out, 0, sizeof *out);
     pthread_mutex_lock(&store->lock);
-    result = exec(store, "BEGIN IMMEDIATE", err);
+    result = store__exec(store, "BEGIN IMMEDIATE", err);
     if (result != WEIR_OK)
         goto unlock;
 
@@ -389,7 +418,7 @@ weir_status_t store_put(store_t *store, const char *kind, const char *name, cons
         goto rollback;
 
     char stamp[64];
-    now_rfc3339(stamp, sizeof stamp);
+    store__now(stamp, sizeof stamp);
     if (exists) {
         if (sqlite3_prepare_v2(store->db,
                                "UPDATE objects SET generation = generation + 1, spec_json = ?3, "
@@ -399,7 +428,7 @@ weir_status_t store_put(store_t *store, const char *kind, const char *name, cons
             goto io_error;
     } else {
         char id[40];
-        new_id(id, sizeof id);
+        store__new_id(id, sizeof id);
         if (sqlite3_prepare_v2(store->db,
                                "INSERT INTO objects (kind, name, spec_json, write_only_json, created_at, "
                                "updated_at, id, generation) VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6, 1)",
@@ -416,7 +445,7 @@ weir_status_t store_put(store_t *store, const char *kind, const char *name, cons
         goto io_error;
     result = get_locked(store, kind, name, out, err);
     if (result == WEIR_OK)
-        result = exec(store, "COMMIT", err);
+        result = store__exec(store, "COMMIT", err);
     if (result != WEIR_OK)
         goto rollback;
     goto unlock;
@@ -425,7 +454,7 @@ io_error:
     weir_err_set(err, "store: %s", sqlite3_errmsg(store->db));
     result = WEIR_ERR_IO;
 rollback:
-    (void)exec(store, "ROLLBACK", NULL);
+    store__rollback(store);
     agent_object_clear(out);
 unlock:
     sqlite3_finalize(stmt);
@@ -472,7 +501,7 @@ weir_status_t store_delete(store_t *store, const char *kind, const char *name, i
     weir_buf_t users;
     buf_init(&users, 4096); /* the message names the first referrers; more would not help */
     pthread_mutex_lock(&store->lock);
-    weir_status_t result = exec(store, "BEGIN IMMEDIATE", err);
+    weir_status_t result = store__exec(store, "BEGIN IMMEDIATE", err);
     if (result != WEIR_OK)
         goto unlock;
     result = get_locked(store, kind, name, &existing, err);
@@ -503,13 +532,13 @@ weir_status_t store_delete(store_t *store, const char *kind, const char *name, i
     }
     sqlite3_finalize(stmt);
     if (result == WEIR_OK)
-        result = exec(store, "COMMIT", err);
+        result = store__exec(store, "COMMIT", err);
     else
         weir_err_set(err, "store: %s", sqlite3_errmsg(store->db));
     if (result == WEIR_OK)
         goto unlock;
 rollback:
-    (void)exec(store, "ROLLBACK", NULL);
+    store__rollback(store);
 unlock:
     agent_object_clear(&existing);
     buf_free(&users);

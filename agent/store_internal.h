@@ -1,0 +1,25 @@
+/* store_internal.h — what the store's files share among themselves; not for other modules. */
+#ifndef WEIR_STORE_INTERNAL_H
+#define WEIR_STORE_INTERNAL_H
+
+#include <pthread.h>
+#include <sqlite3.h>
+
+#include "store.h"
+
+struct store {
+    sqlite3 *db;
+    pthread_mutex_t lock; /* one connection, so statements and transactions are serialised */
+};
+
+/* RFC 3339 UTC with milliseconds; `out` must hold 64 bytes. */
+void store__now(char *out, size_t size);
+/* A random UUID v4. */
+void store__new_id(char *out, size_t size);
+/* Runs SQL without results; on failure fills err (may be NULL). Caller holds the lock. */
+weir_status_t store__exec(store_t *store, const char *sql, weir_err_t *err) WEIR_MUSTCHECK;
+
+/* Rolls back the open transaction; a failure here leaves nothing further to do. */
+void store__rollback(store_t *store);
+
+#endif

@@ -1,0 +1,344 @@
+/* store_runs.c — run records and watermarks in the agent's SQLite store. */
+#include "store_runs.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store_internal.h"
+
+#define RUN_COLUMNS                                                                                \
+    "id, pipeline, table_name, trigger, state, created_at, updated_at, started_at, finished_at, "  \
+    "watermark_from, watermark_to, stage_dir, rows_extracted, rows_loaded, attempts, error"
+
+static const char *const terminal_states[] = {"committed", "failed", NULL};
+
+bool store_run_state_terminal(const char *state)
+{
+    for (const char *const *s = terminal_states; *s; s++)
+        if (strcmp(state, *s) == 0)
+            return true;
+    return false;
+}
+
+static void text_into(sqlite3_stmt *stmt, int column, char *out, size_t size)
+{
+    const unsigned char *text = sqlite3_column_text(stmt, column);
+    snprintf(out, size, "%s", text ? (const char *)text : "");
+}
+
+static void row_to_run(sqlite3_stmt *stmt, store_run_t *run)
+{
+    memset(run, 0, sizeof *run);
+    text_into(stmt, 0, run->id, sizeof run->id);
+    text_into(stmt, 1, run->pipeline, sizeof run->pipeline);
+    text_into(stmt, 2, run->table_name, sizeof run->table_name);
+    text_into(stmt, 3, run->trigger, sizeof run->trigger);
+    text_into(stmt, 4, run->state, sizeof run->state);
+    text_into(stmt, 5, run->created_at, sizeof run->created_at);
+    text_into(stmt, 6, run->updated_at, sizeof run->updated_at);
+    text_into(stmt, 7, run->started_at, sizeof run->started_at);
+    text_into(stmt, 8, run->finished_at, sizeof run->finished_at);
+    run->has_watermark_from = sqlite3_column_type(stmt, 9) != SQLITE_NULL;
+    text_into(stmt, 9, run->watermark_from, sizeof run->watermark_from);
+    run->has_watermark_to = sqlite3_column_type(stmt, 10) != SQLITE_NULL;
+    text_into(stmt, 10, run->watermark_to, sizeof run->watermark_to);
+    text_into(stmt, 11, run->stage_dir, sizeof run->stage_dir);
+    run->rows_extracted = sqlite3_column_int64(stmt, 12);
+    run->rows_loaded = sqlite3_column_int64(stmt, 13);
+    run->attempts = sqlite3_column_int64(stmt, 14);
+    text_into(stmt, 15, run->error, sizeof run->error);
+}
+
+/* Runs a query expected to return at most one run. Caller holds the lock. */
+static weir_status_t one_run(store_t *store, sqlite3_stmt *stmt, store_run_t *out, weir_err_t *err)
+{
+    int step = sqlite3_step(stmt);
+    if (step == SQLITE_ROW) {
+        row_to_run(stmt, out);
+        return WEIR_OK;
+    }
+    if (step == SQLITE_DONE)
+        return WEIR_ERR_NOT_FOUND;
+    weir_err_set(err, "store: %s", sqlite3_errmsg(store->db));
+    return WEIR_ERR_IO;
+}
+
+static weir_status_t prepare(store_t *store, const char *sql, sqlite3_stmt **stmt, weir_err_t *err)
+{
+    if (sqlite3_prepare_v2(store->db, sql, -1, stmt, NULL) != SQLITE_OK) {
+        weir_err_set(err, "store: %s", sqlite3_errmsg(store->db));
+        return WEIR_ERR_IO;
+    }
+    return WEIR_OK;
+}
+
+weir_status_t store_run_enqueue(store_t *store, const char *pipeline, const char *table_name, const char *trigger,
+                                store_run_t *out, weir_err_t *err)
+{
+    sqlite3_stmt *stmt = NULL;
+    pthread_mutex_lock(&store->lock);
+    weir_status_t result = store__exec(store, "BEGIN IMMEDIATE", err);
+    if (result != WEIR_OK)
+        goto unlock;
+    result = prepare(store, "SELECT " RUN_COLUMNS " FROM runs WHERE pipeline = ?1 AND table_name = ?2 "
+                            "AND state NOT IN ('committed', 'failed') ORDER BY created_at LIMIT 1", &stmt, err);
+    if (result == WEIR_OK) {
+        sqlite3_bind_text(stmt, 1, pipeline, -1, SQLITE_STATIC);
+        sqlite3_bind_text(stmt, 2, table_name, -1, SQLITE_STATIC);
+        result = one_run(store, stmt, out, err);
+        sqlite3_finalize(stmt);
+        stmt = NULL;
+        if (result == WEIR_OK) {
+            weir_err_set(err, "run %s of %s %s is still %s", out->id, pipeline, table_name, out->state);
+            result = WEIR_ERR_EXISTS;
+        } else if (result == WEIR_ERR_NOT_FOUND) {
+            result = WEIR_OK;
+        }
+    }
+    if (result != WEIR_OK)
+        goto rollback;
+    char id[40], stamp[64];
+    store__new_id(id, sizeof id);
+    store__now(stamp, sizeof stamp);
+    result = prepare(store, "INSERT INTO runs (id, pipeline, table_name, trigger, state, created_at, updated_at) "
+                            "VALUES (?1, ?2, ?3, ?4, 'queued', ?5, ?5)", &stmt, err);
+    if (result != WEIR_OK)
+        goto rollback;
+    sqlite3_bind_text(stmt, 1, id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 2, pipeline, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 3, table_name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 4, trigger, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 5, stamp, -1, SQLITE_STATIC);
+    if (sqlite3_step(stmt) != SQLITE_DONE) {
+        weir_err_set(err, "store: %s", sqlite3_errmsg(store->db));
+        result = WEIR_ERR_IO;
+        goto rollback;
+    }
+    sqlite3_finalize(stmt);
+    stmt = NULL;
+    result = store__exec(store, "COMMIT", err);
+    if (result != WEIR_OK)
+        goto rollback;
+    memset(out, 0, sizeof *out);
+    snprintf(out->id, sizeof out->id, "%s", id);
+    snprintf(out->pipeline, sizeof out->pipeline, "%s", pipeline);
+    snprintf(out->table_name, sizeof out->table_name, "%s", table_name);
+    snprintf(out->trigger, sizeof out->trigger, "%s", trigger);
+    snprintf(out->state, sizeof out->state, "queued");
+    snprintf(out->created_at, sizeof out->created_at, "%s", stamp);
+    snprintf(out->updated_at, sizeof out->updated_at, "%s", stamp);
+    goto unlock;
+rollback:
+    store__rollback(store);
+unlock:
+    sqlite3_finalize(stmt);
+    pthread_mutex_unlock(&store->lock);
+    return result;
+}
+
+weir_status_t store_run_claim(store_t *store, store_run_t *out, weir_err_t *err)
+{
+    sqlite3_stmt *stmt = NULL;
+    pthread_mutex_lock(&store->lock);
+    weir_status_t result = store__exec(store, "BEGIN IMMEDIATE", err);
+    if (result != WEIR_OK)
+        goto unlock;
+    /* Queued runs first; then runs a crash interrupted, which resume from their persisted step. */
+    result = prepare(store, "SELECT " RUN_COLUMNS " FROM runs WHERE state NOT IN ('committed', 'failed') "
+                            "ORDER BY state = 'queued' DESC, created_at LIMIT 1", &stmt, err);
+    if (result == WEIR_OK)
+        result = one_run(store, stmt, out, err);
+    sqlite3_finalize(stmt);
+    stmt = NULL;
+    if (result != WEIR_OK)
+        goto rollback;
+    char stamp[64];
+    store__now(stamp, sizeof stamp);
+    result = prepare(store, "UPDATE runs SET attempts = attempts + 1, updated_at = ?2, "
+                            "started_at = CASE WHEN started_at = '' THEN ?2 ELSE started_at END, "
+                            "state = CASE WHEN state = 'queued' THEN 'extracting' ELSE state END WHERE id = ?1",
+                     &stmt, err);
+    if (result != WEIR_OK)
+        goto rollback;
+    sqlite3_bind_text(stmt, 1, out->id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 2, stamp, -1, SQLITE_STATIC);
+    if (sqlite3_step(stmt) != SQLITE_DONE) {
+        weir_err_set(err, "store: %s", sqlite3_errmsg(store->db));
+        result = WEIR_ERR_IO;
+        goto rollback;
+    }
+    result = store__exec(store, "COMMIT", err);
+    if (result != WEIR_OK)
+        goto rollback;
+    out->attempts++;
+    if (!out->started_at[0])
+        snprintf(out->started_at, sizeof out->started_at, "%s", stamp);
+    if (strcmp(out->state, "queued") == 0)
+        snprintf(out->state, sizeof out->state, "extracting");
+    goto unlock;
+rollback:
+    store__rollback(store);
+unlock:
+    sqlite3_finalize(stmt);
+    pthread_mutex_unlock(&store->lock);
+    return result;
+}
+
+static void bind_watermark(sqlite3_stmt *stmt, int index, bool has, const char *value)
+{
+    if (has)
+        sqlite3_bind_text(stmt, index, value, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(stmt, index);
+}
+
+static weir_status_t save_locked(store_t *store, store_run_t *run, weir_err_t *err)
+{
+    sqlite3_stmt *stmt = NULL;
+    store__now(run->updated_at, sizeof run->updated_at);
+    if (store_run_state_terminal(run->state) && !run->finished_at[0])
+        snprintf(run->finished_at, sizeof run->finished_at, "%s", run->updated_at);
+    weir_status_t result = prepare(store,
+                                   "UPDATE runs SET state = ?2, updated_at = ?3, finished_at = ?4, watermark_from = ?5, "
+                                   "watermark_to = ?6, stage_dir = ?7, rows_extracted = ?8, rows_loaded = ?9, error = ?10 "
+                                   "WHERE id = ?1",
+                                   &stmt, err);
+    if (result != WEIR_OK)
+        return result;
+    sqlite3_bind_text(stmt, 1, run->id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 2, run->state, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 3, run->updated_at, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 4, run->finished_at, -1, SQLITE_STATIC);
+    bind_watermark(stmt, 5, run->has_watermark_from, run->watermark_from);
+    bind_watermark(stmt, 6, run->has_watermark_to, run->watermark_to);
+    sqlite3_bind_text(stmt, 7, run->stage_dir, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(stmt, 8, run->rows_extracted);
+    sqlite3_bind_int64(stmt, 9, run->rows_loaded);
+    sqlite3_bind_text(stmt, 10, run->error, -1, SQLITE_STATIC);
+    if (sqlite3_step(stmt) != SQLITE_DONE) {
+        weir_err_set(err, "store: %s", sqlite3_errmsg(store->db));
+        result = WEIR_ERR_IO;
+    } else if (sqlite3_changes(store->db) != 1) {
+        weir_err_set(err, "store: run %s does not exist", run->id);
+        result = WEIR_ERR_NOT_FOUND;
+    }
+    sqlite3_finalize(stmt);
+    return result;
+}
+
+weir_status_t store_run_save(store_t *store, store_run_t *run, weir_err_t *err)
+{
+    pthread_mutex_lock(&store->lock);
+    weir_status_t result = save_locked(store, run, err);
+    pthread_mutex_unlock(&store->lock);
+    return result;
+}
+
+weir_status_t store_run_commit(store_t *store, store_run_t *run, weir_err_t *err)
+{
+    sqlite3_stmt *stmt = NULL;
+    pthread_mutex_lock(&store->lock);
+    weir_status_t result = store__exec(store, "BEGIN IMMEDIATE", err);
+    if (result != WEIR_OK)
+        goto unlock;
+    if (run->has_watermark_to) {
+        result = prepare(store, "INSERT INTO watermarks (pipeline, table_name, value, run_id, updated_at) "
+                                "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (pipeline, table_name) DO UPDATE SET "
+                                "value = excluded.value, run_id = excluded.run_id, updated_at = excluded.updated_at",
+                         &stmt, err);
+        if (result != WEIR_OK)
+            goto rollback;
+        char stamp[64];
+        store__now(stamp, sizeof stamp);
+        sqlite3_bind_text(stmt, 1, run->pipeline, -1, SQLITE_STATIC);
+        sqlite3_bind_text(stmt, 2, run->table_name, -1, SQLITE_STATIC);
+        sqlite3_bind_text(stmt, 3, run->watermark_to, -1, SQLITE_STATIC);
+        sqlite3_bind_text(stmt, 4, run->id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(stmt, 5, stamp, -1, SQLITE_STATIC);
+        if (sqlite3_step(stmt) != SQLITE_DONE) {
+            weir_err_set(err, "store: %s", sqlite3_errmsg(store->db));
+            result = WEIR_ERR_IO;
+            goto rollback;
+        }
+    }
+    snprintf(run->state, sizeof run->state, "committed");
+    result = save_locked(store, run, err);
+    if (result == WEIR_OK)
+        result = store__exec(store, "COMMIT", err);
+    if (result == WEIR_OK)
+        goto unlock;
+rollback:
+    store__rollback(store);
+unlock:
+    sqlite3_finalize(stmt);
+    pthread_mutex_unlock(&store->lock);
+    return result;
+}
+
+weir_status_t store_run_get(store_t *store, const char *id, store_run_t *out, weir_err_t *err)
+{
+    sqlite3_stmt *stmt = NULL;
+    pthread_mutex_lock(&store->lock);
+    weir_status_t result = prepare(store, "SELECT " RUN_COLUMNS " FROM runs WHERE id = ?1", &stmt, err);
+    if (result == WEIR_OK) {
+        sqlite3_bind_text(stmt, 1, id, -1, SQLITE_STATIC);
+        result = one_run(store, stmt, out, err);
+        if (result == WEIR_ERR_NOT_FOUND)
+            weir_err_set(err, "no run %s", id);
+    }
+    sqlite3_finalize(stmt);
+    pthread_mutex_unlock(&store->lock);
+    return result;
+}
+
+weir_status_t store_run_list(store_t *store, const char *pipeline, size_t limit, store_run_t **out, size_t *count,
+                             weir_err_t *err)
+{
+    sqlite3_stmt *stmt = NULL;
+    *out = NULL;
+    *count = 0;
+    store_run_t *runs = calloc(limit ? limit : 1, sizeof *runs);
+    if (!runs)
+        return WEIR_ERR_NOMEM;
+    pthread_mutex_lock(&store->lock);
+    weir_status_t result = prepare(store, "SELECT " RUN_COLUMNS " FROM runs WHERE ?1 = '' OR pipeline = ?1 "
+                                          "ORDER BY created_at DESC LIMIT ?2", &stmt, err);
+    if (result == WEIR_OK) {
+        sqlite3_bind_text(stmt, 1, pipeline, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(stmt, 2, (sqlite3_int64)limit);
+        while (*count < limit && sqlite3_step(stmt) == SQLITE_ROW)
+            row_to_run(stmt, &runs[(*count)++]);
+    }
+    sqlite3_finalize(stmt);
+    pthread_mutex_unlock(&store->lock);
+    if (result != WEIR_OK) {
+        free(runs);
+        *count = 0;
+        return result;
+    }
+    *out = runs;
+    return WEIR_OK;
+}
+
+weir_status_t store_watermark_get(store_t *store, const char *pipeline, const char *table_name, char *value,
+                                  size_t size, bool *found, weir_err_t *err)
+{
+    sqlite3_stmt *stmt = NULL;
+    *found = false;
+    value[0] = 0;
+    pthread_mutex_lock(&store->lock);
+    weir_status_t result = prepare(store, "SELECT value FROM watermarks WHERE pipeline = ?1 AND table_name = ?2",
+                                   &stmt, err);
+    if (result == WEIR_OK) {
+        sqlite3_bind_text(stmt, 1, pipeline, -1, SQLITE_STATIC);
+        sqlite3_bind_text(stmt, 2, table_name, -1, SQLITE_STATIC);
+        if (sqlite3_step(stmt) == SQLITE_ROW && sqlite3_column_type(stmt, 0) != SQLITE_NULL) {
+            text_into(stmt, 0, value, size);
+            *found = true;
+        }
+    }
+    sqlite3_finalize(stmt);
+    pthread_mutex_unlock(&store->lock);
+    return result;
+}

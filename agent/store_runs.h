@@ -1,0 +1,49 @@
+/* store_runs.h — runs with their persisted step, and per-table watermarks. A run moves
+ * queued → extracting → staged → loading → published → committed, or ends failed; the watermark
+ * moves only in the same transaction that marks a run committed. */
+#ifndef WEIR_STORE_RUNS_H
+#define WEIR_STORE_RUNS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "store.h"
+
+typedef struct {
+    char id[40];
+    char pipeline[128];
+    char table_name[160];
+    char trigger[16];   /* manual | schedule */
+    char state[16];
+    char created_at[64], updated_at[64], started_at[64], finished_at[64];
+    bool has_watermark_from, has_watermark_to;
+    char watermark_from[128];
+    char watermark_to[128];
+    char stage_dir[1024];
+    long long rows_extracted, rows_loaded, attempts;
+    char error[1024];
+} store_run_t;
+
+/* Terminal states never change again. */
+bool store_run_state_terminal(const char *state);
+
+/* Queues a run unless one for the same pipeline table is still unfinished (WEIR_ERR_EXISTS; `out`
+ * then describes that run). */
+weir_status_t store_run_enqueue(store_t *store, const char *pipeline, const char *table_name, const char *trigger,
+                                store_run_t *out, weir_err_t *err) WEIR_MUSTCHECK;
+/* Takes the oldest queued run, or else the oldest interrupted one (a non-terminal state left by a
+ * crash), marks it started and counts the attempt. WEIR_ERR_NOT_FOUND when there is none. */
+weir_status_t store_run_claim(store_t *store, store_run_t *out, weir_err_t *err) WEIR_MUSTCHECK;
+/* Persists state, counters, stage directory, watermarks and error of `run`. */
+weir_status_t store_run_save(store_t *store, store_run_t *run, weir_err_t *err) WEIR_MUSTCHECK;
+/* Marks the run committed and moves its table's watermark to run->watermark_to, atomically. */
+weir_status_t store_run_commit(store_t *store, store_run_t *run, weir_err_t *err) WEIR_MUSTCHECK;
+weir_status_t store_run_get(store_t *store, const char *id, store_run_t *out, weir_err_t *err) WEIR_MUSTCHECK;
+/* Newest first; `pipeline` "" for all. Returns new array in *out. */
+weir_status_t store_run_list(store_t *store, const char *pipeline, size_t limit, store_run_t **out, size_t *count,
+                             weir_err_t *err) WEIR_MUSTCHECK;
+/* The committed watermark; *found false when the table has none yet. */
+weir_status_t store_watermark_get(store_t *store, const char *pipeline, const char *table_name, char *value,
+                                  size_t size, bool *found, weir_err_t *err) WEIR_MUSTCHECK;
+
+#endif

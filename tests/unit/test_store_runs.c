@@ -1,0 +1,124 @@
+/* test_store_runs.c — run records: one unfinished run per table, claims resume interrupted runs,
+ * the watermark moves only with a commit. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store_runs.h"
+
+static char dir[256], path[300];
+static store_t *store;
+
+static int setup(void **state)
+{
+    (void)state;
+    snprintf(dir, sizeof dir, "%s/weir-runs-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+    if (!mkdtemp(dir))
+        return -1;
+    snprintf(path, sizeof path, "%s/weir.db", dir);
+    weir_err_t err;
+    return store_open(path, &store, &err) == WEIR_OK ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    store_close(store);
+    char cmd[400];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+static void lifecycle(void **state)
+{
+    (void)state;
+    weir_err_t err;
+    store_run_t run, other, claimed;
+    assert_int_equal(store_run_enqueue(store, "p", "public.t", "manual", &run, &err), WEIR_OK);
+    assert_string_equal(run.state, "queued");
+    assert_int_equal(store_run_enqueue(store, "p", "public.t", "manual", &other, &err), WEIR_ERR_EXISTS);
+    assert_string_equal(other.id, run.id);
+    assert_int_equal(store_run_enqueue(store, "p", "public.u", "schedule", &other, &err), WEIR_OK);
+
+    assert_int_equal(store_run_claim(store, &claimed, &err), WEIR_OK);
+    assert_string_equal(claimed.id, run.id);
+    assert_string_equal(claimed.state, "extracting");
+    assert_int_equal(claimed.attempts, 1);
+
+    bool found;
+    char value[128];
+    snprintf(claimed.state, sizeof claimed.state, "published");
+    claimed.has_watermark_to = true;
+    snprintf(claimed.watermark_to, sizeof claimed.watermark_to, "2026-11-23 10:30:00+00");
+    claimed.rows_extracted = claimed.rows_loaded = 42;
+    assert_int_equal(store_run_save(store, &claimed, &err), WEIR_OK);
+    assert_int_equal(store_watermark_get(store, "p", "public.t", value, sizeof value, &found, &err), WEIR_OK);
+    assert_false(found); /* published is not committed: the watermark has not moved */
+
+    assert_int_equal(store_run_commit(store, &claimed, &err), WEIR_OK);
+    assert_int_equal(store_watermark_get(store, "p", "public.t", value, sizeof value, &found, &err), WEIR_OK);
+    assert_true(found);
+    assert_string_equal(value, "2026-11-23 10:30:00+00");
+    store_run_t reread;
+    assert_int_equal(store_run_get(store, run.id, &reread, &err), WEIR_OK);
+    assert_string_equal(reread.state, "committed");
+    assert_true(reread.finished_at[0] != 0);
+    assert_int_equal(reread.rows_loaded, 42);
+
+    /* A new run for the table is allowed again; a failed one leaves the watermark alone. */
+    assert_int_equal(store_run_enqueue(store, "p", "public.t", "manual", &run, &err), WEIR_OK);
+    assert_int_equal(store_run_claim(store, &claimed, &err), WEIR_OK);
+    assert_string_equal(claimed.table_name, "public.u"); /* older queued run first */
+    assert_int_equal(store_run_claim(store, &claimed, &err), WEIR_OK);
+    assert_string_equal(claimed.id, run.id);
+    snprintf(claimed.state, sizeof claimed.state, "failed");
+    snprintf(claimed.error, sizeof claimed.error, "boom");
+    claimed.has_watermark_to = true;
+    snprintf(claimed.watermark_to, sizeof claimed.watermark_to, "2099-01-01");
+    assert_int_equal(store_run_save(store, &claimed, &err), WEIR_OK);
+    assert_int_equal(store_watermark_get(store, "p", "public.t", value, sizeof value, &found, &err), WEIR_OK);
+    assert_string_equal(value, "2026-11-23 10:30:00+00");
+
+    store_run_t *runs;
+    size_t count;
+    assert_int_equal(store_run_list(store, "p", 10, &runs, &count, &err), WEIR_OK);
+    assert_int_equal(count, 3);
+    assert_string_equal(runs[0].id, run.id); /* newest first */
+    free(runs);
+}
+
+static void interrupted_runs_resume(void **state)
+{
+    (void)state;
+    weir_err_t err;
+    store_run_t run, claimed;
+    assert_int_equal(store_run_enqueue(store, "q", "t", "manual", &run, &err), WEIR_OK);
+    assert_int_equal(store_run_claim(store, &claimed, &err), WEIR_OK);
+    snprintf(claimed.state, sizeof claimed.state, "loading");
+    assert_int_equal(store_run_save(store, &claimed, &err), WEIR_OK);
+    /* The agent died here. After a restart the same run is claimed again at its step. */
+    store_close(store);
+    assert_int_equal(store_open(path, &store, &err), WEIR_OK);
+    assert_int_equal(store_run_claim(store, &claimed, &err), WEIR_OK);
+    assert_string_equal(claimed.id, run.id);
+    assert_string_equal(claimed.state, "loading");
+    assert_int_equal(claimed.attempts, 2);
+    snprintf(claimed.state, sizeof claimed.state, "failed");
+    assert_int_equal(store_run_save(store, &claimed, &err), WEIR_OK);
+    assert_int_equal(store_run_claim(store, &claimed, &err), WEIR_ERR_NOT_FOUND);
+    assert_int_equal(store_run_get(store, "nope", &claimed, &err), WEIR_ERR_NOT_FOUND);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(lifecycle, setup, teardown),
+        cmocka_unit_test_setup_teardown(interrupted_runs_resume, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
