@@ -14,6 +14,9 @@ typedef struct {
     char *tls_key;
     char *token_file;
     char *log_level;
+    char *stage_dir;
+    char *workers;
+    char *chunk_mb;
     bool dev;
     char *token; /* resolved from WEIR_TOKEN or token_file; never logged */
 } agent_config_t;

@@ -5,10 +5,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "agent_api.h"
 #include "fileutil.h"
 #include "spec.h"
+#include "weir/agent/v1/agent.pb-c.h"
 
 #define CTL_TIMEOUT_MS 15000
 
@@ -18,6 +20,8 @@ typedef struct {
     const char *token_file;
     const char *spec;      /* apply --spec */
     const char *spec_file; /* apply --file */
+    const char *table;     /* run --table */
+    int wait_seconds;      /* run --wait[=SECONDS] */
     bool json;
 } ctl_options_t;
 
@@ -30,7 +34,11 @@ static void usage(FILE *out)
             "  get KIND NAME               one object with its spec and status\n"
             "  apply KIND NAME --spec JSON | --file FILE\n"
             "                              create or replace an object's spec (out-of-band change)\n"
-            "  delete KIND NAME            delete an object (refused while others refer to it)\n\n"
+            "  delete KIND NAME            delete an object (refused while others refer to it)\n"
+            "  run PIPELINE [--table T] [--wait[=SECONDS]]\n"
+            "                              queue a run of every table (or one) now; --wait follows it to the end\n"
+            "  run show RUN_ID             one run: state, watermarks, rows, error\n"
+            "  runs [PIPELINE]             recent runs, newest first\n\n"
             "KIND is a kind (pipeline) or a resource type (weir_pipeline).\n\n"
             "Options:\n"
             "  --endpoint HOST:PORT   agent address [env WEIR_ENDPOINT; default 127.0.0.1:7443]\n"
@@ -168,6 +176,167 @@ static int cmd_delete(rpc_channel_t *channel, int argc, char **argv)
     return 0;
 }
 
+/* Calls a run RPC and returns the unpacked reply (free with protobuf_c_message_free_unpacked). */
+static ProtobufCMessage *run_call(rpc_channel_t *channel, const char *method, const ProtobufCMessage *request,
+                                  const ProtobufCMessageDescriptor *reply_type, rpc_error_t *error)
+{
+    size_t len = protobuf_c_message_get_packed_size(request);
+    uint8_t *packed = malloc(len ? len : 1);
+    if (!packed)
+        return NULL;
+    protobuf_c_message_pack(request, packed);
+    weir_buf_t response;
+    buf_init(&response, 64u << 20);
+    ProtobufCMessage *reply = NULL;
+    if (rpc_call(channel, method, packed, len, &response, CTL_TIMEOUT_MS, error) == WEIR_OK)
+        reply = protobuf_c_message_unpack(reply_type, NULL, response.len, response.data);
+    free(packed);
+    buf_free(&response);
+    return reply;
+}
+
+static void print_run_header(void)
+{
+    printf("%-36s %-20s %-24s %-10s %10s %10s  %s\n", "RUN", "PIPELINE", "TABLE", "STATE", "EXTRACTED", "LOADED",
+           "WATERMARK");
+}
+
+static void print_run_row(const Weir__Agent__V1__Run *run)
+{
+    printf("%-36s %-20s %-24s %-10s %10lld %10lld  %s\n", run->id, run->pipeline, run->table, run->state,
+           (long long)run->rows_extracted, (long long)run->rows_loaded, run->watermark_to);
+    if (run->error[0])
+        printf("  error: %s\n", run->error);
+}
+
+static json_t *run_json(const Weir__Agent__V1__Run *run)
+{
+    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:s}", "id", run->id,
+                     "pipeline", run->pipeline, "table", run->table, "trigger", run->trigger, "state", run->state,
+                     "created_at", run->created_at, "started_at", run->started_at, "finished_at", run->finished_at,
+                     "watermark_from", run->watermark_from, "watermark_to", run->watermark_to, "rows_extracted",
+                     (json_int_t)run->rows_extracted, "rows_loaded", (json_int_t)run->rows_loaded, "attempts",
+                     (json_int_t)run->attempts, "error", run->error);
+}
+
+static bool terminal(const char *state) { return strcmp(state, "committed") == 0 || strcmp(state, "failed") == 0; }
+
+static int cmd_run_show(rpc_channel_t *channel, const ctl_options_t *options, const char *id)
+{
+    Weir__Agent__V1__GetRunRequest request = WEIR__AGENT__V1__GET_RUN_REQUEST__INIT;
+    request.id = (char *)id;
+    rpc_error_t error = {0};
+    Weir__Agent__V1__GetRunResponse *reply = (Weir__Agent__V1__GetRunResponse *)run_call(
+        channel, AGENT_METHOD_GET_RUN, &request.base, &weir__agent__v1__get_run_response__descriptor, &error);
+    if (!reply || !reply->run)
+        return report(error.code == GRPC_STATUS_NOT_FOUND ? WEIR_ERR_NOT_FOUND : WEIR_ERR_INVALID, &error, "run show");
+    if (options->json) {
+        json_t *value = run_json(reply->run);
+        print_json(value);
+        json_decref(value);
+    } else {
+        const Weir__Agent__V1__Run *run = reply->run;
+        printf("run        %s\npipeline   %s\ntable      %s\ntrigger    %s\nstate      %s\nattempts   %lld\n"
+               "created    %s\nstarted    %s\nfinished   %s\nwatermark  %s -> %s\nextracted  %lld rows\n"
+               "loaded     %lld rows\n",
+               run->id, run->pipeline, run->table, run->trigger, run->state, (long long)run->attempts,
+               run->created_at, run->started_at, run->finished_at, run->watermark_from[0] ? run->watermark_from : "(none)",
+               run->watermark_to[0] ? run->watermark_to : "(none)", (long long)run->rows_extracted,
+               (long long)run->rows_loaded);
+        if (run->error[0])
+            printf("error      %s\n", run->error);
+    }
+    protobuf_c_message_free_unpacked(&reply->base, NULL);
+    return 0;
+}
+
+static int cmd_run(rpc_channel_t *channel, const ctl_options_t *options, int argc, char **argv)
+{
+    if (argc == 2 && strcmp(argv[0], "show") == 0)
+        return cmd_run_show(channel, options, argv[1]);
+    if (argc != 1) {
+        fprintf(stderr, "weir-agent ctl: usage: run PIPELINE [--table T] [--wait[=SECONDS]] | run show RUN_ID\n");
+        return 2;
+    }
+    Weir__Agent__V1__TriggerRunRequest request = WEIR__AGENT__V1__TRIGGER_RUN_REQUEST__INIT;
+    request.pipeline = argv[0];
+    request.table = (char *)(options->table ? options->table : "");
+    rpc_error_t error = {0};
+    Weir__Agent__V1__TriggerRunResponse *reply = (Weir__Agent__V1__TriggerRunResponse *)run_call(
+        channel, AGENT_METHOD_TRIGGER_RUN, &request.base, &weir__agent__v1__trigger_run_response__descriptor, &error);
+    if (!reply)
+        return report(error.code == GRPC_STATUS_NOT_FOUND ? WEIR_ERR_NOT_FOUND : WEIR_ERR_INVALID, &error, "run");
+    size_t count = reply->n_runs;
+    char (*ids)[40] = calloc(count ? count : 1, sizeof *ids);
+    for (size_t i = 0; ids && i < count; i++)
+        snprintf(ids[i], sizeof ids[i], "%s", reply->runs[i]->id);
+    if (!options->wait_seconds) {
+        print_run_header();
+        for (size_t i = 0; i < count; i++)
+            print_run_row(reply->runs[i]);
+    }
+    protobuf_c_message_free_unpacked(&reply->base, NULL);
+    if (!ids)
+        return 1;
+    int code = 0;
+    if (options->wait_seconds) {
+        /* Follow every run to its end, polling gently, bounded by --wait. */
+        time_t deadline = time(NULL) + options->wait_seconds;
+        bool failed = false;
+        for (size_t i = 0; i < count; i++) {
+            for (;;) {
+                Weir__Agent__V1__GetRunRequest get = WEIR__AGENT__V1__GET_RUN_REQUEST__INIT;
+                get.id = ids[i];
+                Weir__Agent__V1__GetRunResponse *state = (Weir__Agent__V1__GetRunResponse *)run_call(
+                    channel, AGENT_METHOD_GET_RUN, &get.base, &weir__agent__v1__get_run_response__descriptor, &error);
+                if (!state || !state->run) {
+                    code = report(WEIR_ERR_UNAVAILABLE, &error, "run --wait");
+                    break;
+                }
+                if (terminal(state->run->state) || time(NULL) >= deadline) {
+                    if (i == 0)
+                        print_run_header();
+                    print_run_row(state->run);
+                    failed |= strcmp(state->run->state, "committed") != 0;
+                    protobuf_c_message_free_unpacked(&state->base, NULL);
+                    break;
+                }
+                protobuf_c_message_free_unpacked(&state->base, NULL);
+                struct timespec pause = {.tv_sec = 0, .tv_nsec = 200 * 1000000L};
+                nanosleep(&pause, NULL);
+            }
+        }
+        if (failed && code == 0)
+            code = 1;
+    }
+    free(ids);
+    return code;
+}
+
+static int cmd_runs(rpc_channel_t *channel, const ctl_options_t *options, int argc, char **argv)
+{
+    Weir__Agent__V1__ListRunsRequest request = WEIR__AGENT__V1__LIST_RUNS_REQUEST__INIT;
+    request.pipeline = argc > 0 ? argv[0] : "";
+    rpc_error_t error = {0};
+    Weir__Agent__V1__ListRunsResponse *reply = (Weir__Agent__V1__ListRunsResponse *)run_call(
+        channel, AGENT_METHOD_LIST_RUNS, &request.base, &weir__agent__v1__list_runs_response__descriptor, &error);
+    if (!reply)
+        return report(WEIR_ERR_INVALID, &error, "runs");
+    if (options->json) {
+        json_t *array = json_array();
+        for (size_t i = 0; i < reply->n_runs; i++)
+            json_array_append_new(array, run_json(reply->runs[i]));
+        print_json(array);
+        json_decref(array);
+    } else {
+        print_run_header();
+        for (size_t i = 0; i < reply->n_runs; i++)
+            print_run_row(reply->runs[i]);
+    }
+    protobuf_c_message_free_unpacked(&reply->base, NULL);
+    return 0;
+}
+
 static char *load_ca(const char *ca)
 {
     if (!ca || !*ca)
@@ -200,6 +369,12 @@ int ctl_main(int argc, char **argv)
             free(positional);
             return 0;
         }
+        if (strncmp(flag, "--wait", 6) == 0 && (flag[6] == 0 || flag[6] == '=')) {
+            /* A switch with an optional value, so it never swallows the next argument. */
+            long seconds = flag[6] ? strtol(flag + 7, NULL, 10) : 3600;
+            options.wait_seconds = seconds > 0 ? (int)seconds : 3600;
+            continue;
+        }
         if (i + 1 >= argc) {
             fprintf(stderr, "weir-agent ctl: %s needs a value\n", flag);
             free(positional);
@@ -216,6 +391,8 @@ int ctl_main(int argc, char **argv)
             options.spec = value;
         else if (strcmp(flag, "--file") == 0)
             options.spec_file = value;
+        else if (strcmp(flag, "--table") == 0)
+            options.table = value;
         else if (strcmp(flag, "-o") == 0 && (strcmp(value, "json") == 0 || strcmp(value, "table") == 0))
             options.json = strcmp(value, "json") == 0;
         else {
@@ -260,6 +437,10 @@ int ctl_main(int argc, char **argv)
             code = cmd_apply(channel, &options, rest, args);
         else if (strcmp(command, "delete") == 0)
             code = cmd_delete(channel, rest, args);
+        else if (strcmp(command, "run") == 0)
+            code = cmd_run(channel, &options, rest, args);
+        else if (strcmp(command, "runs") == 0)
+            code = cmd_runs(channel, &options, rest, args);
         else {
             fprintf(stderr, "weir-agent ctl: unknown command \"%s\"\n", command);
             usage(stderr);

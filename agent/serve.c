@@ -9,11 +9,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "control_api.h"
+#include "control_runs.h"
+#include "executor.h"
 #include "fileutil.h"
 #include "log.h"
+#include "scheduler.h"
 #include "store.h"
 #include "tls_cert.h"
 
@@ -95,6 +100,9 @@ int serve_main(int argc, char **argv)
     rpc_server_t *server = NULL;
     char *cert_pem = NULL, *key_pem = NULL;
     control_api_t api;
+    rpc_method_t *methods = NULL;
+    executor_t *executor = NULL;
+    scheduler_t *scheduler = NULL;
 
     if (config_parse(argc, argv, &config, &show_help, &err) != WEIR_OK) {
         fprintf(stderr, "weir-agent serve: %s\n", err.msg);
@@ -137,7 +145,38 @@ int serve_main(int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    server = rpc_server_new(control_api_methods, control_api_method_count, &api, control_api_authorize);
+    char *end = NULL;
+    long workers = strtol(config.workers, &end, 10);
+    long chunk_mb = end && *end == 0 ? strtol(config.chunk_mb, &end, 10) : -1;
+    if (workers < 1 || workers > 32 || chunk_mb < 1 || chunk_mb > 4096 || !end || *end) {
+        log_error("serve", "--workers takes 1-32 and --chunk-mb 1-4096");
+        goto out;
+    }
+    char stage_dir[4200];
+    snprintf(stage_dir, sizeof stage_dir, "%s", config.stage_dir ? config.stage_dir : "");
+    if (!stage_dir[0])
+        snprintf(stage_dir, sizeof stage_dir, "%s/stage", config.data_dir);
+    if (ensure_dir(stage_dir, &err) != WEIR_OK) {
+        log_error("serve", "%s", err.msg);
+        goto out;
+    }
+    /* Runs this process holds are marked with its instance id; runs marked by an earlier process
+     * were interrupted and are resumed. */
+    char owner[64];
+    snprintf(owner, sizeof owner, "agent-%ld-%ld", (long)getpid(), (long)time(NULL));
+    if (executor_start(store, stage_dir, (uint64_t)chunk_mb << 20, (int)workers, owner, &executor, &err) != WEIR_OK ||
+        scheduler_start(store, &scheduler, &err) != WEIR_OK) {
+        log_error("serve", "%s", err.msg);
+        goto out;
+    }
+
+    size_t method_count = control_api_method_count + control_runs_method_count;
+    methods = calloc(method_count, sizeof *methods);
+    if (!methods)
+        goto out;
+    memcpy(methods, control_api_methods, control_api_method_count * sizeof *methods);
+    memcpy(methods + control_api_method_count, control_runs_methods, control_runs_method_count * sizeof *methods);
+    server = rpc_server_new(methods, method_count, &api, control_api_authorize);
     if (!server)
         goto out;
     grpc_ssl_pem_key_cert_pair pair = {.private_key = key_pem, .cert_chain = cert_pem};
@@ -154,6 +193,9 @@ int serve_main(int argc, char **argv)
     log_info("serve", "stopped");
 out:
     rpc_server_free(server);
+    scheduler_stop(scheduler);
+    executor_stop(executor);
+    free(methods);
     store_close(store);
     if (key_pem)
         memset(key_pem, 0, strlen(key_pem));

@@ -46,6 +46,7 @@ static const char *const migrations[] = {
     "  rows_extracted INTEGER NOT NULL DEFAULT 0,"
     "  rows_loaded INTEGER NOT NULL DEFAULT 0,"
     "  attempts INTEGER NOT NULL DEFAULT 0,"
+    "  owner TEXT NOT NULL DEFAULT '',"
     "  error TEXT NOT NULL DEFAULT '');"
     "CREATE INDEX runs_by_pipeline ON runs (pipeline, table_name, created_at);"
     "CREATE INDEX runs_by_state ON runs (state, created_at);"
@@ -229,6 +230,33 @@ weir_status_t store_get(store_t *store, const char *kind, const char *name, agen
 {
     pthread_mutex_lock(&store->lock);
     weir_status_t result = get_locked(store, kind, name, out, err);
+    pthread_mutex_unlock(&store->lock);
+    return result;
+}
+
+weir_status_t store_get_write_only(store_t *store, const char *kind, const char *name, char **json,
+                                   weir_err_t *err)
+{
+    sqlite3_stmt *stmt = NULL;
+    weir_status_t result = WEIR_ERR_IO;
+    *json = NULL;
+    pthread_mutex_lock(&store->lock);
+    if (sqlite3_prepare_v2(store->db, "SELECT write_only_json FROM objects WHERE kind = ?1 AND name = ?2", -1, &stmt,
+                           NULL) == SQLITE_OK) {
+        sqlite3_bind_text(stmt, 1, kind, -1, SQLITE_STATIC);
+        sqlite3_bind_text(stmt, 2, name, -1, SQLITE_STATIC);
+        int step = sqlite3_step(stmt);
+        if (step == SQLITE_ROW) {
+            *json = column_text(stmt, 0);
+            result = *json ? WEIR_OK : WEIR_ERR_NOMEM;
+        } else if (step == SQLITE_DONE) {
+            weir_err_set(err, "no %s named \"%s\"", kind, name);
+            result = WEIR_ERR_NOT_FOUND;
+        }
+    }
+    if (result == WEIR_ERR_IO)
+        weir_err_set(err, "store: %s", sqlite3_errmsg(store->db));
+    sqlite3_finalize(stmt);
     pthread_mutex_unlock(&store->lock);
     return result;
 }

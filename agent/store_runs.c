@@ -137,7 +137,7 @@ unlock:
     return result;
 }
 
-weir_status_t store_run_claim(store_t *store, store_run_t *out, weir_err_t *err)
+weir_status_t store_run_claim(store_t *store, const char *owner, store_run_t *out, weir_err_t *err)
 {
     sqlite3_stmt *stmt = NULL;
     pthread_mutex_lock(&store->lock);
@@ -146,16 +146,19 @@ weir_status_t store_run_claim(store_t *store, store_run_t *out, weir_err_t *err)
         goto unlock;
     /* Queued runs first; then runs a crash interrupted, which resume from their persisted step. */
     result = prepare(store, "SELECT " RUN_COLUMNS " FROM runs WHERE state NOT IN ('committed', 'failed') "
-                            "ORDER BY state = 'queued' DESC, created_at LIMIT 1", &stmt, err);
-    if (result == WEIR_OK)
+                            "AND (state = 'queued' OR owner <> ?1) ORDER BY state = 'queued' DESC, created_at LIMIT 1",
+                     &stmt, err);
+    if (result == WEIR_OK) {
+        sqlite3_bind_text(stmt, 1, owner, -1, SQLITE_STATIC);
         result = one_run(store, stmt, out, err);
+    }
     sqlite3_finalize(stmt);
     stmt = NULL;
     if (result != WEIR_OK)
         goto rollback;
     char stamp[64];
     store__now(stamp, sizeof stamp);
-    result = prepare(store, "UPDATE runs SET attempts = attempts + 1, updated_at = ?2, "
+    result = prepare(store, "UPDATE runs SET attempts = attempts + 1, updated_at = ?2, owner = ?3, "
                             "started_at = CASE WHEN started_at = '' THEN ?2 ELSE started_at END, "
                             "state = CASE WHEN state = 'queued' THEN 'extracting' ELSE state END WHERE id = ?1",
                      &stmt, err);
@@ -163,6 +166,7 @@ weir_status_t store_run_claim(store_t *store, store_run_t *out, weir_err_t *err)
         goto rollback;
     sqlite3_bind_text(stmt, 1, out->id, -1, SQLITE_STATIC);
     sqlite3_bind_text(stmt, 2, stamp, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 3, owner, -1, SQLITE_STATIC);
     if (sqlite3_step(stmt) != SQLITE_DONE) {
         weir_err_set(err, "store: %s", sqlite3_errmsg(store->db));
         result = WEIR_ERR_IO;

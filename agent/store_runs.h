@@ -31,9 +31,10 @@ bool store_run_state_terminal(const char *state);
  * then describes that run). */
 weir_status_t store_run_enqueue(store_t *store, const char *pipeline, const char *table_name, const char *trigger,
                                 store_run_t *out, weir_err_t *err) WEIR_MUSTCHECK;
-/* Takes the oldest queued run, or else the oldest interrupted one (a non-terminal state left by a
- * crash), marks it started and counts the attempt. WEIR_ERR_NOT_FOUND when there is none. */
-weir_status_t store_run_claim(store_t *store, store_run_t *out, weir_err_t *err) WEIR_MUSTCHECK;
+/* Takes the oldest queued run, or else the oldest one a previous agent process left unfinished (a
+ * crash), for `owner` (this process's instance id); marks it started and counts the attempt. Runs
+ * that `owner` already holds are never handed out twice. WEIR_ERR_NOT_FOUND when there is none. */
+weir_status_t store_run_claim(store_t *store, const char *owner, store_run_t *out, weir_err_t *err) WEIR_MUSTCHECK;
 /* Persists state, counters, stage directory, watermarks and error of `run`. */
 weir_status_t store_run_save(store_t *store, store_run_t *run, weir_err_t *err) WEIR_MUSTCHECK;
 /* Marks the run committed and moves its table's watermark to run->watermark_to, atomically. */

@@ -12,6 +12,9 @@
 #define AGENT_METHOD_GET "/weir.agent.v1.Agent/GetObject"
 #define AGENT_METHOD_LIST "/weir.agent.v1.Agent/ListObjects"
 #define AGENT_METHOD_DELETE "/weir.agent.v1.Agent/DeleteObject"
+#define AGENT_METHOD_TRIGGER_RUN "/weir.agent.v1.Agent/TriggerRun"
+#define AGENT_METHOD_GET_RUN "/weir.agent.v1.Agent/GetRun"
+#define AGENT_METHOD_LIST_RUNS "/weir.agent.v1.Agent/ListRuns"
 
 /* expected_generation for a write that ignores the stored generation. */
 #define AGENT_ANY_GENERATION (-1)

@@ -156,3 +156,13 @@ bool cron_parse(const char *text, cron_t *out, char *why, size_t why_size)
     out->wday_any = any[4];
     return true;
 }
+
+bool cron_matches(const cron_t *cron, int minute, int hour, int mday, int month, int wday)
+{
+    if (!(cron->minutes >> minute & 1) || !(cron->hours >> hour & 1) || !(cron->months >> month & 1))
+        return false;
+    bool mday_ok = cron->mdays >> mday & 1, wday_ok = cron->wdays >> wday & 1;
+    if (cron->mday_any || cron->wday_any)
+        return mday_ok && wday_ok;
+    return mday_ok || wday_ok;
+}

@@ -20,4 +20,8 @@ typedef struct {
 /* Returns true on success; on failure writes a one-line reason naming the bad field. */
 bool cron_parse(const char *text, cron_t *out, char *why, size_t why_size);
 
+/* Whether the schedule fires at the given UTC minute. Day of month and day of week combine as in
+ * Vixie cron: when both are restricted, either may match. */
+bool cron_matches(const cron_t *cron, int minute, int hour, int mday, int month, int wday);
+
 #endif

@@ -128,6 +128,9 @@ static const spec_attr_t destination_snowflake_attrs[] = {
      "Secret reference to the PKCS#8 PEM private key, for `auth = \"key_pair\"`.", NULL, 0, 0, NULL},
     {"token_ref", ST_STRING, SA_OPTIONAL, NULL, SV_SECRET_REF, NULL,
      "Secret reference to an OAuth or programmatic access token.", NULL, 0, 0, NULL},
+    {"api_url", ST_STRING, SA_OPTIONAL, NULL, SV_HTTPS_URL, NULL,
+     "Base URL of the SQL API; defaults to `https://<account>.snowflakecomputing.com`. Set it for "
+     "PrivateLink (`https://<account>.privatelink.snowflakecomputing.com`).", NULL, 0, 0, NULL},
     {"stage", ST_BLOCK_SINGLE, SA_OPTIONAL, NULL, SV_NONE, NULL,
      "External S3 stage for bulk loads with COPY INTO. Without it the agent loads with multi-row "
      "INSERT statements, which suits small tables only.", &stage_block, 0, 1, NULL},

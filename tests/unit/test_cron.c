@@ -42,8 +42,26 @@ static void bits(void **state)
     assert_int_equal(cron.wdays, 1);
 }
 
+static void matching(void **state)
+{
+    (void)state;
+    cron_t cron;
+    char why[256];
+    assert_true(cron_parse("@hourly", &cron, why, sizeof why));
+    assert_true(cron_matches(&cron, 0, 13, 23, 11, 1));
+    assert_false(cron_matches(&cron, 1, 13, 23, 11, 1));
+    assert_true(cron_parse("30 2 * * mon-fri", &cron, why, sizeof why));
+    assert_true(cron_matches(&cron, 30, 2, 23, 11, 1));   /* Monday */
+    assert_false(cron_matches(&cron, 30, 2, 22, 11, 0));  /* Sunday */
+    /* Both day fields restricted: either one matching is enough. */
+    assert_true(cron_parse("0 0 1 * mon", &cron, why, sizeof why));
+    assert_true(cron_matches(&cron, 0, 0, 1, 12, 2));
+    assert_true(cron_matches(&cron, 0, 0, 23, 11, 1));
+    assert_false(cron_matches(&cron, 0, 0, 24, 11, 2));
+}
+
 int main(void)
 {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(vectors), cmocka_unit_test(bits)};
+    const struct CMUnitTest tests[] = {cmocka_unit_test(vectors), cmocka_unit_test(bits), cmocka_unit_test(matching)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -45,7 +45,7 @@ static void lifecycle(void **state)
     assert_string_equal(other.id, run.id);
     assert_int_equal(store_run_enqueue(store, "p", "public.u", "schedule", &other, &err), WEIR_OK);
 
-    assert_int_equal(store_run_claim(store, &claimed, &err), WEIR_OK);
+    assert_int_equal(store_run_claim(store, "agent-1", &claimed, &err), WEIR_OK);
     assert_string_equal(claimed.id, run.id);
     assert_string_equal(claimed.state, "extracting");
     assert_int_equal(claimed.attempts, 1);
@@ -72,9 +72,9 @@ static void lifecycle(void **state)
 
     /* A new run for the table is allowed again; a failed one leaves the watermark alone. */
     assert_int_equal(store_run_enqueue(store, "p", "public.t", "manual", &run, &err), WEIR_OK);
-    assert_int_equal(store_run_claim(store, &claimed, &err), WEIR_OK);
+    assert_int_equal(store_run_claim(store, "agent-1", &claimed, &err), WEIR_OK);
     assert_string_equal(claimed.table_name, "public.u"); /* older queued run first */
-    assert_int_equal(store_run_claim(store, &claimed, &err), WEIR_OK);
+    assert_int_equal(store_run_claim(store, "agent-1", &claimed, &err), WEIR_OK);
     assert_string_equal(claimed.id, run.id);
     snprintf(claimed.state, sizeof claimed.state, "failed");
     snprintf(claimed.error, sizeof claimed.error, "boom");
@@ -98,19 +98,21 @@ static void interrupted_runs_resume(void **state)
     weir_err_t err;
     store_run_t run, claimed;
     assert_int_equal(store_run_enqueue(store, "q", "t", "manual", &run, &err), WEIR_OK);
-    assert_int_equal(store_run_claim(store, &claimed, &err), WEIR_OK);
+    assert_int_equal(store_run_claim(store, "agent-1", &claimed, &err), WEIR_OK);
     snprintf(claimed.state, sizeof claimed.state, "loading");
     assert_int_equal(store_run_save(store, &claimed, &err), WEIR_OK);
     /* The agent died here. After a restart the same run is claimed again at its step. */
     store_close(store);
     assert_int_equal(store_open(path, &store, &err), WEIR_OK);
-    assert_int_equal(store_run_claim(store, &claimed, &err), WEIR_OK);
+    store_run_t none;
+    assert_int_equal(store_run_claim(store, "agent-1", &none, &err), WEIR_ERR_NOT_FOUND); /* still ours */
+    assert_int_equal(store_run_claim(store, "agent-2", &claimed, &err), WEIR_OK);
     assert_string_equal(claimed.id, run.id);
     assert_string_equal(claimed.state, "loading");
     assert_int_equal(claimed.attempts, 2);
     snprintf(claimed.state, sizeof claimed.state, "failed");
     assert_int_equal(store_run_save(store, &claimed, &err), WEIR_OK);
-    assert_int_equal(store_run_claim(store, &claimed, &err), WEIR_ERR_NOT_FOUND);
+    assert_int_equal(store_run_claim(store, "agent-3", &claimed, &err), WEIR_ERR_NOT_FOUND);
     assert_int_equal(store_run_get(store, "nope", &claimed, &err), WEIR_ERR_NOT_FOUND);
 }
 

@@ -1,0 +1,177 @@
+/* control_runs.c — the run RPCs of the control API: trigger, get, list. */
+#include "control_runs.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agent_api.h"
+#include "log.h"
+#include "store_runs.h"
+#include "value_json.h"
+#include "weir/agent/v1/agent.pb-c.h"
+
+static void to_proto(const store_run_t *run, Weir__Agent__V1__Run *out)
+{
+    weir__agent__v1__run__init(out);
+    out->id = (char *)run->id;
+    out->pipeline = (char *)run->pipeline;
+    out->table = (char *)run->table_name;
+    out->trigger = (char *)run->trigger;
+    out->state = (char *)run->state;
+    out->created_at = (char *)run->created_at;
+    out->started_at = (char *)run->started_at;
+    out->finished_at = (char *)run->finished_at;
+    out->watermark_from = (char *)(run->has_watermark_from ? run->watermark_from : "");
+    out->watermark_to = (char *)(run->has_watermark_to ? run->watermark_to : "");
+    out->rows_extracted = run->rows_extracted;
+    out->rows_loaded = run->rows_loaded;
+    out->attempts = run->attempts;
+    out->error = (char *)run->error;
+}
+
+static void pack(rpc_reply_t *reply, const ProtobufCMessage *message)
+{
+    size_t len = protobuf_c_message_get_packed_size(message);
+    uint8_t *packed = malloc(len ? len : 1);
+    if (!packed || buf_append(&reply->body, packed, protobuf_c_message_pack(message, packed)) != WEIR_OK) {
+        reply->code = GRPC_STATUS_RESOURCE_EXHAUSTED;
+        snprintf(reply->message, sizeof reply->message, "response too large");
+    }
+    free(packed);
+}
+
+static void fail(rpc_reply_t *reply, grpc_status_code code, const char *message)
+{
+    reply->code = code;
+    snprintf(reply->message, sizeof reply->message, "%s", message);
+}
+
+static void trigger_run(void *ctx, const rpc_request_t *request, rpc_reply_t *reply)
+{
+    control_api_t *api = ctx;
+    Weir__Agent__V1__TriggerRunRequest *req =
+        weir__agent__v1__trigger_run_request__unpack(NULL, request->body_len, request->body);
+    if (!req)
+        return fail(reply, GRPC_STATUS_INVALID_ARGUMENT, "cannot decode TriggerRunRequest");
+    agent_object_t pipeline = {0};
+    weir_err_t err = {{0}};
+    store_run_t *runs = NULL;
+    size_t count = 0;
+    wv_t *spec = NULL;
+    if (store_get(api->store, "pipeline", req->pipeline, &pipeline, &err) != WEIR_OK) {
+        fail(reply, GRPC_STATUS_NOT_FOUND, err.msg);
+        goto out;
+    }
+    spec = wv_from_json(pipeline.spec_json, strlen(pipeline.spec_json), &err);
+    const wv_t *tables = wv_map_get(spec, "table");
+    runs = calloc(tables && tables->count ? tables->count : 1, sizeof *runs);
+    if (!runs || !tables) {
+        fail(reply, GRPC_STATUS_INTERNAL, "cannot read the pipeline's tables");
+        goto out;
+    }
+    for (size_t i = 0; i < tables->count; i++) {
+        const wv_t *name = wv_map_get(tables->items[i], "name");
+        if (!name || (req->table[0] && strcmp(req->table, name->text) != 0))
+            continue;
+        weir_status_t result = store_run_enqueue(api->store, req->pipeline, name->text, "manual", &runs[count], &err);
+        if (result != WEIR_OK && result != WEIR_ERR_EXISTS) {
+            fail(reply, GRPC_STATUS_INTERNAL, err.msg);
+            goto out;
+        }
+        log_info("control_api", "run %s of %s %s %s", runs[count].id, req->pipeline, name->text,
+                 result == WEIR_OK ? "queued" : "already unfinished");
+        count++;
+    }
+    if (count == 0) {
+        char message[512];
+        snprintf(message, sizeof message, "pipeline %s has no table %s", req->pipeline, req->table);
+        fail(reply, GRPC_STATUS_NOT_FOUND, message);
+        goto out;
+    }
+    Weir__Agent__V1__Run *items = calloc(count, sizeof *items);
+    Weir__Agent__V1__Run **pointers = calloc(count, sizeof *pointers);
+    if (items && pointers) {
+        for (size_t i = 0; i < count; i++) {
+            to_proto(&runs[i], &items[i]);
+            pointers[i] = &items[i];
+        }
+        Weir__Agent__V1__TriggerRunResponse response = WEIR__AGENT__V1__TRIGGER_RUN_RESPONSE__INIT;
+        response.n_runs = count;
+        response.runs = pointers;
+        pack(reply, &response.base);
+    } else {
+        fail(reply, GRPC_STATUS_RESOURCE_EXHAUSTED, "out of memory");
+    }
+    free(items);
+    free(pointers);
+out:
+    wv_free(spec);
+    free(runs);
+    agent_object_clear(&pipeline);
+    weir__agent__v1__trigger_run_request__free_unpacked(req, NULL);
+}
+
+static void get_run(void *ctx, const rpc_request_t *request, rpc_reply_t *reply)
+{
+    control_api_t *api = ctx;
+    Weir__Agent__V1__GetRunRequest *req = weir__agent__v1__get_run_request__unpack(NULL, request->body_len, request->body);
+    if (!req)
+        return fail(reply, GRPC_STATUS_INVALID_ARGUMENT, "cannot decode GetRunRequest");
+    store_run_t run;
+    weir_err_t err = {{0}};
+    weir_status_t result = store_run_get(api->store, req->id, &run, &err);
+    if (result == WEIR_OK) {
+        Weir__Agent__V1__Run item;
+        to_proto(&run, &item);
+        Weir__Agent__V1__GetRunResponse response = WEIR__AGENT__V1__GET_RUN_RESPONSE__INIT;
+        response.run = &item;
+        pack(reply, &response.base);
+    } else {
+        fail(reply, result == WEIR_ERR_NOT_FOUND ? GRPC_STATUS_NOT_FOUND : GRPC_STATUS_INTERNAL, err.msg);
+    }
+    weir__agent__v1__get_run_request__free_unpacked(req, NULL);
+}
+
+static void list_runs(void *ctx, const rpc_request_t *request, rpc_reply_t *reply)
+{
+    control_api_t *api = ctx;
+    Weir__Agent__V1__ListRunsRequest *req =
+        weir__agent__v1__list_runs_request__unpack(NULL, request->body_len, request->body);
+    if (!req)
+        return fail(reply, GRPC_STATUS_INVALID_ARGUMENT, "cannot decode ListRunsRequest");
+    /* A page of history is enough for an operator; the store keeps all of it. */
+    size_t limit = req->limit > 0 && req->limit <= 1000 ? (size_t)req->limit : 50;
+    store_run_t *runs = NULL;
+    size_t count = 0;
+    weir_err_t err = {{0}};
+    if (store_run_list(api->store, req->pipeline, limit, &runs, &count, &err) != WEIR_OK) {
+        fail(reply, GRPC_STATUS_INTERNAL, err.msg);
+    } else {
+        Weir__Agent__V1__Run *items = calloc(count ? count : 1, sizeof *items);
+        Weir__Agent__V1__Run **pointers = calloc(count ? count : 1, sizeof *pointers);
+        if (items && pointers) {
+            for (size_t i = 0; i < count; i++) {
+                to_proto(&runs[i], &items[i]);
+                pointers[i] = &items[i];
+            }
+            Weir__Agent__V1__ListRunsResponse response = WEIR__AGENT__V1__LIST_RUNS_RESPONSE__INIT;
+            response.n_runs = count;
+            response.runs = pointers;
+            pack(reply, &response.base);
+        } else {
+            fail(reply, GRPC_STATUS_RESOURCE_EXHAUSTED, "out of memory");
+        }
+        free(items);
+        free(pointers);
+    }
+    free(runs);
+    weir__agent__v1__list_runs_request__free_unpacked(req, NULL);
+}
+
+const rpc_method_t control_runs_methods[] = {
+    {AGENT_METHOD_TRIGGER_RUN, RPC_UNARY, trigger_run},
+    {AGENT_METHOD_GET_RUN, RPC_UNARY, get_run},
+    {AGENT_METHOD_LIST_RUNS, RPC_UNARY, list_runs},
+};
+const size_t control_runs_method_count = sizeof control_runs_methods / sizeof control_runs_methods[0];

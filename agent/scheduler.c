@@ -1,0 +1,115 @@
+/* scheduler.c — cron-driven run queueing, one minute at a time. */
+#include "scheduler.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cron.h"
+#include "log.h"
+#include "store_runs.h"
+#include "value_json.h"
+
+/* A stopped agent does not replay a long outage minute by minute: at most this far back. */
+#define SCHEDULER_MAX_CATCH_UP_S (60 * 60)
+#define SCHEDULER_POLL_MS 1000
+
+struct scheduler {
+    store_t *store;
+    atomic_int stopping;
+    pthread_t thread;
+};
+
+static bool fired(const cron_t *cron, time_t after, time_t until)
+{
+    if (until - after > SCHEDULER_MAX_CATCH_UP_S)
+        after = until - SCHEDULER_MAX_CATCH_UP_S;
+    for (time_t minute = (after / 60 + 1) * 60; minute <= until; minute += 60) {
+        struct tm tm;
+        gmtime_r(&minute, &tm);
+        if (cron_matches(cron, tm.tm_min, tm.tm_hour, tm.tm_mday, tm.tm_mon + 1, tm.tm_wday))
+            return true;
+    }
+    return false;
+}
+
+int scheduler_tick(store_t *store, time_t after, time_t until)
+{
+    agent_object_list_t pipelines = {0};
+    weir_err_t err = {{0}};
+    int queued = 0;
+    if (store_list(store, "pipeline", "", "", 0, &pipelines, &err) != WEIR_OK) {
+        log_error("scheduler", "cannot list pipelines: %s", err.msg);
+        return 0;
+    }
+    for (size_t i = 0; i < pipelines.count; i++) {
+        wv_t *spec = wv_from_json(pipelines.items[i].spec_json, strlen(pipelines.items[i].spec_json), &err);
+        const wv_t *enabled = wv_map_get(spec, "enabled");
+        const wv_t *schedule = wv_map_get(spec, "schedule");
+        const wv_t *tables = wv_map_get(spec, "table");
+        cron_t cron;
+        char why[256];
+        bool due = spec && !(enabled && enabled->kind == WV_BOOL && !enabled->boolean) && schedule &&
+                   schedule->kind == WV_STRING && cron_parse(schedule->text, &cron, why, sizeof why) &&
+                   fired(&cron, after, until);
+        for (size_t t = 0; due && tables && t < tables->count; t++) {
+            const wv_t *name = wv_map_get(tables->items[t], "name");
+            store_run_t run;
+            weir_status_t result = store_run_enqueue(store, pipelines.items[i].name, name->text, "schedule", &run, &err);
+            if (result == WEIR_OK) {
+                queued++;
+                log_info("scheduler", "queued run %s of %s %s", run.id, pipelines.items[i].name, name->text);
+            } else if (result == WEIR_ERR_EXISTS) {
+                log_warn("scheduler", "%s %s is still running (run %s); this schedule tick is skipped",
+                         pipelines.items[i].name, name->text, run.id);
+            } else {
+                log_error("scheduler", "cannot queue %s %s: %s", pipelines.items[i].name, name->text, err.msg);
+            }
+        }
+        wv_free(spec);
+    }
+    agent_object_list_free(&pipelines);
+    return queued;
+}
+
+static void *loop(void *arg)
+{
+    scheduler_t *scheduler = arg;
+    time_t last = time(NULL);
+    while (!atomic_load(&scheduler->stopping)) {
+        struct timespec wait = {.tv_sec = SCHEDULER_POLL_MS / 1000, .tv_nsec = (SCHEDULER_POLL_MS % 1000) * 1000000L};
+        nanosleep(&wait, NULL);
+        time_t now = time(NULL);
+        if (now / 60 != last / 60) {
+            scheduler_tick(scheduler->store, last, now);
+            last = now;
+        }
+    }
+    return NULL;
+}
+
+weir_status_t scheduler_start(store_t *store, scheduler_t **out, weir_err_t *err)
+{
+    *out = NULL;
+    scheduler_t *scheduler = calloc(1, sizeof *scheduler);
+    if (!scheduler)
+        return WEIR_ERR_NOMEM;
+    scheduler->store = store;
+    if (pthread_create(&scheduler->thread, NULL, loop, scheduler) != 0) {
+        free(scheduler);
+        weir_err_set(err, "cannot start the scheduler thread");
+        return WEIR_ERR_INTERNAL;
+    }
+    *out = scheduler;
+    return WEIR_OK;
+}
+
+void scheduler_stop(scheduler_t *scheduler)
+{
+    if (!scheduler)
+        return;
+    atomic_store(&scheduler->stopping, 1);
+    pthread_join(scheduler->thread, NULL);
+    free(scheduler);
+}
