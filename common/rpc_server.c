@@ -39,6 +39,8 @@ typedef struct call_ctx {
 
 /* How often blocked loops look at the stop flag. */
 #define RPC_SLICE_MS 100
+/* A client sends its request right after opening a unary call; a minute is generous. */
+#define RPC_REQUEST_WAIT_MS 60000
 
 static gpr_timespec in_ms(int ms)
 {
@@ -140,6 +142,20 @@ static bool pluck_done(rpc_server_t *server, grpc_completion_queue *cq, void *ta
     }
 }
 
+/* Waits up to `limit_ms` for `tag`; false on timeout or failure. */
+static bool pluck_bounded(rpc_server_t *server, grpc_completion_queue *cq, void *tag, int limit_ms)
+{
+    (void)server;
+    for (int waited = 0; waited < limit_ms; waited += RPC_SLICE_MS) {
+        grpc_event ev = grpc_completion_queue_pluck(cq, tag, in_ms(RPC_SLICE_MS), NULL);
+        if (ev.type == GRPC_OP_COMPLETE)
+            return ev.success != 0;
+        if (ev.type == GRPC_QUEUE_SHUTDOWN)
+            return false;
+    }
+    return false;
+}
+
 static void read_payload(grpc_byte_buffer *payload, weir_buf_t *out, bool *ok)
 {
     *ok = true;
@@ -180,13 +196,35 @@ static void serve_call(call_ctx_t *ctx)
     int cancelled = 0;
     bool close_pending = false;
 
+    const rpc_method_t *method = method_name ? find_method(server, method_name) : NULL;
+    if (!method) {
+        /* Unknown methods are refused at once, without waiting for their request. */
+        grpc_slice details = grpc_slice_from_static_string("method not implemented");
+        grpc_op refuse[3] = {
+            {.op = GRPC_OP_SEND_INITIAL_METADATA},
+            {.op = GRPC_OP_SEND_STATUS_FROM_SERVER,
+             .data.send_status_from_server = {.status = GRPC_STATUS_UNIMPLEMENTED, .status_details = &details}},
+            {.op = GRPC_OP_RECV_CLOSE_ON_SERVER, .data.recv_close_on_server.cancelled = &cancelled},
+        };
+        if (grpc_call_start_batch(ctx->call, refuse, 3, (void *)4, NULL) == GRPC_CALL_OK)
+            pluck_done(server, cq, (void *)4, false);
+        goto out;
+    }
+
     grpc_op first[2] = {
         {.op = GRPC_OP_SEND_INITIAL_METADATA},
         {.op = GRPC_OP_RECV_MESSAGE, .data.recv_message.recv_message = &request_payload},
     };
-    if (grpc_call_start_batch(ctx->call, first, 2, (void *)1, NULL) != GRPC_CALL_OK ||
-        !pluck_done(server, cq, (void *)1, false))
+    if (grpc_call_start_batch(ctx->call, first, 2, (void *)1, NULL) != GRPC_CALL_OK)
         goto out;
+    if (!pluck_bounded(server, cq, (void *)1, RPC_REQUEST_WAIT_MS)) {
+        /* A request that never arrives must not hold a worker (and the client) forever. */
+        grpc_call_cancel_with_status(ctx->call, GRPC_STATUS_UNAVAILABLE, "request message did not arrive", NULL);
+        pluck_done(server, cq, (void *)1, false);
+        log_warn("rpc", "%s: request message did not arrive within %d ms; call cancelled",
+                 method_name ? method_name : "call", RPC_REQUEST_WAIT_MS);
+        goto out;
+    }
 
     for (size_t i = 0; i < ctx->metadata.count; i++) {
         grpc_slice key = ctx->metadata.metadata[i].key;
@@ -202,14 +240,10 @@ static void serve_call(call_ctx_t *ctx)
                              .body = request_body.data,
                              .body_len = request_body.len,
                              .authorization = authorization};
-    const rpc_method_t *method = method_name ? find_method(server, method_name) : NULL;
 
     if (!payload_ok) {
         reply.code = GRPC_STATUS_RESOURCE_EXHAUSTED;
         snprintf(reply.message, sizeof reply.message, "request could not be read");
-    } else if (!method) {
-        reply.code = GRPC_STATUS_UNIMPLEMENTED;
-        snprintf(reply.message, sizeof reply.message, "method %s is not implemented", request.method);
     } else if (server->authorize && !server->authorize(server->ctx, &request)) {
         reply.code = GRPC_STATUS_UNAUTHENTICATED;
         snprintf(reply.message, sizeof reply.message,

@@ -1,6 +1,7 @@
 # Quickstart: one PostgreSQL source, one Snowflake destination, an hourly pipeline with a quality
-# check and an alert channel. scripts/demo applies it against a local agent; the provider reads
-# the agent's address, CA and token from WEIR_ENDPOINT, WEIR_CA_CERT and WEIR_TOKEN.
+# check and an alert channel. scripts/demo applies it against a local agent, a throwaway PostgreSQL
+# and a local Snowflake SQL API; the provider reads the agent's address, CA and token from
+# WEIR_ENDPOINT, WEIR_CA_CERT and WEIR_TOKEN.
 terraform {
   required_providers {
     weir = { source = "weirdata/weir" }
@@ -9,14 +10,45 @@ terraform {
 
 provider "weir" {}
 
+variable "pg_host" {
+  type    = string
+  default = "127.0.0.1"
+}
+
+variable "pg_port" {
+  type    = number
+  default = 5432
+}
+
+variable "pg_database" {
+  type    = string
+  default = "payments"
+}
+
+variable "pg_user" {
+  type    = string
+  default = "weir_reader"
+}
+
+variable "snowflake_api_url" {
+  description = "Leave null for https://<account>.snowflakecomputing.com."
+  type        = string
+  default     = null
+}
+
+variable "snowflake_key_file" {
+  type    = string
+  default = "/etc/weir/snowflake-key.p8"
+}
+
 resource "weir_source_postgres" "payments" {
   name         = "payments"
-  host         = "127.0.0.1"
-  port         = 5432
-  database     = "payments"
-  user         = "weir_reader"
+  host         = var.pg_host
+  port         = var.pg_port
+  database     = var.pg_database
+  user         = var.pg_user
   password_ref = "env:PAYMENTS_PG_PASSWORD"
-  sslmode      = "disable"
+  sslmode      = var.pg_host == "127.0.0.1" ? "disable" : "verify-full"
 }
 
 resource "weir_destination_snowflake" "raw" {
@@ -27,7 +59,8 @@ resource "weir_destination_snowflake" "raw" {
   warehouse       = "LOAD_WH"
   database        = "RAW"
   schema          = "PAYMENTS"
-  private_key_ref = "file:/etc/weir/snowflake-key.p8"
+  private_key_ref = "file:${var.snowflake_key_file}"
+  api_url         = var.snowflake_api_url
 }
 
 resource "weir_pipeline" "payments" {
