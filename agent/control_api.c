@@ -46,17 +46,6 @@ static void fail(rpc_reply_t *reply, weir_status_t result, const weir_err_t *err
     snprintf(reply->message, sizeof reply->message, "%s", err->msg);
 }
 
-static void pack(rpc_reply_t *reply, const ProtobufCMessage *message)
-{
-    size_t len = protobuf_c_message_get_packed_size(message);
-    uint8_t *packed = malloc(len ? len : 1);
-    if (!packed || buf_append(&reply->body, packed, protobuf_c_message_pack(message, packed)) != WEIR_OK) {
-        reply->code = GRPC_STATUS_RESOURCE_EXHAUSTED;
-        snprintf(reply->message, sizeof reply->message, "response too large");
-    }
-    free(packed);
-}
-
 static void to_proto(const agent_object_t *from, Weir__Agent__V1__Object *to)
 {
     weir__agent__v1__object__init(to);
@@ -111,7 +100,7 @@ static void put_object(void *ctx, const rpc_request_t *request, rpc_reply_t *rep
             to_proto(&stored, &object);
             Weir__Agent__V1__PutObjectResponse response = WEIR__AGENT__V1__PUT_OBJECT_RESPONSE__INIT;
             response.object = &object;
-            pack(reply, &response.base);
+            rpc_reply_pack(reply, &response.base);
             log_info("control_api", "stored %s %s generation %lld", stored.kind, stored.name,
                      (long long)stored.generation);
         }
@@ -145,7 +134,7 @@ static void get_object(void *ctx, const rpc_request_t *request, rpc_reply_t *rep
             to_proto(&stored, &object);
             Weir__Agent__V1__GetObjectResponse response = WEIR__AGENT__V1__GET_OBJECT_RESPONSE__INIT;
             response.object = &object;
-            pack(reply, &response.base);
+            rpc_reply_pack(reply, &response.base);
         }
     }
     agent_object_clear(&stored);
@@ -201,7 +190,7 @@ static void list_objects(void *ctx, const rpc_request_t *request, rpc_reply_t *r
             response.n_objects = list.count;
             response.objects = pointers;
             response.next_page_token = next;
-            pack(reply, &response.base);
+            rpc_reply_pack(reply, &response.base);
         }
         free(objects);
         free(pointers);
@@ -227,7 +216,7 @@ static void delete_object(void *ctx, const rpc_request_t *request, rpc_reply_t *
             fail(reply, result, &err);
         } else {
             Weir__Agent__V1__DeleteObjectResponse response = WEIR__AGENT__V1__DELETE_OBJECT_RESPONSE__INIT;
-            pack(reply, &response.base);
+            rpc_reply_pack(reply, &response.base);
             log_info("control_api", "deleted %s %s", req->kind, req->name);
         }
     }

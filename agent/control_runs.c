@@ -30,15 +30,26 @@ static void to_proto(const store_run_t *run, Weir__Agent__V1__Run *out)
     out->error = (char *)run->error;
 }
 
-static void pack(rpc_reply_t *reply, const ProtobufCMessage *message)
+/* Fills a response's repeated Run field (`n_field`, `field`) from `runs` and packs the response. */
+static void pack_runs(rpc_reply_t *reply, const store_run_t *runs, size_t count, ProtobufCMessage *response,
+                      size_t *n_field, Weir__Agent__V1__Run ***field)
 {
-    size_t len = protobuf_c_message_get_packed_size(message);
-    uint8_t *packed = malloc(len ? len : 1);
-    if (!packed || buf_append(&reply->body, packed, protobuf_c_message_pack(message, packed)) != WEIR_OK) {
+    Weir__Agent__V1__Run *items = calloc(count ? count : 1, sizeof *items);
+    Weir__Agent__V1__Run **pointers = calloc(count ? count : 1, sizeof *pointers);
+    if (items && pointers) {
+        for (size_t i = 0; i < count; i++) {
+            to_proto(&runs[i], &items[i]);
+            pointers[i] = &items[i];
+        }
+        *n_field = count;
+        *field = pointers;
+        rpc_reply_pack(reply, response);
+    } else {
         reply->code = GRPC_STATUS_RESOURCE_EXHAUSTED;
-        snprintf(reply->message, sizeof reply->message, "response too large");
+        snprintf(reply->message, sizeof reply->message, "out of memory");
     }
-    free(packed);
+    free(items);
+    free(pointers);
 }
 
 static void fail(rpc_reply_t *reply, grpc_status_code code, const char *message)
@@ -89,22 +100,8 @@ static void trigger_run(void *ctx, const rpc_request_t *request, rpc_reply_t *re
         fail(reply, GRPC_STATUS_NOT_FOUND, message);
         goto out;
     }
-    Weir__Agent__V1__Run *items = calloc(count, sizeof *items);
-    Weir__Agent__V1__Run **pointers = calloc(count, sizeof *pointers);
-    if (items && pointers) {
-        for (size_t i = 0; i < count; i++) {
-            to_proto(&runs[i], &items[i]);
-            pointers[i] = &items[i];
-        }
-        Weir__Agent__V1__TriggerRunResponse response = WEIR__AGENT__V1__TRIGGER_RUN_RESPONSE__INIT;
-        response.n_runs = count;
-        response.runs = pointers;
-        pack(reply, &response.base);
-    } else {
-        fail(reply, GRPC_STATUS_RESOURCE_EXHAUSTED, "out of memory");
-    }
-    free(items);
-    free(pointers);
+    Weir__Agent__V1__TriggerRunResponse response = WEIR__AGENT__V1__TRIGGER_RUN_RESPONSE__INIT;
+    pack_runs(reply, runs, count, &response.base, &response.n_runs, &response.runs);
 out:
     wv_free(spec);
     free(runs);
@@ -126,7 +123,7 @@ static void get_run(void *ctx, const rpc_request_t *request, rpc_reply_t *reply)
         to_proto(&run, &item);
         Weir__Agent__V1__GetRunResponse response = WEIR__AGENT__V1__GET_RUN_RESPONSE__INIT;
         response.run = &item;
-        pack(reply, &response.base);
+        rpc_reply_pack(reply, &response.base);
     } else {
         fail(reply, result == WEIR_ERR_NOT_FOUND ? GRPC_STATUS_NOT_FOUND : GRPC_STATUS_INTERNAL, err.msg);
     }
@@ -148,22 +145,8 @@ static void list_runs(void *ctx, const rpc_request_t *request, rpc_reply_t *repl
     if (store_run_list(api->store, req->pipeline, limit, &runs, &count, &err) != WEIR_OK) {
         fail(reply, GRPC_STATUS_INTERNAL, err.msg);
     } else {
-        Weir__Agent__V1__Run *items = calloc(count ? count : 1, sizeof *items);
-        Weir__Agent__V1__Run **pointers = calloc(count ? count : 1, sizeof *pointers);
-        if (items && pointers) {
-            for (size_t i = 0; i < count; i++) {
-                to_proto(&runs[i], &items[i]);
-                pointers[i] = &items[i];
-            }
-            Weir__Agent__V1__ListRunsResponse response = WEIR__AGENT__V1__LIST_RUNS_RESPONSE__INIT;
-            response.n_runs = count;
-            response.runs = pointers;
-            pack(reply, &response.base);
-        } else {
-            fail(reply, GRPC_STATUS_RESOURCE_EXHAUSTED, "out of memory");
-        }
-        free(items);
-        free(pointers);
+        Weir__Agent__V1__ListRunsResponse response = WEIR__AGENT__V1__LIST_RUNS_RESPONSE__INIT;
+        pack_runs(reply, runs, count, &response.base, &response.n_runs, &response.runs);
     }
     free(runs);
     weir__agent__v1__list_runs_request__free_unpacked(req, NULL);

@@ -27,27 +27,33 @@ void agent_object_list_free(agent_object_list_t *list)
     list->count = 0;
 }
 
-static char *dup_or_empty(const char *text) { return strdup(text ? text : ""); }
+weir_status_t agent_object_copy(const agent_object_t *from, agent_object_t *to)
+{
+    memset(to, 0, sizeof *to);
+    const char *const sources[] = {from->kind, from->name, from->id, from->spec_json, from->status_json,
+                                   from->created_at, from->updated_at};
+    char **targets[] = {&to->kind, &to->name, &to->id, &to->spec_json, &to->status_json, &to->created_at,
+                        &to->updated_at};
+    for (size_t i = 0; i < sizeof targets / sizeof targets[0]; i++) {
+        *targets[i] = strdup(sources[i] ? sources[i] : "");
+        if (!*targets[i]) {
+            agent_object_clear(to);
+            return WEIR_ERR_NOMEM;
+        }
+    }
+    to->generation = from->generation;
+    return WEIR_OK;
+}
 
 static weir_status_t copy_object(const Weir__Agent__V1__Object *from, agent_object_t *to)
 {
     memset(to, 0, sizeof *to);
     if (!from)
         return WEIR_ERR_INTERNAL;
-    to->kind = dup_or_empty(from->kind);
-    to->name = dup_or_empty(from->name);
-    to->id = dup_or_empty(from->id);
-    to->spec_json = dup_or_empty(from->spec_json);
-    to->status_json = dup_or_empty(from->status_json);
-    to->created_at = dup_or_empty(from->created_at);
-    to->updated_at = dup_or_empty(from->updated_at);
-    to->generation = from->generation;
-    if (!to->kind || !to->name || !to->id || !to->spec_json || !to->status_json || !to->created_at ||
-        !to->updated_at) {
-        agent_object_clear(to);
-        return WEIR_ERR_NOMEM;
-    }
-    return WEIR_OK;
+    agent_object_t view = {.kind = from->kind, .name = from->name, .id = from->id, .spec_json = from->spec_json,
+                           .status_json = from->status_json, .created_at = from->created_at,
+                           .updated_at = from->updated_at, .generation = from->generation};
+    return agent_object_copy(&view, to);
 }
 
 static weir_status_t call(rpc_channel_t *channel, int timeout_ms, const char *method,

@@ -37,6 +37,8 @@ typedef struct {
 } agent_object_list_t;
 
 void agent_object_clear(agent_object_t *object);
+/* Deep copy into `to` (overwritten). */
+weir_status_t agent_object_copy(const agent_object_t *from, agent_object_t *to) WEIR_MUSTCHECK;
 void agent_object_list_free(agent_object_list_t *list);
 
 /* Each returns WEIR_OK, or a status with the gRPC code and message in `error`:

@@ -47,6 +47,17 @@ static gpr_timespec in_ms(int ms)
     return gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC), gpr_time_from_millis(ms, GPR_TIMESPAN));
 }
 
+void rpc_reply_pack(rpc_reply_t *reply, const ProtobufCMessage *message)
+{
+    size_t len = protobuf_c_message_get_packed_size(message);
+    uint8_t *packed = malloc(len ? len : 1);
+    if (!packed || buf_append(&reply->body, packed, protobuf_c_message_pack(message, packed)) != WEIR_OK) {
+        reply->code = GRPC_STATUS_RESOURCE_EXHAUSTED;
+        snprintf(reply->message, sizeof reply->message, "response too large");
+    }
+    free(packed);
+}
+
 rpc_server_t *rpc_server_new(const rpc_method_t *methods, size_t count, void *ctx,
                              rpc_authorize_fn authorize)
 {

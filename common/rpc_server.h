@@ -5,6 +5,7 @@
 
 #include <grpc/grpc.h>
 #include <grpc/grpc_security.h>
+#include <protobuf-c/protobuf-c.h>
 #include <signal.h>
 #include <stdbool.h>
 
@@ -27,6 +28,9 @@ typedef struct {
     char message[1024];    /* status text for errors */
     weir_buf_t body;       /* serialized response, sent when code is OK */
 } rpc_reply_t;
+
+/* Serialises `message` into the reply body, or sets RESOURCE_EXHAUSTED when it cannot. */
+void rpc_reply_pack(rpc_reply_t *reply, const ProtobufCMessage *message);
 
 typedef void (*rpc_handler_fn)(void *ctx, const rpc_request_t *request, rpc_reply_t *reply);
 /* Returns false to refuse the call with UNAUTHENTICATED. */

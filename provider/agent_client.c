@@ -110,25 +110,6 @@ static int compare_objects(const void *a, const void *b)
     return by_kind ? by_kind : strcmp(x->name, y->name);
 }
 
-static weir_status_t copy_object(const agent_object_t *from, agent_object_t *to)
-{
-    memset(to, 0, sizeof *to);
-    to->kind = strdup(from->kind);
-    to->name = strdup(from->name);
-    to->id = strdup(from->id);
-    to->spec_json = strdup(from->spec_json);
-    to->status_json = strdup(from->status_json);
-    to->created_at = strdup(from->created_at);
-    to->updated_at = strdup(from->updated_at);
-    to->generation = from->generation;
-    if (!to->kind || !to->name || !to->id || !to->spec_json || !to->status_json || !to->created_at ||
-        !to->updated_at) {
-        agent_object_clear(to);
-        return WEIR_ERR_NOMEM;
-    }
-    return WEIR_OK;
-}
-
 weir_status_t agent_client_read(agent_client_t *client, const char *kind, const char *name,
                                 agent_object_t *out, weir_err_t *err)
 {
@@ -167,7 +148,7 @@ weir_status_t agent_client_read(agent_client_t *client, const char *kind, const 
         agent_object_t key = {.kind = (char *)kind, .name = (char *)name};
         const agent_object_t *found = bsearch(&key, client->snapshot.items, client->snapshot.count,
                                               sizeof key, compare_objects);
-        result = found ? copy_object(found, out) : WEIR_ERR_NOT_FOUND;
+        result = found ? agent_object_copy(found, out) : WEIR_ERR_NOT_FOUND;
     }
     pthread_mutex_unlock(&client->lock);
     return result;

@@ -29,13 +29,7 @@ static void pack_reply(rpc_reply_t *reply, const ProtobufCMessage *message, cons
         snprintf(reply->message, sizeof reply->message, "out of memory building the response");
         return;
     }
-    size_t len = protobuf_c_message_get_packed_size(message);
-    uint8_t *packed = malloc(len ? len : 1);
-    if (!packed || buf_append(&reply->body, packed, protobuf_c_message_pack(message, packed)) != WEIR_OK) {
-        reply->code = GRPC_STATUS_RESOURCE_EXHAUSTED;
-        snprintf(reply->message, sizeof reply->message, "response too large");
-    }
-    free(packed);
+    rpc_reply_pack(reply, message);
 }
 
 static void bad_request(rpc_reply_t *reply, const char *method)
