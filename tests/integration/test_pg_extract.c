@@ -331,6 +331,30 @@ static void errors_are_clear_and_secret_free(void **state)
     PQfinish(conn);
 }
 
+static void tls_verify_full(void **state)
+{
+    (void)state;
+    weir_err_t err;
+    pg_source_t s = source(getenv("WEIR_TEST_PG_PASSWORD"));
+    s.sslmode = "verify-full";
+    s.sslrootcert = getenv("WEIR_TEST_PG_CA");
+    PGconn *conn = pg_source_connect(&s, &err);
+    if (!conn)
+        fail_msg("verify-full with the right CA: %s", err.msg);
+    assert_int_equal(PQsslInUse(conn), 1);
+    PQfinish(conn);
+    /* A CA that did not sign the server certificate must be refused, not ignored. */
+    s.sslrootcert = getenv("WEIR_TEST_PG_OTHER_CA");
+    assert_null(pg_source_connect(&s, &err));
+    assert_non_null(strstr(err.msg, "certificate"));
+    s.sslrootcert = getenv("WEIR_TEST_PG_CA");
+    s.host = "localhost";
+    conn = pg_source_connect(&s, &err);
+    if (!conn)
+        fail_msg("verify-full by host name: %s", err.msg);
+    PQfinish(conn);
+}
+
 int main(void)
 {
     if (!getenv("WEIR_TEST_PG_PORT")) {
@@ -342,6 +366,7 @@ int main(void)
         cmocka_unit_test(incremental_honours_watermark_lookback_and_nulls),
         cmocka_unit_test(chunks_rotate_without_losing_rows),
         cmocka_unit_test(errors_are_clear_and_secret_free),
+        cmocka_unit_test(tls_verify_full),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

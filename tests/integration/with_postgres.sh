@@ -21,17 +21,28 @@ stop() {
 }
 trap stop EXIT
 
+# TLS with a throwaway CA, so clients can be tested with sslmode=verify-full.
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$dir/ca.key" -out "$dir/ca.crt" -days 2 \
+  -subj /CN=weir-test-ca > /dev/null 2>&1
+openssl req -newkey rsa:2048 -nodes -keyout "$dir/server.key" -out "$dir/server.csr" -subj /CN=localhost > /dev/null 2>&1
+printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' > "$dir/san.ext"
+openssl x509 -req -in "$dir/server.csr" -CA "$dir/ca.crt" -CAkey "$dir/ca.key" -CAcreateserial \
+  -out "$dir/server.crt" -days 2 -extfile "$dir/san.ext" > /dev/null 2>&1
+chmod 600 "$dir/server.key"
+[[ ${#as_pg[@]} == 0 ]] || chown postgres "$dir/server.key" "$dir/server.crt"
+
 printf '%s\n' "$password" > "$dir/pwfile"
 chmod 644 "$dir/pwfile"
 "${as_pg[@]}" "$bindir/initdb" -D "$dir/data" -U weir --pwfile="$dir/pwfile" -A scram-sha-256 \
   --encoding=UTF8 --locale=C > "$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log"; exit 1; }
 "${as_pg[@]}" mkdir -p "$dir/sock"
 "${as_pg[@]}" "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-  -o "-p $port -k $dir/sock -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off" start > /dev/null ||
+  -o "-p $port -k $dir/sock -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c ssl=on -c ssl_cert_file=$dir/server.crt -c ssl_key_file=$dir/server.key" start > /dev/null ||
   { cat "$dir/server.log"; exit 1; }
 
 export WEIR_TEST_PG_HOST=127.0.0.1 WEIR_TEST_PG_PORT=$port WEIR_TEST_PG_USER=weir WEIR_TEST_PG_DB=postgres
 export WEIR_TEST_PG_PASSWORD=$password WEIR_TEST_PG_DATA=$dir/data WEIR_TEST_PG_BIN=$bindir
+export WEIR_TEST_PG_CA=$dir/ca.crt WEIR_TEST_PG_OTHER_CA=$dir/server.crt
 set +e
 "$@"
 code=$?
