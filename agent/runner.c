@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "fileutil.h"
@@ -17,6 +18,10 @@
 #include "secrets.h"
 #include "sf_load.h"
 #include "spec.h"
+
+/* Retries of a failing step before the run fails: pauses of 1, 2, 4 and 8 s ride out a database
+ * restart or failover without holding a worker for long. */
+#define RUNNER_STEP_RETRIES 4
 
 /* Crash testing: WEIR_FAILPOINT=after:<state> ends the process abruptly right after a run saved
  * that state, as a kill -9 would, so tests can prove that every step resumes. */
@@ -171,7 +176,8 @@ static weir_status_t extract(runner_t *runner, store_run_t *run, run_objects_t *
                           .sslrootcert = str(o->source, "sslrootcert")};
     conn = pg_source_connect(&source, err);
     if (!conn) {
-        result = WEIR_ERR_UNAVAILABLE;
+        /* Refused credentials will not get better by retrying; anything else might. */
+        result = strstr(err->msg, "authentication failed") ? WEIR_ERR_AUTH : WEIR_ERR_UNAVAILABLE;
         goto out;
     }
     result = stage_writer_open(run->stage_dir, runner->chunk_raw_bytes, 3, &writer, err);
@@ -358,8 +364,12 @@ weir_status_t runner_execute(runner_t *runner, store_run_t *run)
     log_info("runner", "run %s: %s %s starting at step %s (attempt %lld)", run->id, run->pipeline, run->table_name,
              run->state, run->attempts);
     failpoint(run); /* after:extracting stops a run that has just been claimed */
-    /* Each step saves the run before the next begins, so a crash resumes at the last saved step. */
-    for (int steps = 0; result == WEIR_OK && steps < 8 && !store_run_state_terminal(run->state); steps++) {
+    /* Each step saves the run before the next begins, so a crash resumes at the last saved step.
+     * A step that fails for a passing reason (source restarting, network) is tried again after a
+     * growing pause; a run fails only when that does not help. */
+    int retries = 0;
+    for (int steps = 0; result == WEIR_OK && steps < 8 + RUNNER_STEP_RETRIES && !store_run_state_terminal(run->state);
+         steps++) {
         if (strcmp(run->state, "extracting") == 0)
             result = extract(runner, run, &objects, &err);
         else if (strcmp(run->state, "staged") == 0 || strcmp(run->state, "loading") == 0) {
@@ -371,6 +381,13 @@ weir_status_t runner_execute(runner_t *runner, store_run_t *run)
         else {
             weir_err_set(&err, "unknown run state %s", run->state);
             result = WEIR_ERR_INTERNAL;
+        }
+        if ((result == WEIR_ERR_UNAVAILABLE || result == WEIR_ERR_IO) && retries < RUNNER_STEP_RETRIES) {
+            int pause_s = 1 << retries++;
+            log_warn("runner", "run %s: step %s failed (%s); retrying in %d s", run->id, run->state, err.msg, pause_s);
+            struct timespec pause = {.tv_sec = pause_s, .tv_nsec = 0};
+            nanosleep(&pause, NULL);
+            result = WEIR_OK;
         }
     }
     if (result == WEIR_OK && strcmp(run->state, "committed") == 0) {

@@ -102,6 +102,20 @@ for point in extracting staged loading published; do
   [[ $target == "[\"${source_sum%,*}\", \"${source_sum%,*}\", \"${source_sum#*,}\"]" ]] || fail "after $point: target $target, source $source_sum"
 done
 
+step "a source that restarts during a run is retried and the run still commits"
+pg "UPDATE pay.transactions SET status = 'settled', updated_at = '2026-11-23 19:00:00+00' WHERE id = 2;"
+"$WEIR_TEST_PG_CTL" stop
+ctl run payments-hourly > /dev/null
+sleep 2
+"$WEIR_TEST_PG_CTL" start
+for _ in $(seq 1 200); do
+  ctl runs payments-hourly | awk 'NR==2 {print $4}' | grep -qE 'committed|failed' && break
+  sleep 0.2
+done
+ctl runs payments-hourly | awk 'NR==2 {print $4}' | grep -q committed || { ctl runs; fail "run did not survive the restart"; }
+grep -q "retrying in" "$work/agent.log" || fail "no retry was logged"
+[[ $(sf "SELECT \"STATUS\" FROM \"RAW\".\"PAYMENTS\".\"TRANSACTIONS\" WHERE \"ID\" = 2") == '["settled"]' ]] || fail "row after restart"
+
 step "wrong credentials fail the run clearly, publish nothing, and the next good run catches up"
 kill "$agent_pid"; wait "$agent_pid" 2>/dev/null || true
 start_agent PAYMENTS_PG_PASSWORD_OVERRIDE=1

@@ -43,6 +43,17 @@ chmod 644 "$dir/pwfile"
 export WEIR_TEST_PG_HOST=127.0.0.1 WEIR_TEST_PG_PORT=$port WEIR_TEST_PG_USER=weir WEIR_TEST_PG_DB=postgres
 export WEIR_TEST_PG_PASSWORD=$password WEIR_TEST_PG_DATA=$dir/data WEIR_TEST_PG_BIN=$bindir
 export WEIR_TEST_PG_CA=$dir/ca.crt WEIR_TEST_PG_OTHER_CA=$dir/server.crt
+# `$WEIR_TEST_PG_CTL stop|start` lets a test take the server down and bring it back.
+cat > "$dir/pgctl" <<CTL
+#!/usr/bin/env bash
+set -e
+case \$1 in
+  stop) ${as_pg[*]} "$bindir/pg_ctl" -D "$dir/data" -m fast -w stop > /dev/null ;;
+  start) ${as_pg[*]} "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 -o "-p $port -k $dir/sock -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c ssl=on -c ssl_cert_file=$dir/server.crt -c ssl_key_file=$dir/server.key" start > /dev/null ;;
+esac
+CTL
+chmod 755 "$dir/pgctl"
+export WEIR_TEST_PG_CTL=$dir/pgctl
 set +e
 "$@"
 code=$?
