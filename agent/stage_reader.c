@@ -40,9 +40,10 @@ weir_status_t stage_reader_open(const char *path, stage_reader_t **out, weir_err
     r->text_cap = ZSTD_DStreamOutSize() * 2;
     r->text = malloc(r->text_cap);
     if (!r->file || !r->dctx || !r->in || !r->text) {
+        weir_status_t result = r->file ? WEIR_ERR_NOMEM : WEIR_ERR_IO;
         weir_err_set(err, "stage: cannot read %s: %s", path, r->file ? "out of memory" : strerror(errno));
         stage_reader_close(r);
-        return r->file ? WEIR_ERR_NOMEM : WEIR_ERR_IO;
+        return result;
     }
     *out = r;
     return WEIR_OK;
