@@ -11,6 +11,7 @@
 #include <zstd.h>
 
 #include "fileutil.h"
+#include "stage_reader.h"
 #include "stage_writer.h"
 
 static char dir[256];
@@ -113,11 +114,61 @@ static void rotates_chunks(void **state)
     closedir(d);
 }
 
+static void reads_back_what_it_wrote(void **state)
+{
+    (void)state;
+    char out_dir[300], path[400];
+    snprintf(out_dir, sizeof out_dir, "%s/out", dir);
+    stage_writer_t *writer;
+    weir_err_t err;
+    assert_int_equal(stage_writer_open(out_dir, 0, 1, &writer, &err), WEIR_OK);
+    const char *values[] = {"a,b", "", NULL, "quote \"x\"\nline", "ünï"};
+    for (int row = 0; row < 3000; row++) {
+        for (size_t i = 0; i < 5; i++)
+            assert_int_equal(stage_writer_field(writer, values[i], values[i] ? strlen(values[i]) : 0, &err), WEIR_OK);
+        assert_int_equal(stage_writer_end_row(writer, &err), WEIR_OK);
+    }
+    stage_stats_t stats;
+    assert_int_equal(stage_writer_close(writer, &stats, &err), WEIR_OK);
+    snprintf(path, sizeof path, "%s/00000.csv.zst", out_dir);
+    stage_reader_t *reader;
+    assert_int_equal(stage_reader_open(path, &reader, &err), WEIR_OK);
+    int rows = 0;
+    const stage_field_t *fields;
+    size_t count;
+    while (stage_reader_next(reader, &fields, &count, &err) == WEIR_OK) {
+        assert_int_equal(count, 5);
+        for (size_t i = 0; i < 5; i++) {
+            assert_int_equal(fields[i].is_null, values[i] == NULL);
+            if (values[i]) {
+                assert_int_equal(fields[i].len, strlen(values[i]));
+                assert_memory_equal(fields[i].data, values[i], fields[i].len);
+            }
+        }
+        rows++;
+    }
+    assert_int_equal(rows, 3000);
+    stage_reader_close(reader);
+
+    snprintf(path, sizeof path, "%s/nope.csv.zst", out_dir);
+    assert_int_equal(stage_reader_open(path, &reader, &err), WEIR_ERR_IO);
+    /* A file that is not zstd at all is reported, not misread. */
+    snprintf(path, sizeof path, "%s/garbage.csv.zst", out_dir);
+    FILE *file = fopen(path, "wb");
+    fputs("this is not zstd", file);
+    fclose(file);
+    assert_int_equal(stage_reader_open(path, &reader, &err), WEIR_OK);
+    assert_int_equal(stage_reader_next(reader, &fields, &count, &err), WEIR_ERR_INVALID);
+    assert_non_null(strstr(err.msg, "corrupt"));
+    stage_reader_close(reader);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(encodes_csv, setup, teardown),
         cmocka_unit_test_setup_teardown(rotates_chunks, setup, teardown),
+        cmocka_unit_test_setup_teardown(reads_back_what_it_wrote, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
