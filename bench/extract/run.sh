@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Extraction benchmark (not a test): builds a mixed-type payments table of ROWS rows in a throwaway
 # PostgreSQL, then times, in one script and alternating, `psql \copy (SELECT *) TO /dev/null` (the
-# floor: the server's text output alone) and Weir's extract + stage (COPY parse, CSV, zstd level 1,
-# chunk files). Prints medians, the ratio and Weir's peak RSS. Usage: bench/extract/run.sh [ROWS] [RUNS]
+# floor: the server's text output alone), Weir's extract + stage (COPY parse, CSV, zstd level 1,
+# chunk files) and dlt's sql_table source (pyarrow backend) into local parquet. Prints medians,
+# ratios and Weir's peak RSS. Usage: bench/extract/run.sh [ROWS] [RUNS]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 rows=${1:-10000000}
@@ -11,6 +12,10 @@ if [[ ${WEIR_BENCH_INSIDE:-} != 1 ]]; then
   bash "$root/scripts/bootstrap" > /dev/null
   cmake -S "$root" -B "$root/build-bench" -G Ninja -DCMAKE_BUILD_TYPE=Release > /dev/null
   cmake --build "$root/build-bench" --target bench_extract > /dev/null
+  if [[ ! -x $root/.tools/bench-dlt/bin/python ]]; then
+    python3 -m venv "$root/.tools/bench-dlt"
+    "$root/.tools/bench-dlt/bin/pip" install -q --disable-pip-version-check -r "$root/bench/extract/requirements-dlt.txt"
+  fi
   WEIR_BENCH_INSIDE=1 exec "$root/tests/integration/with_postgres.sh" "$0" "$rows" "$runs"
 fi
 psql_() { PGOPTIONS="-c client_min_messages=warning" PGPASSWORD=$WEIR_TEST_PG_PASSWORD psql -h "$WEIR_TEST_PG_HOST" \
@@ -26,7 +31,7 @@ psql_ -c "CREATE TABLE tx (id bigint PRIMARY KEY, account_id integer NOT NULL, a
 psql_ -c "VACUUM ANALYZE tx"
 out=$(mktemp -d "${TMPDIR:-/tmp}/weir-bench-extract.XXXXXX")
 trap 'rm -rf "$out"' EXIT
-floor=() weir=() rss=()
+floor=() weir=() rss=() dlt=()
 for i in $(seq 1 "$runs"); do
   start=$(date +%s.%N)
   psql_ -c "\\copy (SELECT * FROM tx) TO '/dev/null'"
@@ -36,11 +41,18 @@ for i in $(seq 1 "$runs"); do
   echo "  weir run $i: $line"
   weir+=("$(sed -E 's/.*seconds=([0-9.]+).*/\1/' <<< "$line")")
   rss+=("$(sed -E 's/.*peak_rss_mb=([0-9.]+).*/\1/' <<< "$line")")
+  rm -rf "$out/dlt"
+  line=$("$root/.tools/bench-dlt/bin/python" "$root/bench/extract/dlt_extract.py" tx "$out/dlt" | tail -1)
+  echo "  dlt run $i: $line"
+  dlt+=("$(sed -E 's/.*seconds=([0-9.]+).*/\1/' <<< "$line")")
 done
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 f=$(median "${floor[@]}") w=$(median "${weir[@]}")
 echo "rows: $rows"
 echo "psql \\copy to /dev/null (floor): median ${f}s  ($(echo "$rows / $f" | bc) rows/s)"
 echo "weir extract + stage (zstd):    median ${w}s  ($(echo "$rows / $w" | bc) rows/s)"
+d=$(median "${dlt[@]}")
+echo "dlt sql_table (pyarrow) → parquet: median ${d}s  ($(echo "$rows / $d" | bc) rows/s)"
 echo "throughput ratio weir/floor: $(echo "scale=2; $f / $w" | bc)"
+echo "throughput ratio weir/dlt:   $(echo "scale=2; $d / $w" | bc)"
 echo "weir peak RSS: $(median "${rss[@]}") MiB"
