@@ -42,7 +42,7 @@ for i in $(seq 1 "$runs"); do
   weir+=("$(sed -E 's/.*seconds=([0-9.]+).*/\1/' <<< "$line")")
   rss+=("$(sed -E 's/.*peak_rss_mb=([0-9.]+).*/\1/' <<< "$line")")
   rm -rf "$out/dlt"
-  line=$("$root/.tools/bench-dlt/bin/python" "$root/bench/extract/dlt_extract.py" tx "$out/dlt" | tail -1)
+  line=$("$root/.tools/bench-dlt/bin/python" "$root/bench/extract/dlt_extract.py" tx "$out/dlt" 2> "$out/dlt.log" | tail -1)
   echo "  dlt run $i: $line"
   dlt+=("$(sed -E 's/.*seconds=([0-9.]+).*/\1/' <<< "$line")")
 done
