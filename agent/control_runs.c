@@ -85,7 +85,13 @@ static void trigger_run(void *ctx, const rpc_request_t *request, rpc_reply_t *re
         const wv_t *name = wv_map_get(tables->items[i], "name");
         if (!name || (req->table[0] && strcmp(req->table, name->text) != 0))
             continue;
-        weir_status_t result = store_run_enqueue(api->store, req->pipeline, name->text, "manual", &runs[count], &err);
+        const wv_t *source = wv_map_get(spec, "source"), *destination = wv_map_get(spec, "destination");
+        store_run_request_t run_request = {.pipeline = req->pipeline, .table_name = name->text, .trigger = "manual",
+                                           .source = source && source->kind == WV_STRING ? source->text : "",
+                                           .destination = destination && destination->kind == WV_STRING
+                                                              ? destination->text : "",
+                                           .not_before = ""};
+        weir_status_t result = store_run_enqueue(api->store, &run_request, &runs[count], &err);
         if (result != WEIR_OK && result != WEIR_ERR_EXISTS) {
             fail(reply, GRPC_STATUS_INTERNAL, err.msg);
             goto out;

@@ -3,10 +3,13 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cron.h"
+#include "spec.h"
 #include "log.h"
 #include "store_runs.h"
 #include "value_json.h"
@@ -34,6 +37,20 @@ static bool fired(const cron_t *cron, time_t after, time_t until)
     return false;
 }
 
+/* A delay fixed per pipeline (FNV-1a of its name) within [0, jitter): the same pipeline always starts
+ * at the same offset, and many pipelines spread evenly. */
+static void jitter_time(const char *pipeline, time_t fired, long long jitter_s, char *out, size_t size)
+{
+    uint64_t hash = 1469598103934665603ull;
+    for (const unsigned char *p = (const unsigned char *)pipeline; *p; p++)
+        hash = (hash ^ *p) * 1099511628211ull;
+    time_t start = fired + (time_t)(hash % (uint64_t)jitter_s);
+    struct tm tm;
+    gmtime_r(&start, &tm);
+    snprintf(out, size, "%04d-%02d-%02dT%02d:%02d:%02d.000Z", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+             tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
 int scheduler_tick(store_t *store, time_t after, time_t until)
 {
     agent_object_list_t pipelines = {0};
@@ -53,10 +70,22 @@ int scheduler_tick(store_t *store, time_t after, time_t until)
         bool due = spec && !(enabled && enabled->kind == WV_BOOL && !enabled->boolean) && schedule &&
                    schedule->kind == WV_STRING && cron_parse(schedule->text, &cron, why, sizeof why) &&
                    fired(&cron, after, until);
+        char not_before[64] = "";
+        const wv_t *jitter = wv_map_get(spec, "jitter");
+        long long jitter_s = 0;
+        if (due && jitter && jitter->kind == WV_STRING && spec_duration_seconds(jitter->text, &jitter_s) && jitter_s > 0)
+            jitter_time(pipelines.items[i].name, until, jitter_s, not_before, sizeof not_before);
+        const wv_t *source = wv_map_get(spec, "source"), *destination = wv_map_get(spec, "destination");
         for (size_t t = 0; due && tables && t < tables->count; t++) {
             const wv_t *name = wv_map_get(tables->items[t], "name");
             store_run_t run;
-            weir_status_t result = store_run_enqueue(store, pipelines.items[i].name, name->text, "schedule", &run, &err);
+            store_run_request_t request = {.pipeline = pipelines.items[i].name, .table_name = name->text,
+                                           .trigger = "schedule",
+                                           .source = source && source->kind == WV_STRING ? source->text : "",
+                                           .destination = destination && destination->kind == WV_STRING
+                                                              ? destination->text : "",
+                                           .not_before = not_before};
+            weir_status_t result = store_run_enqueue(store, &request, &run, &err);
             if (result == WEIR_OK) {
                 queued++;
                 log_info("scheduler", "queued run %s of %s %s", run.id, pipelines.items[i].name, name->text);

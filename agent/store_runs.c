@@ -73,9 +73,10 @@ static weir_status_t prepare(store_t *store, const char *sql, sqlite3_stmt **stm
     return WEIR_OK;
 }
 
-weir_status_t store_run_enqueue(store_t *store, const char *pipeline, const char *table_name, const char *trigger,
-                                store_run_t *out, weir_err_t *err)
+weir_status_t store_run_enqueue(store_t *store, const store_run_request_t *request, store_run_t *out,
+                                weir_err_t *err)
 {
+    const char *pipeline = request->pipeline, *table_name = request->table_name, *trigger = request->trigger;
     sqlite3_stmt *stmt = NULL;
     pthread_mutex_lock(&store->lock);
     weir_status_t result = store__exec(store, "BEGIN IMMEDIATE", err);
@@ -101,8 +102,9 @@ weir_status_t store_run_enqueue(store_t *store, const char *pipeline, const char
     char id[40], stamp[64];
     store__new_id(id, sizeof id);
     store__now(stamp, sizeof stamp);
-    result = prepare(store, "INSERT INTO runs (id, pipeline, table_name, trigger, state, created_at, updated_at) "
-                            "VALUES (?1, ?2, ?3, ?4, 'queued', ?5, ?5)", &stmt, err);
+    result = prepare(store, "INSERT INTO runs (id, pipeline, table_name, trigger, state, created_at, updated_at, "
+                            "source, destination, not_before) VALUES (?1, ?2, ?3, ?4, 'queued', ?5, ?5, ?6, ?7, ?8)",
+                     &stmt, err);
     if (result != WEIR_OK)
         goto rollback;
     sqlite3_bind_text(stmt, 1, id, -1, SQLITE_STATIC);
@@ -110,6 +112,9 @@ weir_status_t store_run_enqueue(store_t *store, const char *pipeline, const char
     sqlite3_bind_text(stmt, 3, table_name, -1, SQLITE_STATIC);
     sqlite3_bind_text(stmt, 4, trigger, -1, SQLITE_STATIC);
     sqlite3_bind_text(stmt, 5, stamp, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 6, request->source ? request->source : "", -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 7, request->destination ? request->destination : "", -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 8, request->not_before ? request->not_before : "", -1, SQLITE_STATIC);
     if (sqlite3_step(stmt) != SQLITE_DONE) {
         weir_err_set(err, "store: %s", sqlite3_errmsg(store->db));
         result = WEIR_ERR_IO;
@@ -145,11 +150,28 @@ weir_status_t store_run_claim(store_t *store, const char *owner, store_run_t *ou
     if (result != WEIR_OK)
         goto unlock;
     /* Queued runs first; then runs a crash interrupted, which resume from their persisted step. */
-    result = prepare(store, "SELECT " RUN_COLUMNS " FROM runs WHERE state NOT IN ('committed', 'failed') "
-                            "AND (state = 'queued' OR owner <> ?1) ORDER BY state = 'queued' DESC, created_at LIMIT 1",
+    char now[64];
+    store__now(now, sizeof now);
+    /* Interrupted runs resume first (they already hold their place); queued runs start in order
+     * when their time has come and their source and destination have room. Limits default to 4
+     * when an object says nothing. */
+    result = prepare(store,
+                     "SELECT " RUN_COLUMNS " FROM runs WHERE state NOT IN ('committed', 'failed') AND ("
+                     "  (state <> 'queued' AND owner <> ?1) OR"
+                     "  (state = 'queued' AND (not_before = '' OR not_before <= ?2)"
+                     "   AND (SELECT COUNT(*) FROM runs a WHERE a.source = runs.source"
+                     "        AND a.state NOT IN ('queued', 'committed', 'failed'))"
+                     "     < COALESCE((SELECT json_extract(spec_json, '$.max_connections') FROM objects"
+                     "                 WHERE kind LIKE 'source\\_%' ESCAPE '\\' AND name = runs.source), 4)"
+                     "   AND (SELECT COUNT(*) FROM runs b WHERE b.destination = runs.destination"
+                     "        AND b.state NOT IN ('queued', 'committed', 'failed'))"
+                     "     < COALESCE((SELECT json_extract(spec_json, '$.max_concurrent_loads') FROM objects"
+                     "                 WHERE kind LIKE 'destination\\_%' ESCAPE '\\' AND name = runs.destination), 4)))"
+                     " ORDER BY state = 'queued', created_at LIMIT 1",
                      &stmt, err);
     if (result == WEIR_OK) {
         sqlite3_bind_text(stmt, 1, owner, -1, SQLITE_STATIC);
+        sqlite3_bind_text(stmt, 2, now, -1, SQLITE_STATIC);
         result = one_run(store, stmt, out, err);
     }
     sqlite3_finalize(stmt);

@@ -27,13 +27,25 @@ typedef struct {
 /* Terminal states never change again. */
 bool store_run_state_terminal(const char *state);
 
+/* Who a run works for and when it may start. */
+typedef struct {
+    const char *pipeline;
+    const char *table_name;
+    const char *trigger;     /* manual | schedule */
+    const char *source;      /* names, for the concurrency limits */
+    const char *destination;
+    const char *not_before;  /* RFC 3339 UTC, or "" to start as soon as a worker is free */
+} store_run_request_t;
+
 /* Queues a run unless one for the same pipeline table is still unfinished (WEIR_ERR_EXISTS; `out`
  * then describes that run). */
-weir_status_t store_run_enqueue(store_t *store, const char *pipeline, const char *table_name, const char *trigger,
-                                store_run_t *out, weir_err_t *err) WEIR_MUSTCHECK;
-/* Takes the oldest queued run, or else the oldest one a previous agent process left unfinished (a
- * crash), for `owner` (this process's instance id); marks it started and counts the attempt. Runs
- * that `owner` already holds are never handed out twice. WEIR_ERR_NOT_FOUND when there is none. */
+weir_status_t store_run_enqueue(store_t *store, const store_run_request_t *request, store_run_t *out,
+                                weir_err_t *err) WEIR_MUSTCHECK;
+/* Takes the oldest queued run that may start — its not_before has passed, its source has fewer
+ * active runs than the source's max_connections and its destination fewer than the destination's
+ * max_concurrent_loads — or else the oldest run a previous agent process left unfinished (a crash),
+ * for `owner` (this process's instance id); marks it started and counts the attempt. Runs `owner`
+ * already holds are never handed out twice. WEIR_ERR_NOT_FOUND when there is none. */
 weir_status_t store_run_claim(store_t *store, const char *owner, store_run_t *out, weir_err_t *err) WEIR_MUSTCHECK;
 /* Persists state, counters, stage directory, watermarks and error of `run`. */
 weir_status_t store_run_save(store_t *store, store_run_t *run, weir_err_t *err) WEIR_MUSTCHECK;

@@ -128,6 +128,8 @@ static const spec_attr_t destination_snowflake_attrs[] = {
      "Secret reference to the PKCS#8 PEM private key, for `auth = \"key_pair\"`.", NULL, 0, 0, NULL},
     {"token_ref", ST_STRING, SA_OPTIONAL, NULL, SV_SECRET_REF, NULL,
      "Secret reference to an OAuth or programmatic access token.", NULL, 0, 0, NULL},
+    {"max_concurrent_loads", ST_NUMBER, SA_OPTIONAL | SA_COMPUTED, "4", SV_POSITIVE, NULL,
+     "Most runs loading into this destination at once, across all pipelines.", NULL, 0, 0, NULL},
     {"api_url", ST_STRING, SA_OPTIONAL, NULL, SV_HTTPS_URL, NULL,
      "Base URL of the SQL API; defaults to `https://<account>.snowflakecomputing.com`. Set it for "
      "PrivateLink (`https://<account>.privatelink.snowflakecomputing.com`).", NULL, 0, 0, NULL},
@@ -199,6 +201,9 @@ static const spec_attr_t pipeline_attrs[] = {
      "`@monthly`.", NULL, 0, 0, NULL},
     {"enabled", ST_BOOL, SA_OPTIONAL | SA_COMPUTED, "true", SV_NONE, NULL,
      "Set to false to pause scheduled runs; manual runs still work.", NULL, 0, 0, NULL},
+    {"jitter", ST_STRING, SA_OPTIONAL | SA_COMPUTED, "\"0s\"", SV_DURATION, NULL,
+     "Scheduled runs start up to this long after the schedule fires, at a delay fixed per pipeline, "
+     "so many pipelines on one schedule do not all hit their sources at once.", NULL, 0, 0, NULL},
     {"schema_evolution", ST_STRING, SA_OPTIONAL | SA_COMPUTED, "\"add_columns\"", SV_ENUM, evolutions,
      "What a new source column does: `add_columns` adds it to the target, `fail` stops the run.",
      NULL, 0, 0, NULL},

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "scheduler.h"
 #include "store_runs.h"
 
 static char dir[256], path[300];
@@ -34,16 +35,25 @@ static int teardown(void **state)
     return system(cmd) == 0 ? 0 : -1;
 }
 
+static weir_status_t enqueue(const char *pipeline, const char *table, const char *trigger, const char *not_before,
+                             store_run_t *out)
+{
+    weir_err_t err;
+    store_run_request_t request = {.pipeline = pipeline, .table_name = table, .trigger = trigger,
+                                   .source = "src", .destination = "dst", .not_before = not_before};
+    return store_run_enqueue(store, &request, out, &err);
+}
+
 static void lifecycle(void **state)
 {
     (void)state;
     weir_err_t err;
     store_run_t run, other, claimed;
-    assert_int_equal(store_run_enqueue(store, "p", "public.t", "manual", &run, &err), WEIR_OK);
+    assert_int_equal(enqueue("p", "public.t", "manual", "", &run), WEIR_OK);
     assert_string_equal(run.state, "queued");
-    assert_int_equal(store_run_enqueue(store, "p", "public.t", "manual", &other, &err), WEIR_ERR_EXISTS);
+    assert_int_equal(enqueue("p", "public.t", "manual", "", &other), WEIR_ERR_EXISTS);
     assert_string_equal(other.id, run.id);
-    assert_int_equal(store_run_enqueue(store, "p", "public.u", "schedule", &other, &err), WEIR_OK);
+    assert_int_equal(enqueue("p", "public.u", "schedule", "", &other), WEIR_OK);
 
     assert_int_equal(store_run_claim(store, "agent-1", &claimed, &err), WEIR_OK);
     assert_string_equal(claimed.id, run.id);
@@ -71,7 +81,7 @@ static void lifecycle(void **state)
     assert_int_equal(reread.rows_loaded, 42);
 
     /* A new run for the table is allowed again; a failed one leaves the watermark alone. */
-    assert_int_equal(store_run_enqueue(store, "p", "public.t", "manual", &run, &err), WEIR_OK);
+    assert_int_equal(enqueue("p", "public.t", "manual", "", &run), WEIR_OK);
     assert_int_equal(store_run_claim(store, "agent-1", &claimed, &err), WEIR_OK);
     assert_string_equal(claimed.table_name, "public.u"); /* older queued run first */
     assert_int_equal(store_run_claim(store, "agent-1", &claimed, &err), WEIR_OK);
@@ -97,7 +107,7 @@ static void interrupted_runs_resume(void **state)
     (void)state;
     weir_err_t err;
     store_run_t run, claimed;
-    assert_int_equal(store_run_enqueue(store, "q", "t", "manual", &run, &err), WEIR_OK);
+    assert_int_equal(enqueue("q", "t", "manual", "", &run), WEIR_OK);
     assert_int_equal(store_run_claim(store, "agent-1", &claimed, &err), WEIR_OK);
     snprintf(claimed.state, sizeof claimed.state, "loading");
     assert_int_equal(store_run_save(store, &claimed, &err), WEIR_OK);
@@ -116,11 +126,70 @@ static void interrupted_runs_resume(void **state)
     assert_int_equal(store_run_get(store, "nope", &claimed, &err), WEIR_ERR_NOT_FOUND);
 }
 
+static void limits_and_start_times(void **state)
+{
+    (void)state;
+    weir_err_t err;
+    agent_object_t object;
+    /* One connection allowed on the source: the second pipeline's run waits for the first. */
+    assert_int_equal(store_put(store, "source_postgres", "src", "{\"name\":\"src\",\"max_connections\":1}", "", 0,
+                               &object, &err), WEIR_OK);
+    agent_object_clear(&object);
+    store_run_t a, b, c, claimed;
+    assert_int_equal(enqueue("p1", "t", "manual", "", &a), WEIR_OK);
+    assert_int_equal(enqueue("p2", "t", "manual", "", &b), WEIR_OK);
+    assert_int_equal(enqueue("p3", "t", "schedule", "2999-01-01T00:00:00.000Z", &c), WEIR_OK);
+    assert_int_equal(store_run_claim(store, "agent-1", &claimed, &err), WEIR_OK);
+    assert_string_equal(claimed.id, a.id);
+    assert_int_equal(store_run_claim(store, "agent-1", &claimed, &err), WEIR_ERR_NOT_FOUND);
+    store_run_t first;
+    assert_int_equal(store_run_get(store, a.id, &first, &err), WEIR_OK);
+    assert_int_equal(store_run_commit(store, &first, &err), WEIR_OK);
+    assert_int_equal(store_run_claim(store, "agent-1", &claimed, &err), WEIR_OK);
+    assert_string_equal(claimed.id, b.id);
+    snprintf(claimed.state, sizeof claimed.state, "failed");
+    assert_int_equal(store_run_save(store, &claimed, &err), WEIR_OK);
+    /* p3 is not due before its start time. */
+    assert_int_equal(store_run_claim(store, "agent-1", &claimed, &err), WEIR_ERR_NOT_FOUND);
+}
+
+static void scheduler_queues_due_pipelines(void **state)
+{
+    (void)state;
+    weir_err_t err;
+    agent_object_t object;
+    assert_int_equal(store_put(store, "source_postgres", "src", "{\"name\":\"src\"}", "", 0, &object, &err), WEIR_OK);
+    agent_object_clear(&object);
+    assert_int_equal(store_put(store, "destination_snowflake", "dst", "{\"name\":\"dst\"}", "", 0, &object, &err), WEIR_OK);
+    agent_object_clear(&object);
+    assert_int_equal(store_put(store, "pipeline", "hourly",
+                               "{\"name\":\"hourly\",\"source\":\"src\",\"destination\":\"dst\",\"schedule\":\"0 * * * *\","
+                               "\"enabled\":true,\"jitter\":\"10m\",\"table\":[{\"name\":\"a\"},{\"name\":\"b\"}]}",
+                               "", 0, &object, &err), WEIR_OK);
+    agent_object_clear(&object);
+    assert_int_equal(store_put(store, "pipeline", "paused",
+                               "{\"name\":\"paused\",\"source\":\"src\",\"destination\":\"dst\",\"schedule\":\"* * * * *\","
+                               "\"enabled\":false,\"table\":[{\"name\":\"a\"}]}",
+                               "", 0, &object, &err), WEIR_OK);
+    agent_object_clear(&object);
+    time_t top_of_hour = 1795431600; /* 2026-11-23T12:00:00Z */
+    assert_int_equal(scheduler_tick(store, top_of_hour + 60, top_of_hour + 120), 0); /* 12:02 matches nothing */
+    assert_int_equal(scheduler_tick(store, top_of_hour - 30, top_of_hour + 30), 2);  /* one run per table */
+    assert_int_equal(scheduler_tick(store, top_of_hour - 30, top_of_hour + 30), 0);  /* never doubled */
+    store_run_t *runs;
+    size_t count;
+    assert_int_equal(store_run_list(store, "", 10, &runs, &count, &err), WEIR_OK);
+    assert_int_equal(count, 2);
+    free(runs);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(lifecycle, setup, teardown),
         cmocka_unit_test_setup_teardown(interrupted_runs_resume, setup, teardown),
+        cmocka_unit_test_setup_teardown(limits_and_start_times, setup, teardown),
+        cmocka_unit_test_setup_teardown(scheduler_queues_due_pipelines, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
