@@ -172,8 +172,8 @@ static void scheduler_queues_due_pipelines(void **state)
                                "\"enabled\":false,\"table\":[{\"name\":\"a\"}]}",
                                "", 0, &object, &err), WEIR_OK);
     agent_object_clear(&object);
-    time_t top_of_hour = 1795431600; /* 2026-11-23T12:00:00Z */
-    assert_int_equal(scheduler_tick(store, top_of_hour + 60, top_of_hour + 120), 0); /* 12:02 matches nothing */
+    time_t top_of_hour = 1795431600; /* 2026-11-23T11:00:00Z */
+    assert_int_equal(scheduler_tick(store, top_of_hour + 60, top_of_hour + 120), 0); /* 11:02 matches nothing */
     assert_int_equal(scheduler_tick(store, top_of_hour - 30, top_of_hour + 30), 2);  /* one run per table */
     assert_int_equal(scheduler_tick(store, top_of_hour - 30, top_of_hour + 30), 0);  /* never doubled */
     store_run_t *runs;
