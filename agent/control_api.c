@@ -224,9 +224,9 @@ static void delete_object(void *ctx, const rpc_request_t *request, rpc_reply_t *
 }
 
 const rpc_method_t control_api_methods[] = {
-    {AGENT_METHOD_PUT, RPC_UNARY, put_object},
-    {AGENT_METHOD_GET, RPC_UNARY, get_object},
-    {AGENT_METHOD_LIST, RPC_UNARY, list_objects},
-    {AGENT_METHOD_DELETE, RPC_UNARY, delete_object},
+    {AGENT_METHOD_PUT, put_object},
+    {AGENT_METHOD_GET, get_object},
+    {AGENT_METHOD_LIST, list_objects},
+    {AGENT_METHOD_DELETE, delete_object},
 };
 const size_t control_api_method_count = sizeof control_api_methods / sizeof control_api_methods[0];

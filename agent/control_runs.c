@@ -159,8 +159,8 @@ static void list_runs(void *ctx, const rpc_request_t *request, rpc_reply_t *repl
 }
 
 const rpc_method_t control_runs_methods[] = {
-    {AGENT_METHOD_TRIGGER_RUN, RPC_UNARY, trigger_run},
-    {AGENT_METHOD_GET_RUN, RPC_UNARY, get_run},
-    {AGENT_METHOD_LIST_RUNS, RPC_UNARY, list_runs},
+    {AGENT_METHOD_TRIGGER_RUN, trigger_run},
+    {AGENT_METHOD_GET_RUN, get_run},
+    {AGENT_METHOD_LIST_RUNS, list_runs},
 };
 const size_t control_runs_method_count = sizeof control_runs_methods / sizeof control_runs_methods[0];

@@ -140,7 +140,7 @@ static char *slice_dup(grpc_slice slice)
     return out;
 }
 
-static bool pluck_done(rpc_server_t *server, grpc_completion_queue *cq, void *tag, bool stop_aware)
+static bool pluck_done(grpc_completion_queue *cq, void *tag)
 {
     for (;;) {
         grpc_event ev = grpc_completion_queue_pluck(cq, tag, in_ms(RPC_SLICE_MS), NULL);
@@ -148,15 +148,12 @@ static bool pluck_done(rpc_server_t *server, grpc_completion_queue *cq, void *ta
             return ev.success != 0;
         if (ev.type == GRPC_QUEUE_SHUTDOWN)
             return false;
-        if (stop_aware && rpc_server_stopping(server))
-            return false;
     }
 }
 
 /* Waits up to `limit_ms` for `tag`; false on timeout or failure. */
-static bool pluck_bounded(rpc_server_t *server, grpc_completion_queue *cq, void *tag, int limit_ms)
+static bool pluck_bounded(grpc_completion_queue *cq, void *tag, int limit_ms)
 {
-    (void)server;
     for (int waited = 0; waited < limit_ms; waited += RPC_SLICE_MS) {
         grpc_event ev = grpc_completion_queue_pluck(cq, tag, in_ms(RPC_SLICE_MS), NULL);
         if (ev.type == GRPC_OP_COMPLETE)
@@ -205,7 +202,6 @@ static void serve_call(call_ctx_t *ctx)
     rpc_reply_t reply = {.code = GRPC_STATUS_OK};
     buf_init(&reply.body, RPC_MAX_MESSAGE_BYTES);
     int cancelled = 0;
-    bool close_pending = false;
 
     const rpc_method_t *method = method_name ? find_method(server, method_name) : NULL;
     if (!method) {
@@ -218,7 +214,7 @@ static void serve_call(call_ctx_t *ctx)
             {.op = GRPC_OP_RECV_CLOSE_ON_SERVER, .data.recv_close_on_server.cancelled = &cancelled},
         };
         if (grpc_call_start_batch(ctx->call, refuse, 3, (void *)4, NULL) == GRPC_CALL_OK)
-            pluck_done(server, cq, (void *)4, false);
+            pluck_done(cq, (void *)4);
         goto out;
     }
 
@@ -228,10 +224,10 @@ static void serve_call(call_ctx_t *ctx)
     };
     if (grpc_call_start_batch(ctx->call, first, 2, (void *)1, NULL) != GRPC_CALL_OK)
         goto out;
-    if (!pluck_bounded(server, cq, (void *)1, RPC_REQUEST_WAIT_MS)) {
+    if (!pluck_bounded(cq, (void *)1, RPC_REQUEST_WAIT_MS)) {
         /* A request that never arrives must not hold a worker (and the client) forever. */
         grpc_call_cancel_with_status(ctx->call, GRPC_STATUS_UNAVAILABLE, "request message did not arrive", NULL);
-        pluck_done(server, cq, (void *)1, false);
+        pluck_done(cq, (void *)1);
         log_warn("rpc", "%s: request message did not arrive within %d ms; call cancelled",
                  method_name ? method_name : "call", RPC_REQUEST_WAIT_MS);
         goto out;
@@ -259,20 +255,13 @@ static void serve_call(call_ctx_t *ctx)
         reply.code = GRPC_STATUS_UNAUTHENTICATED;
         snprintf(reply.message, sizeof reply.message,
                  "missing or wrong bearer token (send \"authorization: Bearer <token>\")");
-    } else if (method->shape == RPC_HOLD_STREAM) {
-        grpc_op hold = {.op = GRPC_OP_RECV_CLOSE_ON_SERVER, .data.recv_close_on_server.cancelled = &cancelled};
-        if (grpc_call_start_batch(ctx->call, &hold, 1, (void *)2, NULL) != GRPC_CALL_OK)
-            goto out;
-        close_pending = !pluck_done(server, cq, (void *)2, true);
-        if (!close_pending)
-            goto out; /* the client went away */
     } else {
         method->handler(server->ctx, &request, &reply);
     }
 
     grpc_op last[3];
     size_t n = 0;
-    if (reply.code == GRPC_STATUS_OK && method && method->shape == RPC_UNARY) {
+    if (reply.code == GRPC_STATUS_OK) {
         grpc_slice body = grpc_slice_from_copied_buffer((const char *)reply.body.data, reply.body.len);
         response_payload = grpc_raw_byte_buffer_create(&body, 1);
         grpc_slice_unref(body);
@@ -281,14 +270,10 @@ static void serve_call(call_ctx_t *ctx)
     grpc_slice details = grpc_slice_from_copied_string(reply.message);
     last[n++] = (grpc_op){.op = GRPC_OP_SEND_STATUS_FROM_SERVER,
                           .data.send_status_from_server = {.status = reply.code, .status_details = &details}};
-    if (!close_pending)
-        last[n++] = (grpc_op){.op = GRPC_OP_RECV_CLOSE_ON_SERVER,
-                              .data.recv_close_on_server.cancelled = &cancelled};
+    last[n++] = (grpc_op){.op = GRPC_OP_RECV_CLOSE_ON_SERVER, .data.recv_close_on_server.cancelled = &cancelled};
     if (grpc_call_start_batch(ctx->call, last, n, (void *)3, NULL) == GRPC_CALL_OK)
-        pluck_done(server, cq, (void *)3, false);
+        pluck_done(cq, (void *)3);
     grpc_slice_unref(details);
-    if (close_pending)
-        pluck_done(server, cq, (void *)2, false);
 
 out:
     if (reply.code != GRPC_STATUS_OK && reply.code != GRPC_STATUS_UNIMPLEMENTED)

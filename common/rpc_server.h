@@ -1,5 +1,6 @@
-/* rpc_server.h — a small gRPC C-core server: unary methods and held-open server streams, one
- * thread per call (tofu runs at most ~10 concurrent calls), graceful stop in short slices. */
+/* rpc_server.h — a small gRPC C-core server for unary methods: calls are served by reused worker
+ * threads (tofu runs at most ~10 concurrent calls), unknown methods refused at once, graceful stop
+ * in short slices. */
 #ifndef WEIR_RPC_SERVER_H
 #define WEIR_RPC_SERVER_H
 
@@ -36,15 +37,10 @@ typedef void (*rpc_handler_fn)(void *ctx, const rpc_request_t *request, rpc_repl
 /* Returns false to refuse the call with UNAUTHENTICATED. */
 typedef bool (*rpc_authorize_fn)(void *ctx, const rpc_request_t *request);
 
-typedef enum {
-    RPC_UNARY,
-    RPC_HOLD_STREAM, /* server stream that sends nothing and ends when the server stops */
-} rpc_shape_t;
-
+/* A unary method: one request, one reply. */
 typedef struct {
     const char *method;
-    rpc_shape_t shape;
-    rpc_handler_fn handler; /* NULL for RPC_HOLD_STREAM */
+    rpc_handler_fn handler;
 } rpc_method_t;
 
 typedef struct rpc_server rpc_server_t;

@@ -55,11 +55,11 @@ static void controller_shutdown(void *ctx, const rpc_request_t *request, rpc_rep
 }
 
 static const rpc_method_t plugin_methods[] = {
-    {"/grpc.health.v1.Health/Check", RPC_UNARY, health_check},
-    {"/plugin.GRPCController/Shutdown", RPC_UNARY, controller_shutdown},
-    /* Our stdout and stderr go straight to tofu's log, so the stdio stream carries nothing; it is
-     * held open so the host does not log a failure. */
-    {"/plugin.GRPCStdio/StreamStdio", RPC_HOLD_STREAM, NULL},
+    {"/grpc.health.v1.Health/Check", health_check},
+    {"/plugin.GRPCController/Shutdown", controller_shutdown},
+    /* /plugin.GRPCStdio/StreamStdio is deliberately absent: our stderr already reaches tofu's log,
+     * and go-plugin accepts UNIMPLEMENTED. Holding that stream open beside the first calls
+     * coincided with rare stalls in gRPC C core 1.51 where a new call was never delivered. */
 };
 
 static rpc_method_t *all_methods(size_t *count)

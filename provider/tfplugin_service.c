@@ -640,17 +640,17 @@ static void stop_provider(void *ctx, const rpc_request_t *request, rpc_reply_t *
 #define TFP(name) "/tfplugin6.Provider/" name
 
 const rpc_method_t tfp_methods[] = {
-    {TFP("GetProviderSchema"), RPC_UNARY, get_provider_schema},
-    {TFP("ValidateProviderConfig"), RPC_UNARY, validate_provider_config},
-    {TFP("ValidateResourceConfig"), RPC_UNARY, validate_resource_config},
-    {TFP("ValidateDataResourceConfig"), RPC_UNARY, validate_data_resource_config},
-    {TFP("UpgradeResourceState"), RPC_UNARY, upgrade_resource_state},
-    {TFP("ConfigureProvider"), RPC_UNARY, configure_provider},
-    {TFP("ReadResource"), RPC_UNARY, read_resource},
-    {TFP("PlanResourceChange"), RPC_UNARY, plan_resource_change},
-    {TFP("ApplyResourceChange"), RPC_UNARY, apply_resource_change},
-    {TFP("ImportResourceState"), RPC_UNARY, import_resource_state},
-    {TFP("ReadDataSource"), RPC_UNARY, read_data_source},
-    {TFP("StopProvider"), RPC_UNARY, stop_provider},
+    {TFP("GetProviderSchema"), get_provider_schema},
+    {TFP("ValidateProviderConfig"), validate_provider_config},
+    {TFP("ValidateResourceConfig"), validate_resource_config},
+    {TFP("ValidateDataResourceConfig"), validate_data_resource_config},
+    {TFP("UpgradeResourceState"), upgrade_resource_state},
+    {TFP("ConfigureProvider"), configure_provider},
+    {TFP("ReadResource"), read_resource},
+    {TFP("PlanResourceChange"), plan_resource_change},
+    {TFP("ApplyResourceChange"), apply_resource_change},
+    {TFP("ImportResourceState"), import_resource_state},
+    {TFP("ReadDataSource"), read_data_source},
+    {TFP("StopProvider"), stop_provider},
 };
 const size_t tfp_method_count = sizeof tfp_methods / sizeof tfp_methods[0];
