@@ -3,7 +3,9 @@
 # DuckDB) that only speaks the drivers' protocol. The adapter adds no SQL semantics of its own: it
 # checks the headers the real API requires, runs the statement, and shapes the answer (200
 # ResultSet or 422 error). Protocol behaviour the real service has and fakesnow cannot show (202,
-# partitions, 401, 429/5xx) is covered by sf_fake.py instead.
+# partitions, 401, 429/5xx) is covered by sf_fake.py instead, except that tests may queue throttling
+# answers here (POST /weir-test/faults {"statuses": [429, 503]}) to see a whole run ride out a burst;
+# GET /weir-test/faults tells how many are still queued.
 import datetime
 import decimal
 import json
@@ -16,6 +18,7 @@ warnings.simplefilter("ignore")
 from fakesnow.instance import FakeSnow  # noqa: E402
 
 lock = threading.Lock()
+faults = []  # statuses the next statement requests get instead of running
 fake = FakeSnow(db_path=sys.argv[1] if len(sys.argv) > 1 else None)
 conn = fake.connect(None, None)
 
@@ -46,7 +49,18 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
+    def do_GET(self):
+        if self.path == "/weir-test/faults":
+            with lock:
+                return self.reply(200, {"queued": len(faults)})
+        return self.reply(404, {"code": "000000", "message": "not found"})
+
     def do_POST(self):
+        if self.path == "/weir-test/faults":
+            queued = json.loads(self.rfile.read(int(self.headers.get("Content-Length", "0"))))["statuses"]
+            with lock:
+                faults.extend(int(status) for status in queued)
+            return self.reply(200, {"queued": len(faults)})
         if not self.path.startswith("/api/v2/statements"):
             return self.reply(404, {"code": "000000", "message": "not found"})
         if not self.headers.get("Authorization", "").startswith("Bearer ") or \
@@ -54,6 +68,10 @@ class Handler(BaseHTTPRequestHandler):
             return self.reply(401, {"code": "390101", "message": "missing authorization headers"})
         request = json.loads(self.rfile.read(int(self.headers.get("Content-Length", "0"))))
         statement = request.get("statement", "")
+        with lock:
+            fault = faults.pop(0) if faults else None
+        if fault:
+            return self.reply(fault, {"code": "000000", "message": "throttled by the test (%d)" % fault})
         with lock:
             cur = conn.cursor()
             try:
