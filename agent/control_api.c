@@ -1,6 +1,7 @@
 /* control_api.c — PutObject/GetObject/ListObjects/DeleteObject handlers and bearer-token auth. */
 #include "control_api.h"
 
+#include <jansson.h>
 #include <openssl/crypto.h>
 #include <openssl/sha.h>
 #include <stdio.h>
@@ -8,7 +9,9 @@
 #include <string.h>
 
 #include "agent_api.h"
+#include "backfill.h"
 #include "log.h"
+#include "object_status.h"
 #include "objects.h"
 #include "spec.h"
 #include "weir/agent/v1/agent.pb-c.h"
@@ -69,6 +72,23 @@ static const spec_kind_t *known_kind(const char *kind, rpc_reply_t *reply)
     return spec;
 }
 
+/* A backfill names a pipeline table by text; the spec table cannot see other objects, so the
+ * agent checks the table exists and has a cursor before accepting it. */
+static weir_status_t check_backfill(store_t *store, const char *canonical, weir_err_t *err)
+{
+    json_t *spec = json_loads(canonical, 0, NULL);
+    const char *pipeline = json_string_value(json_object_get(spec, "pipeline"));
+    const char *table = json_string_value(json_object_get(spec, "table"));
+    weir_status_t result = WEIR_OK;
+    agent_object_t found = {0};
+    if (pipeline && table && store_get(store, "pipeline", pipeline, &found, err) == WEIR_OK)
+        result = backfill_check_table(store, pipeline, table, err);
+    /* A missing pipeline is reported by the store's reference check, in its usual words. */
+    agent_object_clear(&found);
+    json_decref(spec);
+    return result;
+}
+
 static void put_object(void *ctx, const rpc_request_t *request, rpc_reply_t *reply)
 {
     control_api_t *api = ctx;
@@ -86,6 +106,8 @@ static void put_object(void *ctx, const rpc_request_t *request, rpc_reply_t *rep
     if (kind) {
         weir_status_t result = objects_normalise(kind, req->name, req->spec_json, req->write_only_json,
                                                  &canonical, &write_only, &err);
+        if (result == WEIR_OK && strcmp(req->kind, "backfill") == 0)
+            result = check_backfill(api->store, canonical, &err);
         if (result == WEIR_OK)
             result = store_put(api->store, req->kind, req->name, canonical, write_only,
                                req->expected_generation, &stored, &err);
@@ -130,6 +152,7 @@ static void get_object(void *ctx, const rpc_request_t *request, rpc_reply_t *rep
         if (result != WEIR_OK) {
             fail(reply, result, &err);
         } else {
+            object_status_fill(api->store, &stored);
             Weir__Agent__V1__Object object;
             to_proto(&stored, &object);
             Weir__Agent__V1__GetObjectResponse response = WEIR__AGENT__V1__GET_OBJECT_RESPONSE__INIT;
@@ -183,6 +206,7 @@ static void list_objects(void *ctx, const rpc_request_t *request, rpc_reply_t *r
             snprintf(reply->message, sizeof reply->message, "out of memory");
         } else {
             for (size_t i = 0; i < list.count; i++) {
+                object_status_fill(api->store, &list.items[i]);
                 to_proto(&list.items[i], &objects[i]);
                 pointers[i] = &objects[i];
             }

@@ -1,4 +1,4 @@
-/* control_runs.c — the run RPCs of the control API: trigger, get, list. */
+/* control_runs.c — the run RPCs of the control API: trigger, get, list; retry a backfill. */
 #include "control_runs.h"
 
 #include <stdio.h>
@@ -7,6 +7,7 @@
 
 #include "agent_api.h"
 #include "log.h"
+#include "store_backfill.h"
 #include "store_runs.h"
 #include "value_json.h"
 #include "weir/agent/v1/agent.pb-c.h"
@@ -28,6 +29,9 @@ static void to_proto(const store_run_t *run, Weir__Agent__V1__Run *out)
     out->rows_loaded = run->rows_loaded;
     out->attempts = run->attempts;
     out->error = (char *)run->error;
+    out->backfill = (char *)run->backfill;
+    out->range_from = (char *)run->range_from;
+    out->range_to = (char *)run->range_to;
 }
 
 /* Fills a response's repeated Run field (`n_field`, `field`) from `runs` and packs the response. */
@@ -158,9 +162,34 @@ static void list_runs(void *ctx, const rpc_request_t *request, rpc_reply_t *repl
     weir__agent__v1__list_runs_request__free_unpacked(req, NULL);
 }
 
+static void retry_backfill(void *ctx, const rpc_request_t *request, rpc_reply_t *reply)
+{
+    control_api_t *api = ctx;
+    Weir__Agent__V1__RetryBackfillRequest *req =
+        weir__agent__v1__retry_backfill_request__unpack(NULL, request->body_len, request->body);
+    if (!req)
+        return fail(reply, GRPC_STATUS_INVALID_ARGUMENT, "cannot decode RetryBackfillRequest");
+    weir_err_t err = {{0}};
+    store_backfill_progress_t progress;
+    long long restarted = 0;
+    weir_status_t result = store_backfill_progress(api->store, req->name, &progress, &err);
+    if (result == WEIR_OK)
+        result = store_backfill_retry(api->store, req->name, &restarted, &err);
+    if (result == WEIR_OK) {
+        log_info("control_api", "backfill %s: %lld failed chunk(s) will run again", req->name, restarted);
+        Weir__Agent__V1__RetryBackfillResponse response = WEIR__AGENT__V1__RETRY_BACKFILL_RESPONSE__INIT;
+        response.chunks_restarted = restarted;
+        rpc_reply_pack(reply, &response.base);
+    } else {
+        fail(reply, result == WEIR_ERR_NOT_FOUND ? GRPC_STATUS_NOT_FOUND : GRPC_STATUS_INTERNAL, err.msg);
+    }
+    weir__agent__v1__retry_backfill_request__free_unpacked(req, NULL);
+}
+
 const rpc_method_t control_runs_methods[] = {
     {AGENT_METHOD_TRIGGER_RUN, trigger_run},
     {AGENT_METHOD_GET_RUN, get_run},
     {AGENT_METHOD_LIST_RUNS, list_runs},
+    {AGENT_METHOD_RETRY_BACKFILL, retry_backfill},
 };
 const size_t control_runs_method_count = sizeof control_runs_methods / sizeof control_runs_methods[0];

@@ -1,5 +1,6 @@
 /* ctl.c — list, get, apply and delete objects on a running agent; tables for people, JSON for scripts. */
 #include "ctl.h"
+#include "ctl_internal.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -12,18 +13,6 @@
 #include "spec.h"
 #include "weir/agent/v1/agent.pb-c.h"
 
-#define CTL_TIMEOUT_MS 15000
-
-typedef struct {
-    const char *endpoint;
-    const char *ca;
-    const char *token_file;
-    const char *spec;      /* apply --spec */
-    const char *spec_file; /* apply --file */
-    const char *table;     /* run --table */
-    int wait_seconds;      /* run --wait[=SECONDS] */
-    bool json;
-} ctl_options_t;
 
 static void usage(FILE *out)
 {
@@ -38,7 +27,9 @@ static void usage(FILE *out)
             "  run PIPELINE [--table T] [--wait[=SECONDS]]\n"
             "                              queue a run of every table (or one) now; --wait follows it to the end\n"
             "  run show RUN_ID             one run: state, watermarks, rows, error\n"
-            "  runs [PIPELINE]             recent runs, newest first\n\n"
+            "  runs [PIPELINE]             recent runs, newest first\n"
+            "  backfill status [NAME]      backfills: chunks done, running, failed; rows; loaded up to\n"
+            "  backfill retry NAME         run a backfill's failed chunks again\n\n"
             "KIND is a kind (pipeline) or a resource type (weir_pipeline).\n\n"
             "Options:\n"
             "  --endpoint HOST:PORT   agent address [env WEIR_ENDPOINT; default 127.0.0.1:7443]\n"
@@ -65,7 +56,7 @@ static json_t *object_json(const agent_object_t *object)
                      object->created_at, "updated_at", object->updated_at);
 }
 
-static void print_json(json_t *value)
+void ctl_print_json(json_t *value)
 {
     char *text = json_dumps(value, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     if (text)
@@ -73,7 +64,7 @@ static void print_json(json_t *value)
     free(text);
 }
 
-static int report(weir_status_t result, const rpc_error_t *error, const char *what)
+int ctl_report(weir_status_t result, const rpc_error_t *error, const char *what)
 {
     if (result == WEIR_OK)
         return 0;
@@ -95,12 +86,12 @@ static int cmd_list(rpc_channel_t *channel, const ctl_options_t *options, int ar
     rpc_error_t error = {0};
     weir_status_t result = agent_api_list(channel, CTL_TIMEOUT_MS, kind, &list, &error);
     if (result != WEIR_OK)
-        return report(result, &error, "list");
+        return ctl_report(result, &error, "list");
     if (options->json) {
         json_t *array = json_array();
         for (size_t i = 0; i < list.count; i++)
             json_array_append_new(array, object_json(&list.items[i]));
-        print_json(array);
+        ctl_print_json(array);
         json_decref(array);
     } else {
         printf("%-22s %-32s %10s  %s\n", "KIND", "NAME", "GENERATION", "UPDATED");
@@ -123,9 +114,9 @@ static int cmd_get(rpc_channel_t *channel, int argc, char **argv)
     rpc_error_t error = {0};
     weir_status_t result = agent_api_get(channel, CTL_TIMEOUT_MS, kind, argv[1], &object, &error);
     if (result != WEIR_OK)
-        return report(result, &error, "get");
+        return ctl_report(result, &error, "get");
     json_t *value = object_json(&object);
-    print_json(value);
+    ctl_print_json(value);
     json_decref(value);
     agent_object_clear(&object);
     return 0;
@@ -155,7 +146,7 @@ static int cmd_apply(rpc_channel_t *channel, const ctl_options_t *options, int a
                                          &object, &error);
     free(from_file);
     if (result != WEIR_OK)
-        return report(result, &error, "apply");
+        return ctl_report(result, &error, "apply");
     printf("%s %s stored at generation %lld\n", object.kind, object.name, (long long)object.generation);
     agent_object_clear(&object);
     return 0;
@@ -171,13 +162,12 @@ static int cmd_delete(rpc_channel_t *channel, int argc, char **argv)
     rpc_error_t error = {0};
     weir_status_t result = agent_api_delete(channel, CTL_TIMEOUT_MS, kind, argv[1], 0, &error);
     if (result != WEIR_OK)
-        return report(result, &error, "delete");
+        return ctl_report(result, &error, "delete");
     printf("%s %s deleted\n", kind, argv[1]);
     return 0;
 }
 
-/* Calls a run RPC and returns the unpacked reply (free with protobuf_c_message_free_unpacked). */
-static ProtobufCMessage *run_call(rpc_channel_t *channel, const char *method, const ProtobufCMessage *request,
+ProtobufCMessage *ctl_call(rpc_channel_t *channel, const char *method, const ProtobufCMessage *request,
                                   const ProtobufCMessageDescriptor *reply_type, rpc_error_t *error)
 {
     size_t len = protobuf_c_message_get_packed_size(request);
@@ -211,12 +201,14 @@ static void print_run_row(const Weir__Agent__V1__Run *run)
 
 static json_t *run_json(const Weir__Agent__V1__Run *run)
 {
-    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:s}", "id", run->id,
+    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:s, s:s, s:s, s:s}",
+                     "id", run->id,
                      "pipeline", run->pipeline, "table", run->table, "trigger", run->trigger, "state", run->state,
                      "created_at", run->created_at, "started_at", run->started_at, "finished_at", run->finished_at,
                      "watermark_from", run->watermark_from, "watermark_to", run->watermark_to, "rows_extracted",
                      (json_int_t)run->rows_extracted, "rows_loaded", (json_int_t)run->rows_loaded, "attempts",
-                     (json_int_t)run->attempts, "error", run->error);
+                     (json_int_t)run->attempts, "error", run->error, "backfill", run->backfill, "range_from",
+                     run->range_from, "range_to", run->range_to);
 }
 
 static bool terminal(const char *state) { return strcmp(state, "committed") == 0 || strcmp(state, "failed") == 0; }
@@ -226,13 +218,13 @@ static int cmd_run_show(rpc_channel_t *channel, const ctl_options_t *options, co
     Weir__Agent__V1__GetRunRequest request = WEIR__AGENT__V1__GET_RUN_REQUEST__INIT;
     request.id = (char *)id;
     rpc_error_t error = {0};
-    Weir__Agent__V1__GetRunResponse *reply = (Weir__Agent__V1__GetRunResponse *)run_call(
+    Weir__Agent__V1__GetRunResponse *reply = (Weir__Agent__V1__GetRunResponse *)ctl_call(
         channel, AGENT_METHOD_GET_RUN, &request.base, &weir__agent__v1__get_run_response__descriptor, &error);
     if (!reply || !reply->run)
-        return report(error.code == GRPC_STATUS_NOT_FOUND ? WEIR_ERR_NOT_FOUND : WEIR_ERR_INVALID, &error, "run show");
+        return ctl_report(error.code == GRPC_STATUS_NOT_FOUND ? WEIR_ERR_NOT_FOUND : WEIR_ERR_INVALID, &error, "run show");
     if (options->json) {
         json_t *value = run_json(reply->run);
-        print_json(value);
+        ctl_print_json(value);
         json_decref(value);
     } else {
         const Weir__Agent__V1__Run *run = reply->run;
@@ -243,6 +235,8 @@ static int cmd_run_show(rpc_channel_t *channel, const ctl_options_t *options, co
                run->created_at, run->started_at, run->finished_at, run->watermark_from[0] ? run->watermark_from : "(none)",
                run->watermark_to[0] ? run->watermark_to : "(none)", (long long)run->rows_extracted,
                (long long)run->rows_loaded);
+        if (run->backfill[0])
+            printf("backfill   %s [%s, %s)\n", run->backfill, run->range_from, run->range_to);
         if (run->error[0])
             printf("error      %s\n", run->error);
     }
@@ -262,10 +256,10 @@ static int cmd_run(rpc_channel_t *channel, const ctl_options_t *options, int arg
     request.pipeline = argv[0];
     request.table = (char *)(options->table ? options->table : "");
     rpc_error_t error = {0};
-    Weir__Agent__V1__TriggerRunResponse *reply = (Weir__Agent__V1__TriggerRunResponse *)run_call(
+    Weir__Agent__V1__TriggerRunResponse *reply = (Weir__Agent__V1__TriggerRunResponse *)ctl_call(
         channel, AGENT_METHOD_TRIGGER_RUN, &request.base, &weir__agent__v1__trigger_run_response__descriptor, &error);
     if (!reply)
-        return report(error.code == GRPC_STATUS_NOT_FOUND ? WEIR_ERR_NOT_FOUND : WEIR_ERR_INVALID, &error, "run");
+        return ctl_report(error.code == GRPC_STATUS_NOT_FOUND ? WEIR_ERR_NOT_FOUND : WEIR_ERR_INVALID, &error, "run");
     size_t count = reply->n_runs;
     char (*ids)[40] = calloc(count ? count : 1, sizeof *ids);
     for (size_t i = 0; ids && i < count; i++)
@@ -287,10 +281,10 @@ static int cmd_run(rpc_channel_t *channel, const ctl_options_t *options, int arg
             for (;;) {
                 Weir__Agent__V1__GetRunRequest get = WEIR__AGENT__V1__GET_RUN_REQUEST__INIT;
                 get.id = ids[i];
-                Weir__Agent__V1__GetRunResponse *state = (Weir__Agent__V1__GetRunResponse *)run_call(
+                Weir__Agent__V1__GetRunResponse *state = (Weir__Agent__V1__GetRunResponse *)ctl_call(
                     channel, AGENT_METHOD_GET_RUN, &get.base, &weir__agent__v1__get_run_response__descriptor, &error);
                 if (!state || !state->run) {
-                    code = report(WEIR_ERR_UNAVAILABLE, &error, "run --wait");
+                    code = ctl_report(WEIR_ERR_UNAVAILABLE, &error, "run --wait");
                     break;
                 }
                 if (terminal(state->run->state) || time(NULL) >= deadline) {
@@ -318,15 +312,15 @@ static int cmd_runs(rpc_channel_t *channel, const ctl_options_t *options, int ar
     Weir__Agent__V1__ListRunsRequest request = WEIR__AGENT__V1__LIST_RUNS_REQUEST__INIT;
     request.pipeline = argc > 0 ? argv[0] : "";
     rpc_error_t error = {0};
-    Weir__Agent__V1__ListRunsResponse *reply = (Weir__Agent__V1__ListRunsResponse *)run_call(
+    Weir__Agent__V1__ListRunsResponse *reply = (Weir__Agent__V1__ListRunsResponse *)ctl_call(
         channel, AGENT_METHOD_LIST_RUNS, &request.base, &weir__agent__v1__list_runs_response__descriptor, &error);
     if (!reply)
-        return report(WEIR_ERR_INVALID, &error, "runs");
+        return ctl_report(WEIR_ERR_INVALID, &error, "runs");
     if (options->json) {
         json_t *array = json_array();
         for (size_t i = 0; i < reply->n_runs; i++)
             json_array_append_new(array, run_json(reply->runs[i]));
-        print_json(array);
+        ctl_print_json(array);
         json_decref(array);
     } else {
         print_run_header();
@@ -441,6 +435,8 @@ int ctl_main(int argc, char **argv)
             code = cmd_run(channel, &options, rest, args);
         else if (strcmp(command, "runs") == 0)
             code = cmd_runs(channel, &options, rest, args);
+        else if (strcmp(command, "backfill") == 0)
+            code = ctl_backfill(channel, &options, rest, args);
         else {
             fprintf(stderr, "weir-agent ctl: unknown command \"%s\"\n", command);
             usage(stderr);

@@ -131,18 +131,25 @@ static bool time_typed(const char *type)
     return strncmp(type, "timestamp", 9) == 0 || strcmp(type, "date") == 0;
 }
 
-/* Builds " WHERE …" selecting rows at or past watermark - lookback, plus NULL cursors. */
+/* Builds " WHERE …": a backfill's [range_from, range_to), or rows at or past watermark - lookback
+ * plus NULL cursors. */
 static weir_status_t build_filter(PGconn *conn, const pg_extract_request_t *request, const char *cursor_type,
                                   weir_buf_t *out)
 {
-    if (!request->cursor || !request->watermark)
+    bool ranged = request->range_from && request->range_to;
+    if (!request->cursor || (!request->watermark && !ranged))
         return WEIR_OK;
     char *column = PQescapeIdentifier(conn, request->cursor, strlen(request->cursor));
-    char *literal = PQescapeLiteral(conn, request->watermark, strlen(request->watermark));
+    const char *low = ranged ? request->range_from : request->watermark;
+    char *literal = PQescapeLiteral(conn, low, strlen(low));
+    char *upper = ranged ? PQescapeLiteral(conn, request->range_to, strlen(request->range_to)) : NULL;
     weir_status_t result = WEIR_ERR_NOMEM;
-    if (column && literal) {
+    if (column && literal && (upper || !ranged)) {
         /* >= not >: rows equal to the watermark may have committed after it was taken. */
-        if (time_typed(cursor_type) && request->lookback_seconds > 0)
+        if (ranged)
+            result = buf_printf(out, " WHERE %s >= %s::%s AND %s < %s::%s", column, literal, cursor_type, column,
+                                upper, cursor_type);
+        else if (time_typed(cursor_type) && request->lookback_seconds > 0)
             result = buf_printf(out, " WHERE %s >= (%s::%s - interval '%lld seconds') OR %s IS NULL", column,
                                 literal, cursor_type, request->lookback_seconds, column);
         else
@@ -150,6 +157,7 @@ static weir_status_t build_filter(PGconn *conn, const pg_extract_request_t *requ
     }
     PQfreemem(column);
     PQfreemem(literal);
+    PQfreemem(upper);
     return result;
 }
 

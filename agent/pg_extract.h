@@ -30,6 +30,8 @@ typedef struct {
     const char *cursor;              /* NULL: full refresh */
     const char *watermark;           /* last committed cursor value as text; NULL on the first run */
     long long lookback_seconds;      /* re-read overlap below the watermark (time-typed cursors) */
+    const char *range_from;          /* backfills: [range_from, range_to) of the cursor instead of the */
+    const char *range_to;            /* watermark; NULL cursors are left to the regular runs */
 } pg_extract_request_t;
 
 typedef struct {

@@ -148,11 +148,16 @@ static weir_status_t extract(runner_t *runner, store_run_t *run, run_objects_t *
     if (result != WEIR_OK)
         goto out;
 
-    char watermark[128];
-    bool found;
-    result = store_watermark_get(runner->store, run->pipeline, run->table_name, watermark, sizeof watermark, &found, err);
-    if (result != WEIR_OK)
-        goto out;
+    /* A backfill chunk reads its own cursor range and leaves the table's watermark alone. */
+    bool backfill = run->backfill[0] != 0;
+    char watermark[128] = "";
+    bool found = false;
+    if (!backfill) {
+        result = store_watermark_get(runner->store, run->pipeline, run->table_name, watermark, sizeof watermark,
+                                     &found, err);
+        if (result != WEIR_OK)
+            goto out;
+    }
     run->has_watermark_from = found;
     snprintf(run->watermark_from, sizeof run->watermark_from, "%s", found ? watermark : "");
 
@@ -189,9 +194,11 @@ static weir_status_t extract(runner_t *runner, store_run_t *run, run_objects_t *
     if (str(o->table, "lookback"))
         spec_duration_seconds(str(o->table, "lookback"), &lookback);
     pg_extract_request_t request = {.table = run->table_name,
-                                    .cursor = incremental ? str(o->table, "cursor") : NULL,
+                                    .cursor = incremental || backfill ? str(o->table, "cursor") : NULL,
                                     .watermark = incremental && found ? watermark : NULL,
-                                    .lookback_seconds = lookback};
+                                    .lookback_seconds = lookback,
+                                    .range_from = backfill ? run->range_from : NULL,
+                                    .range_to = backfill ? run->range_to : NULL};
     result = pg_extract_table(conn, &request, writer, &extracted, err);
     stage_stats_t stats = {0};
     if (result == WEIR_OK) {
@@ -218,7 +225,7 @@ static weir_status_t extract(runner_t *runner, store_run_t *run, run_objects_t *
         goto out;
     run->rows_extracted = (long long)extracted.rows;
     /* With no new rows the watermark stays where it was. */
-    run->has_watermark_to = incremental && (extracted.new_watermark || found);
+    run->has_watermark_to = !backfill && incremental && (extracted.new_watermark || found);
     snprintf(run->watermark_to, sizeof run->watermark_to, "%s",
              extracted.new_watermark ? extracted.new_watermark : watermark);
     snprintf(run->state, sizeof run->state, "staged");
@@ -328,7 +335,7 @@ static weir_status_t load(runner_t *runner, store_run_t *run, run_objects_t *o, 
                                  .pg_types = types,
                                  .key_count = key_count,
                                  .primary_key = keys,
-                                 .cursor = incremental ? str(o->table, "cursor") : NULL,
+                                 .cursor = incremental || run->backfill[0] ? str(o->table, "cursor") : NULL,
                                  .add_columns = !evolution || strcmp(evolution, "add_columns") == 0,
                                  .run_id = run->id,
                                  .stage_dir = run->stage_dir,

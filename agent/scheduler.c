@@ -1,4 +1,4 @@
-/* scheduler.c — cron-driven run queueing, one minute at a time. */
+/* scheduler.c — cron-driven run queueing, one minute at a time; backfill chunks every second. */
 #include "scheduler.h"
 
 #include <pthread.h>
@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backfill.h"
 #include "cron.h"
 #include "spec.h"
 #include "log.h"
@@ -110,6 +111,7 @@ static void *loop(void *arg)
         struct timespec wait = {.tv_sec = SCHEDULER_POLL_MS / 1000, .tv_nsec = (SCHEDULER_POLL_MS % 1000) * 1000000L};
         nanosleep(&wait, NULL);
         time_t now = time(NULL);
+        backfill_tick(scheduler->store, now);
         if (now / 60 != last / 60) {
             scheduler_tick(scheduler->store, last, now);
             last = now;

@@ -1,5 +1,6 @@
 /* scheduler.h — queues scheduled runs: every enabled pipeline whose cron schedule fired since the
- * last look gets one run per table (an unfinished run of a table is never doubled). */
+ * last look gets one run per table (an unfinished run of a table is never doubled). The same thread
+ * advances backfills (backfill.h) once a second. */
 #ifndef WEIR_SCHEDULER_H
 #define WEIR_SCHEDULER_H
 

@@ -60,6 +60,28 @@ static const char *const migrations[] = {
     "  run_id TEXT NOT NULL,"
     "  updated_at TEXT NOT NULL,"
     "  PRIMARY KEY (pipeline, table_name));",
+    /* 3: backfills, planned as chunks that each become a run over a cursor range */
+    "ALTER TABLE runs ADD COLUMN backfill TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE runs ADD COLUMN range_from TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE runs ADD COLUMN range_to TEXT NOT NULL DEFAULT '';"
+    "CREATE TABLE backfills ("
+    "  name TEXT PRIMARY KEY,"
+    "  object_id TEXT NOT NULL,"
+    "  pipeline TEXT NOT NULL,"
+    "  table_name TEXT NOT NULL,"
+    "  planned_at TEXT NOT NULL,"
+    "  last_start_epoch INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TABLE backfill_chunks ("
+    "  backfill TEXT NOT NULL,"
+    "  seq INTEGER NOT NULL,"
+    "  range_from TEXT NOT NULL,"
+    "  range_to TEXT NOT NULL,"
+    "  state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'queued', 'done', 'failed')),"
+    "  run_id TEXT NOT NULL DEFAULT '',"
+    "  attempts INTEGER NOT NULL DEFAULT 0,"
+    "  rows INTEGER NOT NULL DEFAULT 0,"
+    "  error TEXT NOT NULL DEFAULT '',"
+    "  PRIMARY KEY (backfill, seq));",
 };
 static const int migration_count = (int)(sizeof migrations / sizeof migrations[0]);
 
@@ -72,6 +94,15 @@ void store__now(char *out, size_t size)
     gmtime_r(&now.tv_sec, &tm);
     snprintf(out, size, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
              tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(now.tv_usec / 1000) % 1000);
+}
+
+weir_status_t store__prepare(store_t *store, const char *sql, sqlite3_stmt **stmt, weir_err_t *err)
+{
+    if (sqlite3_prepare_v2(store->db, sql, -1, stmt, NULL) != SQLITE_OK) {
+        weir_err_set(err, "store: %s", sqlite3_errmsg(store->db));
+        return WEIR_ERR_IO;
+    }
+    return WEIR_OK;
 }
 
 weir_status_t store__exec(store_t *store, const char *sql, weir_err_t *err)

@@ -6,6 +6,7 @@
 #include <sqlite3.h>
 
 #include "store.h"
+#include "store_runs.h"
 
 struct store {
     sqlite3 *db;
@@ -18,6 +19,13 @@ void store__now(char *out, size_t size);
 void store__new_id(char *out, size_t size);
 /* Runs SQL without results; on failure fills err (may be NULL). Caller holds the lock. */
 weir_status_t store__exec(store_t *store, const char *sql, weir_err_t *err) WEIR_MUSTCHECK;
+
+weir_status_t store__prepare(store_t *store, const char *sql, sqlite3_stmt **stmt, weir_err_t *err) WEIR_MUSTCHECK;
+
+/* Inserts a queued run (backfill "" for a regular one). Caller holds the lock and a transaction. */
+weir_status_t store__insert_run(store_t *store, const store_run_request_t *request, const char *backfill,
+                                const char *range_from, const char *range_to, store_run_t *out,
+                                weir_err_t *err) WEIR_MUSTCHECK;
 
 /* Rolls back the open transaction; a failure here leaves nothing further to do. */
 void store__rollback(store_t *store);

@@ -9,7 +9,8 @@
 
 #define RUN_COLUMNS                                                                                \
     "id, pipeline, table_name, trigger, state, created_at, updated_at, started_at, finished_at, "  \
-    "watermark_from, watermark_to, stage_dir, rows_extracted, rows_loaded, attempts, error"
+    "watermark_from, watermark_to, stage_dir, rows_extracted, rows_loaded, attempts, error, backfill, "         \
+    "range_from, range_to"
 
 static const char *const terminal_states[] = {"committed", "failed", NULL};
 
@@ -48,6 +49,9 @@ static void row_to_run(sqlite3_stmt *stmt, store_run_t *run)
     run->rows_loaded = sqlite3_column_int64(stmt, 13);
     run->attempts = sqlite3_column_int64(stmt, 14);
     text_into(stmt, 15, run->error, sizeof run->error);
+    text_into(stmt, 16, run->backfill, sizeof run->backfill);
+    text_into(stmt, 17, run->range_from, sizeof run->range_from);
+    text_into(stmt, 18, run->range_to, sizeof run->range_to);
 }
 
 /* Runs a query expected to return at most one run. Caller holds the lock. */
@@ -64,26 +68,63 @@ static weir_status_t one_run(store_t *store, sqlite3_stmt *stmt, store_run_t *ou
     return WEIR_ERR_IO;
 }
 
-static weir_status_t prepare(store_t *store, const char *sql, sqlite3_stmt **stmt, weir_err_t *err)
+weir_status_t store__insert_run(store_t *store, const store_run_request_t *request, const char *backfill,
+                                const char *range_from, const char *range_to, store_run_t *out, weir_err_t *err)
 {
-    if (sqlite3_prepare_v2(store->db, sql, -1, stmt, NULL) != SQLITE_OK) {
+    sqlite3_stmt *stmt = NULL;
+    char id[40], stamp[64];
+    store__new_id(id, sizeof id);
+    store__now(stamp, sizeof stamp);
+    weir_status_t result =
+        store__prepare(store, "INSERT INTO runs (id, pipeline, table_name, trigger, state, created_at, updated_at, "
+                              "source, destination, not_before, backfill, range_from, range_to) "
+                              "VALUES (?1, ?2, ?3, ?4, 'queued', ?5, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                       &stmt, err);
+    if (result != WEIR_OK)
+        return result;
+    sqlite3_bind_text(stmt, 1, id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 2, request->pipeline, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 3, request->table_name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 4, request->trigger, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 5, stamp, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 6, request->source ? request->source : "", -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 7, request->destination ? request->destination : "", -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 8, request->not_before ? request->not_before : "", -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 9, backfill, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 10, range_from, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 11, range_to, -1, SQLITE_STATIC);
+    if (sqlite3_step(stmt) != SQLITE_DONE) {
         weir_err_set(err, "store: %s", sqlite3_errmsg(store->db));
-        return WEIR_ERR_IO;
+        result = WEIR_ERR_IO;
     }
+    sqlite3_finalize(stmt);
+    if (result != WEIR_OK)
+        return result;
+    memset(out, 0, sizeof *out);
+    snprintf(out->id, sizeof out->id, "%s", id);
+    snprintf(out->pipeline, sizeof out->pipeline, "%s", request->pipeline);
+    snprintf(out->table_name, sizeof out->table_name, "%s", request->table_name);
+    snprintf(out->trigger, sizeof out->trigger, "%s", request->trigger);
+    snprintf(out->state, sizeof out->state, "queued");
+    snprintf(out->created_at, sizeof out->created_at, "%s", stamp);
+    snprintf(out->updated_at, sizeof out->updated_at, "%s", stamp);
+    snprintf(out->backfill, sizeof out->backfill, "%s", backfill);
+    snprintf(out->range_from, sizeof out->range_from, "%s", range_from);
+    snprintf(out->range_to, sizeof out->range_to, "%s", range_to);
     return WEIR_OK;
 }
 
 weir_status_t store_run_enqueue(store_t *store, const store_run_request_t *request, store_run_t *out,
                                 weir_err_t *err)
 {
-    const char *pipeline = request->pipeline, *table_name = request->table_name, *trigger = request->trigger;
+    const char *pipeline = request->pipeline, *table_name = request->table_name;
     sqlite3_stmt *stmt = NULL;
     pthread_mutex_lock(&store->lock);
     weir_status_t result = store__exec(store, "BEGIN IMMEDIATE", err);
     if (result != WEIR_OK)
         goto unlock;
-    result = prepare(store, "SELECT " RUN_COLUMNS " FROM runs WHERE pipeline = ?1 AND table_name = ?2 "
-                            "AND state NOT IN ('committed', 'failed') ORDER BY created_at LIMIT 1", &stmt, err);
+    result = store__prepare(store, "SELECT " RUN_COLUMNS " FROM runs WHERE pipeline = ?1 AND table_name = ?2 "
+                            "AND backfill = '' AND state NOT IN ('committed', 'failed') ORDER BY created_at LIMIT 1", &stmt, err);
     if (result == WEIR_OK) {
         sqlite3_bind_text(stmt, 1, pipeline, -1, SQLITE_STATIC);
         sqlite3_bind_text(stmt, 2, table_name, -1, SQLITE_STATIC);
@@ -99,40 +140,14 @@ weir_status_t store_run_enqueue(store_t *store, const store_run_request_t *reque
     }
     if (result != WEIR_OK)
         goto rollback;
-    char id[40], stamp[64];
-    store__new_id(id, sizeof id);
-    store__now(stamp, sizeof stamp);
-    result = prepare(store, "INSERT INTO runs (id, pipeline, table_name, trigger, state, created_at, updated_at, "
-                            "source, destination, not_before) VALUES (?1, ?2, ?3, ?4, 'queued', ?5, ?5, ?6, ?7, ?8)",
-                     &stmt, err);
+    store_run_t inserted;
+    result = store__insert_run(store, request, "", "", "", &inserted, err);
     if (result != WEIR_OK)
         goto rollback;
-    sqlite3_bind_text(stmt, 1, id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(stmt, 2, pipeline, -1, SQLITE_STATIC);
-    sqlite3_bind_text(stmt, 3, table_name, -1, SQLITE_STATIC);
-    sqlite3_bind_text(stmt, 4, trigger, -1, SQLITE_STATIC);
-    sqlite3_bind_text(stmt, 5, stamp, -1, SQLITE_STATIC);
-    sqlite3_bind_text(stmt, 6, request->source ? request->source : "", -1, SQLITE_STATIC);
-    sqlite3_bind_text(stmt, 7, request->destination ? request->destination : "", -1, SQLITE_STATIC);
-    sqlite3_bind_text(stmt, 8, request->not_before ? request->not_before : "", -1, SQLITE_STATIC);
-    if (sqlite3_step(stmt) != SQLITE_DONE) {
-        weir_err_set(err, "store: %s", sqlite3_errmsg(store->db));
-        result = WEIR_ERR_IO;
-        goto rollback;
-    }
-    sqlite3_finalize(stmt);
-    stmt = NULL;
     result = store__exec(store, "COMMIT", err);
     if (result != WEIR_OK)
         goto rollback;
-    memset(out, 0, sizeof *out);
-    snprintf(out->id, sizeof out->id, "%s", id);
-    snprintf(out->pipeline, sizeof out->pipeline, "%s", pipeline);
-    snprintf(out->table_name, sizeof out->table_name, "%s", table_name);
-    snprintf(out->trigger, sizeof out->trigger, "%s", trigger);
-    snprintf(out->state, sizeof out->state, "queued");
-    snprintf(out->created_at, sizeof out->created_at, "%s", stamp);
-    snprintf(out->updated_at, sizeof out->updated_at, "%s", stamp);
+    *out = inserted;
     goto unlock;
 rollback:
     store__rollback(store);
@@ -155,7 +170,7 @@ weir_status_t store_run_claim(store_t *store, const char *owner, store_run_t *ou
     /* Interrupted runs resume first (they already hold their place); queued runs start in order
      * when their time has come and their source and destination have room. Limits default to 4
      * when an object says nothing. */
-    result = prepare(store,
+    result = store__prepare(store,
                      "SELECT " RUN_COLUMNS " FROM runs WHERE state NOT IN ('committed', 'failed') AND ("
                      "  (state <> 'queued' AND owner <> ?1) OR"
                      "  (state = 'queued' AND (not_before = '' OR not_before <= ?2)"
@@ -180,7 +195,7 @@ weir_status_t store_run_claim(store_t *store, const char *owner, store_run_t *ou
         goto rollback;
     char stamp[64];
     store__now(stamp, sizeof stamp);
-    result = prepare(store, "UPDATE runs SET attempts = attempts + 1, updated_at = ?2, owner = ?3, "
+    result = store__prepare(store, "UPDATE runs SET attempts = attempts + 1, updated_at = ?2, owner = ?3, "
                             "started_at = CASE WHEN started_at = '' THEN ?2 ELSE started_at END, "
                             "state = CASE WHEN state = 'queued' THEN 'extracting' ELSE state END WHERE id = ?1",
                      &stmt, err);
@@ -225,7 +240,7 @@ static weir_status_t save_locked(store_t *store, store_run_t *run, weir_err_t *e
     store__now(run->updated_at, sizeof run->updated_at);
     if (store_run_state_terminal(run->state) && !run->finished_at[0])
         snprintf(run->finished_at, sizeof run->finished_at, "%s", run->updated_at);
-    weir_status_t result = prepare(store,
+    weir_status_t result = store__prepare(store,
                                    "UPDATE runs SET state = ?2, updated_at = ?3, finished_at = ?4, watermark_from = ?5, "
                                    "watermark_to = ?6, stage_dir = ?7, rows_extracted = ?8, rows_loaded = ?9, error = ?10 "
                                    "WHERE id = ?1",
@@ -269,7 +284,7 @@ weir_status_t store_run_commit(store_t *store, store_run_t *run, weir_err_t *err
     if (result != WEIR_OK)
         goto unlock;
     if (run->has_watermark_to) {
-        result = prepare(store, "INSERT INTO watermarks (pipeline, table_name, value, run_id, updated_at) "
+        result = store__prepare(store, "INSERT INTO watermarks (pipeline, table_name, value, run_id, updated_at) "
                                 "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (pipeline, table_name) DO UPDATE SET "
                                 "value = excluded.value, run_id = excluded.run_id, updated_at = excluded.updated_at",
                          &stmt, err);
@@ -306,7 +321,7 @@ weir_status_t store_run_get(store_t *store, const char *id, store_run_t *out, we
 {
     sqlite3_stmt *stmt = NULL;
     pthread_mutex_lock(&store->lock);
-    weir_status_t result = prepare(store, "SELECT " RUN_COLUMNS " FROM runs WHERE id = ?1", &stmt, err);
+    weir_status_t result = store__prepare(store, "SELECT " RUN_COLUMNS " FROM runs WHERE id = ?1", &stmt, err);
     if (result == WEIR_OK) {
         sqlite3_bind_text(stmt, 1, id, -1, SQLITE_STATIC);
         result = one_run(store, stmt, out, err);
@@ -328,7 +343,7 @@ weir_status_t store_run_list(store_t *store, const char *pipeline, size_t limit,
     if (!runs)
         return WEIR_ERR_NOMEM;
     pthread_mutex_lock(&store->lock);
-    weir_status_t result = prepare(store, "SELECT " RUN_COLUMNS " FROM runs WHERE ?1 = '' OR pipeline = ?1 "
+    weir_status_t result = store__prepare(store, "SELECT " RUN_COLUMNS " FROM runs WHERE ?1 = '' OR pipeline = ?1 "
                                           "ORDER BY created_at DESC LIMIT ?2", &stmt, err);
     if (result == WEIR_OK) {
         sqlite3_bind_text(stmt, 1, pipeline, -1, SQLITE_STATIC);
@@ -354,7 +369,7 @@ weir_status_t store_watermark_get(store_t *store, const char *pipeline, const ch
     *found = false;
     value[0] = 0;
     pthread_mutex_lock(&store->lock);
-    weir_status_t result = prepare(store, "SELECT value FROM watermarks WHERE pipeline = ?1 AND table_name = ?2",
+    weir_status_t result = store__prepare(store, "SELECT value FROM watermarks WHERE pipeline = ?1 AND table_name = ?2",
                                    &stmt, err);
     if (result == WEIR_OK) {
         sqlite3_bind_text(stmt, 1, pipeline, -1, SQLITE_STATIC);

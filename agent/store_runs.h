@@ -13,7 +13,7 @@ typedef struct {
     char id[40];
     char pipeline[128];
     char table_name[160];
-    char trigger[16];   /* manual | schedule */
+    char trigger[16];   /* manual | schedule | backfill */
     char state[16];
     char created_at[64], updated_at[64], started_at[64], finished_at[64];
     bool has_watermark_from, has_watermark_to;
@@ -22,6 +22,8 @@ typedef struct {
     char stage_dir[1024];
     long long rows_extracted, rows_loaded, attempts;
     char error[1024];
+    char backfill[128];              /* backfill runs: the backfill's name and cursor range [from, to) */
+    char range_from[128], range_to[128];
 } store_run_t;
 
 /* Terminal states never change again. */
@@ -38,7 +40,7 @@ typedef struct {
 } store_run_request_t;
 
 /* Queues a run unless one for the same pipeline table is still unfinished (WEIR_ERR_EXISTS; `out`
- * then describes that run). */
+ * then describes that run). Backfill chunks are not counted: they run beside the regular runs. */
 weir_status_t store_run_enqueue(store_t *store, const store_run_request_t *request, store_run_t *out,
                                 weir_err_t *err) WEIR_MUSTCHECK;
 /* Takes the oldest queued run that may start — its not_before has passed, its source has fewer

@@ -15,6 +15,7 @@
 #define AGENT_METHOD_TRIGGER_RUN "/weir.agent.v1.Agent/TriggerRun"
 #define AGENT_METHOD_GET_RUN "/weir.agent.v1.Agent/GetRun"
 #define AGENT_METHOD_LIST_RUNS "/weir.agent.v1.Agent/ListRuns"
+#define AGENT_METHOD_RETRY_BACKFILL "/weir.agent.v1.Agent/RetryBackfill"
 
 /* expected_generation for a write that ignores the stored generation. */
 #define AGENT_ANY_GENERATION (-1)

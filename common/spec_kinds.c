@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cursor_range.h"
 #include "spec.h"
 
 #define ATTRS(array) {array, sizeof(array) / sizeof((array)[0])}
@@ -382,6 +383,63 @@ static const spec_kind_t alert_channel = {
     "  kind            = \"pagerduty\"\n  routing_key_ref = \"ssm:/weir/pagerduty-routing-key\"\n"
     "  min_severity    = \"error\"\n}\n"};
 
+/* ---- weir_backfill ---- */
+
+static const spec_attr_t backfill_attrs[] = {
+    {"name", ST_STRING, SA_REQUIRED | SA_FORCE_NEW, NULL, SV_NAME, NULL,
+     "Backfill name, unique across backfills.", NULL, 0, 0, NULL},
+    ID_ATTR,
+    {"pipeline", ST_STRING, SA_REQUIRED | SA_FORCE_NEW, NULL, SV_NAME, NULL,
+     "Pipeline whose table is reloaded; its source, destination, key and cursor are used.", NULL, 0, 0,
+     "pipeline"},
+    {"table", ST_STRING, SA_REQUIRED | SA_FORCE_NEW, NULL, SV_PG_TABLE, NULL,
+     "One of the pipeline's tables (`schema.table`); it must have a cursor column.", NULL, 0, 0, NULL},
+    {"from", ST_STRING, SA_REQUIRED | SA_FORCE_NEW, NULL, SV_NON_EMPTY, NULL,
+     "First cursor value of the range, inclusive: an integer, a date (`2024-01-31`) or a timestamp with "
+     "a zone (`2024-01-31T00:00:00Z`).", NULL, 0, 0, NULL},
+    {"to", ST_STRING, SA_REQUIRED | SA_FORCE_NEW, NULL, SV_NON_EMPTY, NULL,
+     "End of the range, exclusive, in the same form as `from`.", NULL, 0, 0, NULL},
+    {"chunk", ST_STRING, SA_REQUIRED | SA_FORCE_NEW, NULL, SV_NON_EMPTY, NULL,
+     "Width of one chunk: a duration (`6h`, `1d`; whole days for dates) or, for an integer range, a "
+     "positive integer. Each chunk is one run: extracted, loaded and merged on its own, so a failure "
+     "repeats only its chunk.", NULL, 0, 0, NULL},
+    {"parallelism", ST_NUMBER, SA_OPTIONAL | SA_COMPUTED, "2", SV_POSITIVE, NULL,
+     "Chunks in flight at once (the source's `max_connections` still bounds all runs).", NULL, 0, 0, NULL},
+    {"throttle", ST_STRING, SA_OPTIONAL | SA_COMPUTED, "\"0s\"", SV_DURATION, NULL,
+     "Least time between the starts of two chunks, to spare the source.", NULL, 0, 0, NULL},
+    {"max_attempts", ST_NUMBER, SA_OPTIONAL | SA_COMPUTED, "3", SV_POSITIVE, NULL,
+     "Runs a chunk may take before it is marked failed; `weir-agent ctl backfill retry` starts failed "
+     "chunks again.", NULL, 0, 0, NULL},
+};
+
+static void check_backfill(const wv_t *object, spec_diags_t *diags)
+{
+    const wv_t *from = wv_map_get(object, "from"), *to = wv_map_get(object, "to"),
+               *chunk = wv_map_get(object, "chunk");
+    if (!from || from->kind != WV_STRING || !to || to->kind != WV_STRING || !chunk || chunk->kind != WV_STRING)
+        return; /* unknown or missing: reported elsewhere, checked again once known */
+    cursor_range_t range;
+    const char *bad_attr = NULL;
+    char why[320];
+    if (!cursor_range_parse(from->text, to->text, chunk->text, &range, &bad_attr, why, sizeof why)) {
+        spec_step_t path[] = {{.kind = PATH_ATTR, .name = bad_attr}};
+        spec_diag_add(diags, true, path, 1, "Invalid backfill range", "%s", why);
+    }
+}
+
+static const spec_kind_t backfill = {
+    "backfill", "weir_backfill", "Backfill",
+    "Reloads a range of a pipeline table's cursor, split into chunks that run with bounded "
+    "parallelism and a throttle against the source. Progress is persisted per chunk, so a restarted "
+    "agent carries on where it stopped; the table's regular watermark is left alone and loads stay "
+    "MERGEs, so a backfill never duplicates rows nor overwrites newer versions. Progress shows in "
+    "`weir-agent ctl backfill status` and in the `weir_pipeline` data source's `status`.",
+    ATTRS(backfill_attrs), check_backfill,
+    "resource \"weir_backfill\" \"transactions_2024\" {\n  name        = \"transactions-2024\"\n"
+    "  pipeline    = weir_pipeline.payments.name\n  table       = \"public.transactions\"\n"
+    "  from        = \"2024-01-01T00:00:00Z\"\n  to          = \"2025-01-01T00:00:00Z\"\n"
+    "  chunk       = \"7d\"\n  parallelism = 2\n  throttle    = \"30s\"\n}\n"};
+
 const spec_kind_t *const spec_kinds[] = {&source_postgres, &destination_snowflake, &pipeline,
-                                         &quality_check, &alert_channel};
+                                         &backfill, &quality_check, &alert_channel};
 const size_t spec_kind_count = sizeof spec_kinds / sizeof spec_kinds[0];

@@ -1,0 +1,77 @@
+/* object_status.c — runtime status of pipelines and backfills, computed when an object is read. */
+#include "object_status.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store_backfill.h"
+#include "store_runs.h"
+
+static json_t *progress_json(const store_backfill_progress_t *p)
+{
+    return json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:s, s:s}", "name", p->name, "pipeline",
+                     p->pipeline, "table", p->table_name, "state", p->state, "chunks_total",
+                     (json_int_t)p->chunks_total, "chunks_done", (json_int_t)p->chunks_done, "chunks_running",
+                     (json_int_t)p->chunks_queued, "chunks_pending", (json_int_t)p->chunks_pending,
+                     "chunks_failed", (json_int_t)p->chunks_failed, "rows_loaded", (json_int_t)p->rows_loaded,
+                     "done_until", p->done_until, "last_error", p->last_error);
+}
+
+static json_t *pipeline_status(store_t *store, const agent_object_t *object, weir_err_t *err)
+{
+    json_t *spec = json_loads(object->spec_json, 0, NULL);
+    json_t *status = json_pack("{s:{}, s:[]}", "tables", "backfills");
+    store_backfill_progress_t *backfills = NULL;
+    size_t count = 0;
+    if (!spec || !status)
+        goto fail;
+    size_t i;
+    json_t *table;
+    json_array_foreach(json_object_get(spec, "table"), i, table) {
+        const char *name = json_string_value(json_object_get(table, "name"));
+        if (!name)
+            continue;
+        char watermark[128];
+        bool found;
+        if (store_watermark_get(store, object->name, name, watermark, sizeof watermark, &found, err) != WEIR_OK)
+            goto fail;
+        json_t *entry = json_pack("{s:o}", "watermark", found ? json_string(watermark) : json_null());
+        if (!entry || json_object_set_new(json_object_get(status, "tables"), name, entry) != 0)
+            goto fail;
+    }
+    if (store_backfill_list(store, object->name, &backfills, &count, err) != WEIR_OK)
+        goto fail;
+    for (size_t b = 0; b < count; b++)
+        if (json_array_append_new(json_object_get(status, "backfills"), progress_json(&backfills[b])) != 0)
+            goto fail;
+    free(backfills);
+    json_decref(spec);
+    return status;
+fail:
+    free(backfills);
+    json_decref(spec);
+    json_decref(status);
+    return NULL;
+}
+
+void object_status_fill(store_t *store, agent_object_t *object)
+{
+    weir_err_t err = {{0}};
+    json_t *status = NULL;
+    if (strcmp(object->kind, "pipeline") == 0) {
+        status = pipeline_status(store, object, &err);
+    } else if (strcmp(object->kind, "backfill") == 0) {
+        store_backfill_progress_t progress;
+        weir_status_t result = store_backfill_progress(store, object->name, &progress, &err);
+        status = result == WEIR_OK ? progress_json(&progress)
+                 : result == WEIR_ERR_NOT_FOUND ? json_pack("{s:s}", "state", "planning")
+                                                : NULL;
+    }
+    char *text = status ? json_dumps(status, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    json_decref(status);
+    if (!text)
+        return;
+    free(object->status_json);
+    object->status_json = text;
+}
