@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The runtime end to end, through the weir-agent binary: objects applied over the control API,
 # runs triggered with `ctl run --wait`, rows checked in Snowflake SQL (fakesnow), updates merged,
-# a crash after each step resumed without loss or duplicates, wrong credentials failing cleanly.
+# a crash after each step resumed without loss or duplicates, a throttling burst ridden out, a
+# backfill in chunks (crash-resumed, throttled, retried), wrong credentials failing cleanly.
 # Run under with_postgres.sh and with_snowflake.sh. Usage: run_pipeline.sh AGENT_BINARY
 set -euo pipefail
 agent_bin=$(realpath "$1")
@@ -115,6 +116,93 @@ done
 ctl runs payments-hourly | awk 'NR==2 {print $4}' | grep -q committed || { ctl runs; fail "run did not survive the restart"; }
 grep -q "retrying in" "$work/agent.log" || fail "no retry was logged"
 [[ $(sf "SELECT \"STATUS\" FROM \"RAW\".\"PAYMENTS\".\"TRANSACTIONS\" WHERE \"ID\" = 2") == '["settled"]' ]] || fail "row after restart"
+
+step "a burst of 429 and 503 answers from the warehouse is ridden out and the run commits"
+pg "UPDATE pay.transactions SET status = 'disputed', updated_at = '2026-11-23 19:30:00+00' WHERE id = 3;"
+curl -sf -X POST "$WEIR_TEST_SF_URL/weir-test/faults" -d '{"statuses": [429, 503, 429, 503]}' > /dev/null
+ctl run payments-hourly --wait=180 > "$work/burst.out" || { cat "$work/burst.out"; fail "run under throttling"; }
+[[ $(curl -sf "$WEIR_TEST_SF_URL/weir-test/faults") == '{"queued": 0}' ]] || fail "the throttling answers were not all served"
+[[ $(sf "SELECT \"STATUS\" FROM \"RAW\".\"PAYMENTS\".\"TRANSACTIONS\" WHERE \"ID\" = 3") == '["disputed"]' ]] || fail "row after the burst"
+
+step "a backfill reloads a cursor range in chunks, survives a crash, and leaves the watermark alone"
+# History the hourly runs never saw (older than the watermark), spread over ten days.
+pg "INSERT INTO pay.transactions SELECT g, g * 0.5, 'history', '2026-10-01 00:00:00+00'::timestamptz + (g - 100000) * interval '1 hour'
+    FROM generate_series(100000, 100239) g;"
+watermark_before=$(ctl get pipeline payments-hourly -o json | python3 -c 'import json,sys; print(json.load(sys.stdin)["status"]["tables"]["pay.transactions"]["watermark"])')
+kill "$agent_pid"; wait "$agent_pid" 2>/dev/null || true
+start_agent WEIR_FAILPOINT=after:staged
+set +e
+ctl apply backfill october --spec '{"name":"october","pipeline":"payments-hourly","table":"pay.transactions",
+  "from":"2026-10-01T00:00:00Z","to":"2026-10-11T00:00:00Z","chunk":"1d","parallelism":3}' > /dev/null
+set -e
+for _ in $(seq 1 300); do kill -0 "$agent_pid" 2>/dev/null || break; sleep 0.1; done
+if kill -0 "$agent_pid" 2>/dev/null; then fail "the backfill's first chunk did not reach the failpoint"; fi
+wait "$agent_pid" 2>/dev/null || true
+start_agent
+for _ in $(seq 1 600); do
+  ctl backfill status october | awk 'NR==2 {print $4}' | grep -qE 'completed|failed' && break
+  sleep 0.2
+done
+ctl backfill status october > "$work/backfill.out"
+grep -q " completed  *10/10 " "$work/backfill.out" || { cat "$work/backfill.out"; fail "backfill did not complete"; }
+[[ $(sf "SELECT COUNT(*), COUNT(DISTINCT \"ID\"), CAST(SUM(\"AMOUNT\") AS NUMBER(38,4)) FROM \"RAW\".\"PAYMENTS\".\"TRANSACTIONS\" WHERE \"STATUS\" = 'history'") == \
+   "[\"240\", \"240\", \"$(pg "SELECT sum(amount) FROM pay.transactions WHERE status = 'history'")\"]" ]] || fail "backfilled rows"
+source_count=$(pg "SELECT count(*) FROM pay.transactions")
+[[ $(sf 'SELECT COUNT(*), COUNT(DISTINCT "ID") FROM "RAW"."PAYMENTS"."TRANSACTIONS"') == "[\"$source_count\", \"$source_count\"]" ]] || fail "target != source after the backfill"
+ctl runs payments-hourly -o json | python3 -c '
+import json, sys
+runs = [r for r in json.load(sys.stdin) if r["backfill"] == "october"]
+assert len(runs) == 10 and all(r["state"] == "committed" for r in runs), runs
+assert sorted(r["range_from"] for r in runs)[0] == "2026-10-01T00:00:00Z", runs' || fail "backfill chunk runs"
+ctl get pipeline payments-hourly -o json | python3 -c '
+import json, sys
+status = json.load(sys.stdin)["status"]
+assert status["tables"]["pay.transactions"]["watermark"] == sys.argv[1], status
+backfill = status["backfills"][0]
+assert backfill["name"] == "october" and backfill["state"] == "completed" and backfill["chunks_done"] == 10, backfill
+assert backfill["rows_loaded"] == 240 and backfill["done_until"] == "2026-10-11T00:00:00Z", backfill' "$watermark_before" ||
+  fail "pipeline status after the backfill"
+
+step "a throttled backfill spaces its chunks; a failing chunk is retried and the operator resumes it"
+pg "INSERT INTO pay.transactions VALUES (200000, 5, 'old', '2026-09-01 01:00:00+00'), (200001, 6, 'old', '2026-09-02 01:00:00+00'),
+                                        (200002, 7, 'old', '2026-09-03 01:00:00+00');"
+ctl apply backfill september --spec '{"name":"september","pipeline":"payments-hourly","table":"pay.transactions",
+  "from":"2026-09-01","to":"2026-09-04","chunk":"1d","parallelism":3,"throttle":"2s","max_attempts":1}' > /dev/null
+for _ in $(seq 1 300); do
+  ctl backfill status september | awk 'NR==2 {print $4}' | grep -qE 'completed|failed' && break
+  sleep 0.2
+done
+ctl backfill status september | grep -q " completed  *3/3 " || { ctl backfill status; fail "throttled backfill"; }
+ctl runs payments-hourly -o json | python3 -c '
+import json, sys, datetime
+starts = sorted(datetime.datetime.fromisoformat(r["created_at"].replace("Z", "+00:00"))
+                for r in json.load(sys.stdin) if r["backfill"] == "september")
+assert len(starts) == 3, starts
+gaps = [(b - a).total_seconds() for a, b in zip(starts, starts[1:])]
+assert min(gaps) >= 1.0, gaps  # queued at least a throttle apart (whole-second clock)' || fail "throttle not honoured"
+ctl apply source_postgres payments --spec "{\"name\":\"payments\",\"host\":\"$WEIR_TEST_PG_HOST\",\"port\":$WEIR_TEST_PG_PORT,
+  \"database\":\"$WEIR_TEST_PG_DB\",\"user\":\"$WEIR_TEST_PG_USER\",\"password_ref\":\"env:WRONG_PASSWORD\",\"sslmode\":\"disable\"}" > /dev/null
+ctl apply backfill broken --spec '{"name":"broken","pipeline":"payments-hourly","table":"pay.transactions",
+  "from":"2026-09-01","to":"2026-09-02","chunk":"1d","max_attempts":1}' > /dev/null
+for _ in $(seq 1 300); do
+  ctl backfill status broken | awk 'NR==2 {print $4}' | grep -qE 'completed|failed' && break
+  sleep 0.2
+done
+ctl backfill status broken > "$work/broken.out"
+grep -q " failed " "$work/broken.out" && grep -q "last error: .*WRONG_PASSWORD" "$work/broken.out" || { cat "$work/broken.out"; fail "failed backfill not reported"; }
+ctl apply source_postgres payments --spec "{\"name\":\"payments\",\"host\":\"$WEIR_TEST_PG_HOST\",\"port\":$WEIR_TEST_PG_PORT,
+  \"database\":\"$WEIR_TEST_PG_DB\",\"user\":\"$WEIR_TEST_PG_USER\",\"password_ref\":\"env:PAYMENTS_PG_PASSWORD\",\"sslmode\":\"disable\"}" > /dev/null
+ctl backfill retry broken | grep -q "1 failed chunk(s) will run again" || fail "backfill retry"
+for _ in $(seq 1 300); do
+  ctl backfill status broken | awk 'NR==2 {print $4}' | grep -qE 'completed' && break
+  sleep 0.2
+done
+ctl backfill status broken | grep -q " completed  *1/1 " || { ctl backfill status broken; fail "retried backfill"; }
+set +e; ctl apply backfill nocursor --spec '{"name":"nocursor","pipeline":"payments-hourly","table":"pay.other",
+  "from":"1","to":"9","chunk":"1"}' > "$work/nocursor.out" 2>&1; code=$?; set -e
+[[ $code != 0 ]] && grep -q "table: pipeline payments-hourly has no table pay.other" "$work/nocursor.out" ||
+  { cat "$work/nocursor.out"; fail "a backfill of an unknown table was accepted"; }
+for name in october september broken; do ctl delete backfill "$name" > /dev/null; done
 
 step "wrong credentials fail the run clearly, publish nothing, and the next good run catches up"
 kill "$agent_pid"; wait "$agent_pid" 2>/dev/null || true
