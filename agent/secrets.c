@@ -1,15 +1,97 @@
-/* secrets.c — secret reference resolution for env: and file: references. */
+/* secrets.c — secret reference resolution: env:, file:, aws-sm: (Secrets Manager) and ssm: (Parameter Store). */
 #include "secrets.h"
 
+#include <jansson.h>
 #include <openssl/crypto.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "aws_client.h"
 #include "fileutil.h"
 #include "spec.h"
 
 /* Secrets are short: keys and passwords. A larger file is a mistake (a wrong path). */
 #define SECRET_MAX_BYTES (64 * 1024)
+
+/* The region an ARN names ("arn:aws:service:REGION:…"), or the agent's own region. */
+static weir_status_t region_for(const char *id, char *region, size_t size, weir_err_t *err)
+{
+    if (strncmp(id, "arn:", 4) == 0) {
+        const char *p = id;
+        for (int colons = 0; colons < 3 && p; colons++)
+            p = strchr(p, ':') ? strchr(p, ':') + 1 : NULL;
+        size_t len = p ? strcspn(p, ":") : 0;
+        if (len && len < size) {
+            snprintf(region, size, "%.*s", (int)len, p);
+            return WEIR_OK;
+        }
+    }
+    return aws_region_get(region, size, err);
+}
+
+/* Fetches an aws-sm: or ssm: reference. "#key" picks one field of a JSON secret. */
+static char *resolve_aws(const char *reference, weir_err_t *err)
+{
+    bool secrets_manager = strncmp(reference, "aws-sm:", 7) == 0;
+    const char *id_start = reference + (secrets_manager ? 7 : 4);
+    const char *hash = strchr(id_start, '#');
+    char id[2048], region[64], failure[sizeof err->msg];
+    snprintf(id, sizeof id, "%.*s", (int)(hash ? (size_t)(hash - id_start) : strlen(id_start)), id_start);
+    weir_buf_t response;
+    buf_init(&response, 1024 * 1024);
+    json_t *request = NULL, *doc = NULL, *fields = NULL;
+    char *body = NULL, *value = NULL;
+    weir_status_t result = region_for(id, region, sizeof region, err);
+    if (result != WEIR_OK)
+        goto out;
+    request = secrets_manager ? json_pack("{s:s}", "SecretId", id) : json_pack("{s:s, s:b}", "Name", id, "WithDecryption", 1);
+    body = request ? json_dumps(request, JSON_COMPACT) : NULL;
+    if (!body) {
+        result = WEIR_ERR_NOMEM;
+        goto out;
+    }
+    result = aws_json_call(secrets_manager ? "secretsmanager" : "ssm", region,
+                           secrets_manager ? "secretsmanager.GetSecretValue" : "AmazonSSM.GetParameter", body,
+                           &response, err);
+    if (result != WEIR_OK)
+        goto out;
+    doc = json_loadb((const char *)response.data, response.len, 0, NULL);
+    const char *text = secrets_manager ? json_string_value(json_object_get(doc, "SecretString"))
+                                       : json_string_value(json_object_get(json_object_get(doc, "Parameter"), "Value"));
+    if (!text) {
+        weir_err_set(err, "the answer has no %s", secrets_manager ? "SecretString (binary secrets are not supported)"
+                                                                 : "Parameter.Value");
+        result = WEIR_ERR_INVALID;
+        goto out;
+    }
+    if (hash) {
+        fields = json_loads(text, 0, NULL);
+        const char *field = json_string_value(json_object_get(fields, hash + 1));
+        if (!field) {
+            weir_err_set(err, "the secret is not a JSON object with a string field \"%s\"", hash + 1);
+            result = WEIR_ERR_INVALID;
+            goto out;
+        }
+        text = field;
+    }
+    value = strdup(text);
+    if (!value)
+        result = WEIR_ERR_NOMEM;
+out:
+    if (result != WEIR_OK) {
+        snprintf(failure, sizeof failure, "%s", err->msg);
+        weir_err_set(err, "secret %s: %s", reference, failure);
+    }
+    if (response.data)
+        OPENSSL_cleanse(response.data, response.len);
+    buf_free(&response);
+    json_decref(request);
+    json_decref(doc);
+    json_decref(fields); /* jansson does not wipe: the JSON copies live only as long as this call */
+    free(body);
+    return value;
+}
 
 char *secret_resolve(const char *reference, weir_err_t *err)
 {
@@ -34,9 +116,9 @@ char *secret_resolve(const char *reference, weir_err_t *err)
             return NULL;
         }
     } else {
-        weir_err_set(err, "secret %s: AWS Secrets Manager and SSM references are not supported by this "
-                          "agent build yet; use env: or file:", reference);
-        return NULL;
+        value = resolve_aws(reference, err);
+        if (!value)
+            return NULL;
     }
     if (!value) {
         weir_err_set(err, "out of memory");
