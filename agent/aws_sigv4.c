@@ -79,7 +79,10 @@ weir_status_t aws_sigv4_sign(const aws_sigv4_request_t *request, const aws_crede
     char day[9];
     memcpy(day, out->amz_date, 8);
     day[8] = 0;
-    sha256_hex(request->payload ? request->payload : "", request->payload_len, out->payload_hash);
+    if (request->payload_hash)
+        snprintf(out->payload_hash, sizeof out->payload_hash, "%s", request->payload_hash);
+    else
+        sha256_hex(request->payload ? request->payload : "", request->payload_len, out->payload_hash);
 
     header_t headers[SIGV4_MAX_HEADERS];
     size_t count = 0;

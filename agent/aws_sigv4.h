@@ -1,5 +1,5 @@
-/* aws_sigv4.h — AWS Signature Version 4 for the agent's own AWS calls (Secrets Manager, SSM and
- * signature checks in tests). Pure: no clock, no I/O, so it is unit-tested against AWS's published
+/* aws_sigv4.h — AWS Signature Version 4 for the agent's AWS calls (Secrets Manager, SSM, S3 stage
+ * uploads). Pure: no clock, no I/O, so it is unit-tested against AWS's published
  * example requests. */
 #ifndef WEIR_AWS_SIGV4_H
 #define WEIR_AWS_SIGV4_H
@@ -26,6 +26,7 @@ typedef struct {
     size_t header_count;
     const void *payload;
     size_t payload_len;
+    const char *payload_hash;   /* hex SHA-256 of a payload streamed from a file; overrides payload */
     bool content_sha256_header; /* S3: sign and send x-amz-content-sha256 */
     const char *region;
     const char *service;

@@ -1,0 +1,224 @@
+/* s3_stage.c — PUT of stage chunk files to S3 with SigV4 and server-side encryption. Signed with
+ * aws_sigv4, not CURLOPT_AWS_SIGV4: libcurl 7.88 (Debian 12) orders the canonical headers by
+ * "name:value", so x-amz-server-side-encryption-aws-kms-key-id lands before
+ * x-amz-server-side-encryption and every SSE-KMS upload fails with SignatureDoesNotMatch. */
+#include "s3_stage.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "aws_client.h"
+#include "buf.h"
+
+#define S3_ATTEMPTS 4
+#define S3_TIMEOUT_S 600L
+
+static size_t collect(char *data, size_t size, size_t count, void *userdata)
+{
+    return buf_append(userdata, data, size * count) == WEIR_OK ? size * count : 0;
+}
+
+/* S3 wants the payload's SHA-256 as a header; hashing the file first keeps memory flat. */
+static weir_status_t file_sha256(FILE *file, char out[65], weir_err_t *err)
+{
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    unsigned char block[64 * 1024], digest[32];
+    unsigned int len = 0;
+    size_t n;
+    if (!ctx || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1) {
+        EVP_MD_CTX_free(ctx);
+        return WEIR_ERR_NOMEM;
+    }
+    while ((n = fread(block, 1, sizeof block, file)) > 0)
+        EVP_DigestUpdate(ctx, block, n);
+    bool failed = ferror(file);
+    EVP_DigestFinal_ex(ctx, digest, &len);
+    EVP_MD_CTX_free(ctx);
+    rewind(file);
+    if (failed) {
+        weir_err_set(err, "cannot read the chunk file: %s", strerror(errno));
+        return WEIR_ERR_IO;
+    }
+    for (unsigned int i = 0; i < len; i++)
+        snprintf(out + 2 * i, 3, "%02x", digest[i]);
+    return WEIR_OK;
+}
+
+/* "s3://bucket/prefix/" → bucket and prefix (prefix ends with '/' or is empty). */
+static bool split_url(const char *url, char *bucket, size_t bucket_size, char *prefix, size_t prefix_size)
+{
+    if (strncmp(url, "s3://", 5) != 0)
+        return false;
+    const char *start = url + 5, *slash = strchr(start, '/');
+    size_t len = slash ? (size_t)(slash - start) : strlen(start);
+    if (len == 0 || len >= bucket_size)
+        return false;
+    snprintf(bucket, bucket_size, "%.*s", (int)len, start);
+    const char *rest = slash ? slash + 1 : "";
+    size_t rest_len = strlen(rest);
+    snprintf(prefix, prefix_size, "%s%s", rest, rest_len && rest[rest_len - 1] != '/' ? "/" : "");
+    return true;
+}
+
+static weir_status_t put_once(CURL *curl, const char *url, const char *host, const char *path, const char *region,
+                              const aws_credentials_t *credentials, const s3_stage_t *stage, FILE *file,
+                              curl_off_t size, const char *sha256, weir_buf_t *response, long *status,
+                              weir_err_t *err)
+{
+    char kms_signed[600];
+    const char *signed_extra[3] = {"content-type:application/zstd"};
+    size_t extra = 1;
+    if (stage->kms_key_id && *stage->kms_key_id) {
+        signed_extra[extra++] = "x-amz-server-side-encryption:aws:kms";
+        snprintf(kms_signed, sizeof kms_signed, "x-amz-server-side-encryption-aws-kms-key-id:%s", stage->kms_key_id);
+        signed_extra[extra++] = kms_signed;
+    } else {
+        signed_extra[extra++] = "x-amz-server-side-encryption:AES256";
+    }
+    aws_sigv4_request_t request = {.method = "PUT", .host = host, .path = path, .query = "",
+                                   .headers = signed_extra, .header_count = extra, .payload_hash = sha256,
+                                   .content_sha256_header = true, .region = region, .service = "s3",
+                                   .when = time(NULL)};
+    aws_sigv4_result_t signature;
+    weir_status_t result = aws_sigv4_sign(&request, credentials, &signature, err);
+    if (result != WEIR_OK)
+        return result;
+    struct curl_slist *headers = NULL;
+    char line[4200];
+    for (size_t i = 0; i < extra; i++) {
+        const char *colon = strchr(signed_extra[i], ':');
+        snprintf(line, sizeof line, "%.*s: %s", (int)(colon - signed_extra[i]), signed_extra[i], colon + 1);
+        headers = curl_slist_append(headers, line);
+    }
+    snprintf(line, sizeof line, "x-amz-content-sha256: %s", signature.payload_hash);
+    headers = curl_slist_append(headers, line);
+    snprintf(line, sizeof line, "x-amz-date: %s", signature.amz_date);
+    headers = curl_slist_append(headers, line);
+    if (credentials->session_token[0]) {
+        snprintf(line, sizeof line, "x-amz-security-token: %s", credentials->session_token);
+        headers = curl_slist_append(headers, line);
+    }
+    snprintf(line, sizeof line, "Authorization: %s", signature.authorization);
+    headers = curl_slist_append(headers, line);
+    headers = curl_slist_append(headers, "Expect:"); /* not signed, so safe to drop */
+    OPENSSL_cleanse(line, sizeof line);
+    rewind(file);
+    buf_reset(response);
+    curl_easy_reset(curl);
+    curl_easy_setopt(curl, CURLOPT_URL, url);
+    curl_easy_setopt(curl, CURLOPT_UPLOAD, 1L);
+    curl_easy_setopt(curl, CURLOPT_READDATA, file);
+    curl_easy_setopt(curl, CURLOPT_INFILESIZE_LARGE, size);
+    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT, S3_TIMEOUT_S);
+    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, response);
+    CURLcode code = curl_easy_perform(curl);
+    *status = 0;
+    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, status);
+    curl_slist_free_all(headers); /* held the session token: freed right away */
+    if (code != CURLE_OK) {
+        weir_err_set(err, "%s", curl_easy_strerror(code));
+        return WEIR_ERR_UNAVAILABLE;
+    }
+    return WEIR_OK;
+}
+
+/* The <Code> of an S3 XML error ("SignatureDoesNotMatch", "AccessDenied", "KMS.NotFoundException"…). */
+static void error_code(weir_buf_t *body, char *out, size_t size)
+{
+    out[0] = 0;
+    if (buf_append(body, "", 1) != WEIR_OK)
+        return;
+    body->len--;
+    const char *start = strstr((const char *)body->data, "<Code>");
+    const char *end = start ? strstr(start, "</Code>") : NULL;
+    if (end)
+        snprintf(out, size, "%.*s", (int)(end - start - 6), start + 6);
+}
+
+weir_status_t s3_stage_upload(const s3_stage_t *stage, const char *local_path, const char *key, weir_err_t *err)
+{
+    char bucket[128], prefix[512], region[64], endpoint[512], url[2048], sha256[65];
+    if (!split_url(stage->url, bucket, sizeof bucket, prefix, sizeof prefix)) {
+        weir_err_set(err, "stage url %s is not s3://bucket/prefix/", stage->url);
+        return WEIR_ERR_INVALID;
+    }
+    weir_status_t result = WEIR_OK;
+    if (stage->region && *stage->region)
+        snprintf(region, sizeof region, "%s", stage->region);
+    else
+        result = aws_region_get(region, sizeof region, err);
+    if (result != WEIR_OK)
+        return result;
+    /* Virtual-hosted style on AWS; path style on an overridden endpoint (VPC endpoint, MinIO). */
+    char host[512], path[1200];
+    aws_endpoint("s3", region, endpoint, sizeof endpoint);
+    if (getenv("AWS_ENDPOINT_URL_S3") || getenv("AWS_ENDPOINT_URL")) {
+        const char *authority = strstr(endpoint, "://") ? strstr(endpoint, "://") + 3 : endpoint;
+        snprintf(host, sizeof host, "%.*s", (int)strcspn(authority, "/"), authority);
+        snprintf(path, sizeof path, "/%s/%s%s", bucket, prefix, key);
+        snprintf(url, sizeof url, "%.*s%s", (int)(authority - endpoint) + (int)strlen(host), endpoint, path);
+    } else {
+        snprintf(host, sizeof host, "%s.s3.%s.amazonaws.com", bucket, region);
+        snprintf(path, sizeof path, "/%s%s", prefix, key);
+        snprintf(url, sizeof url, "https://%s%s", host, path);
+    }
+    if (strpbrk(path, " %?#+")) { /* keys are generated; anything needing escapes is a bug upstream */
+        weir_err_set(err, "stage key %s%s has characters that need URI encoding", prefix, key);
+        return WEIR_ERR_INVALID;
+    }
+
+    FILE *file = fopen(local_path, "rb");
+    struct stat info;
+    if (!file || fstat(fileno(file), &info) != 0) {
+        weir_err_set(err, "cannot open %s: %s", local_path, strerror(errno));
+        if (file)
+            fclose(file);
+        return WEIR_ERR_IO;
+    }
+    CURL *curl = curl_easy_init();
+    weir_buf_t response;
+    buf_init(&response, 64 * 1024);
+    result = curl ? file_sha256(file, sha256, err) : WEIR_ERR_NOMEM;
+    for (int attempt = 0; result == WEIR_OK && attempt < S3_ATTEMPTS; attempt++) {
+        aws_credentials_t credentials;
+        long status = 0;
+        result = aws_credentials_get(&credentials, err);
+        if (result == WEIR_OK)
+            result = put_once(curl, url, host, path, region, &credentials, stage, file, (curl_off_t)info.st_size,
+                              sha256, &response, &status, err);
+        OPENSSL_cleanse(&credentials, sizeof credentials);
+        if (result == WEIR_OK && status >= 200 && status <= 299)
+            break;
+        if (result == WEIR_OK) {
+            char code[128];
+            error_code(&response, code, sizeof code);
+            weir_err_set(err, "HTTP %ld %s", status, code);
+            result = status == 429 || status >= 500 ? WEIR_ERR_UNAVAILABLE : WEIR_ERR_AUTH;
+        }
+        if (result != WEIR_ERR_UNAVAILABLE || attempt + 1 == S3_ATTEMPTS)
+            break;
+        struct timespec pause = {.tv_sec = 1L << attempt, .tv_nsec = 0};
+        nanosleep(&pause, NULL);
+        result = WEIR_OK;
+    }
+    if (result != WEIR_OK) {
+        char why[sizeof err->msg];
+        snprintf(why, sizeof why, "%s", err->msg);
+        weir_err_set(err, "upload of %s to s3://%s/%s%s: %s", local_path, bucket, prefix, key, why);
+    }
+    buf_free(&response);
+    curl_easy_cleanup(curl);
+    fclose(file);
+    return result;
+}
