@@ -15,6 +15,7 @@
 #include "fileutil.h"
 #include "log.h"
 #include "pg_extract.h"
+#include "s3_stage.h"
 #include "secrets.h"
 #include "sf_load.h"
 #include "spec.h"
@@ -340,6 +341,25 @@ static weir_status_t load(runner_t *runner, store_run_t *run, run_objects_t *o, 
                                  .run_id = run->id,
                                  .stage_dir = run->stage_dir,
                                  .chunk_count = (unsigned)json_integer_value(json_object_get(manifest, "chunks"))};
+    json_t *stage = json_object_get(o->destination, "stage");
+    char stage_path[1024];
+    if (json_is_object(stage)) {
+        /* Production path: chunks go to the external stage (SSE-KMS) and COPY INTO reads them.
+         * Uploading again after a crash rewrites the same keys. */
+        snprintf(stage_path, sizeof stage_path, "%s/%s/%s/", run->pipeline, run->table_name, run->id);
+        s3_stage_t target_stage = {.url = str(stage, "url"), .region = str(stage, "region"),
+                                   .kms_key_id = str(stage, "kms_key_id")};
+        for (unsigned chunk = 0; result == WEIR_OK && chunk < request.chunk_count; chunk++) {
+            char local[1300], key[1100];
+            snprintf(local, sizeof local, "%s/%05u.csv.zst", run->stage_dir, chunk);
+            snprintf(key, sizeof key, "%s%05u.csv.zst", stage_path, chunk);
+            result = s3_stage_upload(&target_stage, local, key, err);
+        }
+        if (result != WEIR_OK)
+            goto out;
+        request.stage_name = str(stage, "name");
+        request.stage_path = stage_path;
+    }
     sf_load_result_t loaded;
     result = sf_load_batch(client, &request, &loaded, err);
     if (result != WEIR_OK)

@@ -283,6 +283,73 @@ static weir_status_t stage_rows(sf_client_t *client, const sf_load_request_t *re
     return result;
 }
 
+/* COPY INTO takes at most 1,000 files by name in one statement. */
+#define SF_COPY_MAX_FILES 1000
+
+/* "db.schema.stage" → "DB"."SCHEMA"."STAGE": unquoted identifiers mean their upper case. */
+static weir_status_t put_stage_name(weir_buf_t *sql, const char *name, weir_err_t *err)
+{
+    weir_status_t result = buf_puts(sql, "@\"");
+    for (const char *p = name; result == WEIR_OK && *p; p++) {
+        if (*p == '.')
+            result = buf_puts(sql, "\".\"");
+        else if (isalnum((unsigned char)*p) || *p == '_' || *p == '$')
+            result = buf_putc(sql, (char)toupper((unsigned char)*p));
+        else {
+            weir_err_set(err, "stage name %s: only letters, digits, _ and $ in dot-separated parts", name);
+            return WEIR_ERR_INVALID;
+        }
+    }
+    return result == WEIR_OK ? buf_putc(sql, '"') : result;
+}
+
+/* Fills the staging table from the uploaded chunks with COPY INTO; the file format is the stage
+ * writer's CSV dialect (stage_writer.h); '\n' records, UTF-8 and a column-count check are
+ * Snowflake's defaults. COMPRESSION = AUTO recognises zstd by the .zst name, as ZSTD would, and is
+ * what the emulator implements. NULL_IF = () keeps a quoted "\N" a string. */
+static weir_status_t copy_rows(sf_client_t *client, const sf_load_request_t *request, const char *stage_suffix,
+                               sf_load_result_t *out, weir_err_t *err)
+{
+    weir_buf_t sql;
+    buf_init(&sql, SF_STATEMENT_MAX_BYTES);
+    weir_status_t result = WEIR_OK;
+    for (unsigned first = 0; result == WEIR_OK && first < request->chunk_count; first += SF_COPY_MAX_FILES) {
+        buf_reset(&sql);
+        result = buf_puts(&sql, "COPY INTO ");
+        if (result == WEIR_OK)
+            result = put_table(&sql, request, stage_suffix);
+        if (result == WEIR_OK)
+            result = buf_puts(&sql, " FROM ");
+        if (result == WEIR_OK)
+            result = put_stage_name(&sql, request->stage_name, err);
+        if (result == WEIR_OK)
+            result = buf_printf(&sql, "/%s FILES = (", request->stage_path);
+        for (unsigned c = first; result == WEIR_OK && c < request->chunk_count && c < first + SF_COPY_MAX_FILES; c++)
+            result = buf_printf(&sql, "%s'%05u.csv.zst'", c > first ? ", " : "", c);
+        if (result == WEIR_OK)
+            result = buf_puts(&sql, ") FILE_FORMAT = (TYPE = CSV COMPRESSION = AUTO FIELD_DELIMITER = ',' "
+                                    "FIELD_OPTIONALLY_ENCLOSED_BY = '\"' EMPTY_FIELD_AS_NULL = TRUE "
+                                    "ESCAPE_UNENCLOSED_FIELD = NONE NULL_IF = ()) ON_ERROR = ABORT_STATEMENT FORCE = TRUE");
+        if (result == WEIR_OK)
+            result = run(client, &sql, NULL, err);
+    }
+    sf_result_t counted = {0};
+    buf_reset(&sql);
+    if (result == WEIR_OK)
+        result = buf_puts(&sql, "SELECT COUNT(*) FROM ");
+    if (result == WEIR_OK)
+        result = put_table(&sql, request, stage_suffix);
+    if (result == WEIR_OK)
+        result = run(client, &sql, &counted, err);
+    if (result == WEIR_OK) {
+        const char *rows = sf_result_text(&counted, 0, 0);
+        out->staged_rows = rows ? strtoll(rows, NULL, 10) : 0;
+    }
+    sf_result_free(&counted);
+    buf_free(&sql);
+    return result;
+}
+
 static weir_status_t put_key_match(weir_buf_t *sql, const sf_load_request_t *request)
 {
     weir_status_t result = WEIR_OK;
@@ -478,7 +545,8 @@ weir_status_t sf_load_batch(sf_client_t *client, const sf_load_request_t *reques
     if (result == WEIR_OK)
         result = run(client, &sql, NULL, err);
     if (result == WEIR_OK)
-        result = stage_rows(client, request, stage_suffix, out, err);
+        result = request->stage_name ? copy_rows(client, request, stage_suffix, out, err)
+                                     : stage_rows(client, request, stage_suffix, out, err);
     if (result == WEIR_OK)
         result = build_dedup(&sql, request, types, stage_suffix, dedup_suffix, cursor_index);
     if (result == WEIR_OK)

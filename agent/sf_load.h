@@ -28,6 +28,10 @@ typedef struct {
     const char *run_id;
     const char *stage_dir;        /* chunk files 00000.csv.zst … */
     unsigned chunk_count;
+    /* With an external stage the chunks were uploaded to <stage_name>/<stage_path>, and COPY INTO
+     * fills the staging table; without one, multi-row INSERTs of at most 1 MB carry them inline. */
+    const char *stage_name;       /* "DB.SCHEMA.STAGE" (unquoted parts), or NULL */
+    const char *stage_path;       /* "<pipeline>/<table>/<run>/" */
 } sf_load_request_t;
 
 typedef struct {

@@ -2,8 +2,9 @@
 # The runtime end to end, through the weir-agent binary: objects applied over the control API,
 # runs triggered with `ctl run --wait`, rows checked in Snowflake SQL (fakesnow), updates merged,
 # a crash after each step resumed without loss or duplicates, a throttling burst ridden out, a
-# backfill in chunks (crash-resumed, throttled, retried), wrong credentials failing cleanly.
-# Run under with_postgres.sh and with_snowflake.sh. Usage: run_pipeline.sh AGENT_BINARY
+# backfill in chunks (crash-resumed, throttled, retried), a load through an S3 stage (MinIO,
+# SSE-KMS, COPY INTO), wrong credentials failing cleanly.
+# Run under with_postgres.sh, with_minio.sh and with_snowflake.sh. Usage: run_pipeline.sh AGENT_BINARY
 set -euo pipefail
 agent_bin=$(realpath "$1")
 here=$(cd "$(dirname "$0")" && pwd)
@@ -203,6 +204,26 @@ set +e; ctl apply backfill nocursor --spec '{"name":"nocursor","pipeline":"payme
 [[ $code != 0 ]] && grep -q "table: pipeline payments-hourly has no table pay.other" "$work/nocursor.out" ||
   { cat "$work/nocursor.out"; fail "a backfill of an unknown table was accepted"; }
 for name in october september broken; do ctl delete backfill "$name" > /dev/null; done
+
+step "through an S3 stage: chunks uploaded with SSE-KMS, COPY INTO fills the staging table"
+sf "CREATE STAGE \"RAW\".\"PAYMENTS\".\"WEIR_STAGE\" URL = 's3://$WEIR_TEST_S3_BUCKET/raw/'" > /dev/null
+destination() { # extra JSON members
+  ctl apply destination_snowflake raw --spec "{\"name\":\"raw\",\"account\":\"MYORG-ANALYTICS\",\"user\":\"WEIR_LOADER\",
+    \"warehouse\":\"LOAD_WH\",\"database\":\"RAW\",\"schema\":\"PAYMENTS\",\"private_key_ref\":\"file:$work/sf_key.p8\",
+    \"api_url\":\"$WEIR_TEST_SF_URL\"$1}" > /dev/null
+}
+destination ",\"stage\":{\"url\":\"s3://$WEIR_TEST_S3_BUCKET/raw/\",\"name\":\"raw.payments.weir_stage\",\"kms_key_id\":\"weir-stage-key\",\"region\":\"us-east-1\"}"
+pg "UPDATE pay.transactions SET status = 'via-stage', updated_at = '2026-11-23 19:45:00+00' WHERE id BETWEEN 10 AND 59;"
+ctl run payments-hourly --wait=120 > "$work/stage.out" || { cat "$work/stage.out"; fail "run through the S3 stage"; }
+[[ $(sf "SELECT COUNT(*) FROM \"RAW\".\"PAYMENTS\".\"TRANSACTIONS\" WHERE \"STATUS\" = 'via-stage'") == '["50"]' ]] || fail "rows through the stage"
+source_count=$(pg "SELECT count(*) FROM pay.transactions")
+[[ $(sf 'SELECT COUNT(*), COUNT(DISTINCT "ID") FROM "RAW"."PAYMENTS"."TRANSACTIONS"') == "[\"$source_count\", \"$source_count\"]" ]] || fail "target != source after the staged run"
+stage_run=$(awk 'NR==2 {print $1}' "$work/stage.out")
+s3() { curl -sf --aws-sigv4 "aws:amz:us-east-1:s3" --user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY" "$@"; }
+s3 -I "$AWS_ENDPOINT_URL_S3/$WEIR_TEST_S3_BUCKET/raw/payments-hourly/pay.transactions/$stage_run/00000.csv.zst" > "$work/head.out" ||
+  fail "the chunk is not in the bucket"
+grep -qi "^x-amz-server-side-encryption: aws:kms" "$work/head.out" || { cat "$work/head.out"; fail "the staged chunk is not encrypted with the KMS key"; }
+destination ""
 
 step "wrong credentials fail the run clearly, publish nothing, and the next good run catches up"
 kill "$agent_pid"; wait "$agent_pid" 2>/dev/null || true

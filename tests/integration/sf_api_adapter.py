@@ -5,17 +5,43 @@
 # ResultSet or 422 error). Protocol behaviour the real service has and fakesnow cannot show (202,
 # partitions, 401, 429/5xx) is covered by sf_fake.py instead, except that tests may queue throttling
 # answers here (POST /weir-test/faults {"statuses": [429, 503]}) to see a whole run ride out a burst;
-# GET /weir-test/faults tells how many are still queued.
+# GET /weir-test/faults tells how many are still queued. DuckDB cannot read S3 here (its httpfs
+# extension is not obtainable), so when AWS_ENDPOINT_URL_S3 is set (MinIO) the adapter stands in
+# for Snowflake's side of an external stage: CREATE STAGE … URL = 's3://…' gets a file:// mirror
+# URL instead, and before each COPY INTO the adapter downloads the bucket's objects into that
+# mirror with the same S3 credentials; fakesnow's own COPY INTO then reads those exact bytes.
 import datetime
 import decimal
 import json
+import os
+import re
 import sys
+import tempfile
 import threading
 import warnings
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 warnings.simplefilter("ignore")
 from fakesnow.instance import FakeSnow  # noqa: E402
+
+mirror_dir = tempfile.mkdtemp(prefix="weir-sf-s3-") if os.environ.get("AWS_ENDPOINT_URL_S3") else None
+
+
+def mirror_s3(statement):
+    """Rewrites s3:// stage URLs to the local mirror and refreshes it before COPY INTO."""
+    if not mirror_dir:
+        return statement
+    if re.match(r"\s*COPY\s+INTO", statement, re.I):
+        import boto3
+        s3 = boto3.client("s3", endpoint_url=os.environ["AWS_ENDPOINT_URL_S3"], region_name="us-east-1")
+        for bucket in (b["Name"] for b in s3.list_buckets()["Buckets"]):
+            for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+                for item in page.get("Contents", []):
+                    path = os.path.join(mirror_dir, bucket, item["Key"])
+                    os.makedirs(os.path.dirname(path), exist_ok=True)
+                    s3.download_file(bucket, item["Key"], path)
+    return re.sub(r"'s3://", "'file://" + mirror_dir + "/", statement)
+
 
 lock = threading.Lock()
 faults = []  # statuses the next statement requests get instead of running
@@ -75,7 +101,7 @@ class Handler(BaseHTTPRequestHandler):
         with lock:
             cur = conn.cursor()
             try:
-                cur.execute(statement)
+                cur.execute(mirror_s3(statement))
                 rows = cur.fetchall() if cur.description else []
                 description = cur.description or []
             except Exception as error:  # every failure is reported to the client as Snowflake would
