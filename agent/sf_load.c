@@ -11,6 +11,8 @@
 
 /* Snowflake caps a statement near 1 MB and a VALUES list at 16,384 expressions. */
 #define SF_STATEMENT_MAX_BYTES (900u * 1024u)
+/* Snowflake's VARCHAR without a length. */
+#define SF_VARCHAR_MAX 16777216LL
 #define SF_VALUES_MAX_EXPRESSIONS 16384
 
 void sf_type_for_pg(const char *pg_type, char *out, size_t size)
@@ -129,6 +131,57 @@ static bool type_family_matches(const char *target_type, const char *wanted)
     return strcmp(target_type, wanted) == 0;
 }
 
+static long long column_number(const sf_result_t *result, size_t row, size_t column)
+{
+    const char *text = sf_result_text(result, row, column);
+    return text ? strtoll(text, NULL, 10) : 0;
+}
+
+/* The allowed widenings, done in place: a NUMBER gains precision (same scale), a VARCHAR gains
+ * length. A scale change would rewrite stored values, so it is refused like a type change. */
+static weir_status_t widen_column(sf_client_t *client, const sf_load_request_t *request, weir_buf_t *sql,
+                                  const sf_result_t *existing, size_t row, const char *column, const char *wanted,
+                                  sf_load_result_t *out, weir_err_t *err)
+{
+    char widened[64] = "";
+    int precision = 0, scale = 0, length = 0;
+    if (sscanf(wanted, "NUMBER(%d,%d)", &precision, &scale) == 2) {
+        long long have_precision = column_number(existing, row, 2), have_scale = column_number(existing, row, 3);
+        if (have_scale != scale) {
+            weir_err_set(err, "column %s of %s.%s.%s has scale %lld in Snowflake but the source now gives %s; a scale "
+                              "change would rewrite stored values: change the target column yourself or load into a "
+                              "new table", column, request->database, request->schema, request->table, have_scale,
+                         wanted);
+            return WEIR_ERR_INVALID;
+        }
+        if (precision > have_precision)
+            snprintf(widened, sizeof widened, "NUMBER(%d,%d)", precision, scale);
+    } else if (strncmp(wanted, "VARCHAR", 7) == 0) {
+        long long have_length = column_number(existing, row, 4);
+        if (sscanf(wanted, "VARCHAR(%d)", &length) != 1)
+            length = 0; /* unbounded: Snowflake's maximum */
+        if (have_length > 0 && (length == 0 ? have_length < SF_VARCHAR_MAX : length > have_length))
+            snprintf(widened, sizeof widened, "%s", length ? wanted : "VARCHAR");
+    }
+    if (!widened[0])
+        return WEIR_OK;
+    buf_reset(sql);
+    weir_status_t result = buf_puts(sql, "ALTER TABLE ");
+    if (result == WEIR_OK)
+        result = put_table(sql, request, NULL);
+    if (result == WEIR_OK)
+        result = buf_puts(sql, " ALTER COLUMN ");
+    if (result == WEIR_OK)
+        result = put_ident(sql, column);
+    if (result == WEIR_OK)
+        result = buf_printf(sql, " SET DATA TYPE %s", widened);
+    if (result == WEIR_OK)
+        result = run(client, sql, NULL, err);
+    if (result == WEIR_OK)
+        out->columns_widened++;
+    return result;
+}
+
 /* Creates the target or brings its columns in line with the source, by policy. */
 static weir_status_t prepare_target(sf_client_t *client, const sf_load_request_t *request, char (*types)[64],
                                     sf_load_result_t *out, weir_err_t *err)
@@ -136,7 +189,8 @@ static weir_status_t prepare_target(sf_client_t *client, const sf_load_request_t
     weir_buf_t sql;
     buf_init(&sql, SF_STATEMENT_MAX_BYTES);
     sf_result_t existing = {0};
-    weir_status_t result = buf_printf(&sql, "SELECT COLUMN_NAME, DATA_TYPE FROM ");
+    weir_status_t result = buf_printf(&sql, "SELECT COLUMN_NAME, DATA_TYPE, NUMERIC_PRECISION, NUMERIC_SCALE, "
+                                            "CHARACTER_MAXIMUM_LENGTH FROM ");
     if (result == WEIR_OK)
         result = put_ident(&sql, request->database);
     if (result == WEIR_OK)
@@ -175,19 +229,24 @@ static weir_status_t prepare_target(sf_client_t *client, const sf_load_request_t
         char upper[256];
         upper_name(request->columns[i], upper, sizeof upper);
         const char *found_type = NULL;
+        size_t found_row = 0;
         for (size_t row = 0; row < present; row++)
-            if (sf_result_text(&existing, row, 0) && strcmp(sf_result_text(&existing, row, 0), upper) == 0)
+            if (sf_result_text(&existing, row, 0) && strcmp(sf_result_text(&existing, row, 0), upper) == 0) {
                 found_type = sf_result_text(&existing, row, 1);
-        if (found_type) {
-            if (!type_family_matches(found_type, types[i])) {
-                weir_err_set(err,
-                             "column %s of %s.%s.%s is %s in Snowflake but the source now gives %s (%s); change the "
-                             "target column yourself or load into a new table: Weir only adds columns and never "
-                             "rewrites existing data",
-                             upper, request->database, request->schema, request->table, found_type, types[i],
-                             request->pg_types[i]);
-                result = WEIR_ERR_INVALID;
+                found_row = row;
             }
+        if (found_type) {
+            if (type_family_matches(found_type, types[i])) {
+                result = widen_column(client, request, &sql, &existing, found_row, upper, types[i], out, err);
+                continue;
+            }
+            weir_err_set(err,
+                         "column %s of %s.%s.%s is %s in Snowflake but the source now gives %s (%s); change the "
+                         "target column yourself or load into a new table: Weir only adds columns and widens "
+                         "NUMBER precision or VARCHAR length, never rewrites existing data",
+                         upper, request->database, request->schema, request->table, found_type, types[i],
+                         request->pg_types[i]);
+            result = WEIR_ERR_INVALID;
             continue;
         }
         if (!request->add_columns) {

@@ -39,6 +39,7 @@ typedef struct {
     long long inserted;
     long long updated;
     size_t columns_added;
+    size_t columns_widened;      /* NUMBER precision or VARCHAR length raised in place */
     bool created_table;
 } sf_load_result_t;
 

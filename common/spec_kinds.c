@@ -206,7 +206,9 @@ static const spec_attr_t pipeline_attrs[] = {
      "Scheduled runs start up to this long after the schedule fires, at a delay fixed per pipeline, "
      "so many pipelines on one schedule do not all hit their sources at once.", NULL, 0, 0, NULL},
     {"schema_evolution", ST_STRING, SA_OPTIONAL | SA_COMPUTED, "\"add_columns\"", SV_ENUM, evolutions,
-     "What a new source column does: `add_columns` adds it to the target, `fail` stops the run.",
+     "What a new source column does: `add_columns` adds it to the target, `fail` stops the run. "
+     "Either way a wider source type widens the target in place (NUMBER precision, VARCHAR length); "
+     "any other type change, a scale change included, fails the run with the column named.",
      NULL, 0, 0, NULL},
     {"max_parallel_tables", ST_NUMBER, SA_OPTIONAL | SA_COMPUTED, "2", SV_POSITIVE, NULL,
      "Tables of this pipeline extracted at the same time.", NULL, 0, 0, NULL},

@@ -240,6 +240,32 @@ static void new_source_columns_follow_the_policy(void **state)
     pg_extract_result_free(&batch.extract);
 }
 
+static void widenings_apply_and_scale_changes_are_refused(void **state)
+{
+    (void)state;
+    pg_sql("ALTER TABLE shop.orders ALTER COLUMN amount TYPE numeric(24,4)");
+    pg_sql("UPDATE shop.orders SET amount = 12345678901234567890.1234, updated_at = '2026-11-23 13:00:00+00' WHERE id = 1");
+    batch_t batch;
+    extract("2026-11-23 12:30:00+00", &batch);
+    sf_load_result_t result;
+    weir_err_t err;
+    if (load(&batch, "run-4", true, &result, &err) != WEIR_OK)
+        fail_msg("load: %s", err.msg);
+    assert_int_equal(result.columns_widened, 1);
+    sf_result_t r = sf_query("SELECT CAST(\"AMOUNT\" AS VARCHAR) FROM \"RAW\".\"SHOP\".\"ORDERS\" WHERE \"ID\" = 1");
+    assert_string_equal(sf_result_text(&r, 0, 0), "12345678901234567890.1234");
+    sf_result_free(&r);
+    pg_extract_result_free(&batch.extract);
+
+    pg_sql("ALTER TABLE shop.orders ALTER COLUMN amount TYPE numeric(24,2)");
+    pg_sql("UPDATE shop.orders SET updated_at = '2026-11-23 14:00:00+00' WHERE id = 1");
+    extract("2026-11-23 13:30:00+00", &batch);
+    assert_int_equal(load(&batch, "run-5", true, &result, &err), WEIR_ERR_INVALID);
+    assert_non_null(strstr(err.msg, "AMOUNT"));
+    assert_non_null(strstr(err.msg, "scale 4"));
+    pg_extract_result_free(&batch.extract);
+}
+
 int main(void)
 {
     if (!getenv("WEIR_TEST_PG_PORT") || !getenv("WEIR_TEST_SF_URL")) {
@@ -250,6 +276,7 @@ int main(void)
         cmocka_unit_test(first_load_creates_and_equals_source),
         cmocka_unit_test(updates_merge_and_old_versions_lose),
         cmocka_unit_test(new_source_columns_follow_the_policy),
+        cmocka_unit_test(widenings_apply_and_scale_changes_are_refused),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
