@@ -168,8 +168,9 @@ weir_status_t store_run_claim(store_t *store, const char *owner, store_run_t *ou
     char now[64];
     store__now(now, sizeof now);
     /* Interrupted runs resume first (they already hold their place); queued runs start in order
-     * when their time has come and their source and destination have room. Limits default to 4
-     * when an object says nothing. */
+     * when their time has come and their source and destination have room (limits default to 4)
+     * and their pipeline has fewer than max_parallel_tables tables in flight (default 2; backfill
+     * chunks have their own parallelism). */
     result = store__prepare(store,
                      "SELECT " RUN_COLUMNS " FROM runs WHERE state NOT IN ('committed', 'failed') AND ("
                      "  (state <> 'queued' AND owner <> ?1) OR"
@@ -181,7 +182,11 @@ weir_status_t store_run_claim(store_t *store, const char *owner, store_run_t *ou
                      "   AND (SELECT COUNT(*) FROM runs b WHERE b.destination = runs.destination"
                      "        AND b.state NOT IN ('queued', 'committed', 'failed'))"
                      "     < COALESCE((SELECT json_extract(spec_json, '$.max_concurrent_loads') FROM objects"
-                     "                 WHERE kind LIKE 'destination\\_%' ESCAPE '\\' AND name = runs.destination), 4)))"
+                     "                 WHERE kind LIKE 'destination\\_%' ESCAPE '\\' AND name = runs.destination), 4)"
+                     "   AND (runs.backfill <> '' OR (SELECT COUNT(*) FROM runs c WHERE c.pipeline = runs.pipeline"
+                     "        AND c.backfill = '' AND c.state NOT IN ('queued', 'committed', 'failed'))"
+                     "     < COALESCE((SELECT json_extract(spec_json, '$.max_parallel_tables') FROM objects"
+                     "                 WHERE kind = 'pipeline' AND name = runs.pipeline), 2))))"
                      " ORDER BY state = 'queued', created_at LIMIT 1",
                      &stmt, err);
     if (result == WEIR_OK) {

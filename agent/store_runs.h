@@ -45,7 +45,8 @@ weir_status_t store_run_enqueue(store_t *store, const store_run_request_t *reque
                                 weir_err_t *err) WEIR_MUSTCHECK;
 /* Takes the oldest queued run that may start — its not_before has passed, its source has fewer
  * active runs than the source's max_connections and its destination fewer than the destination's
- * max_concurrent_loads — or else the oldest run a previous agent process left unfinished (a crash),
+ * max_concurrent_loads, and its pipeline has fewer regular runs active than its max_parallel_tables
+ * — or else the oldest run a previous agent process left unfinished (a crash),
  * for `owner` (this process's instance id); marks it started and counts the attempt. Runs `owner`
  * already holds are never handed out twice. WEIR_ERR_NOT_FOUND when there is none. */
 weir_status_t store_run_claim(store_t *store, const char *owner, store_run_t *out, weir_err_t *err) WEIR_MUSTCHECK;

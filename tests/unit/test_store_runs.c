@@ -153,6 +153,27 @@ static void limits_and_start_times(void **state)
     assert_int_equal(store_run_claim(store, "agent-1", &claimed, &err), WEIR_ERR_NOT_FOUND);
 }
 
+static void pipeline_table_parallelism(void **state)
+{
+    (void)state;
+    weir_err_t err;
+    agent_object_t object;
+    assert_int_equal(store_put(store, "pipeline", "wide", "{\"name\":\"wide\",\"max_parallel_tables\":2}", "", 0,
+                               &object, &err), WEIR_OK);
+    agent_object_clear(&object);
+    store_run_t runs[3], first, second, claimed;
+    assert_int_equal(enqueue("wide", "a", "manual", "", &runs[0]), WEIR_OK);
+    assert_int_equal(enqueue("wide", "b", "manual", "", &runs[1]), WEIR_OK);
+    assert_int_equal(enqueue("wide", "c", "manual", "", &runs[2]), WEIR_OK);
+    assert_int_equal(store_run_claim(store, "agent-1", &first, &err), WEIR_OK);
+    assert_int_equal(store_run_claim(store, "agent-1", &second, &err), WEIR_OK);
+    /* Two tables in flight: the third waits for one of them. */
+    assert_int_equal(store_run_claim(store, "agent-1", &claimed, &err), WEIR_ERR_NOT_FOUND);
+    assert_int_equal(store_run_commit(store, &second, &err), WEIR_OK);
+    assert_int_equal(store_run_claim(store, "agent-1", &claimed, &err), WEIR_OK);
+    assert_string_equal(claimed.table_name, "c");
+}
+
 static void scheduler_queues_due_pipelines(void **state)
 {
     (void)state;
@@ -189,6 +210,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(lifecycle, setup, teardown),
         cmocka_unit_test_setup_teardown(interrupted_runs_resume, setup, teardown),
         cmocka_unit_test_setup_teardown(limits_and_start_times, setup, teardown),
+        cmocka_unit_test_setup_teardown(pipeline_table_parallelism, setup, teardown),
         cmocka_unit_test_setup_teardown(scheduler_queues_due_pipelines, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
