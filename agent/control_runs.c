@@ -7,12 +7,14 @@
 
 #include "agent_api.h"
 #include "log.h"
+#include "control_checks.h"
 #include "store_backfill.h"
+#include "store_checks.h"
 #include "store_runs.h"
 #include "value_json.h"
 #include "weir/agent/v1/agent.pb-c.h"
 
-static void to_proto(const store_run_t *run, Weir__Agent__V1__Run *out)
+void control_run_to_proto(const store_run_t *run, Weir__Agent__V1__Run *out)
 {
     weir__agent__v1__run__init(out);
     out->id = (char *)run->id;
@@ -42,7 +44,7 @@ static void pack_runs(rpc_reply_t *reply, const store_run_t *runs, size_t count,
     Weir__Agent__V1__Run **pointers = calloc(count ? count : 1, sizeof *pointers);
     if (items && pointers) {
         for (size_t i = 0; i < count; i++) {
-            to_proto(&runs[i], &items[i]);
+            control_run_to_proto(&runs[i], &items[i]);
             pointers[i] = &items[i];
         }
         *n_field = count;
@@ -128,15 +130,34 @@ static void get_run(void *ctx, const rpc_request_t *request, rpc_reply_t *reply)
     store_run_t run;
     weir_err_t err = {{0}};
     weir_status_t result = store_run_get(api->store, req->id, &run, &err);
+    store_check_result_t *checks = NULL;
+    size_t count = 0;
+    if (result == WEIR_OK)
+        result = store_check_results_for_run(api->store, req->id, &checks, &count, &err);
+    Weir__Agent__V1__CheckResult *items = calloc(count ? count : 1, sizeof *items);
+    Weir__Agent__V1__CheckResult **pointers = calloc(count ? count : 1, sizeof *pointers);
+    if (result == WEIR_OK && (!items || !pointers)) {
+        weir_err_set(&err, "out of memory");
+        result = WEIR_ERR_NOMEM;
+    }
     if (result == WEIR_OK) {
         Weir__Agent__V1__Run item;
-        to_proto(&run, &item);
+        control_run_to_proto(&run, &item);
+        for (size_t i = 0; i < count; i++) {
+            control_check_to_proto(&checks[i], &items[i]);
+            pointers[i] = &items[i];
+        }
         Weir__Agent__V1__GetRunResponse response = WEIR__AGENT__V1__GET_RUN_RESPONSE__INIT;
         response.run = &item;
+        response.n_checks = count;
+        response.checks = pointers;
         rpc_reply_pack(reply, &response.base);
     } else {
         fail(reply, result == WEIR_ERR_NOT_FOUND ? GRPC_STATUS_NOT_FOUND : GRPC_STATUS_INTERNAL, err.msg);
     }
+    free(items);
+    free(pointers);
+    free(checks);
     weir__agent__v1__get_run_request__free_unpacked(req, NULL);
 }
 

@@ -29,7 +29,10 @@ static void usage(FILE *out)
             "  run show RUN_ID             one run: state, watermarks, rows, error\n"
             "  runs [PIPELINE]             recent runs, newest first\n"
             "  backfill status [NAME]      backfills: chunks done, running, failed; rows; loaded up to\n"
-            "  backfill retry NAME         run a backfill's failed chunks again\n\n"
+            "  backfill retry NAME         run a backfill's failed chunks again\n"
+            "  checks [PIPELINE]           the latest result of every quality check\n"
+            "  quarantine release RUN_ID   publish a quarantined batch as it is\n"
+            "  quarantine discard RUN_ID   drop a quarantined batch; the next run reads the window again\n\n"
             "KIND is a kind (pipeline) or a resource type (weir_pipeline).\n\n"
             "Options:\n"
             "  --endpoint HOST:PORT   agent address [env WEIR_ENDPOINT; default 127.0.0.1:7443]\n"
@@ -223,7 +226,10 @@ static int cmd_run_show(rpc_channel_t *channel, const ctl_options_t *options, co
     if (!reply || !reply->run)
         return ctl_report(error.code == GRPC_STATUS_NOT_FOUND ? WEIR_ERR_NOT_FOUND : WEIR_ERR_INVALID, &error, "run show");
     if (options->json) {
-        json_t *value = run_json(reply->run);
+        json_t *value = run_json(reply->run), *checks = json_array();
+        for (size_t i = 0; i < reply->n_checks; i++)
+            json_array_append_new(checks, ctl_check_json(reply->checks[i]));
+        json_object_set_new(value, "checks", checks);
         ctl_print_json(value);
         json_decref(value);
     } else {
@@ -239,6 +245,12 @@ static int cmd_run_show(rpc_channel_t *channel, const ctl_options_t *options, co
             printf("backfill   %s [%s, %s)\n", run->backfill, run->range_from, run->range_to);
         if (run->error[0])
             printf("error      %s\n", run->error);
+        if (reply->n_checks) {
+            printf("\n");
+            ctl_print_check_header();
+            for (size_t i = 0; i < reply->n_checks; i++)
+                ctl_print_check_row(reply->checks[i]);
+        }
     }
     protobuf_c_message_free_unpacked(&reply->base, NULL);
     return 0;
@@ -437,6 +449,8 @@ int ctl_main(int argc, char **argv)
             code = cmd_runs(channel, &options, rest, args);
         else if (strcmp(command, "backfill") == 0)
             code = ctl_backfill(channel, &options, rest, args);
+        else if (strcmp(command, "checks") == 0 || strcmp(command, "quarantine") == 0)
+            code = ctl_quality(channel, &options, command, rest, args);
         else {
             fprintf(stderr, "weir-agent ctl: unknown command \"%s\"\n", command);
             usage(stderr);

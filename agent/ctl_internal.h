@@ -33,4 +33,12 @@ void ctl_print_json(json_t *value);
 /* `backfill status [NAME]` and `backfill retry NAME` (ctl_backfill.c). */
 int ctl_backfill(rpc_channel_t *channel, const ctl_options_t *options, int argc, char **argv);
 
+/* `checks [PIPELINE]` and `quarantine release|discard RUN` (ctl_checks.c); `command` picks which. */
+int ctl_quality(rpc_channel_t *channel, const ctl_options_t *options, const char *command, int argc, char **argv);
+/* One check result as JSON, and as a table row under its header (also used by `run show`). */
+struct Weir__Agent__V1__CheckResult;
+json_t *ctl_check_json(const struct Weir__Agent__V1__CheckResult *check);
+void ctl_print_check_header(void);
+void ctl_print_check_row(const struct Weir__Agent__V1__CheckResult *check);
+
 #endif

@@ -1,4 +1,5 @@
-/* object_status.c — runtime status of pipelines and backfills, computed when an object is read. */
+/* object_status.c — runtime status of pipelines, backfills and quality checks, computed when an
+ * object is read. */
 #include "object_status.h"
 
 #include <jansson.h>
@@ -6,6 +7,7 @@
 #include <string.h>
 
 #include "store_backfill.h"
+#include "store_checks.h"
 #include "store_runs.h"
 
 static json_t *progress_json(const store_backfill_progress_t *p)
@@ -18,12 +20,21 @@ static json_t *progress_json(const store_backfill_progress_t *p)
                      "done_until", p->done_until, "last_error", p->last_error);
 }
 
+static json_t *check_json(const store_check_result_t *r)
+{
+    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:o, s:s, s:s, s:s}", "check", r->check, "table", r->table_name,
+                     "kind", r->kind, "severity", r->severity, "stage", r->stage, "passed", r->passed, "observed",
+                     r->has_observed ? json_real(r->observed) : json_null(), "detail", r->detail, "run_id", r->run_id,
+                     "checked_at", r->created_at);
+}
+
 static json_t *pipeline_status(store_t *store, const agent_object_t *object, weir_err_t *err)
 {
     json_t *spec = json_loads(object->spec_json, 0, NULL);
-    json_t *status = json_pack("{s:{}, s:[]}", "tables", "backfills");
+    json_t *status = json_pack("{s:{}, s:[], s:[]}", "tables", "backfills", "checks");
     store_backfill_progress_t *backfills = NULL;
-    size_t count = 0;
+    store_check_result_t *checks = NULL;
+    size_t count = 0, check_count = 0;
     if (!spec || !status)
         goto fail;
     size_t i;
@@ -45,10 +56,17 @@ static json_t *pipeline_status(store_t *store, const agent_object_t *object, wei
     for (size_t b = 0; b < count; b++)
         if (json_array_append_new(json_object_get(status, "backfills"), progress_json(&backfills[b])) != 0)
             goto fail;
+    if (store_check_latest(store, object->name, &checks, &check_count, err) != WEIR_OK)
+        goto fail;
+    for (size_t c = 0; c < check_count; c++)
+        if (json_array_append_new(json_object_get(status, "checks"), check_json(&checks[c])) != 0)
+            goto fail;
+    free(checks);
     free(backfills);
     json_decref(spec);
     return status;
 fail:
+    free(checks);
     free(backfills);
     json_decref(spec);
     json_decref(status);
@@ -61,6 +79,19 @@ void object_status_fill(store_t *store, agent_object_t *object)
     json_t *status = NULL;
     if (strcmp(object->kind, "pipeline") == 0) {
         status = pipeline_status(store, object, &err);
+    } else if (strcmp(object->kind, "quality_check") == 0) {
+        json_t *spec = json_loads(object->spec_json, 0, NULL);
+        const char *pipeline = json_string_value(json_object_get(spec, "pipeline"));
+        store_check_result_t *checks = NULL;
+        size_t count = 0;
+        if (pipeline && store_check_latest(store, pipeline, &checks, &count, &err) == WEIR_OK) {
+            status = json_pack("{s:o}", "latest", json_null());
+            for (size_t i = 0; status && i < count; i++)
+                if (strcmp(checks[i].check, object->name) == 0)
+                    json_object_set_new(status, "latest", check_json(&checks[i]));
+        }
+        free(checks);
+        json_decref(spec);
     } else if (strcmp(object->kind, "backfill") == 0) {
         store_backfill_progress_t progress;
         weir_status_t result = store_backfill_progress(store, object->name, &progress, &err);

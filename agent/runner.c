@@ -1,4 +1,5 @@
-/* runner.c — the run state machine: extracting → staged → loading → published → committed. */
+/* runner.c — the run state machine: extracting → staged → loading → published → committed, or
+ * quarantined by a failing batch check. */
 #include "runner.h"
 
 #include <ctype.h>
@@ -15,6 +16,7 @@
 #include "fileutil.h"
 #include "log.h"
 #include "pg_extract.h"
+#include "quality.h"
 #include "s3_stage.h"
 #include "secrets.h"
 #include "sf_load.h"
@@ -93,23 +95,6 @@ static weir_status_t load_objects(store_t *store, const store_run_t *run, run_ob
     return store_get_write_only(store, "source_postgres", str(o->pipeline, "source"), &o->source_write_only, err);
 }
 
-static void remove_dir_files(const char *dir)
-{
-    DIR *d = opendir(dir);
-    if (!d)
-        return;
-    struct dirent *entry;
-    while ((entry = readdir(d))) {
-        if (entry->d_name[0] == '.')
-            continue;
-        char path[4096];
-        snprintf(path, sizeof path, "%s/%s", dir, entry->d_name);
-        unlink(path);
-    }
-    closedir(d);
-    rmdir(dir);
-}
-
 static weir_status_t make_dirs(const char *path, weir_err_t *err)
 {
     char partial[2048];
@@ -142,7 +127,7 @@ static weir_status_t extract(runner_t *runner, store_run_t *run, run_objects_t *
 
     snprintf(run->stage_dir, sizeof run->stage_dir, "%s/%s/%s/%s", runner->stage_root, run->pipeline,
              run->table_name, run->id);
-    remove_dir_files(run->stage_dir); /* an interrupted extraction starts over */
+    dir_remove_flat(run->stage_dir); /* an interrupted extraction starts over */
     char parent[1024];
     snprintf(parent, sizeof parent, "%s/%s/%s", runner->stage_root, run->pipeline, run->table_name);
     result = make_dirs(parent, err);
@@ -361,7 +346,40 @@ static weir_status_t load(runner_t *runner, store_run_t *run, run_objects_t *o, 
         request.stage_path = stage_path;
     }
     sf_load_result_t loaded;
-    result = sf_load_batch(client, &request, &loaded, err);
+    result = sf_load_stage(client, &request, &loaded, err);
+    if (result != WEIR_OK)
+        goto out;
+    /* Write-audit-publish: the deduplicated batch is checked where it sits before the MERGE. */
+    char batch_table[1024], target_table[1024];
+    sf_load_batch_table(&request, batch_table, sizeof batch_table);
+    sf_load_target_table(&request, target_table, sizeof target_table);
+    quality_context_t checks = {.store = runner->store, .client = client, .run_id = run->id,
+                                .pipeline = run->pipeline, .table = run->table_name, .database = request.database,
+                                .schema = request.schema, .batch_table = batch_table, .target_table = target_table,
+                                .primary_key = keys, .key_count = key_count, .cursor = str(o->table, "cursor"),
+                                .judge_history = run->backfill[0] == 0};
+    if (!run->skip_checks) {
+        quality_report_t report;
+        result = quality_run(&checks, "batch", &report, err);
+        bool blocked = result == WEIR_OK && report.blocking;
+        if (blocked) {
+            sf_load_drop(client, &request);
+            snprintf(run->state, sizeof run->state, "quarantined");
+            snprintf(run->error, sizeof run->error, "quarantined, nothing published: %s", report.summary);
+            result = store_run_save(runner->store, run, err);
+            log_warn("runner", "run %s: %s %s quarantined: %s", run->id, run->pipeline, run->table_name,
+                     report.summary);
+        } else if (result == WEIR_OK && report.summary[0]) {
+            log_warn("runner", "run %s: warnings, publishing anyway: %s", run->id, report.summary);
+        }
+        quality_report_free(&report);
+        if (result != WEIR_OK || blocked) {
+            if (result != WEIR_OK)
+                sf_load_drop(client, &request);
+            goto out;
+        }
+    }
+    result = sf_load_publish(client, &request, &loaded, err);
     if (result != WEIR_OK)
         goto out;
     run->rows_loaded = loaded.staged_rows;
@@ -372,6 +390,16 @@ static weir_status_t load(runner_t *runner, store_run_t *run, run_objects_t *o, 
     log_info("runner", "run %s: %s %s loaded %lld rows into %s.%s.%s (%lld inserted, %lld updated)", run->id,
              run->pipeline, run->table_name, loaded.staged_rows, request.database, request.schema, target,
              loaded.inserted, loaded.updated);
+    if (result == WEIR_OK) {
+        /* Target checks judge what is published; a failure is recorded and reported, the data stays. */
+        quality_report_t report;
+        weir_err_t check_err = {{0}};
+        if (quality_run(&checks, "target", &report, &check_err) != WEIR_OK)
+            log_error("runner", "run %s: target checks could not be recorded: %s", run->id, check_err.msg);
+        else if (report.summary[0])
+            log_warn("runner", "run %s: target checks failed: %s", run->id, report.summary);
+        quality_report_free(&report);
+    }
 out:
     free(columns);
     free(types);
@@ -395,7 +423,8 @@ weir_status_t runner_execute(runner_t *runner, store_run_t *run)
      * A step that fails for a passing reason (source restarting, network) is tried again after a
      * growing pause; a run fails only when that does not help. */
     int retries = 0;
-    for (int steps = 0; result == WEIR_OK && steps < 8 + RUNNER_STEP_RETRIES && !store_run_state_terminal(run->state);
+    for (int steps = 0; result == WEIR_OK && steps < 8 + RUNNER_STEP_RETRIES && !store_run_state_terminal(run->state) &&
+                        strcmp(run->state, "quarantined") != 0;
          steps++) {
         if (strcmp(run->state, "extracting") == 0)
             result = extract(runner, run, &objects, &err);
@@ -418,8 +447,10 @@ weir_status_t runner_execute(runner_t *runner, store_run_t *run)
         }
     }
     if (result == WEIR_OK && strcmp(run->state, "committed") == 0) {
-        remove_dir_files(run->stage_dir);
+        dir_remove_flat(run->stage_dir);
         log_info("runner", "run %s committed; watermark %s", run->id, run->has_watermark_to ? run->watermark_to : "(none)");
+    } else if (result == WEIR_OK && strcmp(run->state, "quarantined") == 0) {
+        /* Held: the staged files stay for a release; the watermark did not move. */
     } else {
         if (result == WEIR_OK)
             weir_err_set(&err, "run stopped at step %s", run->state);

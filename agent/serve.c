@@ -14,6 +14,7 @@
 
 #include "config.h"
 #include "control_api.h"
+#include "control_checks.h"
 #include "control_runs.h"
 #include "executor.h"
 #include "fileutil.h"
@@ -170,12 +171,14 @@ int serve_main(int argc, char **argv)
         goto out;
     }
 
-    size_t method_count = control_api_method_count + control_runs_method_count;
+    size_t method_count = control_api_method_count + control_runs_method_count + control_checks_method_count;
     methods = calloc(method_count, sizeof *methods);
     if (!methods)
         goto out;
     memcpy(methods, control_api_methods, control_api_method_count * sizeof *methods);
     memcpy(methods + control_api_method_count, control_runs_methods, control_runs_method_count * sizeof *methods);
+    memcpy(methods + control_api_method_count + control_runs_method_count, control_checks_methods,
+           control_checks_method_count * sizeof *methods);
     server = rpc_server_new(methods, method_count, &api, control_api_authorize);
     if (!server)
         goto out;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "log.h"
 #include "stage_reader.h"
 
 /* Snowflake caps a statement near 1 MB and a VALUES list at 16,384 expressions. */
@@ -54,69 +55,18 @@ static weir_status_t put_converted(weir_buf_t *sql, const char *type, const char
     return buf_printf(sql, "CAST(%s AS %s)", quoted_column, type);
 }
 
-static void upper_name(const char *name, char *out, size_t size)
-{
-    size_t i = 0;
-    for (; name[i] && i + 1 < size; i++)
-        out[i] = (char)toupper((unsigned char)name[i]);
-    out[i] = 0;
-}
-
-static weir_status_t put_ident(weir_buf_t *sql, const char *name)
-{
-    weir_status_t result = buf_putc(sql, '"');
-    for (const char *p = name; *p && result == WEIR_OK; p++)
-        result = *p == '"' ? buf_puts(sql, "\"\"") : buf_putc(sql, (uint8_t)*p);
-    return result == WEIR_OK ? buf_putc(sql, '"') : result;
-}
-
-static weir_status_t put_column(weir_buf_t *sql, const char *source_name)
-{
-    char upper[256];
-    upper_name(source_name, upper, sizeof upper);
-    return put_ident(sql, upper);
-}
-
 static weir_status_t put_table(weir_buf_t *sql, const sf_load_request_t *request, const char *suffix)
 {
     char table[512];
     snprintf(table, sizeof table, "%s%s", request->table, suffix ? suffix : "");
-    weir_status_t result = put_ident(sql, request->database);
+    weir_status_t result = sf_put_ident(sql, request->database);
     if (result == WEIR_OK)
         result = buf_putc(sql, '.');
     if (result == WEIR_OK)
-        result = put_ident(sql, request->schema);
+        result = sf_put_ident(sql, request->schema);
     if (result == WEIR_OK)
         result = buf_putc(sql, '.');
-    return result == WEIR_OK ? put_ident(sql, table) : result;
-}
-
-/* A text value as a Snowflake string literal: backslashes and quotes escaped. */
-static weir_status_t put_literal(weir_buf_t *sql, const char *value, size_t len)
-{
-    weir_status_t result = buf_putc(sql, '\'');
-    for (size_t i = 0; i < len && result == WEIR_OK; i++) {
-        char c = value[i];
-        if (c == '\'')
-            result = buf_puts(sql, "''");
-        else if (c == '\\')
-            result = buf_puts(sql, "\\\\");
-        else
-            result = buf_putc(sql, (uint8_t)c);
-    }
-    return result == WEIR_OK ? buf_putc(sql, '\'') : result;
-}
-
-static weir_status_t run(sf_client_t *client, weir_buf_t *sql, sf_result_t *result_out, weir_err_t *err)
-{
-    sf_result_t result;
-    weir_status_t status = sf_execute(client, (const char *)sql->data, &result, err);
-    if (status == WEIR_OK && result_out)
-        *result_out = result;
-    else if (status == WEIR_OK)
-        sf_result_free(&result);
-    buf_reset(sql);
-    return status;
+    return result == WEIR_OK ? sf_put_ident(sql, table) : result;
 }
 
 static bool type_family_matches(const char *target_type, const char *wanted)
@@ -172,11 +122,11 @@ static weir_status_t widen_column(sf_client_t *client, const sf_load_request_t *
     if (result == WEIR_OK)
         result = buf_puts(sql, " ALTER COLUMN ");
     if (result == WEIR_OK)
-        result = put_ident(sql, column);
+        result = sf_put_ident(sql, column);
     if (result == WEIR_OK)
         result = buf_printf(sql, " SET DATA TYPE %s", widened);
     if (result == WEIR_OK)
-        result = run(client, sql, NULL, err);
+        result = sf_run(client, sql, NULL, err);
     if (result == WEIR_OK)
         out->columns_widened++;
     return result;
@@ -192,17 +142,17 @@ static weir_status_t prepare_target(sf_client_t *client, const sf_load_request_t
     weir_status_t result = buf_printf(&sql, "SELECT COLUMN_NAME, DATA_TYPE, NUMERIC_PRECISION, NUMERIC_SCALE, "
                                             "CHARACTER_MAXIMUM_LENGTH FROM ");
     if (result == WEIR_OK)
-        result = put_ident(&sql, request->database);
+        result = sf_put_ident(&sql, request->database);
     if (result == WEIR_OK)
         result = buf_puts(&sql, ".INFORMATION_SCHEMA.COLUMNS WHERE TABLE_SCHEMA = ");
     if (result == WEIR_OK)
-        result = put_literal(&sql, request->schema, strlen(request->schema));
+        result = sf_put_literal(&sql, request->schema, strlen(request->schema));
     if (result == WEIR_OK)
         result = buf_puts(&sql, " AND TABLE_NAME = ");
     if (result == WEIR_OK)
-        result = put_literal(&sql, request->table, strlen(request->table));
+        result = sf_put_literal(&sql, request->table, strlen(request->table));
     if (result == WEIR_OK)
-        result = run(client, &sql, &existing, err);
+        result = sf_run(client, &sql, &existing, err);
     if (result != WEIR_OK)
         goto out;
 
@@ -214,20 +164,20 @@ static weir_status_t prepare_target(sf_client_t *client, const sf_load_request_t
         if (result == WEIR_OK)
             result = buf_puts(&sql, " (");
         for (size_t i = 0; result == WEIR_OK && i < request->column_count; i++) {
-            result = put_column(&sql, request->columns[i]);
+            result = sf_put_column(&sql, request->columns[i]);
             if (result == WEIR_OK)
                 result = buf_printf(&sql, " %s, ", types[i]);
         }
         if (result == WEIR_OK)
             result = buf_puts(&sql, "\"_WEIR_RUN_ID\" VARCHAR, \"_WEIR_LOADED_AT\" TIMESTAMP_TZ)");
         if (result == WEIR_OK)
-            result = run(client, &sql, NULL, err);
+            result = sf_run(client, &sql, NULL, err);
         out->created_table = result == WEIR_OK;
         goto out;
     }
     for (size_t i = 0; result == WEIR_OK && i < request->column_count; i++) {
         char upper[256];
-        upper_name(request->columns[i], upper, sizeof upper);
+        sf_upper_name(request->columns[i], upper, sizeof upper);
         const char *found_type = NULL;
         size_t found_row = 0;
         for (size_t row = 0; row < present; row++)
@@ -261,11 +211,11 @@ static weir_status_t prepare_target(sf_client_t *client, const sf_load_request_t
         if (result == WEIR_OK)
             result = buf_puts(&sql, " ADD COLUMN ");
         if (result == WEIR_OK)
-            result = put_ident(&sql, upper);
+            result = sf_put_ident(&sql, upper);
         if (result == WEIR_OK)
             result = buf_printf(&sql, " %s", types[i]);
         if (result == WEIR_OK)
-            result = run(client, &sql, NULL, err);
+            result = sf_run(client, &sql, NULL, err);
         if (result == WEIR_OK)
             out->columns_added++;
     }
@@ -307,14 +257,14 @@ static weir_status_t stage_rows(sf_client_t *client, const sf_load_request_t *re
             for (size_t i = 0; result == WEIR_OK && i < count; i++) {
                 result = buf_puts(&row, i ? ", " : "(");
                 if (result == WEIR_OK)
-                    result = fields[i].is_null ? buf_puts(&row, "NULL") : put_literal(&row, fields[i].data, fields[i].len);
+                    result = fields[i].is_null ? buf_puts(&row, "NULL") : sf_put_literal(&row, fields[i].data, fields[i].len);
             }
             if (result == WEIR_OK)
                 result = buf_putc(&row, ')');
             if (result != WEIR_OK)
                 break;
             if (rows_in_statement && (sql.len + row.len + 2 > SF_STATEMENT_MAX_BYTES || rows_in_statement >= max_rows)) {
-                result = run(client, &sql, NULL, err);
+                result = sf_run(client, &sql, NULL, err);
                 rows_in_statement = 0;
             }
             if (result == WEIR_OK && rows_in_statement == 0) {
@@ -334,7 +284,7 @@ static weir_status_t stage_rows(sf_client_t *client, const sf_load_request_t *re
         stage_reader_close(reader);
     }
     if (result == WEIR_OK && rows_in_statement)
-        result = run(client, &sql, NULL, err);
+        result = sf_run(client, &sql, NULL, err);
     if (result == WEIR_ERR_TOO_BIG)
         weir_err_set(err, "a staged row does not fit in one Snowflake statement; load this table through an S3 stage");
     buf_free(&sql);
@@ -390,7 +340,7 @@ static weir_status_t copy_rows(sf_client_t *client, const sf_load_request_t *req
                                     "FIELD_OPTIONALLY_ENCLOSED_BY = '\"' EMPTY_FIELD_AS_NULL = TRUE "
                                     "ESCAPE_UNENCLOSED_FIELD = NONE NULL_IF = ()) ON_ERROR = ABORT_STATEMENT FORCE = TRUE");
         if (result == WEIR_OK)
-            result = run(client, &sql, NULL, err);
+            result = sf_run(client, &sql, NULL, err);
     }
     sf_result_t counted = {0};
     buf_reset(&sql);
@@ -399,7 +349,7 @@ static weir_status_t copy_rows(sf_client_t *client, const sf_load_request_t *req
     if (result == WEIR_OK)
         result = put_table(&sql, request, stage_suffix);
     if (result == WEIR_OK)
-        result = run(client, &sql, &counted, err);
+        result = sf_run(client, &sql, &counted, err);
     if (result == WEIR_OK) {
         const char *rows = sf_result_text(&counted, 0, 0);
         out->staged_rows = rows ? strtoll(rows, NULL, 10) : 0;
@@ -415,11 +365,11 @@ static weir_status_t put_key_match(weir_buf_t *sql, const sf_load_request_t *req
     for (size_t k = 0; result == WEIR_OK && k < request->key_count; k++) {
         result = buf_puts(sql, k ? " AND \"T\"." : "\"T\".");
         if (result == WEIR_OK)
-            result = put_column(sql, request->primary_key[k]);
+            result = sf_put_column(sql, request->primary_key[k]);
         if (result == WEIR_OK)
             result = buf_puts(sql, " = \"S\".");
         if (result == WEIR_OK)
-            result = put_column(sql, request->primary_key[k]);
+            result = sf_put_column(sql, request->primary_key[k]);
     }
     return result;
 }
@@ -436,7 +386,7 @@ static weir_status_t build_dedup(weir_buf_t *sql, const sf_load_request_t *reque
         char quoted[300];
         weir_buf_t name;
         buf_init(&name, sizeof quoted);
-        result = put_column(&name, request->columns[i]);
+        result = sf_put_column(&name, request->columns[i]);
         snprintf(quoted, sizeof quoted, "%s", name.data ? (const char *)name.data : "");
         buf_free(&name);
         if (result == WEIR_OK)
@@ -456,13 +406,13 @@ static weir_status_t build_dedup(weir_buf_t *sql, const sf_load_request_t *reque
     for (size_t k = 0; result == WEIR_OK && k < request->key_count; k++) {
         result = buf_puts(sql, k ? ", " : "");
         if (result == WEIR_OK)
-            result = put_column(sql, request->primary_key[k]);
+            result = sf_put_column(sql, request->primary_key[k]);
     }
     if (result == WEIR_OK && cursor_index >= 0) {
         char quoted[300];
         weir_buf_t name;
         buf_init(&name, sizeof quoted);
-        result = put_column(&name, request->cursor);
+        result = sf_put_column(&name, request->cursor);
         snprintf(quoted, sizeof quoted, "%s", name.data ? (const char *)name.data : "");
         buf_free(&name);
         if (result == WEIR_OK)
@@ -474,7 +424,7 @@ static weir_status_t build_dedup(weir_buf_t *sql, const sf_load_request_t *reque
     } else if (result == WEIR_OK) {
         result = buf_puts(sql, " ORDER BY ");
         if (result == WEIR_OK)
-            result = put_column(sql, request->primary_key[0]);
+            result = sf_put_column(sql, request->primary_key[0]);
     }
     return result == WEIR_OK ? buf_puts(sql, ") = 1") : result;
 }
@@ -498,19 +448,19 @@ static weir_status_t build_merge(weir_buf_t *sql, const sf_load_request_t *reque
         /* An older version (from a lookback re-read or a late retry) never overwrites a newer one. */
         result = buf_puts(sql, " AND (\"T\".");
         if (result == WEIR_OK)
-            result = put_column(sql, request->cursor);
+            result = sf_put_column(sql, request->cursor);
         if (result == WEIR_OK)
             result = buf_puts(sql, " IS NULL OR \"S\".");
         if (result == WEIR_OK)
-            result = put_column(sql, request->cursor);
+            result = sf_put_column(sql, request->cursor);
         if (result == WEIR_OK)
             result = buf_puts(sql, " IS NULL OR \"S\".");
         if (result == WEIR_OK)
-            result = put_column(sql, request->cursor);
+            result = sf_put_column(sql, request->cursor);
         if (result == WEIR_OK)
             result = buf_puts(sql, " >= \"T\".");
         if (result == WEIR_OK)
-            result = put_column(sql, request->cursor);
+            result = sf_put_column(sql, request->cursor);
         if (result == WEIR_OK)
             result = buf_putc(sql, ')');
     }
@@ -519,41 +469,53 @@ static weir_status_t build_merge(weir_buf_t *sql, const sf_load_request_t *reque
     for (size_t i = 0; result == WEIR_OK && i < request->column_count; i++) {
         result = buf_puts(sql, i ? ", " : "");
         if (result == WEIR_OK)
-            result = put_column(sql, request->columns[i]);
+            result = sf_put_column(sql, request->columns[i]);
         if (result == WEIR_OK)
             result = buf_puts(sql, " = \"S\".");
         if (result == WEIR_OK)
-            result = put_column(sql, request->columns[i]);
+            result = sf_put_column(sql, request->columns[i]);
     }
     if (result == WEIR_OK)
         result = buf_puts(sql, ", \"_WEIR_RUN_ID\" = ");
     if (result == WEIR_OK)
-        result = put_literal(sql, request->run_id, strlen(request->run_id));
+        result = sf_put_literal(sql, request->run_id, strlen(request->run_id));
     if (result == WEIR_OK)
         result = buf_puts(sql, ", \"_WEIR_LOADED_AT\" = CURRENT_TIMESTAMP() WHEN NOT MATCHED THEN INSERT (");
     for (size_t i = 0; result == WEIR_OK && i < request->column_count; i++) {
         result = buf_puts(sql, i ? ", " : "");
         if (result == WEIR_OK)
-            result = put_column(sql, request->columns[i]);
+            result = sf_put_column(sql, request->columns[i]);
     }
     if (result == WEIR_OK)
         result = buf_puts(sql, ", \"_WEIR_RUN_ID\", \"_WEIR_LOADED_AT\") VALUES (");
     for (size_t i = 0; result == WEIR_OK && i < request->column_count; i++) {
         result = buf_puts(sql, i ? ", \"S\"." : "\"S\".");
         if (result == WEIR_OK)
-            result = put_column(sql, request->columns[i]);
+            result = sf_put_column(sql, request->columns[i]);
     }
     if (result == WEIR_OK)
         result = buf_puts(sql, ", ");
     if (result == WEIR_OK)
-        result = put_literal(sql, request->run_id, strlen(request->run_id));
+        result = sf_put_literal(sql, request->run_id, strlen(request->run_id));
     return result == WEIR_OK ? buf_puts(sql, ", CURRENT_TIMESTAMP())") : result;
 }
 
-weir_status_t sf_load_batch(sf_client_t *client, const sf_load_request_t *request, sf_load_result_t *out,
-                            weir_err_t *err)
+/* Per-batch names: a retry of the same run reuses (and replaces) its own staging tables. */
+static void batch_suffixes(const sf_load_request_t *request, char *stage_suffix, size_t stage_size,
+                           char *dedup_suffix, size_t dedup_size)
 {
-    memset(out, 0, sizeof *out);
+    size_t n = (size_t)snprintf(stage_suffix, stage_size, "__WEIR_");
+    for (const char *p = request->run_id; *p && n + 1 < stage_size; p++)
+        stage_suffix[n++] = isalnum((unsigned char)*p) ? (char)toupper((unsigned char)*p) : '_';
+    stage_suffix[n] = 0;
+    snprintf(dedup_suffix, dedup_size, "%s_D", stage_suffix);
+}
+
+/* Target types for the request's columns (new array) and the cursor's index (-1 for none). */
+static weir_status_t column_types(const sf_load_request_t *request, char (**types_out)[64], int *cursor_index,
+                                  weir_err_t *err)
+{
+    *types_out = NULL;
     if (request->column_count == 0 || request->key_count == 0) {
         weir_err_set(err, "a load needs columns and a primary key");
         return WEIR_ERR_INVALID;
@@ -561,11 +523,11 @@ weir_status_t sf_load_batch(sf_client_t *client, const sf_load_request_t *reques
     char (*types)[64] = calloc(request->column_count, sizeof *types);
     if (!types)
         return WEIR_ERR_NOMEM;
-    int cursor_index = -1;
+    *cursor_index = -1;
     for (size_t i = 0; i < request->column_count; i++) {
         sf_type_for_pg(request->pg_types[i], types[i], sizeof types[i]);
         if (request->cursor && strcmp(request->columns[i], request->cursor) == 0)
-            cursor_index = (int)i;
+            *cursor_index = (int)i;
     }
     for (size_t k = 0; k < request->key_count; k++) {
         bool found = false;
@@ -577,17 +539,48 @@ weir_status_t sf_load_batch(sf_client_t *client, const sf_load_request_t *reques
             return WEIR_ERR_INVALID;
         }
     }
-    /* Per-batch names: a retry of the same run reuses (and replaces) its own staging tables. */
-    char stage_suffix[128], dedup_suffix[140];
-    size_t n = (size_t)snprintf(stage_suffix, sizeof stage_suffix, "__WEIR_");
-    for (const char *p = request->run_id; *p && n + 1 < sizeof stage_suffix; p++)
-        stage_suffix[n++] = isalnum((unsigned char)*p) ? (char)toupper((unsigned char)*p) : '_';
-    stage_suffix[n] = 0;
-    snprintf(dedup_suffix, sizeof dedup_suffix, "%s_D", stage_suffix);
+    *types_out = types;
+    return WEIR_OK;
+}
 
+void sf_load_batch_table(const sf_load_request_t *request, char *out, size_t size)
+{
+    char stage_suffix[128], dedup_suffix[140];
+    batch_suffixes(request, stage_suffix, sizeof stage_suffix, dedup_suffix, sizeof dedup_suffix);
+    weir_buf_t name;
+    buf_init(&name, 4096);
+    if (put_table(&name, request, dedup_suffix) == WEIR_OK && buf_putc(&name, 0) == WEIR_OK)
+        snprintf(out, size, "%s", (const char *)name.data);
+    else
+        out[0] = 0;
+    buf_free(&name);
+}
+
+void sf_load_target_table(const sf_load_request_t *request, char *out, size_t size)
+{
+    weir_buf_t name;
+    buf_init(&name, 4096);
+    if (put_table(&name, request, NULL) == WEIR_OK && buf_putc(&name, 0) == WEIR_OK)
+        snprintf(out, size, "%s", (const char *)name.data);
+    else
+        out[0] = 0;
+    buf_free(&name);
+}
+
+weir_status_t sf_load_stage(sf_client_t *client, const sf_load_request_t *request, sf_load_result_t *out,
+                            weir_err_t *err)
+{
+    memset(out, 0, sizeof *out);
+    char (*types)[64];
+    int cursor_index;
+    weir_status_t result = column_types(request, &types, &cursor_index, err);
+    if (result != WEIR_OK)
+        return result;
+    char stage_suffix[128], dedup_suffix[140];
+    batch_suffixes(request, stage_suffix, sizeof stage_suffix, dedup_suffix, sizeof dedup_suffix);
     weir_buf_t sql;
     buf_init(&sql, SF_STATEMENT_MAX_BYTES * 4);
-    weir_status_t result = prepare_target(client, request, types, out, err);
+    result = prepare_target(client, request, types, out, err);
     if (result == WEIR_OK)
         result = buf_puts(&sql, "CREATE OR REPLACE TRANSIENT TABLE ");
     if (result == WEIR_OK)
@@ -595,41 +588,71 @@ weir_status_t sf_load_batch(sf_client_t *client, const sf_load_request_t *reques
     for (size_t i = 0; result == WEIR_OK && i < request->column_count; i++) {
         result = buf_puts(&sql, i ? ", " : " (");
         if (result == WEIR_OK)
-            result = put_column(&sql, request->columns[i]);
+            result = sf_put_column(&sql, request->columns[i]);
         if (result == WEIR_OK)
             result = buf_puts(&sql, " VARCHAR");
     }
     if (result == WEIR_OK)
         result = buf_putc(&sql, ')');
     if (result == WEIR_OK)
-        result = run(client, &sql, NULL, err);
+        result = sf_run(client, &sql, NULL, err);
     if (result == WEIR_OK)
         result = request->stage_name ? copy_rows(client, request, stage_suffix, out, err)
                                      : stage_rows(client, request, stage_suffix, out, err);
     if (result == WEIR_OK)
         result = build_dedup(&sql, request, types, stage_suffix, dedup_suffix, cursor_index);
     if (result == WEIR_OK)
-        result = run(client, &sql, NULL, err);
+        result = sf_run(client, &sql, NULL, err);
+    buf_free(&sql);
+    free(types);
+    if (result != WEIR_OK)
+        sf_load_drop(client, request);
+    return result;
+}
+
+weir_status_t sf_load_publish(sf_client_t *client, const sf_load_request_t *request, sf_load_result_t *out,
+                              weir_err_t *err)
+{
+    char stage_suffix[128], dedup_suffix[140];
+    batch_suffixes(request, stage_suffix, sizeof stage_suffix, dedup_suffix, sizeof dedup_suffix);
+    weir_buf_t sql;
+    buf_init(&sql, SF_STATEMENT_MAX_BYTES * 4);
     sf_result_t merged = {0};
+    weir_status_t result = build_merge(&sql, request, dedup_suffix);
     if (result == WEIR_OK)
-        result = build_merge(&sql, request, dedup_suffix);
-    if (result == WEIR_OK)
-        result = run(client, &sql, &merged, err);
+        result = sf_run(client, &sql, &merged, err);
     if (result == WEIR_OK) {
         const char *inserted = sf_result_text(&merged, 0, 0), *updated = sf_result_text(&merged, 0, 1);
         out->inserted = inserted ? strtoll(inserted, NULL, 10) : 0;
         out->updated = updated ? strtoll(updated, NULL, 10) : 0;
     }
     sf_result_free(&merged);
-    /* The staging tables are scratch: drop them whether or not the load worked. */
+    buf_free(&sql);
+    sf_load_drop(client, request);
+    return result;
+}
+
+void sf_load_drop(sf_client_t *client, const sf_load_request_t *request)
+{
+    char stage_suffix[128], dedup_suffix[140];
+    batch_suffixes(request, stage_suffix, sizeof stage_suffix, dedup_suffix, sizeof dedup_suffix);
+    weir_buf_t sql;
+    buf_init(&sql, 64 * 1024);
+    /* The staging tables are scratch: dropped whether or not the load worked. */
     for (int t = 0; t < 2; t++) {
         weir_err_t drop_err;
         buf_reset(&sql);
         if (buf_puts(&sql, "DROP TABLE IF EXISTS ") == WEIR_OK &&
-            put_table(&sql, request, t ? dedup_suffix : stage_suffix) == WEIR_OK)
-            (void)run(client, &sql, NULL, &drop_err);
+            put_table(&sql, request, t ? dedup_suffix : stage_suffix) == WEIR_OK &&
+            sf_run(client, &sql, NULL, &drop_err) != WEIR_OK)
+            log_warn("sf_load", "cannot drop a scratch table of run %s: %s", request->run_id, drop_err.msg);
     }
     buf_free(&sql);
-    free(types);
-    return result;
+}
+
+weir_status_t sf_load_batch(sf_client_t *client, const sf_load_request_t *request, sf_load_result_t *out,
+                            weir_err_t *err)
+{
+    weir_status_t result = sf_load_stage(client, request, out, err);
+    return result == WEIR_OK ? sf_load_publish(client, request, out, err) : result;
 }

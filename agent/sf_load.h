@@ -48,7 +48,20 @@ typedef struct {
  * intervals, arrays) become VARCHAR so no value is lost. Writes into `out`. */
 void sf_type_for_pg(const char *pg_type, char *out, size_t size);
 
+/* Write-audit-publish in three steps. sf_load_stage creates or evolves the target, fills the
+ * per-run staging table and builds the deduplicated batch table (sf_load_batch_table) that
+ * quality checks read; sf_load_publish MERGEs it into the target and drops both scratch tables;
+ * sf_load_drop drops them without publishing (a quarantined or failed batch). */
+weir_status_t sf_load_stage(sf_client_t *client, const sf_load_request_t *request, sf_load_result_t *result,
+                            weir_err_t *err) WEIR_MUSTCHECK;
+weir_status_t sf_load_publish(sf_client_t *client, const sf_load_request_t *request, sf_load_result_t *result,
+                              weir_err_t *err) WEIR_MUSTCHECK;
+void sf_load_drop(sf_client_t *client, const sf_load_request_t *request);
+/* Stage then publish, for loads without checks. */
 weir_status_t sf_load_batch(sf_client_t *client, const sf_load_request_t *request, sf_load_result_t *result,
                             weir_err_t *err) WEIR_MUSTCHECK;
+/* Quoted names: the deduplicated batch of this request's run, and the target table. */
+void sf_load_batch_table(const sf_load_request_t *request, char *out, size_t size);
+void sf_load_target_table(const sf_load_request_t *request, char *out, size_t size);
 
 #endif

@@ -3,6 +3,7 @@
 
 /* curl's type-checking macros rely on GNU pragmas that strict C17 rejects. */
 #define CURL_DISABLE_TYPECHECK 1
+#include <ctype.h>
 #include <curl/curl.h>
 #include <openssl/rand.h>
 #include <stdbool.h>
@@ -398,5 +399,55 @@ weir_status_t sf_execute(sf_client_t *c, const char *statement, sf_result_t *res
 out:
     buf_free(&response);
     free(body);
+    return status;
+}
+
+weir_status_t sf_put_ident(weir_buf_t *sql, const char *name)
+{
+    weir_status_t result = buf_putc(sql, '"');
+    for (const char *p = name; *p && result == WEIR_OK; p++)
+        result = *p == '"' ? buf_puts(sql, "\"\"") : buf_putc(sql, (uint8_t)*p);
+    return result == WEIR_OK ? buf_putc(sql, '"') : result;
+}
+
+void sf_upper_name(const char *name, char *out, size_t size)
+{
+    size_t i = 0;
+    for (; name[i] && i + 1 < size; i++)
+        out[i] = (char)toupper((unsigned char)name[i]);
+    out[i] = 0;
+}
+
+weir_status_t sf_put_column(weir_buf_t *sql, const char *source_name)
+{
+    char upper[256];
+    sf_upper_name(source_name, upper, sizeof upper);
+    return sf_put_ident(sql, upper);
+}
+
+weir_status_t sf_put_literal(weir_buf_t *sql, const char *value, size_t len)
+{
+    weir_status_t result = buf_putc(sql, '\'');
+    for (size_t i = 0; i < len && result == WEIR_OK; i++) {
+        char c = value[i];
+        if (c == '\'')
+            result = buf_puts(sql, "''");
+        else if (c == '\\')
+            result = buf_puts(sql, "\\\\");
+        else
+            result = buf_putc(sql, (uint8_t)c);
+    }
+    return result == WEIR_OK ? buf_putc(sql, '\'') : result;
+}
+
+weir_status_t sf_run(sf_client_t *client, weir_buf_t *sql, sf_result_t *result_out, weir_err_t *err)
+{
+    sf_result_t result;
+    weir_status_t status = sf_execute(client, (const char *)sql->data, &result, err);
+    if (status == WEIR_OK && result_out)
+        *result_out = result;
+    else if (status == WEIR_OK)
+        sf_result_free(&result);
+    buf_reset(sql);
     return status;
 }

@@ -7,6 +7,7 @@
 #include <jansson.h>
 #include <stddef.h>
 
+#include "buf.h"
 #include "sf_auth.h"
 #include "status.h"
 
@@ -53,5 +54,16 @@ typedef struct {
     unsigned submissions, polls, partitions_fetched, token_renewals, retries;
 } sf_client_stats_t;
 sf_client_stats_t sf_client_stats(const sf_client_t *client);
+
+/* SQL text helpers shared by the loader and the quality checks. */
+/* "name" with inner quotes doubled: a case-sensitive Snowflake identifier. */
+weir_status_t sf_put_ident(weir_buf_t *sql, const char *name) WEIR_MUSTCHECK;
+/* A source (PostgreSQL) column as its Snowflake column: upper-cased, quoted. */
+weir_status_t sf_put_column(weir_buf_t *sql, const char *source_name) WEIR_MUSTCHECK;
+/* A text value as a string literal: quotes doubled, backslashes escaped. */
+weir_status_t sf_put_literal(weir_buf_t *sql, const char *value, size_t len) WEIR_MUSTCHECK;
+void sf_upper_name(const char *name, char *out, size_t size);
+/* Executes the statement in `sql` (then empties it); `result_out` NULL discards the result. */
+weir_status_t sf_run(sf_client_t *client, weir_buf_t *sql, sf_result_t *result_out, weir_err_t *err) WEIR_MUSTCHECK;
 
 #endif

@@ -82,6 +82,23 @@ static const char *const migrations[] = {
     "  rows INTEGER NOT NULL DEFAULT 0,"
     "  error TEXT NOT NULL DEFAULT '',"
     "  PRIMARY KEY (backfill, seq));",
+    /* 4: quality check results (their history feeds anomaly detection) and quarantine release */
+    "ALTER TABLE runs ADD COLUMN skip_checks INTEGER NOT NULL DEFAULT 0;"
+    "CREATE TABLE check_results ("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  run_id TEXT NOT NULL,"
+    "  check_name TEXT NOT NULL,"
+    "  pipeline TEXT NOT NULL,"
+    "  table_name TEXT NOT NULL,"
+    "  kind TEXT NOT NULL,"
+    "  severity TEXT NOT NULL,"
+    "  stage TEXT NOT NULL CHECK (stage IN ('batch', 'target')),"
+    "  passed INTEGER NOT NULL,"
+    "  observed REAL,"
+    "  detail TEXT NOT NULL,"
+    "  created_at TEXT NOT NULL);"
+    "CREATE INDEX check_results_by_check ON check_results (check_name, created_at);"
+    "CREATE INDEX check_results_by_run ON check_results (run_id);",
 };
 static const int migration_count = (int)(sizeof migrations / sizeof migrations[0]);
 

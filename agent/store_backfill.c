@@ -145,7 +145,7 @@ weir_status_t store_backfill_settle(store_t *store, const char *name, long long 
         "  rows = CASE WHEN r.state = 'committed' THEN r.rows_loaded ELSE backfill_chunks.rows END,"
         "  error = CASE WHEN r.state = 'committed' THEN '' ELSE r.error END "
         "FROM runs r WHERE r.id = backfill_chunks.run_id AND backfill_chunks.backfill = ?1 "
-        "AND backfill_chunks.state = 'queued' AND r.state IN ('committed', 'failed')",
+        "AND backfill_chunks.state = 'queued' AND r.state IN ('committed', 'failed', 'discarded')",
         &stmt, err);
     if (result == WEIR_OK) {
         sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);

@@ -10,9 +10,12 @@
 #define RUN_COLUMNS                                                                                \
     "id, pipeline, table_name, trigger, state, created_at, updated_at, started_at, finished_at, "  \
     "watermark_from, watermark_to, stage_dir, rows_extracted, rows_loaded, attempts, error, backfill, "         \
-    "range_from, range_to"
+    "range_from, range_to, skip_checks"
 
-static const char *const terminal_states[] = {"committed", "failed", NULL};
+/* States in which a run holds a worker and a connection. */
+#define ACTIVE_STATES "('extracting', 'staged', 'loading', 'published')"
+
+static const char *const terminal_states[] = {"committed", "failed", "discarded", NULL};
 
 bool store_run_state_terminal(const char *state)
 {
@@ -52,6 +55,7 @@ static void row_to_run(sqlite3_stmt *stmt, store_run_t *run)
     text_into(stmt, 16, run->backfill, sizeof run->backfill);
     text_into(stmt, 17, run->range_from, sizeof run->range_from);
     text_into(stmt, 18, run->range_to, sizeof run->range_to);
+    run->skip_checks = sqlite3_column_int(stmt, 19) != 0;
 }
 
 /* Runs a query expected to return at most one run. Caller holds the lock. */
@@ -124,7 +128,7 @@ weir_status_t store_run_enqueue(store_t *store, const store_run_request_t *reque
     if (result != WEIR_OK)
         goto unlock;
     result = store__prepare(store, "SELECT " RUN_COLUMNS " FROM runs WHERE pipeline = ?1 AND table_name = ?2 "
-                            "AND backfill = '' AND state NOT IN ('committed', 'failed') ORDER BY created_at LIMIT 1", &stmt, err);
+                            "AND backfill = '' AND state NOT IN ('committed', 'failed', 'discarded') ORDER BY created_at LIMIT 1", &stmt, err);
     if (result == WEIR_OK) {
         sqlite3_bind_text(stmt, 1, pipeline, -1, SQLITE_STATIC);
         sqlite3_bind_text(stmt, 2, table_name, -1, SQLITE_STATIC);
@@ -172,19 +176,20 @@ weir_status_t store_run_claim(store_t *store, const char *owner, store_run_t *ou
      * and their pipeline has fewer than max_parallel_tables tables in flight (default 2; backfill
      * chunks have their own parallelism). */
     result = store__prepare(store,
-                     "SELECT " RUN_COLUMNS " FROM runs WHERE state NOT IN ('committed', 'failed') AND ("
+                     "SELECT " RUN_COLUMNS " FROM runs WHERE state NOT IN ('committed', 'failed', 'discarded', "
+                     "'quarantined') AND ("
                      "  (state <> 'queued' AND owner <> ?1) OR"
                      "  (state = 'queued' AND (not_before = '' OR not_before <= ?2)"
                      "   AND (SELECT COUNT(*) FROM runs a WHERE a.source = runs.source"
-                     "        AND a.state NOT IN ('queued', 'committed', 'failed'))"
+                     "        AND a.state IN " ACTIVE_STATES ")"
                      "     < COALESCE((SELECT json_extract(spec_json, '$.max_connections') FROM objects"
                      "                 WHERE kind LIKE 'source\\_%' ESCAPE '\\' AND name = runs.source), 4)"
                      "   AND (SELECT COUNT(*) FROM runs b WHERE b.destination = runs.destination"
-                     "        AND b.state NOT IN ('queued', 'committed', 'failed'))"
+                     "        AND b.state IN " ACTIVE_STATES ")"
                      "     < COALESCE((SELECT json_extract(spec_json, '$.max_concurrent_loads') FROM objects"
                      "                 WHERE kind LIKE 'destination\\_%' ESCAPE '\\' AND name = runs.destination), 4)"
                      "   AND (runs.backfill <> '' OR (SELECT COUNT(*) FROM runs c WHERE c.pipeline = runs.pipeline"
-                     "        AND c.backfill = '' AND c.state NOT IN ('queued', 'committed', 'failed'))"
+                     "        AND c.backfill = '' AND c.state IN " ACTIVE_STATES ")"
                      "     < COALESCE((SELECT json_extract(spec_json, '$.max_parallel_tables') FROM objects"
                      "                 WHERE kind = 'pipeline' AND name = runs.pipeline), 2))))"
                      " ORDER BY state = 'queued', created_at LIMIT 1",
@@ -387,4 +392,57 @@ weir_status_t store_watermark_get(store_t *store, const char *pipeline, const ch
     sqlite3_finalize(stmt);
     pthread_mutex_unlock(&store->lock);
     return result;
+}
+
+/* Moves a quarantined run to `state` (skip_checks set for a release). */
+static weir_status_t decide(store_t *store, const char *id, const char *state, store_run_t *out, weir_err_t *err)
+{
+    sqlite3_stmt *stmt = NULL;
+    char stamp[64];
+    store__now(stamp, sizeof stamp);
+    pthread_mutex_lock(&store->lock);
+    weir_status_t result = store__prepare(
+        store,
+        "UPDATE runs SET state = ?2, updated_at = ?3, owner = '', skip_checks = (?2 = 'staged'), "
+        "finished_at = CASE WHEN ?2 = 'discarded' THEN ?3 ELSE finished_at END WHERE id = ?1 AND state = 'quarantined'",
+        &stmt, err);
+    if (result == WEIR_OK) {
+        sqlite3_bind_text(stmt, 1, id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(stmt, 2, state, -1, SQLITE_STATIC);
+        sqlite3_bind_text(stmt, 3, stamp, -1, SQLITE_STATIC);
+        if (sqlite3_step(stmt) != SQLITE_DONE) {
+            weir_err_set(err, "store: %s", sqlite3_errmsg(store->db));
+            result = WEIR_ERR_IO;
+        } else if (sqlite3_changes(store->db) != 1) {
+            result = WEIR_ERR_CONFLICT;
+        }
+    }
+    sqlite3_finalize(stmt);
+    stmt = NULL;
+    if (result == WEIR_OK || result == WEIR_ERR_CONFLICT) {
+        weir_status_t found = store__prepare(store, "SELECT " RUN_COLUMNS " FROM runs WHERE id = ?1", &stmt, err);
+        if (found == WEIR_OK) {
+            sqlite3_bind_text(stmt, 1, id, -1, SQLITE_STATIC);
+            found = one_run(store, stmt, out, err);
+        }
+        if (found == WEIR_ERR_NOT_FOUND) {
+            weir_err_set(err, "no run %s", id);
+            result = WEIR_ERR_NOT_FOUND;
+        } else if (result == WEIR_ERR_CONFLICT) {
+            weir_err_set(err, "run %s is %s, not quarantined", id, out->state);
+        }
+    }
+    sqlite3_finalize(stmt);
+    pthread_mutex_unlock(&store->lock);
+    return result;
+}
+
+weir_status_t store_run_release(store_t *store, const char *id, store_run_t *out, weir_err_t *err)
+{
+    return decide(store, id, "staged", out, err);
+}
+
+weir_status_t store_run_discard(store_t *store, const char *id, store_run_t *out, weir_err_t *err)
+{
+    return decide(store, id, "discarded", out, err);
 }

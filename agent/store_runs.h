@@ -22,11 +22,13 @@ typedef struct {
     char stage_dir[1024];
     long long rows_extracted, rows_loaded, attempts;
     char error[1024];
+    bool skip_checks;                /* released from quarantine: publish without checking again */
     char backfill[128];              /* backfill runs: the backfill's name and cursor range [from, to) */
     char range_from[128], range_to[128];
 } store_run_t;
 
-/* Terminal states never change again. */
+/* Terminal states never change again: committed, failed, discarded. A quarantined run is not
+ * terminal: it holds its table until an operator releases or discards it. */
 bool store_run_state_terminal(const char *state);
 
 /* Who a run works for and when it may start. */
@@ -58,6 +60,10 @@ weir_status_t store_run_get(store_t *store, const char *id, store_run_t *out, we
 /* Newest first; `pipeline` "" for all. Returns new array in *out. */
 weir_status_t store_run_list(store_t *store, const char *pipeline, size_t limit, store_run_t **out, size_t *count,
                              weir_err_t *err) WEIR_MUSTCHECK;
+/* Quarantine decisions. Release makes the run publish its staged batch without checking it
+ * again; discard ends it without publishing. WEIR_ERR_CONFLICT unless the run is quarantined. */
+weir_status_t store_run_release(store_t *store, const char *id, store_run_t *out, weir_err_t *err) WEIR_MUSTCHECK;
+weir_status_t store_run_discard(store_t *store, const char *id, store_run_t *out, weir_err_t *err) WEIR_MUSTCHECK;
 /* The committed watermark; *found false when the table has none yet. */
 weir_status_t store_watermark_get(store_t *store, const char *pipeline, const char *table_name, char *value,
                                   size_t size, bool *found, weir_err_t *err) WEIR_MUSTCHECK;

@@ -16,6 +16,8 @@
 #define AGENT_METHOD_GET_RUN "/weir.agent.v1.Agent/GetRun"
 #define AGENT_METHOD_LIST_RUNS "/weir.agent.v1.Agent/ListRuns"
 #define AGENT_METHOD_RETRY_BACKFILL "/weir.agent.v1.Agent/RetryBackfill"
+#define AGENT_METHOD_QUARANTINE "/weir.agent.v1.Agent/Quarantine"
+#define AGENT_METHOD_LIST_CHECK_RESULTS "/weir.agent.v1.Agent/ListCheckResults"
 
 /* expected_generation for a write that ignores the stored generation. */
 #define AGENT_ANY_GENERATION (-1)

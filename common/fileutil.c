@@ -1,6 +1,7 @@
-/* fileutil.c — bounded file reads and atomic writes. */
+/* fileutil.c — bounded file reads, atomic writes, flat directory removal. */
 #include "fileutil.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -81,4 +82,21 @@ weir_status_t file_write_all(const char *path, const char *data, size_t len, int
         return WEIR_ERR_IO;
     }
     return WEIR_OK;
+}
+
+void dir_remove_flat(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    struct dirent *entry;
+    while ((entry = readdir(d))) {
+        if (entry->d_name[0] == '.')
+            continue;
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s", dir, entry->d_name);
+        unlink(path);
+    }
+    closedir(d);
+    rmdir(dir);
 }

@@ -1,4 +1,4 @@
-/* fileutil.h — whole-file reads and writes with a size cap. */
+/* fileutil.h — whole-file reads and writes with a size cap; removing a flat directory. */
 #ifndef WEIR_FILEUTIL_H
 #define WEIR_FILEUTIL_H
 
@@ -11,5 +11,7 @@ char *file_read_all(const char *path, size_t max_bytes, weir_err_t *err);
 /* Writes atomically (temp file + rename) with the given mode. */
 weir_status_t file_write_all(const char *path, const char *data, size_t len, int mode,
                              weir_err_t *err) WEIR_MUSTCHECK;
+/* Removes the files of `dir` (not subdirectories' contents) and then `dir`; absent is fine. */
+void dir_remove_flat(const char *dir);
 
 #endif

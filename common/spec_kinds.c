@@ -15,6 +15,7 @@ static const char *const severities[] = {"warn", "error", NULL};
 static const char *const check_kinds[] = {"freshness",      "row_count",    "null_spike",
                                           "referential_integrity", "unique", "accepted_values",
                                           "custom_sql",     NULL};
+static const char *const seasonalities[] = {"none", "hour_of_week", NULL};
 static const char *const channel_kinds[] = {"webhook", "slack", "pagerduty", NULL};
 
 /* A macro, not a variable: static array initialisers need constant expressions. */
@@ -288,12 +289,25 @@ static const spec_attr_t quality_check_attrs[] = {
      NULL, 0, 0, NULL},
     {"max_rows", ST_NUMBER, SA_OPTIONAL, NULL, SV_POSITIVE, NULL,
      "`row_count`: most rows a batch may have.", NULL, 0, 0, NULL},
+    {"anomaly_threshold", ST_NUMBER, SA_OPTIONAL | SA_COMPUTED, "3.5", SV_POSITIVE, NULL,
+     "`row_count`: how far from the history's median, in robust standard deviations "
+     "(MAD × 1.4826), a batch may fall before it counts as an anomaly.", NULL, 0, 0, NULL},
+    {"min_history", ST_NUMBER, SA_OPTIONAL | SA_COMPUTED, "8", SV_POSITIVE, NULL,
+     "`row_count`, `null_spike`: committed runs needed before the history judges; until then only "
+     "the static bounds apply.", NULL, 0, 0, NULL},
+    {"seasonality", ST_STRING, SA_OPTIONAL | SA_COMPUTED, "\"none\"", SV_ENUM, seasonalities,
+     "`row_count`: `hour_of_week` compares a batch only with batches taken in the same hour of the week "
+     "(UTC), for tables whose volume follows the week.", NULL, 0, 0, NULL},
     {"max_null_fraction", ST_NUMBER, SA_OPTIONAL, NULL, SV_FRACTION, NULL,
      "`null_spike`: largest share of NULLs (0-1) a batch may have in `column`.", NULL, 0, 0, NULL},
+    {"max_null_increase", ST_NUMBER, SA_OPTIONAL, NULL, SV_FRACTION, NULL,
+     "`null_spike`: largest rise of the NULL share over its historical median (0.1 = ten points).",
+     NULL, 0, 0, NULL},
     {"values", ST_SET_STRING, SA_OPTIONAL, NULL, SV_NONE, NULL,
      "`accepted_values`: the values `column` may hold.", NULL, 0, 0, NULL},
     {"references", ST_STRING, SA_OPTIONAL, NULL, SV_NON_EMPTY, NULL,
-     "`referential_integrity`: parent `TABLE.COLUMN` in the destination.", NULL, 0, 0, NULL},
+     "`referential_integrity`: parent `TABLE.COLUMN` (or `SCHEMA.TABLE.COLUMN`) in the destination "
+     "database; batch values of `column` missing there fail the check.", NULL, 0, 0, NULL},
     {"sql", ST_STRING, SA_OPTIONAL, NULL, SV_NON_EMPTY, NULL,
      "`custom_sql`: a query returning the number of failing rows; `{{batch}}` names the staged batch.",
      NULL, 0, 0, NULL},
@@ -320,7 +334,8 @@ static void check_quality_check(const wv_t *object, spec_diags_t *diags)
         require_for_kind(object, k, "max_age", diags);
     else if (strcmp(k, "null_spike") == 0) {
         require_for_kind(object, k, "column", diags);
-        require_for_kind(object, k, "max_null_fraction", diags);
+        if (wv_is_null(wv_map_get(object, "max_null_fraction")) && wv_is_null(wv_map_get(object, "max_null_increase")))
+            require_for_kind(object, k, "max_null_fraction", diags);
     } else if (strcmp(k, "referential_integrity") == 0) {
         require_for_kind(object, k, "column", diags);
         require_for_kind(object, k, "references", diags);
@@ -331,10 +346,7 @@ static void check_quality_check(const wv_t *object, spec_diags_t *diags)
         require_for_kind(object, k, "values", diags);
     } else if (strcmp(k, "custom_sql") == 0)
         require_for_kind(object, k, "sql", diags);
-    else if (strcmp(k, "row_count") == 0 && wv_is_null(wv_map_get(object, "min_rows")) &&
-             wv_is_null(wv_map_get(object, "max_rows"))) {
-        /* Without static bounds the check judges anomalies against run history. */
-    }
+    /* row_count needs nothing more: without min_rows/max_rows it judges anomalies against history. */
 }
 
 static const spec_kind_t quality_check = {

@@ -1,0 +1,162 @@
+/* store_checks.c — quality check results in the agent's SQLite store. */
+#include "store_checks.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "store_internal.h"
+
+#define RESULT_COLUMNS                                                                             \
+    "run_id, check_name, pipeline, table_name, kind, severity, stage, passed, observed, detail, created_at"
+
+static void text_into(sqlite3_stmt *stmt, int column, char *out, size_t size)
+{
+    const unsigned char *text = sqlite3_column_text(stmt, column);
+    snprintf(out, size, "%s", text ? (const char *)text : "");
+}
+
+static void row_to_result(sqlite3_stmt *stmt, store_check_result_t *out)
+{
+    memset(out, 0, sizeof *out);
+    text_into(stmt, 0, out->run_id, sizeof out->run_id);
+    text_into(stmt, 1, out->check, sizeof out->check);
+    text_into(stmt, 2, out->pipeline, sizeof out->pipeline);
+    text_into(stmt, 3, out->table_name, sizeof out->table_name);
+    text_into(stmt, 4, out->kind, sizeof out->kind);
+    text_into(stmt, 5, out->severity, sizeof out->severity);
+    text_into(stmt, 6, out->stage, sizeof out->stage);
+    out->passed = sqlite3_column_int(stmt, 7) != 0;
+    out->has_observed = sqlite3_column_type(stmt, 8) != SQLITE_NULL;
+    out->observed = sqlite3_column_double(stmt, 8);
+    text_into(stmt, 9, out->detail, sizeof out->detail);
+    text_into(stmt, 10, out->created_at, sizeof out->created_at);
+}
+
+weir_status_t store_check_record(store_t *store, const store_check_result_t *result, weir_err_t *err)
+{
+    sqlite3_stmt *stmt = NULL;
+    char stamp[64];
+    store__now(stamp, sizeof stamp);
+    pthread_mutex_lock(&store->lock);
+    weir_status_t status = store__prepare(store, "INSERT INTO check_results (" RESULT_COLUMNS ") VALUES "
+                                                 "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)", &stmt, err);
+    if (status == WEIR_OK) {
+        sqlite3_bind_text(stmt, 1, result->run_id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(stmt, 2, result->check, -1, SQLITE_STATIC);
+        sqlite3_bind_text(stmt, 3, result->pipeline, -1, SQLITE_STATIC);
+        sqlite3_bind_text(stmt, 4, result->table_name, -1, SQLITE_STATIC);
+        sqlite3_bind_text(stmt, 5, result->kind, -1, SQLITE_STATIC);
+        sqlite3_bind_text(stmt, 6, result->severity, -1, SQLITE_STATIC);
+        sqlite3_bind_text(stmt, 7, result->stage, -1, SQLITE_STATIC);
+        sqlite3_bind_int(stmt, 8, result->passed);
+        if (result->has_observed)
+            sqlite3_bind_double(stmt, 9, result->observed);
+        else
+            sqlite3_bind_null(stmt, 9);
+        sqlite3_bind_text(stmt, 10, result->detail, -1, SQLITE_STATIC);
+        sqlite3_bind_text(stmt, 11, stamp, -1, SQLITE_STATIC);
+        if (sqlite3_step(stmt) != SQLITE_DONE) {
+            weir_err_set(err, "store: %s", sqlite3_errmsg(store->db));
+            status = WEIR_ERR_IO;
+        }
+    }
+    sqlite3_finalize(stmt);
+    pthread_mutex_unlock(&store->lock);
+    return status;
+}
+
+/* 0 = Monday 00h UTC … 167 = Sunday 23h, from an RFC 3339 UTC stamp. */
+static int hour_of_week(const char *stamp)
+{
+    struct tm tm = {0};
+    if (sscanf(stamp, "%4d-%2d-%2dT%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour) != 4)
+        return -1;
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    time_t t = timegm(&tm);
+    struct tm utc;
+    gmtime_r(&t, &utc);
+    return ((utc.tm_wday + 6) % 7) * 24 + utc.tm_hour;
+}
+
+weir_status_t store_check_history(store_t *store, const char *check, size_t limit, double *values,
+                                  int *hours_of_week, size_t *count, weir_err_t *err)
+{
+    sqlite3_stmt *stmt = NULL;
+    *count = 0;
+    pthread_mutex_lock(&store->lock);
+    weir_status_t status = store__prepare(
+        store,
+        "SELECT c.observed, c.created_at FROM check_results c JOIN runs r ON r.id = c.run_id "
+        "WHERE c.check_name = ?1 AND r.state = 'committed' AND c.observed IS NOT NULL "
+        "ORDER BY c.created_at DESC LIMIT ?2",
+        &stmt, err);
+    if (status == WEIR_OK) {
+        sqlite3_bind_text(stmt, 1, check, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(stmt, 2, (sqlite3_int64)limit);
+        while (*count < limit && sqlite3_step(stmt) == SQLITE_ROW) {
+            values[*count] = sqlite3_column_double(stmt, 0);
+            const unsigned char *stamp = sqlite3_column_text(stmt, 1);
+            hours_of_week[*count] = stamp ? hour_of_week((const char *)stamp) : -1;
+            (*count)++;
+        }
+    }
+    sqlite3_finalize(stmt);
+    pthread_mutex_unlock(&store->lock);
+    return status;
+}
+
+static weir_status_t select_results(store_t *store, const char *sql, const char *param, store_check_result_t **out,
+                                    size_t *count, weir_err_t *err)
+{
+    sqlite3_stmt *stmt = NULL;
+    store_check_result_t *items = NULL;
+    size_t used = 0, cap = 0;
+    *out = NULL;
+    *count = 0;
+    pthread_mutex_lock(&store->lock);
+    weir_status_t status = store__prepare(store, sql, &stmt, err);
+    if (status == WEIR_OK) {
+        sqlite3_bind_text(stmt, 1, param, -1, SQLITE_STATIC);
+        while (sqlite3_step(stmt) == SQLITE_ROW) {
+            if (used == cap) {
+                size_t grown = cap ? cap * 2 : 8;
+                store_check_result_t *bigger = realloc(items, grown * sizeof *items);
+                if (!bigger) {
+                    status = WEIR_ERR_NOMEM;
+                    break;
+                }
+                items = bigger;
+                cap = grown;
+            }
+            row_to_result(stmt, &items[used++]);
+        }
+    }
+    sqlite3_finalize(stmt);
+    pthread_mutex_unlock(&store->lock);
+    if (status != WEIR_OK) {
+        free(items);
+        return status;
+    }
+    *out = items;
+    *count = used;
+    return WEIR_OK;
+}
+
+weir_status_t store_check_results_for_run(store_t *store, const char *run_id, store_check_result_t **out,
+                                          size_t *count, weir_err_t *err)
+{
+    return select_results(store, "SELECT " RESULT_COLUMNS " FROM check_results WHERE run_id = ?1 ORDER BY id", run_id,
+                          out, count, err);
+}
+
+weir_status_t store_check_latest(store_t *store, const char *pipeline, store_check_result_t **out, size_t *count,
+                                 weir_err_t *err)
+{
+    return select_results(store,
+                          "SELECT " RESULT_COLUMNS " FROM check_results WHERE id IN (SELECT MAX(id) FROM "
+                          "check_results WHERE ?1 = '' OR pipeline = ?1 GROUP BY check_name) ORDER BY check_name",
+                          pipeline, out, count, err);
+}

@@ -1,0 +1,39 @@
+/* store_checks.h — quality check results per run, kept as history: the latest result of each check
+ * is what operators and tofu see, and the observed values of committed runs are the baseline that
+ * anomaly detection judges a new batch against. */
+#ifndef WEIR_STORE_CHECKS_H
+#define WEIR_STORE_CHECKS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "store.h"
+
+typedef struct {
+    char run_id[40];
+    char check[128];
+    char pipeline[128];
+    char table_name[160];
+    char kind[32];
+    char severity[8];
+    char stage[8];     /* batch (before publish) | target (after) */
+    bool passed;
+    bool has_observed;
+    double observed;   /* rows, a fraction, failing rows… as the kind defines */
+    char detail[512];
+    char created_at[64];
+} store_check_result_t;
+
+weir_status_t store_check_record(store_t *store, const store_check_result_t *result, weir_err_t *err) WEIR_MUSTCHECK;
+/* Observed values of `check` in committed runs, newest first, at most `limit`; `hours_of_week`
+ * receives the UTC hour of the week (0 = Monday 00h) each was taken at. */
+weir_status_t store_check_history(store_t *store, const char *check, size_t limit, double *values,
+                                  int *hours_of_week, size_t *count, weir_err_t *err) WEIR_MUSTCHECK;
+/* Results of one run in check order. New array in *out. */
+weir_status_t store_check_results_for_run(store_t *store, const char *run_id, store_check_result_t **out,
+                                          size_t *count, weir_err_t *err) WEIR_MUSTCHECK;
+/* The newest result of every check of `pipeline` ("" for all), by check name. New array in *out. */
+weir_status_t store_check_latest(store_t *store, const char *pipeline, store_check_result_t **out, size_t *count,
+                                 weir_err_t *err) WEIR_MUSTCHECK;
+
+#endif

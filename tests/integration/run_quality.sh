@@ -1,0 +1,155 @@
+#!/usr/bin/env bash
+# Quality gates end to end through the weir-agent binary against real PostgreSQL and the Snowflake
+# dialect emulator: a null spike, orphan foreign keys, a duplicate key and a 90 % row-count drop each
+# quarantine their batch (nothing published, watermark unchanged, table held) until an operator
+# releases or discards it; an out-of-set value only warns and publishes; a stale target fails its
+# freshness check. Run under with_postgres.sh and with_snowflake.sh. Usage: run_quality.sh AGENT_BINARY
+set -euo pipefail
+agent_bin=$(realpath "$1")
+work=$(mktemp -d "${TMPDIR:-/tmp}/weir-quality.XXXXXX")
+agent_pid=""
+cleanup() {
+  [[ -n $agent_pid ]] && kill "$agent_pid" 2>/dev/null && wait "$agent_pid" 2>/dev/null
+  rm -rf "$work"
+}
+trap cleanup EXIT
+fail() { echo "FAIL: $*" >&2; echo "--- agent log:"; tail -30 "$work/agent.log" >&2; exit 1; }
+step() { printf '\n=== %s\n' "$*"; }
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+export WEIR_ENDPOINT=127.0.0.1:$port WEIR_CA_CERT=$work/agent/dev/ca.pem
+PAYMENTS_PG_PASSWORD=$WEIR_TEST_PG_PASSWORD "$agent_bin" serve --dev --data-dir "$work/agent" --listen "127.0.0.1:$port" \
+  >> "$work/agent.log" 2>&1 &
+agent_pid=$!
+for _ in $(seq 1 100); do
+  [[ -f $work/agent/dev/token ]] && export WEIR_TOKEN=$(cat "$work/agent/dev/token") && "$agent_bin" ctl list > /dev/null 2>&1 && break
+  sleep 0.1
+done
+ctl() { "$agent_bin" ctl "$@"; }
+sf() {
+  curl -s -X POST "$WEIR_TEST_SF_URL/api/v2/statements" -H "Authorization: Bearer test" \
+    -H "X-Snowflake-Authorization-Token-Type: KEYPAIR_JWT" -H "User-Agent: weir-test" \
+    -H "Content-Type: application/json" -d "$(python3 -c 'import json,sys; print(json.dumps({"statement": sys.argv[1]}))' "$1")" |
+    python3 -c 'import json,sys; d=json.load(sys.stdin); [print(json.dumps(r)) for r in d.get("data", [])] if "data" in d else sys.exit(d.get("message"))'
+}
+pg() { PGOPTIONS="-c client_min_messages=warning" PGPASSWORD=$WEIR_TEST_PG_PASSWORD psql -h "$WEIR_TEST_PG_HOST" -p "$WEIR_TEST_PG_PORT" -U "$WEIR_TEST_PG_USER" -d "$WEIR_TEST_PG_DB" -qAt -c "$1"; }
+target_count() { sf 'SELECT COUNT(*) FROM "RAW"."SHOP"."ORDERS"'; }
+# batch FIRST_ID COUNT MINUTES_AGO [SQL expressions for customer_id, status, external_id]
+batch() {
+  pg "INSERT INTO shop.orders SELECT g, ${4:-1 + g % 100}, ${5:-'new'}, ${6:-'ext-' || g}, g * 0.5,
+        now() - interval '$3 minutes' + (g - $1) * interval '1 millisecond' FROM generate_series($1, $1 + $2 - 1) g"
+}
+run_state() { # runs the pipeline, prints the run's final state
+  ctl run shop --wait=120 > "$work/run.out" || true
+  awk 'NR==2 {print $4}' "$work/run.out"
+}
+last_run() { awk 'NR==2 {print $1}' "$work/run.out"; }
+watermark() { ctl get pipeline shop -o json | python3 -c 'import json,sys; print(json.load(sys.stdin)["status"]["tables"]["shop.orders"]["watermark"])'; }
+
+step "a pipeline with six checks"
+pg "DROP SCHEMA IF EXISTS shop CASCADE; CREATE SCHEMA shop;
+    CREATE TABLE shop.orders (id bigint PRIMARY KEY, customer_id integer, status text, external_id text,
+                              amount numeric(12,2), updated_at timestamptz NOT NULL);"
+sf 'CREATE DATABASE IF NOT EXISTS "RAW"' > /dev/null
+sf 'CREATE SCHEMA IF NOT EXISTS "RAW"."SHOP"' > /dev/null
+sf 'CREATE TABLE "RAW"."SHOP"."CUSTOMERS" ("ID" NUMBER(38,0))' > /dev/null
+sf "INSERT INTO \"RAW\".\"SHOP\".\"CUSTOMERS\" VALUES $(seq 1 100 | sed 's/.*/(&)/' | paste -sd,)" > /dev/null
+[[ $(sf 'SELECT COUNT(*) FROM "RAW"."SHOP"."CUSTOMERS"') == '["100"]' ]] || fail "parent table"
+cp "$WEIR_VECTORS/snowflake/test_rsa_key.p8" "$work/sf_key.p8"
+ctl apply source_postgres shop-db --spec "{\"name\":\"shop-db\",\"host\":\"$WEIR_TEST_PG_HOST\",\"port\":$WEIR_TEST_PG_PORT,
+  \"database\":\"$WEIR_TEST_PG_DB\",\"user\":\"$WEIR_TEST_PG_USER\",\"password_ref\":\"env:PAYMENTS_PG_PASSWORD\",\"sslmode\":\"disable\"}" > /dev/null
+ctl apply destination_snowflake raw --spec "{\"name\":\"raw\",\"account\":\"MYORG-ANALYTICS\",\"user\":\"WEIR_LOADER\",
+  \"warehouse\":\"LOAD_WH\",\"database\":\"RAW\",\"schema\":\"SHOP\",\"private_key_ref\":\"file:$work/sf_key.p8\",
+  \"api_url\":\"$WEIR_TEST_SF_URL\"}" > /dev/null
+ctl apply pipeline shop --spec '{"name":"shop","source":"shop-db","destination":"raw","schedule":"0 0 1 1 *",
+  "table":[{"name":"shop.orders","primary_key":["id"],"cursor":"updated_at","lookback":"0s"}]}' > /dev/null
+check() { ctl apply quality_check "$1" --spec "$2" > /dev/null || fail "check $1 refused"; }
+check orders-volume '{"name":"orders-volume","pipeline":"shop","table":"shop.orders","kind":"row_count","min_history":3}'
+check orders-status-nulls '{"name":"orders-status-nulls","pipeline":"shop","table":"shop.orders","kind":"null_spike",
+  "column":"status","max_null_fraction":0.2}'
+check orders-customer '{"name":"orders-customer","pipeline":"shop","table":"shop.orders","kind":"referential_integrity",
+  "column":"customer_id","references":"CUSTOMERS.ID"}'
+check orders-external-id '{"name":"orders-external-id","pipeline":"shop","table":"shop.orders","kind":"unique",
+  "columns":["external_id"]}'
+check orders-status-values '{"name":"orders-status-values","pipeline":"shop","table":"shop.orders","kind":"accepted_values",
+  "column":"status","values":["new","paid","refunded"],"severity":"warn"}'
+check orders-fresh '{"name":"orders-fresh","pipeline":"shop","table":"shop.orders","kind":"freshness","max_age":"2h"}'
+
+step "three good batches build the history and pass every check"
+for k in 0 1 2; do
+  batch $((1 + k * 1000)) 1000 $((90 - k * 10))
+  [[ $(run_state) == committed ]] || { cat "$work/run.out"; fail "good batch $k"; }
+done
+[[ $(target_count) == '["3000"]' ]] || fail "target after good batches"
+ctl run show "$(last_run)" > "$work/show.out"
+[[ $(grep -c " pass " "$work/show.out") == 6 ]] || { cat "$work/show.out"; fail "all six checks should pass"; }
+
+quarantined() { # what-it-is CHECK: the run must be quarantined by CHECK with nothing published
+  local state; state=$(run_state)
+  [[ $state == quarantined ]] || { cat "$work/run.out"; fail "$1 was not quarantined (state $state)"; }
+  ctl run show "$(last_run)" > "$work/show.out"
+  grep -E "^$2 .* FAIL " "$work/show.out" > /dev/null || { cat "$work/show.out"; fail "$1 did not fail $2"; }
+  [[ $(target_count) == "$before_count" ]] || fail "$1: a quarantined batch was published"
+  [[ $(watermark) == "$before_watermark" ]] || fail "$1: the watermark moved"
+}
+remember() { before_count=$(target_count); before_watermark=$(watermark); }
+
+step "a null spike quarantines the batch and holds the table until discarded"
+remember
+batch 3001 1000 55 "" "CASE WHEN g % 2 = 0 THEN NULL ELSE 'new' END"
+quarantined "a null spike" orders-status-nulls
+held=$(last_run)
+ctl run shop > "$work/again.out"
+grep -q "$held .*quarantined" "$work/again.out" || { cat "$work/again.out"; fail "a new run started beside the quarantined one"; }
+ctl quarantine discard "$held" | grep -q discarded || fail "discard"
+pg "UPDATE shop.orders SET status = 'new', updated_at = now() - interval '50 minutes' WHERE id BETWEEN 3001 AND 4000"
+[[ $(run_state) == committed ]] || { cat "$work/run.out"; fail "the repaired batch"; }
+[[ $(target_count) == '["4000"]' ]] || fail "repaired batch published"
+
+step "orphan foreign keys quarantine; a release publishes the batch as it is"
+remember
+batch 4001 1000 45 "CASE WHEN g % 100 = 0 THEN 999 ELSE 1 + g % 100 END"
+quarantined "orphan keys" orders-customer
+grep -E "orders-customer .* 10 rows whose customer_id has no parent" "$work/show.out" > /dev/null || fail "orphan count"
+ctl quarantine release "$(last_run)" | grep -q released || fail "release"
+for _ in $(seq 1 100); do ctl run show "$(last_run)" | grep -q "^state      committed" && break; sleep 0.2; done
+ctl run show "$(last_run)" | grep -q "^state      committed" || fail "the released run did not commit"
+[[ $(target_count) == '["5000"]' ]] || fail "released batch"
+
+step "a duplicate key quarantines"
+remember
+batch 5001 1000 40 "" "" "CASE WHEN g = 5001 THEN 'ext-17' ELSE 'ext-' || g END"
+quarantined "a duplicate key" orders-external-id
+ctl quarantine discard "$(last_run)" > /dev/null
+pg "DELETE FROM shop.orders WHERE id BETWEEN 5001 AND 6000"
+
+step "a 90 % drop in rows is an anomaly"
+remember
+batch 6001 100 35
+quarantined "a 90 % drop" orders-volume
+grep -E "orders-volume .* 100 rows against a median of 1000" "$work/show.out" > /dev/null || { cat "$work/show.out"; fail "anomaly detail"; }
+ctl quarantine discard "$(last_run)" > /dev/null
+batch 6101 900 34
+
+step "a warn check fails, the batch still publishes"
+pg "UPDATE shop.orders SET status = 'weird' WHERE id = 6500"
+[[ $(run_state) == committed ]] || { cat "$work/run.out"; fail "warn-only batch"; }
+ctl run show "$(last_run)" | grep -E "^orders-status-values .* warn .* FAIL " > /dev/null || fail "warn result"
+[[ $(sf "SELECT \"STATUS\" FROM \"RAW\".\"SHOP\".\"ORDERS\" WHERE \"ID\" = 6500") == '["weird"]' ]] || fail "warn batch not published"
+
+step "stale data fails freshness after publish"
+check orders-fresh '{"name":"orders-fresh","pipeline":"shop","table":"shop.orders","kind":"freshness","max_age":"10m","severity":"warn"}'
+batch 7001 1000 30
+[[ $(run_state) == committed ]] || { cat "$work/run.out"; fail "stale batch run"; }
+ctl run show "$(last_run)" | grep -E "^orders-fresh .* target FAIL .*stale" > /dev/null || { ctl run show "$(last_run)"; fail "freshness"; }
+
+step "latest results in ctl checks and in the pipeline's status"
+ctl checks shop > "$work/checks.out"
+[[ $(grep -c "^orders-" "$work/checks.out") == 6 ]] || { cat "$work/checks.out"; fail "ctl checks"; }
+ctl get pipeline shop -o json | python3 -c '
+import json, sys
+checks = {c["check"]: c for c in json.load(sys.stdin)["status"]["checks"]}
+assert len(checks) == 6, checks
+assert not checks["orders-fresh"]["passed"] and checks["orders-fresh"]["stage"] == "target", checks["orders-fresh"]
+assert checks["orders-volume"]["passed"], checks["orders-volume"]' || fail "pipeline status checks"
+echo
+echo "run_quality: all steps passed"
