@@ -33,6 +33,8 @@ static const setting_t settings[] = {
      "Runs executed at the same time."},
     {"--chunk-mb", "WEIR_CHUNK_MB", "MB", "128", offsetof(agent_config_t, chunk_mb),
      "Uncompressed CSV per chunk file; bounds file size and memory per run."},
+    {"--metrics-addr", "WEIR_METRICS_ADDR", "HOST:PORT", NULL, offsetof(agent_config_t, metrics_addr),
+     "Serve /metrics (Prometheus), /healthz and /readyz over plain HTTP here; off when unset."},
     {"--log-level", "WEIR_LOG_LEVEL", "LEVEL", "info", offsetof(agent_config_t, log_level),
      "trace, debug, info, warn or error."},
     {"--dev", "WEIR_DEV", NULL, NULL, offsetof(agent_config_t, dev),

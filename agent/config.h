@@ -17,6 +17,7 @@ typedef struct {
     char *stage_dir;
     char *workers;
     char *chunk_mb;
+    char *metrics_addr;
     bool dev;
     char *token; /* resolved from WEIR_TOKEN or token_file; never logged */
 } agent_config_t;

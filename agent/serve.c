@@ -16,6 +16,7 @@
 #include "control_api.h"
 #include "control_checks.h"
 #include "control_runs.h"
+#include "metrics_http.h"
 #include "executor.h"
 #include "fileutil.h"
 #include "log.h"
@@ -104,6 +105,7 @@ int serve_main(int argc, char **argv)
     rpc_method_t *methods = NULL;
     executor_t *executor = NULL;
     scheduler_t *scheduler = NULL;
+    metrics_http_t *metrics = NULL;
 
     if (config_parse(argc, argv, &config, &show_help, &err) != WEIR_OK) {
         fprintf(stderr, "weir-agent serve: %s\n", err.msg);
@@ -191,13 +193,19 @@ int serve_main(int argc, char **argv)
     }
     log_info("serve", "control API listening on %s (store %s, schema version %d)", config.listen, db_path,
              store_schema_version(store));
+    if (config.metrics_addr && metrics_http_start(config.metrics_addr, store, &metrics, &err) != WEIR_OK) {
+        log_error("serve", "%s", err.msg);
+        goto out;
+    }
     if (rpc_server_run(server, &stop_requested, 5000) == WEIR_OK)
         exit_code = 0;
     log_info("serve", "stopped");
 out:
+    metrics_http_draining(metrics);
     rpc_server_free(server);
     scheduler_stop(scheduler);
     executor_stop(executor);
+    metrics_http_stop(metrics); /* before the store it reads */
     free(methods);
     store_close(store);
     if (key_pem)

@@ -15,9 +15,11 @@ cleanup() {
 trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; echo "--- agent log:"; tail -30 "$work/agent.log" >&2; exit 1; }
 step() { printf '\n=== %s\n' "$*"; }
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+port=$(free_port)
+metrics_port=$(free_port)
 export WEIR_ENDPOINT=127.0.0.1:$port WEIR_CA_CERT=$work/agent/dev/ca.pem
-PAYMENTS_PG_PASSWORD=$WEIR_TEST_PG_PASSWORD "$agent_bin" serve --dev --data-dir "$work/agent" --listen "127.0.0.1:$port" \
+PAYMENTS_PG_PASSWORD=$WEIR_TEST_PG_PASSWORD "$agent_bin" serve --dev --data-dir "$work/agent" --listen "127.0.0.1:$port" --metrics-addr "127.0.0.1:$metrics_port" \
   >> "$work/agent.log" 2>&1 &
 agent_pid=$!
 for _ in $(seq 1 100); do
@@ -25,6 +27,9 @@ for _ in $(seq 1 100); do
   sleep 0.1
 done
 ctl() { "$agent_bin" ctl "$@"; }
+metric() { # NAME{LABELS} — prints the sample's value
+  curl -sf "http://127.0.0.1:$metrics_port/metrics" | awk -v name="$1" 'index($0, name " ") == 1 {print $NF}'
+}
 sf() {
   curl -s -X POST "$WEIR_TEST_SF_URL/api/v2/statements" -H "Authorization: Bearer test" \
     -H "X-Snowflake-Authorization-Token-Type: KEYPAIR_JWT" -H "User-Agent: weir-test" \
@@ -100,6 +105,9 @@ quarantined "a null spike" orders-status-nulls
 held=$(last_run)
 ctl run shop > "$work/again.out"
 grep -q "$held .*quarantined" "$work/again.out" || { cat "$work/again.out"; fail "a new run started beside the quarantined one"; }
+[[ $(metric weir_quarantined_runs) == 1 ]] || fail "metrics: quarantined runs"
+[[ $(metric 'weir_check_passed{check="orders-status-nulls",pipeline="shop",table="shop.orders",kind="null_spike",severity="error",stage="batch"}') == 0 ]] ||
+  { curl -s "http://127.0.0.1:$metrics_port/metrics" | grep check_passed; fail "metrics: failed check"; }
 ctl quarantine discard "$held" | grep -q discarded || fail "discard"
 pg "UPDATE shop.orders SET status = 'new', updated_at = now() - interval '50 minutes' WHERE id BETWEEN 3001 AND 4000"
 [[ $(run_state) == committed ]] || { cat "$work/run.out"; fail "the repaired batch"; }
@@ -151,5 +159,17 @@ checks = {c["check"]: c for c in json.load(sys.stdin)["status"]["checks"]}
 assert len(checks) == 6, checks
 assert not checks["orders-fresh"]["passed"] and checks["orders-fresh"]["stage"] == "target", checks["orders-fresh"]
 assert checks["orders-volume"]["passed"], checks["orders-volume"]' || fail "pipeline status checks"
+step "metrics and health endpoints"
+curl -sf "http://127.0.0.1:$metrics_port/metrics" > "$work/metrics.txt" || fail "/metrics"
+[[ $(metric weir_quarantined_runs) == 0 ]] || fail "metrics: quarantine cleared"
+[[ $(metric weir_store_up) == 1 ]] || fail "metrics: store up"
+[[ $(metric 'weir_runs{pipeline="shop",table="shop.orders",state="discarded"}') == 3 ]] || { grep weir_runs "$work/metrics.txt"; fail "metrics: runs by state"; }
+[[ $(metric 'weir_rows_loaded_total{pipeline="shop",table="shop.orders"}') == 8000 ]] || { grep rows_loaded "$work/metrics.txt"; fail "metrics: rows loaded"; }
+lag=$(metric 'weir_watermark_lag_seconds{pipeline="shop",table="shop.orders"}')
+python3 -c "import sys; lag = float(sys.argv[1]); assert 1500 < lag < 3600, lag" "$lag" || fail "metrics: watermark lag $lag"
+grep -q '^# TYPE weir_rows_extracted_total counter$' "$work/metrics.txt" || fail "metrics: TYPE lines"
+[[ $(curl -s "http://127.0.0.1:$metrics_port/healthz") == ok ]] || fail "/healthz"
+[[ $(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$metrics_port/readyz") == 200 ]] || fail "/readyz"
+[[ $(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$metrics_port/nope") == 404 ]] || fail "unknown path"
 echo
 echo "run_quality: all steps passed"
