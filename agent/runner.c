@@ -157,6 +157,7 @@ static weir_status_t extract(runner_t *runner, store_run_t *run, run_objects_t *
         secrets = json_loads(o->source_write_only, 0, NULL);
         const char *value = str(secrets, "password_wo");
         password = value ? strdup(value) : NULL;
+        log_redact(password);
     }
     pg_source_t source = {.host = str(o->source, "host"),
                           .port = (int)json_integer_value(json_object_get(o->source, "port")),
@@ -415,6 +416,7 @@ weir_status_t runner_execute(runner_t *runner, store_run_t *run)
 {
     weir_err_t err = {{0}};
     run_objects_t objects;
+    log_context_set(run->id, run->pipeline, run->table_name);
     weir_status_t result = load_objects(runner->store, run, &objects, &err);
     log_info("runner", "run %s: %s %s starting at step %s (attempt %lld)", run->id, run->pipeline, run->table_name,
              run->state, run->attempts);
@@ -426,6 +428,7 @@ weir_status_t runner_execute(runner_t *runner, store_run_t *run)
     for (int steps = 0; result == WEIR_OK && steps < 8 + RUNNER_STEP_RETRIES && !store_run_state_terminal(run->state) &&
                         strcmp(run->state, "quarantined") != 0;
          steps++) {
+        log_context_step(run->state);
         if (strcmp(run->state, "extracting") == 0)
             result = extract(runner, run, &objects, &err);
         else if (strcmp(run->state, "staged") == 0 || strcmp(run->state, "loading") == 0) {
@@ -464,5 +467,6 @@ weir_status_t runner_execute(runner_t *runner, store_run_t *run)
             result = WEIR_ERR_INTERNAL;
     }
     objects_free(&objects);
+    log_context_clear();
     return result;
 }

@@ -9,6 +9,7 @@
 
 #include "aws_client.h"
 #include "fileutil.h"
+#include "log.h"
 #include "spec.h"
 
 /* Secrets are short: keys and passwords. A larger file is a mistake (a wrong path). */
@@ -127,6 +128,7 @@ char *secret_resolve(const char *reference, weir_err_t *err)
     size_t len = strlen(value);
     while (len && (value[len - 1] == '\n' || value[len - 1] == '\r'))
         value[--len] = 0;
+    log_redact(value);
     return value;
 }
 

@@ -140,6 +140,7 @@ int serve_main(int argc, char **argv)
         log_error("serve", "%s", err.msg);
         goto out;
     }
+    log_redact(config.token); /* the bearer token never reaches a log line, whatever echoes it */
     control_api_init(&api, store, config.token);
 
     struct sigaction sa = {.sa_handler = on_signal};

@@ -1,6 +1,8 @@
 /* log.h — JSON log lines on stderr; the level is checked before anything is formatted.
  * The provider's lines are parsed by OpenTofu (@level/@message/@timestamp); the agent's are for
- * log shippers. Callers never pass secret values: redaction happens where values are formatted. */
+ * log shippers and carry the run context (run, pipeline, table, step) of the thread that logs.
+ * Callers never pass secret values on purpose; as a second line of defence every secret value
+ * the process resolved is registered and replaced by [REDACTED] in any line that contains it. */
 #ifndef WEIR_LOG_H
 #define WEIR_LOG_H
 
@@ -13,6 +15,14 @@ extern log_level_t log_min_level;
 /* Parses "trace".."error"; returns false for anything else. */
 int log_level_parse(const char *text, log_level_t *out);
 void log_emit(log_level_t level, const char *module, const char *fmt, ...) WEIR_PRINTF(3, 4);
+
+/* The calling thread's run context, added to each of its lines until cleared (NULL run). */
+void log_context_set(const char *run, const char *pipeline, const char *table);
+void log_context_step(const char *step);
+void log_context_clear(void);
+
+/* Registers a secret value (4 bytes or more) to be redacted from every later line. */
+void log_redact(const char *secret);
 
 #define LOG_AT(level, module, ...)                                                                 \
     do {                                                                                           \

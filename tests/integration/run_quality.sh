@@ -171,5 +171,22 @@ grep -q '^# TYPE weir_rows_extracted_total counter$' "$work/metrics.txt" || fail
 [[ $(curl -s "http://127.0.0.1:$metrics_port/healthz") == ok ]] || fail "/healthz"
 [[ $(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$metrics_port/readyz") == 200 ]] || fail "/readyz"
 [[ $(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$metrics_port/nope") == 404 ]] || fail "unknown path"
+step "every log line is JSON, run lines carry their context, no secret appears"
+python3 - "$work/agent.log" "$WEIR_TEST_PG_PASSWORD" "$WEIR_TOKEN" <<'PY' || fail "agent log"
+import json, sys
+path, *secrets = sys.argv[1:]
+runner_lines = 0
+for number, raw in enumerate(open(path, encoding="utf-8"), 1):
+    for secret in secrets:
+        assert secret not in raw, f"line {number} holds a secret"
+    line = json.loads(raw)
+    assert {"@level", "@timestamp", "@module", "@message"} <= line.keys(), line
+    if line["@module"] in ("runner", "quality"):
+        runner_lines += 1
+        assert line.get("run") and line.get("pipeline") == "shop" and line.get("table") == "shop.orders", line
+        assert line.get("step") or "starting" in line["@message"] or "failpoint" in line["@message"], line
+assert runner_lines > 50, runner_lines
+print(f"  {number} log lines checked, {runner_lines} with run context")
+PY
 echo
 echo "run_quality: all steps passed"
