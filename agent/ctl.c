@@ -214,7 +214,12 @@ static json_t *run_json(const Weir__Agent__V1__Run *run)
                      run->range_from, "range_to", run->range_to);
 }
 
-static bool terminal(const char *state) { return strcmp(state, "committed") == 0 || strcmp(state, "failed") == 0; }
+/* Where --wait stops following a run: it ended, or it waits for an operator (quarantine). */
+static bool settled(const char *state)
+{
+    return strcmp(state, "committed") == 0 || strcmp(state, "failed") == 0 || strcmp(state, "discarded") == 0 ||
+           strcmp(state, "quarantined") == 0;
+}
 
 static int cmd_run_show(rpc_channel_t *channel, const ctl_options_t *options, const char *id)
 {
@@ -299,7 +304,7 @@ static int cmd_run(rpc_channel_t *channel, const ctl_options_t *options, int arg
                     code = ctl_report(WEIR_ERR_UNAVAILABLE, &error, "run --wait");
                     break;
                 }
-                if (terminal(state->run->state) || time(NULL) >= deadline) {
+                if (settled(state->run->state) || time(NULL) >= deadline) {
                     if (i == 0)
                         print_run_header();
                     print_run_row(state->run);

@@ -42,6 +42,29 @@ sf() { # one statement against the Snowflake SQL API; prints data rows as JSON l
 }
 pg() { PGOPTIONS="-c client_min_messages=warning" PGPASSWORD=$WEIR_TEST_PG_PASSWORD psql -h "$WEIR_TEST_PG_HOST" -p "$WEIR_TEST_PG_PORT" -U "$WEIR_TEST_PG_USER" -d "$WEIR_TEST_PG_DB" -qAt -c "$1"; }
 
+# Every column of every row, compared as a multiset (order-independent), with a digest of each side.
+same_rows() { # what
+  pg "COPY (SELECT id, amount, status, to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US')
+      FROM pay.transactions) TO STDOUT" > "$work/source.rows"
+  sf 'SELECT "ID", "AMOUNT", "STATUS", "UPDATED_AT" FROM "RAW"."PAYMENTS"."TRANSACTIONS"' > "$work/target.rows"
+  python3 - "$work/source.rows" "$work/target.rows" "$1" <<'PY' || fail "target != source ($1)"
+import datetime, decimal, hashlib, json, sys
+def canon(id_, amount, status, ts):
+    amount = "" if amount in (None, "\\N") else str(decimal.Decimal(amount).normalize())
+    t = datetime.datetime.fromisoformat(ts.replace("Z", "+00:00"))
+    t = t.astimezone(datetime.timezone.utc).replace(tzinfo=None) if t.tzinfo else t
+    return f"{int(id_)}|{amount}|{status}|{t.isoformat()}"
+source = sorted(canon(*line.rstrip("\n").split("\t")) for line in open(sys.argv[1]))
+target = sorted(canon(*json.loads(line)) for line in open(sys.argv[2]))
+digest = lambda rows: hashlib.sha256("\n".join(rows).encode()).hexdigest()[:16]
+if source != target:
+    missing, extra = sorted(set(source) - set(target)), sorted(set(target) - set(source))
+    sys.exit(f"{sys.argv[3]}: {len(source)} source rows ({digest(source)}), {len(target)} target rows "
+             f"({digest(target)}); missing {missing[:3]}, unexpected {extra[:3]}")
+print(f"  {sys.argv[3]}: {len(source)} rows, all columns equal (digest {digest(source)})")
+PY
+}
+
 step "source data and Snowflake database"
 pg "DROP SCHEMA IF EXISTS pay CASCADE; CREATE SCHEMA pay;
     CREATE TABLE pay.transactions (id bigint PRIMARY KEY, amount numeric(18,4), status text, updated_at timestamptz NOT NULL);
@@ -67,6 +90,7 @@ grep -q committed "$work/run1.out" || fail "first run not committed"
 run1=$(awk 'NR==2 {print $1}' "$work/run1.out")
 ctl run show "$run1" > "$work/show1.out"
 grep -q "watermark  (none) -> 2026-11-23 10:23:20+00" "$work/show1.out" || { cat "$work/show1.out"; fail "watermark after first run"; }
+same_rows "initial load"
 
 step "updates and a late-committing row merge; nothing duplicates"
 pg "UPDATE pay.transactions SET status = 'paid', updated_at = '2026-11-23 11:00:00+00' WHERE id <= 100;
@@ -102,6 +126,7 @@ for point in extracting staged loading published; do
   source_sum=$(pg "SELECT count(*) || ',' || sum(amount) FROM pay.transactions")
   target=$(sf 'SELECT COUNT(*), COUNT(DISTINCT "ID"), CAST(SUM("AMOUNT") AS NUMBER(38,4)) FROM "RAW"."PAYMENTS"."TRANSACTIONS"')
   [[ $target == "[\"${source_sum%,*}\", \"${source_sum%,*}\", \"${source_sum#*,}\"]" ]] || fail "after $point: target $target, source $source_sum"
+  same_rows "after a crash at $point"
 done
 
 step "a source that restarts during a run is retried and the run still commits"
@@ -241,5 +266,6 @@ ctl run payments-hourly --wait=120 > /dev/null || fail "run after fixing the pas
 [[ $(sf "SELECT \"STATUS\" FROM \"RAW\".\"PAYMENTS\".\"TRANSACTIONS\" WHERE \"ID\" = 1") == '["refunded"]' ]] || fail "did not catch up"
 if grep -q "$WEIR_TEST_PG_PASSWORD" "$work/agent.log"; then fail "the password reached the agent log"; fi
 
+same_rows "at the end"
 echo
 echo "run_pipeline: all steps passed"
