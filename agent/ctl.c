@@ -143,10 +143,30 @@ static int cmd_apply(rpc_channel_t *channel, const ctl_options_t *options, int a
         }
         spec = from_file;
     }
+    /* Write-only attributes travel apart from the spec, as the provider sends them, so the agent
+     * keeps them out of the spec it stores and returns. */
+    json_t *parsed = json_loads(spec, 0, NULL), *hidden = json_object();
+    const spec_kind_t *table = spec_kind_by_kind(kind);
+    for (size_t i = 0; parsed && table && i < table->block.count; i++) {
+        const spec_attr_t *attr = &table->block.attrs[i];
+        json_t *value = json_object_get(parsed, attr->name);
+        if ((attr->flags & SA_WRITE_ONLY) && value) {
+            json_object_set(hidden, attr->name, value);
+            json_object_del(parsed, attr->name);
+        }
+    }
+    char *visible = parsed ? json_dumps(parsed, JSON_COMPACT) : NULL;
+    char *write_only = json_object_size(hidden) ? json_dumps(hidden, JSON_COMPACT) : NULL;
     agent_object_t object = {0};
     rpc_error_t error = {0};
-    weir_status_t result = agent_api_put(channel, CTL_TIMEOUT_MS, kind, argv[1], spec, "", AGENT_ANY_GENERATION,
-                                         &object, &error);
+    weir_status_t result = agent_api_put(channel, CTL_TIMEOUT_MS, kind, argv[1], visible ? visible : spec,
+                                         write_only ? write_only : "", AGENT_ANY_GENERATION, &object, &error);
+    if (write_only)
+        memset(write_only, 0, strlen(write_only));
+    free(write_only);
+    free(visible);
+    json_decref(parsed);
+    json_decref(hidden);
     free(from_file);
     if (result != WEIR_OK)
         return ctl_report(result, &error, "apply");

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "alerts.h"
 #include "log.h"
 #include "spec.h"
 
@@ -471,6 +472,25 @@ weir_status_t quality_run(const quality_context_t *ctx, const char *stage, quali
     }
     buf_free(&sql);
     agent_object_list_free(&objects);
+    /* One incident per check: raised while it fails (saying whether the batch is held), resolved
+     * once it passes again. */
+    for (size_t i = 0; status == WEIR_OK && i < report->count; i++) {
+        const store_check_result_t *r = &report->items[i];
+        char key[200], summary[1024];
+        alerts_check_key(r->check, key, sizeof key);
+        if (r->passed) {
+            alerts_clear(ctx->store, key);
+            continue;
+        }
+        bool held = report->blocking && strcmp(r->severity, "error") == 0;
+        snprintf(summary, sizeof summary, "check %s failed: %.600s%s", r->check, r->detail,
+                 held ? " — the batch is quarantined: weir-agent ctl quarantine release|discard RUN" : "");
+        char kind[64];
+        snprintf(kind, sizeof kind, "check:%s", r->kind);
+        alert_condition_t condition = {.key = key, .pipeline = ctx->pipeline, .table = ctx->table, .kind = kind,
+                                       .severity = r->severity, .summary = summary, .run_id = ctx->run_id};
+        alerts_raise(ctx->store, &condition);
+    }
     return status;
 }
 

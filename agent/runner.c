@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "alerts.h"
 #include "fileutil.h"
 #include "log.h"
 #include "pg_extract.h"
@@ -449,11 +450,15 @@ weir_status_t runner_execute(runner_t *runner, store_run_t *run)
             result = WEIR_OK;
         }
     }
+    char alert_key[320];
+    alerts_run_key(run->pipeline, run->table_name, run->backfill, alert_key, sizeof alert_key);
     if (result == WEIR_OK && strcmp(run->state, "committed") == 0) {
         dir_remove_flat(run->stage_dir);
         log_info("runner", "run %s committed; watermark %s", run->id, run->has_watermark_to ? run->watermark_to : "(none)");
+        alerts_clear(runner->store, alert_key);
     } else if (result == WEIR_OK && strcmp(run->state, "quarantined") == 0) {
-        /* Held: the staged files stay for a release; the watermark did not move. */
+        /* Held: the staged files stay for a release; the watermark did not move. The failing
+         * checks raised their own incidents, which say the batch is held. */
     } else {
         if (result == WEIR_OK)
             weir_err_set(&err, "run stopped at step %s", run->state);
@@ -463,6 +468,12 @@ weir_status_t runner_execute(runner_t *runner, store_run_t *run)
         if (store_run_save(runner->store, run, &save_err) != WEIR_OK)
             log_error("runner", "run %s: cannot record the failure: %s", run->id, save_err.msg);
         log_warn("runner", "run %s: %s %s failed: %s", run->id, run->pipeline, run->table_name, run->error);
+        char summary[1200];
+        snprintf(summary, sizeof summary, "run failed: %s", run->error);
+        alert_condition_t condition = {.key = alert_key, .pipeline = run->pipeline, .table = run->table_name,
+                                       .kind = run->backfill[0] ? "backfill_chunk_failed" : "run_failed",
+                                       .severity = "error", .summary = summary, .run_id = run->id};
+        alerts_raise(runner->store, &condition);
         if (result == WEIR_OK)
             result = WEIR_ERR_INTERNAL;
     }

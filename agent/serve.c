@@ -14,6 +14,7 @@
 
 #include "config.h"
 #include "control_api.h"
+#include "alerter.h"
 #include "control_checks.h"
 #include "control_runs.h"
 #include "metrics_http.h"
@@ -106,6 +107,7 @@ int serve_main(int argc, char **argv)
     executor_t *executor = NULL;
     scheduler_t *scheduler = NULL;
     metrics_http_t *metrics = NULL;
+    alerter_t *alerter = NULL;
 
     if (config_parse(argc, argv, &config, &show_help, &err) != WEIR_OK) {
         fprintf(stderr, "weir-agent serve: %s\n", err.msg);
@@ -169,7 +171,7 @@ int serve_main(int argc, char **argv)
     char owner[64];
     snprintf(owner, sizeof owner, "agent-%ld-%ld", (long)getpid(), (long)time(NULL));
     if (executor_start(store, stage_dir, (uint64_t)chunk_mb << 20, (int)workers, owner, &executor, &err) != WEIR_OK ||
-        scheduler_start(store, &scheduler, &err) != WEIR_OK) {
+        scheduler_start(store, &scheduler, &err) != WEIR_OK || alerter_start(store, &alerter, &err) != WEIR_OK) {
         log_error("serve", "%s", err.msg);
         goto out;
     }
@@ -206,6 +208,7 @@ out:
     rpc_server_free(server);
     scheduler_stop(scheduler);
     executor_stop(executor);
+    alerter_stop(alerter);
     metrics_http_stop(metrics); /* before the store it reads */
     free(methods);
     store_close(store);

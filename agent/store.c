@@ -99,6 +99,30 @@ static const char *const migrations[] = {
     "  created_at TEXT NOT NULL);"
     "CREATE INDEX check_results_by_check ON check_results (check_name, created_at);"
     "CREATE INDEX check_results_by_run ON check_results (run_id);",
+    /* 5: incidents (one open per key) and their alert deliveries, retried until sent */
+    "CREATE TABLE incidents ("
+    "  id TEXT PRIMARY KEY,"
+    "  incident_key TEXT NOT NULL,"
+    "  pipeline TEXT NOT NULL,"
+    "  table_name TEXT NOT NULL,"
+    "  kind TEXT NOT NULL,"
+    "  severity TEXT NOT NULL,"
+    "  summary TEXT NOT NULL,"
+    "  run_id TEXT NOT NULL,"
+    "  opened_at TEXT NOT NULL,"
+    "  resolved_at TEXT NOT NULL DEFAULT '');"
+    "CREATE UNIQUE INDEX incidents_open ON incidents (incident_key) WHERE resolved_at = '';"
+    "CREATE TABLE alert_deliveries ("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  incident_id TEXT NOT NULL,"
+    "  channel TEXT NOT NULL,"
+    "  event TEXT NOT NULL CHECK (event IN ('trigger', 'resolve')),"
+    "  state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'sent', 'failed')),"
+    "  attempts INTEGER NOT NULL DEFAULT 0,"
+    "  next_attempt_epoch INTEGER NOT NULL DEFAULT 0,"
+    "  last_error TEXT NOT NULL DEFAULT '',"
+    "  sent_at TEXT NOT NULL DEFAULT '');"
+    "CREATE INDEX alert_deliveries_pending ON alert_deliveries (state, next_attempt_epoch);",
 };
 static const int migration_count = (int)(sizeof migrations / sizeof migrations[0]);
 

@@ -389,12 +389,16 @@ static const spec_attr_t alert_channel_attrs[] = {
      "`webhook` (JSON with an HMAC-SHA256 signature), `slack` (incoming webhook) or `pagerduty` "
      "(Events API v2).", NULL, 0, 0, NULL},
     {"url_ref", ST_STRING, SA_OPTIONAL, NULL, SV_SECRET_REF, NULL,
-     "Secret reference to the webhook or Slack URL (such URLs are credentials).", NULL, 0, 0, NULL},
+     "Secret reference to the webhook or Slack URL (such URLs are credentials). For `pagerduty`, "
+     "optionally the Events API URL (default `https://events.pagerduty.com/v2/enqueue`).", NULL, 0, 0,
+     NULL},
     {"routing_key_ref", ST_STRING, SA_OPTIONAL, NULL, SV_SECRET_REF, NULL,
      "`pagerduty`: secret reference to the integration's routing key.", NULL, 0, 0, NULL},
     {"signing_secret_wo", ST_STRING, SA_OPTIONAL | SA_SENSITIVE | SA_WRITE_ONLY, NULL, SV_NON_EMPTY,
-     NULL, "`webhook`: HMAC key for the signature header, write-only (never in state).", NULL, 0, 0,
-     NULL},
+     NULL, "`webhook`: HMAC key, write-only (never in state). Each request then carries "
+     "`X-Weir-Timestamp` (seconds since the epoch) and `X-Weir-Signature: sha256=<hex>`, the "
+     "HMAC-SHA256 of `<timestamp>.<body>`; receivers recompute it and reject stale timestamps.",
+     NULL, 0, 0, NULL},
     {"min_severity", ST_STRING, SA_OPTIONAL | SA_COMPUTED, "\"warn\"", SV_ENUM, severities,
      "Least severity that reaches this channel.", NULL, 0, 0, NULL},
     {"pipelines", ST_SET_STRING, SA_OPTIONAL, NULL, SV_NAME, NULL,
@@ -412,8 +416,10 @@ static void check_alert_channel(const wv_t *object, spec_diags_t *diags)
 
 static const spec_kind_t alert_channel = {
     "alert_channel", "weir_alert_channel", "Alert channel",
-    "Where alerts about failed runs and quality checks go. One alert per incident, resolved when the "
-    "pipeline recovers.",
+    "Where alerts about failed runs and quality checks go. An incident is a table's failing runs or one "
+    "failing check; it alerts once when it opens (however many runs it lasts) and sends a resolve when "
+    "a run commits or the check passes again. PagerDuty incidents use a dedup key stable for the "
+    "incident. Failed deliveries are retried with growing pauses (up to ten attempts).",
     ATTRS(alert_channel_attrs), check_alert_channel,
     "resource \"weir_alert_channel\" \"oncall\" {\n  name            = \"data-oncall\"\n"
     "  kind            = \"pagerduty\"\n  routing_key_ref = \"ssm:/weir/pagerduty-routing-key\"\n"

@@ -3,13 +3,15 @@
 # dialect emulator: a null spike, orphan foreign keys, a duplicate key and a 90 % row-count drop each
 # quarantine their batch (nothing published, watermark unchanged, table held) until an operator
 # releases or discards it; an out-of-set value only warns and publishes; a stale target fails its
-# freshness check. Run under with_postgres.sh and with_snowflake.sh. Usage: run_quality.sh AGENT_BINARY
+# freshness check. Alerts reach a loopback receiver as a signed webhook, Slack and PagerDuty
+# payloads, once per incident, and resolve on recovery.
+# Run under with_postgres.sh and with_snowflake.sh. Usage: run_quality.sh AGENT_BINARY
 set -euo pipefail
 agent_bin=$(realpath "$1")
 work=$(mktemp -d "${TMPDIR:-/tmp}/weir-quality.XXXXXX")
-agent_pid=""
+agent_pid="" receiver_pid=""
 cleanup() {
-  [[ -n $agent_pid ]] && kill "$agent_pid" 2>/dev/null && wait "$agent_pid" 2>/dev/null
+  for pid in $agent_pid $receiver_pid; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -19,6 +21,13 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 port=$(free_port)
 metrics_port=$(free_port)
 export WEIR_ENDPOINT=127.0.0.1:$port WEIR_CA_CERT=$work/agent/dev/ca.pem
+mkfifo "$work/receiver.port"
+WEIR_TEST_FLAKY_PATHS=/hook python3 "$(dirname "$0")/alert_receiver.py" "$work/alerts.jsonl" > "$work/receiver.port" &
+receiver_pid=$!
+read -r -t 30 receiver_port < "$work/receiver.port"
+export WEIR_TEST_HOOK_URL=http://127.0.0.1:$receiver_port/hook WEIR_TEST_SLACK_URL=http://127.0.0.1:$receiver_port/slack \
+  WEIR_TEST_PD_URL=http://127.0.0.1:$receiver_port/pagerduty WEIR_TEST_PD_KEY=R0UTINGKEY0123456789abcdef
+touch "$work/alerts.jsonl"
 PAYMENTS_PG_PASSWORD=$WEIR_TEST_PG_PASSWORD "$agent_bin" serve --dev --data-dir "$work/agent" --listen "127.0.0.1:$port" --metrics-addr "127.0.0.1:$metrics_port" \
   >> "$work/agent.log" 2>&1 &
 agent_pid=$!
@@ -79,6 +88,40 @@ check orders-status-values '{"name":"orders-status-values","pipeline":"shop","ta
   "column":"status","values":["new","paid","refunded"],"severity":"warn"}'
 check orders-fresh '{"name":"orders-fresh","pipeline":"shop","table":"shop.orders","kind":"freshness","max_age":"2h"}'
 
+ctl apply alert_channel ops-hook --spec '{"name":"ops-hook","kind":"webhook","url_ref":"env:WEIR_TEST_HOOK_URL",
+  "signing_secret_wo":"hook-signing-secret","min_severity":"warn"}' > /dev/null
+ctl apply alert_channel ops-slack --spec '{"name":"ops-slack","kind":"slack","url_ref":"env:WEIR_TEST_SLACK_URL",
+  "min_severity":"error"}' > /dev/null
+ctl apply alert_channel ops-pd --spec '{"name":"ops-pd","kind":"pagerduty","routing_key_ref":"env:WEIR_TEST_PD_KEY",
+  "url_ref":"env:WEIR_TEST_PD_URL","min_severity":"error","pipelines":["shop"]}' > /dev/null
+ctl get alert_channel ops-hook -o json | grep -q hook-signing-secret && fail "the signing secret is readable"
+# alerts PATH EVENT CHECK — prints how many deliveries of EVENT for CHECK reached PATH
+alerts() {
+  python3 - "$work/alerts.jsonl" "$@" <<'PY'
+import json, sys
+path, where, event, check = sys.argv[1:]
+count = 0
+for line in open(path):
+    record = json.loads(line)
+    if record["path"] != where:
+        continue
+    body = json.loads(record["body"])
+    if where == "/hook":
+        hit = body["event"] == event and body["incident"]["key"] == "check/" + check
+    elif where == "/pagerduty":
+        hit = body["event_action"] == event and (event == "resolve" or check in body["payload"]["summary"])
+    else:
+        hit = (":rotating_light:" if event == "trigger" else "Resolved") in body["text"] and \
+              (event == "resolve" or check in body["text"])
+    count += hit
+print(count)
+PY
+}
+wait_alert() { # PATH EVENT CHECK [COUNT]
+  for _ in $(seq 1 150); do [[ $(alerts "$1" "$2" "$3") -ge ${4:-1} ]] && return 0; sleep 0.2; done
+  cat "$work/alerts.jsonl" >&2; fail "no $2 for $3 reached $1"
+}
+
 step "three good batches build the history and pass every check"
 for k in 0 1 2; do
   batch $((1 + k * 1000)) 1000 $((90 - k * 10))
@@ -108,10 +151,46 @@ grep -q "$held .*quarantined" "$work/again.out" || { cat "$work/again.out"; fail
 [[ $(metric weir_quarantined_runs) == 1 ]] || fail "metrics: quarantined runs"
 [[ $(metric 'weir_check_passed{check="orders-status-nulls",pipeline="shop",table="shop.orders",kind="null_spike",severity="error",stage="batch"}') == 0 ]] ||
   { curl -s "http://127.0.0.1:$metrics_port/metrics" | grep check_passed; fail "metrics: failed check"; }
+wait_alert /hook trigger orders-status-nulls
+wait_alert /slack trigger orders-status-nulls
+wait_alert /pagerduty trigger orders-status-nulls
+python3 - "$work/alerts.jsonl" <<'PY' || fail "alert payloads"
+import hashlib, hmac, json, sys
+records = [json.loads(line) for line in open(sys.argv[1])]
+hook = next(r for r in records if r["path"] == "/hook")
+expected = "sha256=" + hmac.new(b"hook-signing-secret", (hook["headers"]["x-weir-timestamp"] + "." + hook["body"]).encode(),
+                                hashlib.sha256).hexdigest()
+assert hook["headers"]["x-weir-signature"] == expected, "webhook signature"
+incident = json.loads(hook["body"])["incident"]
+assert incident["severity"] == "error" and incident["pipeline"] == "shop" and "quarantined" in incident["summary"], incident
+pd = json.loads(next(r for r in records if r["path"] == "/pagerduty")["body"])
+assert pd["routing_key"] == "R0UTINGKEY0123456789abcdef" and pd["dedup_key"] == "weir-" + incident["id"], pd
+assert pd["payload"]["severity"] == "error" and pd["payload"]["source"] == "weir-agent", pd
+assert pd["payload"]["component"] == "shop" and pd["payload"]["group"] == "shop.orders", pd
+slack = json.loads(next(r for r in records if r["path"] == "/slack")["body"])
+assert slack["text"].startswith(":rotating_light: *[ERROR] shop / shop.orders"), slack
+PY
+ctl run shop > /dev/null
+sleep 2
+[[ $(alerts /hook trigger orders-status-nulls) == 1 ]] || fail "one incident alerted more than once"
 ctl quarantine discard "$held" | grep -q discarded || fail "discard"
 pg "UPDATE shop.orders SET status = 'new', updated_at = now() - interval '50 minutes' WHERE id BETWEEN 3001 AND 4000"
 [[ $(run_state) == committed ]] || { cat "$work/run.out"; fail "the repaired batch"; }
 [[ $(target_count) == '["4000"]' ]] || fail "repaired batch published"
+wait_alert /hook resolve orders-status-nulls
+wait_alert /pagerduty resolve orders-status-nulls
+wait_alert /slack resolve orders-status-nulls
+python3 - "$work/alerts.jsonl" <<'PY' || fail "resolve payloads"
+import json, sys
+records = [json.loads(line) for line in open(sys.argv[1])]
+pd = [json.loads(r["body"]) for r in records if r["path"] == "/pagerduty"]
+trigger = next(b for b in pd if b["event_action"] == "trigger" and "orders-status-nulls" in b["payload"]["summary"])
+resolve = next(b for b in pd if b["event_action"] == "resolve")
+assert resolve["dedup_key"] == trigger["dedup_key"] and resolve["routing_key"] == trigger["routing_key"], resolve
+hook = [json.loads(r["body"]) for r in records if r["path"] == "/hook"]
+resolved = next(b for b in hook if b["event"] == "resolve")
+assert resolved["incident"]["resolved_at"], resolved
+PY
 
 step "orphan foreign keys quarantine; a release publishes the batch as it is"
 remember
@@ -145,6 +224,9 @@ pg "UPDATE shop.orders SET status = 'weird' WHERE id = 6500"
 [[ $(run_state) == committed ]] || { cat "$work/run.out"; fail "warn-only batch"; }
 ctl run show "$(last_run)" | grep -E "^orders-status-values .* warn .* FAIL " > /dev/null || fail "warn result"
 [[ $(sf "SELECT \"STATUS\" FROM \"RAW\".\"SHOP\".\"ORDERS\" WHERE \"ID\" = 6500") == '["weird"]' ]] || fail "warn batch not published"
+wait_alert /hook trigger orders-status-values
+[[ $(alerts /slack trigger orders-status-values) == 0 && $(alerts /pagerduty trigger orders-status-values) == 0 ]] ||
+  fail "a warning reached channels that take errors only"
 
 step "stale data fails freshness after publish"
 check orders-fresh '{"name":"orders-fresh","pipeline":"shop","table":"shop.orders","kind":"freshness","max_age":"10m","severity":"warn"}'
@@ -190,6 +272,7 @@ for number, raw in enumerate(open(path, encoding="utf-8"), 1):
         assert line.get("step") or "starting" in line["@message"] or "failpoint" in line["@message"], line
 assert runner_lines > 50, runner_lines
 print(f"  {number} log lines checked, {runner_lines} with run context")
+assert "hook-signing-secret" not in open(path).read() and "R0UTINGKEY" not in open(path).read()
 PY
 echo
 echo "run_quality: all steps passed"
