@@ -286,11 +286,11 @@ weir_status_t aws_json_call(const char *service, const char *region, const char 
             xml_code(response, code_text, sizeof code_text);
         weir_err_set(err, "%s %s: HTTP %ld %s%s%s%s", service, target, status, type ? type : "", code_text,
                      message ? ": " : "", message ? message : "");
-        json_decref(doc);
         result = status == 429 || status >= 500 ? WEIR_ERR_UNAVAILABLE
                  : status == 400 && type && strstr(type, "ResourceNotFound") ? WEIR_ERR_NOT_FOUND
                  : status == 400 && type && strstr(type, "ParameterNotFound") ? WEIR_ERR_NOT_FOUND
                                                                                : WEIR_ERR_AUTH;
+        json_decref(doc); /* `type` and `message` point into it */
     }
 out:
     curl_slist_free_all(headers);
