@@ -10,6 +10,7 @@
 #include "log.h"
 #include "spec.h"
 #include "store_backfill.h"
+#include "store_runs.h"
 #include "value_json.h"
 
 static const char *text_of(const wv_t *object, const char *key)
@@ -120,7 +121,10 @@ static int advance(store_t *store, const agent_object_t *object, time_t now)
     long long throttle = 0;
     if (text_of(spec, "throttle"))
         spec_duration_seconds(text_of(spec, "throttle"), &throttle);
-    long long parallelism = number_of(spec, "parallelism", 2);
+    bool paused = false;
+    if ((result = store_pipeline_paused(store, text_of(spec, "pipeline"), &paused, NULL, 0, NULL, 0, &err)) != WEIR_OK)
+        goto out;
+    long long parallelism = paused ? 0 : number_of(spec, "parallelism", 2);
     store_run_request_t request = {.pipeline = text_of(spec, "pipeline"), .table_name = text_of(spec, "table"),
                                    .trigger = "backfill", .source = text_of(pipeline, "source"),
                                    .destination = text_of(pipeline, "destination"), .not_before = ""};

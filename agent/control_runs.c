@@ -1,4 +1,4 @@
-/* control_runs.c — the run RPCs of the control API: trigger, get, list; retry a backfill. */
+/* control_runs.c — the run RPCs of the control API: trigger, get, list; retry a backfill; pause. */
 #include "control_runs.h"
 
 #include <stdio.h>
@@ -34,6 +34,8 @@ void control_run_to_proto(const store_run_t *run, Weir__Agent__V1__Run *out)
     out->backfill = (char *)run->backfill;
     out->range_from = (char *)run->range_from;
     out->range_to = (char *)run->range_to;
+    out->extract_seconds = run->extract_seconds;
+    out->load_seconds = run->load_seconds;
 }
 
 /* Fills a response's repeated Run field (`n_field`, `field`) from `runs` and packs the response. */
@@ -78,6 +80,19 @@ static void trigger_run(void *ctx, const rpc_request_t *request, rpc_reply_t *re
     wv_t *spec = NULL;
     if (store_get(api->store, "pipeline", req->pipeline, &pipeline, &err) != WEIR_OK) {
         fail(reply, GRPC_STATUS_NOT_FOUND, err.msg);
+        goto out;
+    }
+    bool paused = false;
+    char reason[256] = "";
+    if (store_pipeline_paused(api->store, req->pipeline, &paused, reason, sizeof reason, NULL, 0, &err) != WEIR_OK) {
+        fail(reply, GRPC_STATUS_INTERNAL, err.msg);
+        goto out;
+    }
+    if (paused) {
+        char message[512];
+        snprintf(message, sizeof message, "pipeline %s is paused (%s); weir-agent ctl resume %s first", req->pipeline,
+                 reason[0] ? reason : "no reason given", req->pipeline);
+        fail(reply, GRPC_STATUS_FAILED_PRECONDITION, message);
         goto out;
     }
     spec = wv_from_json(pipeline.spec_json, strlen(pipeline.spec_json), &err);
@@ -207,10 +222,34 @@ static void retry_backfill(void *ctx, const rpc_request_t *request, rpc_reply_t 
     weir__agent__v1__retry_backfill_request__free_unpacked(req, NULL);
 }
 
+static void set_pipeline_paused(void *ctx, const rpc_request_t *request, rpc_reply_t *reply)
+{
+    control_api_t *api = ctx;
+    Weir__Agent__V1__SetPipelinePausedRequest *req =
+        weir__agent__v1__set_pipeline_paused_request__unpack(NULL, request->body_len, request->body);
+    if (!req)
+        return fail(reply, GRPC_STATUS_INVALID_ARGUMENT, "cannot decode SetPipelinePausedRequest");
+    agent_object_t pipeline = {0};
+    weir_err_t err = {{0}};
+    if (store_get(api->store, "pipeline", req->pipeline, &pipeline, &err) != WEIR_OK) {
+        fail(reply, GRPC_STATUS_NOT_FOUND, err.msg);
+    } else if (store_pipeline_pause(api->store, req->pipeline, req->reason, req->paused, &err) != WEIR_OK) {
+        fail(reply, GRPC_STATUS_INTERNAL, err.msg);
+    } else {
+        log_warn("control_api", "pipeline %s %s by an operator%s%s", req->pipeline, req->paused ? "paused" : "resumed",
+                 req->reason[0] ? ": " : "", req->reason);
+        Weir__Agent__V1__SetPipelinePausedResponse response = WEIR__AGENT__V1__SET_PIPELINE_PAUSED_RESPONSE__INIT;
+        rpc_reply_pack(reply, &response.base);
+    }
+    agent_object_clear(&pipeline);
+    weir__agent__v1__set_pipeline_paused_request__free_unpacked(req, NULL);
+}
+
 const rpc_method_t control_runs_methods[] = {
     {AGENT_METHOD_TRIGGER_RUN, trigger_run},
     {AGENT_METHOD_GET_RUN, get_run},
     {AGENT_METHOD_LIST_RUNS, list_runs},
     {AGENT_METHOD_RETRY_BACKFILL, retry_backfill},
+    {AGENT_METHOD_SET_PIPELINE_PAUSED, set_pipeline_paused},
 };
 const size_t control_runs_method_count = sizeof control_runs_methods / sizeof control_runs_methods[0];

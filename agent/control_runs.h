@@ -1,4 +1,5 @@
-/* control_runs.h — run RPCs (TriggerRun, GetRun, ListRuns, RetryBackfill); same context as control_api. */
+/* control_runs.h — run RPCs (TriggerRun, GetRun, ListRuns, RetryBackfill, SetPipelinePaused); same
+ * context as control_api. */
 #ifndef WEIR_CONTROL_RUNS_H
 #define WEIR_CONTROL_RUNS_H
 

@@ -19,6 +19,7 @@ static void usage(FILE *out)
     fprintf(out,
             "Usage: weir-agent ctl [options] COMMAND\n\n"
             "Commands:\n"
+            "  status [PIPELINE]           health of every pipeline table: last run, lag, watermark\n"
             "  list [KIND]                 objects, all kinds or one\n"
             "  get KIND NAME               one object with its spec and status\n"
             "  apply KIND NAME --spec JSON | --file FILE\n"
@@ -28,6 +29,9 @@ static void usage(FILE *out)
             "                              queue a run of every table (or one) now; --wait follows it to the end\n"
             "  run show RUN_ID             one run: state, watermarks, rows, error\n"
             "  runs [PIPELINE]             recent runs, newest first\n"
+            "  retry RUN_ID                queue a new run of a failed or discarded run's table\n"
+            "  pause PIPELINE [REASON]     stop scheduled, manual and backfill runs (in-flight runs finish)\n"
+            "  resume PIPELINE             undo pause\n"
             "  backfill status [NAME]      backfills: chunks done, running, failed; rows; loaded up to\n"
             "  backfill retry NAME         run a backfill's failed chunks again\n"
             "  checks [PIPELINE]           the latest result of every quality check\n"
@@ -224,14 +228,18 @@ static void print_run_row(const Weir__Agent__V1__Run *run)
 
 static json_t *run_json(const Weir__Agent__V1__Run *run)
 {
-    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:s, s:s, s:s, s:s}",
-                     "id", run->id,
-                     "pipeline", run->pipeline, "table", run->table, "trigger", run->trigger, "state", run->state,
-                     "created_at", run->created_at, "started_at", run->started_at, "finished_at", run->finished_at,
-                     "watermark_from", run->watermark_from, "watermark_to", run->watermark_to, "rows_extracted",
-                     (json_int_t)run->rows_extracted, "rows_loaded", (json_int_t)run->rows_loaded, "attempts",
-                     (json_int_t)run->attempts, "error", run->error, "backfill", run->backfill, "range_from",
-                     run->range_from, "range_to", run->range_to);
+    json_t *value = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:s}", "id", run->id,
+                              "pipeline", run->pipeline, "table", run->table, "trigger", run->trigger, "state",
+                              run->state, "created_at", run->created_at, "started_at", run->started_at,
+                              "finished_at", run->finished_at, "watermark_from", run->watermark_from, "watermark_to",
+                              run->watermark_to, "rows_extracted", (json_int_t)run->rows_extracted, "rows_loaded",
+                              (json_int_t)run->rows_loaded, "attempts", (json_int_t)run->attempts, "error", run->error);
+    json_object_set_new(value, "backfill", json_string(run->backfill));
+    json_object_set_new(value, "range_from", json_string(run->range_from));
+    json_object_set_new(value, "range_to", json_string(run->range_to));
+    json_object_set_new(value, "extract_seconds", json_real(run->extract_seconds));
+    json_object_set_new(value, "load_seconds", json_real(run->load_seconds));
+    return value;
 }
 
 /* Where --wait stops following a run: it ended, or it waits for an operator (quarantine). */
@@ -266,6 +274,7 @@ static int cmd_run_show(rpc_channel_t *channel, const ctl_options_t *options, co
                run->created_at, run->started_at, run->finished_at, run->watermark_from[0] ? run->watermark_from : "(none)",
                run->watermark_to[0] ? run->watermark_to : "(none)", (long long)run->rows_extracted,
                (long long)run->rows_loaded);
+        printf("timings    extract %.1f s, load %.1f s\n", run->extract_seconds, run->load_seconds);
         if (run->backfill[0])
             printf("backfill   %s [%s, %s)\n", run->backfill, run->range_from, run->range_to);
         if (run->error[0])
@@ -474,6 +483,9 @@ int ctl_main(int argc, char **argv)
             code = cmd_runs(channel, &options, rest, args);
         else if (strcmp(command, "backfill") == 0)
             code = ctl_backfill(channel, &options, rest, args);
+        else if (strcmp(command, "status") == 0 || strcmp(command, "pause") == 0 || strcmp(command, "resume") == 0 ||
+                 strcmp(command, "retry") == 0)
+            code = ctl_pipelines(channel, &options, command, rest, args);
         else if (strcmp(command, "checks") == 0 || strcmp(command, "quarantine") == 0)
             code = ctl_quality(channel, &options, command, rest, args);
         else {

@@ -33,6 +33,8 @@ void ctl_print_json(json_t *value);
 /* `backfill status [NAME]` and `backfill retry NAME` (ctl_backfill.c). */
 int ctl_backfill(rpc_channel_t *channel, const ctl_options_t *options, int argc, char **argv);
 
+/* `status [PIPELINE]`, `pause PIPELINE [REASON]`, `resume PIPELINE`, `retry RUN` (ctl_pipelines.c). */
+int ctl_pipelines(rpc_channel_t *channel, const ctl_options_t *options, const char *command, int argc, char **argv);
 /* `checks [PIPELINE]` and `quarantine release|discard RUN` (ctl_checks.c); `command` picks which. */
 int ctl_quality(rpc_channel_t *channel, const ctl_options_t *options, const char *command, int argc, char **argv);
 /* One check result as JSON, and as a table row under its header (also used by `run show`). */

@@ -47,10 +47,27 @@ static json_t *pipeline_status(store_t *store, const agent_object_t *object, wei
         bool found;
         if (store_watermark_get(store, object->name, name, watermark, sizeof watermark, &found, err) != WEIR_OK)
             goto fail;
-        json_t *entry = json_pack("{s:o}", "watermark", found ? json_string(watermark) : json_null());
+        store_run_t *last = NULL;
+        size_t last_count = 0;
+        if (store_run_list_table(store, object->name, name, &last, &last_count, err) != WEIR_OK)
+            goto fail;
+        json_t *last_run = last_count ? json_pack("{s:s, s:s, s:s, s:s, s:I, s:f, s:f}", "id", last->id, "state",
+                                                  last->state, "finished_at", last->finished_at, "error", last->error,
+                                                  "rows_loaded", (json_int_t)last->rows_loaded, "extract_seconds",
+                                                  last->extract_seconds, "load_seconds", last->load_seconds)
+                                      : json_null();
+        free(last);
+        json_t *entry = json_pack("{s:o, s:o}", "watermark", found ? json_string(watermark) : json_null(), "last_run",
+                                  last_run);
         if (!entry || json_object_set_new(json_object_get(status, "tables"), name, entry) != 0)
             goto fail;
     }
+    bool paused = false;
+    char reason[256] = "", since[64] = "";
+    if (store_pipeline_paused(store, object->name, &paused, reason, sizeof reason, since, sizeof since, err) != WEIR_OK)
+        goto fail;
+    json_object_set_new(status, "paused", paused ? json_pack("{s:s, s:s}", "reason", reason, "since", since)
+                                                 : json_false());
     if (store_backfill_list(store, object->name, &backfills, &count, err) != WEIR_OK)
         goto fail;
     for (size_t b = 0; b < count; b++)

@@ -1,5 +1,6 @@
 /* object_status.h — the `status` the agent reports with an object: for a pipeline, each table's
- * committed watermark, its backfills' progress and the latest result of each of its quality checks;
+ * committed watermark and newest regular run, whether an operator paused it, its backfills'
+ * progress and the latest result of each of its quality checks;
  * for a backfill, its progress; for a quality check, its latest result. */
 #ifndef WEIR_OBJECT_STATUS_H
 #define WEIR_OBJECT_STATUS_H

@@ -38,6 +38,13 @@ static void failpoint(const store_run_t *run)
     }
 }
 
+static double seconds_since(const struct timespec *start)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)(now.tv_sec - start->tv_sec) + (double)(now.tv_nsec - start->tv_nsec) / 1e9;
+}
+
 /* What a run needs from the stored objects, parsed once. */
 typedef struct {
     json_t *pipeline, *table, *source, *destination;
@@ -119,6 +126,8 @@ static weir_status_t make_dirs(const char *path, weir_err_t *err)
 
 static weir_status_t extract(runner_t *runner, store_run_t *run, run_objects_t *o, weir_err_t *err)
 {
+    struct timespec started;
+    clock_gettime(CLOCK_MONOTONIC, &started);
     weir_status_t result;
     char *password = NULL;
     PGconn *conn = NULL;
@@ -217,6 +226,7 @@ static weir_status_t extract(runner_t *runner, store_run_t *run, run_objects_t *
     snprintf(run->watermark_to, sizeof run->watermark_to, "%s",
              extracted.new_watermark ? extracted.new_watermark : watermark);
     snprintf(run->state, sizeof run->state, "staged");
+    run->extract_seconds += seconds_since(&started);
     result = store_run_save(runner->store, run, err);
     if (result == WEIR_OK)
         failpoint(run);
@@ -243,6 +253,8 @@ static void target_table_name(json_t *table, char *out, size_t size)
 
 static weir_status_t load(runner_t *runner, store_run_t *run, run_objects_t *o, weir_err_t *err)
 {
+    struct timespec started;
+    clock_gettime(CLOCK_MONOTONIC, &started);
     weir_status_t result;
     char manifest_path[1200];
     snprintf(manifest_path, sizeof manifest_path, "%s/manifest.json", run->stage_dir);
@@ -367,6 +379,7 @@ static weir_status_t load(runner_t *runner, store_run_t *run, run_objects_t *o, 
         if (blocked) {
             sf_load_drop(client, &request);
             snprintf(run->state, sizeof run->state, "quarantined");
+            run->load_seconds += seconds_since(&started);
             snprintf(run->error, sizeof run->error, "quarantined, nothing published: %s", report.summary);
             result = store_run_save(runner->store, run, err);
             log_warn("runner", "run %s: %s %s quarantined: %s", run->id, run->pipeline, run->table_name,
@@ -386,6 +399,7 @@ static weir_status_t load(runner_t *runner, store_run_t *run, run_objects_t *o, 
         goto out;
     run->rows_loaded = loaded.staged_rows;
     snprintf(run->state, sizeof run->state, "published");
+    run->load_seconds += seconds_since(&started);
     result = store_run_save(runner->store, run, err);
     if (result == WEIR_OK)
         failpoint(run);

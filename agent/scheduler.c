@@ -68,7 +68,10 @@ int scheduler_tick(store_t *store, time_t after, time_t until)
         const wv_t *tables = wv_map_get(spec, "table");
         cron_t cron;
         char why[256];
-        bool due = spec && !(enabled && enabled->kind == WV_BOOL && !enabled->boolean) && schedule &&
+        bool paused = false;
+        if (store_pipeline_paused(store, pipelines.items[i].name, &paused, NULL, 0, NULL, 0, &err) != WEIR_OK)
+            log_error("scheduler", "cannot read the pause of %s: %s", pipelines.items[i].name, err.msg);
+        bool due = spec && !paused && !(enabled && enabled->kind == WV_BOOL && !enabled->boolean) && schedule &&
                    schedule->kind == WV_STRING && cron_parse(schedule->text, &cron, why, sizeof why) &&
                    fired(&cron, after, until);
         char not_before[64] = "";

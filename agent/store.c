@@ -123,6 +123,13 @@ static const char *const migrations[] = {
     "  last_error TEXT NOT NULL DEFAULT '',"
     "  sent_at TEXT NOT NULL DEFAULT '');"
     "CREATE INDEX alert_deliveries_pending ON alert_deliveries (state, next_attempt_epoch);",
+    /* 6: step timings of runs; pipelines an operator paused */
+    "ALTER TABLE runs ADD COLUMN extract_seconds REAL NOT NULL DEFAULT 0;"
+    "ALTER TABLE runs ADD COLUMN load_seconds REAL NOT NULL DEFAULT 0;"
+    "CREATE TABLE paused_pipelines ("
+    "  pipeline TEXT PRIMARY KEY,"
+    "  paused_at TEXT NOT NULL,"
+    "  reason TEXT NOT NULL DEFAULT '');",
 };
 static const int migration_count = (int)(sizeof migrations / sizeof migrations[0]);
 

@@ -29,6 +29,13 @@ static const char *const by_table[] = {"pipeline", "table"};
 static const char *const by_table_state[] = {"pipeline", "table", "state"};
 static const char *const by_check[] = {"check", "pipeline", "table", "kind", "severity", "stage"};
 static const char *const by_backfill[] = {"backfill", "pipeline", "table", "state"};
+static const char *const by_step[] = {"pipeline", "table", "step"};
+static const char *const by_pipeline[] = {"pipeline"};
+
+/* The newest committed regular run of each table. */
+#define NEWEST_COMMITTED                                                                           \
+    "state = 'committed' AND backfill = '' AND finished_at = (SELECT MAX(finished_at) FROM runs n "    \
+    "WHERE n.pipeline = r.pipeline AND n.table_name = r.table_name AND n.state = 'committed' AND n.backfill = '')"
 
 static const family_t families[] = {
     {"weir_runs", "gauge", "Runs by pipeline table and state (history included).",
@@ -41,10 +48,15 @@ static const family_t families[] = {
      by_table, 2},
     {"weir_last_run_duration_seconds", "gauge", "Start to commit of the newest committed regular run.",
      "SELECT pipeline, table_name, (julianday(finished_at) - julianday(started_at)) * 86400 FROM runs r "
-     "WHERE state = 'committed' AND backfill = '' AND finished_at = (SELECT MAX(finished_at) FROM runs n "
-     "WHERE n.pipeline = r.pipeline AND n.table_name = r.table_name AND n.state = 'committed' AND n.backfill = '') "
-     "GROUP BY 1, 2 ORDER BY 1, 2",
+     "WHERE " NEWEST_COMMITTED " GROUP BY 1, 2 ORDER BY 1, 2",
      by_table, 2},
+    {"weir_step_duration_seconds", "gauge", "Time the newest committed regular run spent per step.",
+     "SELECT pipeline, table_name, 'extract', extract_seconds FROM runs r WHERE " NEWEST_COMMITTED
+     " UNION ALL SELECT pipeline, table_name, 'load', load_seconds FROM runs r WHERE " NEWEST_COMMITTED
+     " ORDER BY 1, 2, 3",
+     by_step, 3},
+    {"weir_pipeline_paused", "gauge", "Pipelines an operator paused (1 while paused).",
+     "SELECT pipeline, 1 FROM paused_pipelines ORDER BY 1", by_pipeline, 1},
     {"weir_last_success_timestamp_seconds", "gauge", "When the newest regular run of the table committed.",
      "SELECT pipeline, table_name, MAX((julianday(finished_at) - 2440587.5) * 86400) FROM runs WHERE state = 'committed' "
      "AND backfill = '' GROUP BY 1, 2 ORDER BY 1, 2",

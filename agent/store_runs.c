@@ -10,7 +10,7 @@
 #define RUN_COLUMNS                                                                                \
     "id, pipeline, table_name, trigger, state, created_at, updated_at, started_at, finished_at, "  \
     "watermark_from, watermark_to, stage_dir, rows_extracted, rows_loaded, attempts, error, backfill, "         \
-    "range_from, range_to, skip_checks"
+    "range_from, range_to, skip_checks, extract_seconds, load_seconds"
 
 /* States in which a run holds a worker and a connection. */
 #define ACTIVE_STATES "('extracting', 'staged', 'loading', 'published')"
@@ -56,6 +56,8 @@ static void row_to_run(sqlite3_stmt *stmt, store_run_t *run)
     text_into(stmt, 17, run->range_from, sizeof run->range_from);
     text_into(stmt, 18, run->range_to, sizeof run->range_to);
     run->skip_checks = sqlite3_column_int(stmt, 19) != 0;
+    run->extract_seconds = sqlite3_column_double(stmt, 20);
+    run->load_seconds = sqlite3_column_double(stmt, 21);
 }
 
 /* Runs a query expected to return at most one run. Caller holds the lock. */
@@ -180,6 +182,7 @@ weir_status_t store_run_claim(store_t *store, const char *owner, store_run_t *ou
                      "'quarantined') AND ("
                      "  (state <> 'queued' AND owner <> ?1) OR"
                      "  (state = 'queued' AND (not_before = '' OR not_before <= ?2)"
+                     "   AND pipeline NOT IN (SELECT pipeline FROM paused_pipelines)"
                      "   AND (SELECT COUNT(*) FROM runs a WHERE a.source = runs.source"
                      "        AND a.state IN " ACTIVE_STATES ")"
                      "     < COALESCE((SELECT json_extract(spec_json, '$.max_connections') FROM objects"
@@ -252,8 +255,8 @@ static weir_status_t save_locked(store_t *store, store_run_t *run, weir_err_t *e
         snprintf(run->finished_at, sizeof run->finished_at, "%s", run->updated_at);
     weir_status_t result = store__prepare(store,
                                    "UPDATE runs SET state = ?2, updated_at = ?3, finished_at = ?4, watermark_from = ?5, "
-                                   "watermark_to = ?6, stage_dir = ?7, rows_extracted = ?8, rows_loaded = ?9, error = ?10 "
-                                   "WHERE id = ?1",
+                                   "watermark_to = ?6, stage_dir = ?7, rows_extracted = ?8, rows_loaded = ?9, error = ?10, "
+                                   "extract_seconds = ?11, load_seconds = ?12 WHERE id = ?1",
                                    &stmt, err);
     if (result != WEIR_OK)
         return result;
@@ -267,6 +270,8 @@ static weir_status_t save_locked(store_t *store, store_run_t *run, weir_err_t *e
     sqlite3_bind_int64(stmt, 8, run->rows_extracted);
     sqlite3_bind_int64(stmt, 9, run->rows_loaded);
     sqlite3_bind_text(stmt, 10, run->error, -1, SQLITE_STATIC);
+    sqlite3_bind_double(stmt, 11, run->extract_seconds);
+    sqlite3_bind_double(stmt, 12, run->load_seconds);
     if (sqlite3_step(stmt) != SQLITE_DONE) {
         weir_err_set(err, "store: %s", sqlite3_errmsg(store->db));
         result = WEIR_ERR_IO;
@@ -445,4 +450,89 @@ weir_status_t store_run_release(store_t *store, const char *id, store_run_t *out
 weir_status_t store_run_discard(store_t *store, const char *id, store_run_t *out, weir_err_t *err)
 {
     return decide(store, id, "discarded", out, err);
+}
+
+weir_status_t store_pipeline_pause(store_t *store, const char *pipeline, const char *reason, bool paused,
+                                   weir_err_t *err)
+{
+    sqlite3_stmt *stmt = NULL;
+    char stamp[64];
+    store__now(stamp, sizeof stamp);
+    pthread_mutex_lock(&store->lock);
+    weir_status_t result = store__prepare(store,
+                                          paused ? "INSERT INTO paused_pipelines (pipeline, paused_at, reason) "
+                                                   "VALUES (?1, ?2, ?3) ON CONFLICT (pipeline) DO UPDATE SET "
+                                                   "reason = excluded.reason"
+                                                 : "DELETE FROM paused_pipelines WHERE pipeline = ?1",
+                                          &stmt, err);
+    if (result == WEIR_OK) {
+        sqlite3_bind_text(stmt, 1, pipeline, -1, SQLITE_STATIC);
+        if (paused) {
+            sqlite3_bind_text(stmt, 2, stamp, -1, SQLITE_STATIC);
+            sqlite3_bind_text(stmt, 3, reason ? reason : "", -1, SQLITE_STATIC);
+        }
+        if (sqlite3_step(stmt) != SQLITE_DONE) {
+            weir_err_set(err, "store: %s", sqlite3_errmsg(store->db));
+            result = WEIR_ERR_IO;
+        }
+    }
+    sqlite3_finalize(stmt);
+    pthread_mutex_unlock(&store->lock);
+    return result;
+}
+
+weir_status_t store_pipeline_paused(store_t *store, const char *pipeline, bool *paused, char *reason,
+                                    size_t reason_size, char *since, size_t since_size, weir_err_t *err)
+{
+    sqlite3_stmt *stmt = NULL;
+    *paused = false;
+    pthread_mutex_lock(&store->lock);
+    weir_status_t result =
+        store__prepare(store, "SELECT reason, paused_at FROM paused_pipelines WHERE pipeline = ?1", &stmt, err);
+    if (result == WEIR_OK) {
+        sqlite3_bind_text(stmt, 1, pipeline, -1, SQLITE_STATIC);
+        if (sqlite3_step(stmt) == SQLITE_ROW) {
+            *paused = true;
+            if (reason)
+                text_into(stmt, 0, reason, reason_size);
+            if (since)
+                text_into(stmt, 1, since, since_size);
+        }
+    }
+    sqlite3_finalize(stmt);
+    pthread_mutex_unlock(&store->lock);
+    return result;
+}
+
+weir_status_t store_run_list_table(store_t *store, const char *pipeline, const char *table_name, store_run_t **out,
+                                   size_t *count, weir_err_t *err)
+{
+    sqlite3_stmt *stmt = NULL;
+    *out = NULL;
+    *count = 0;
+    store_run_t *run = calloc(1, sizeof *run);
+    if (!run)
+        return WEIR_ERR_NOMEM;
+    pthread_mutex_lock(&store->lock);
+    weir_status_t result = store__prepare(store, "SELECT " RUN_COLUMNS " FROM runs WHERE pipeline = ?1 AND "
+                                                 "table_name = ?2 AND backfill = '' ORDER BY created_at DESC LIMIT 1",
+                                          &stmt, err);
+    if (result == WEIR_OK) {
+        sqlite3_bind_text(stmt, 1, pipeline, -1, SQLITE_STATIC);
+        sqlite3_bind_text(stmt, 2, table_name, -1, SQLITE_STATIC);
+        result = one_run(store, stmt, run, err);
+    }
+    sqlite3_finalize(stmt);
+    pthread_mutex_unlock(&store->lock);
+    if (result == WEIR_ERR_NOT_FOUND) {
+        free(run);
+        return WEIR_OK;
+    }
+    if (result != WEIR_OK) {
+        free(run);
+        return result;
+    }
+    *out = run;
+    *count = 1;
+    return WEIR_OK;
 }

@@ -23,6 +23,8 @@ typedef struct {
     long long rows_extracted, rows_loaded, attempts;
     char error[1024];
     bool skip_checks;                /* released from quarantine: publish without checking again */
+    double extract_seconds;          /* time spent extracting and staging, and loading (checks included) */
+    double load_seconds;
     char backfill[128];              /* backfill runs: the backfill's name and cursor range [from, to) */
     char range_from[128], range_to[128];
 } store_run_t;
@@ -64,6 +66,16 @@ weir_status_t store_run_list(store_t *store, const char *pipeline, size_t limit,
  * again; discard ends it without publishing. WEIR_ERR_CONFLICT unless the run is quarantined. */
 weir_status_t store_run_release(store_t *store, const char *id, store_run_t *out, weir_err_t *err) WEIR_MUSTCHECK;
 weir_status_t store_run_discard(store_t *store, const char *id, store_run_t *out, weir_err_t *err) WEIR_MUSTCHECK;
+/* Operator pause, kept apart from the pipeline's spec (which OpenTofu owns): a paused pipeline
+ * queues no scheduled runs, refuses manual ones and starts no backfill chunks. */
+weir_status_t store_pipeline_pause(store_t *store, const char *pipeline, const char *reason, bool paused,
+                                   weir_err_t *err) WEIR_MUSTCHECK;
+/* *paused and, when paused, the reason and time (either may be NULL). */
+weir_status_t store_pipeline_paused(store_t *store, const char *pipeline, bool *paused, char *reason,
+                                    size_t reason_size, char *since, size_t since_size, weir_err_t *err) WEIR_MUSTCHECK;
+/* The newest regular (non-backfill) run of one pipeline table: *count is 0 or 1. */
+weir_status_t store_run_list_table(store_t *store, const char *pipeline, const char *table_name, store_run_t **out,
+                                   size_t *count, weir_err_t *err) WEIR_MUSTCHECK;
 /* The committed watermark; *found false when the table has none yet. */
 weir_status_t store_watermark_get(store_t *store, const char *pipeline, const char *table_name, char *value,
                                   size_t size, bool *found, weir_err_t *err) WEIR_MUSTCHECK;

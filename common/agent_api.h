@@ -17,6 +17,7 @@
 #define AGENT_METHOD_LIST_RUNS "/weir.agent.v1.Agent/ListRuns"
 #define AGENT_METHOD_RETRY_BACKFILL "/weir.agent.v1.Agent/RetryBackfill"
 #define AGENT_METHOD_QUARANTINE "/weir.agent.v1.Agent/Quarantine"
+#define AGENT_METHOD_SET_PIPELINE_PAUSED "/weir.agent.v1.Agent/SetPipelinePaused"
 #define AGENT_METHOD_LIST_CHECK_RESULTS "/weir.agent.v1.Agent/ListCheckResults"
 
 /* expected_generation for a write that ignores the stored generation. */

@@ -234,6 +234,44 @@ batch 7001 1000 30
 [[ $(run_state) == committed ]] || { cat "$work/run.out"; fail "stale batch run"; }
 ctl run show "$(last_run)" | grep -E "^orders-fresh .* target FAIL .*stale" > /dev/null || { ctl run show "$(last_run)"; fail "freshness"; }
 
+step "ctl status, pause and resume; a failed run alerts, ctl retry recovers and resolves it"
+ctl status > "$work/status.out"
+grep -E "^shop +shop.orders +warning +committed " "$work/status.out" > /dev/null || { cat "$work/status.out"; fail "ctl status"; }
+ctl pause shop maintenance window > /dev/null
+set +e; ctl run shop > "$work/paused.out" 2>&1; code=$?; set -e
+[[ $code != 0 ]] && grep -q "paused (maintenance window)" "$work/paused.out" || { cat "$work/paused.out"; fail "a paused pipeline ran"; }
+[[ $(metric 'weir_pipeline_paused{pipeline="shop"}') == 1 ]] || fail "metrics: paused"
+ctl status shop | grep -q "^shop .* paused " || fail "status while paused"
+ctl resume shop > /dev/null
+source_spec() { echo "{\"name\":\"shop-db\",\"host\":\"$WEIR_TEST_PG_HOST\",\"port\":$WEIR_TEST_PG_PORT,\"database\":\"$WEIR_TEST_PG_DB\",
+  \"user\":\"$WEIR_TEST_PG_USER\",\"password_ref\":\"env:$1\",\"sslmode\":\"disable\"}"; }
+ctl apply source_postgres shop-db --spec "$(source_spec NO_SUCH_VARIABLE)" > /dev/null
+[[ $(run_state) == failed ]] || { cat "$work/run.out"; fail "a run without its password"; }
+failed_run=$(last_run)
+ctl status shop | grep -q "^shop .* failing " || fail "status of a failing table"
+for _ in $(seq 1 150); do
+  python3 -c 'import json,sys; sys.exit(0 if any(json.loads(json.loads(l)["body"]).get("incident", {}).get("key") == "run/shop/shop.orders" for l in open(sys.argv[1]) if json.loads(l)["path"] == "/hook") else 1)' "$work/alerts.jsonl" && break
+  sleep 0.2
+done
+ctl apply source_postgres shop-db --spec "$(source_spec PAYMENTS_PG_PASSWORD)" > /dev/null
+batch 8001 1000 25 # the next hour's rows, so the retried run is a normal batch
+ctl retry "$failed_run" | grep -q "queued for shop shop.orders" || fail "ctl retry"
+for _ in $(seq 1 150); do ctl status shop | grep -qE "^shop .* (ok|warning) +committed" && break; sleep 0.2; done
+ctl status shop | grep -qE "^shop .* (ok|warning) +committed" || { ctl status; fail "the retried run did not commit"; }
+python3 - "$work/alerts.jsonl" <<'PY' || fail "run incident alerts"
+import json, sys, time
+for _ in range(150):
+    hooks = [json.loads(json.loads(l)["body"]) for l in open(sys.argv[1]) if json.loads(l)["path"] == "/hook"]
+    runs = [h for h in hooks if h["incident"]["key"] == "run/shop/shop.orders"]
+    if [h["event"] for h in runs] == ["trigger", "resolve"]:
+        assert "NO_SUCH_VARIABLE" in runs[0]["incident"]["summary"], runs[0]
+        break
+    time.sleep(0.2)
+else:
+    sys.exit(f"run incident events: {[h['event'] for h in runs]}")
+PY
+ctl run show "$(awk 'NR==2 {print $1}' "$work/run.out")" | grep -qE "^timings +extract [0-9.]+ s, load [0-9.]+ s" || fail "run timings"
+
 step "latest results in ctl checks and in the pipeline's status"
 ctl checks shop > "$work/checks.out"
 [[ $(grep -c "^orders-" "$work/checks.out") == 6 ]] || { cat "$work/checks.out"; fail "ctl checks"; }
@@ -247,6 +285,8 @@ step "metrics and health endpoints"
 curl -sf "http://127.0.0.1:$metrics_port/metrics" > "$work/metrics.txt" || fail "/metrics"
 [[ $(metric weir_quarantined_runs) == 0 ]] || fail "metrics: quarantine cleared"
 [[ $(metric weir_store_up) == 1 ]] || fail "metrics: store up"
+grep -qE '^weir_step_duration_seconds\{pipeline="shop",table="shop.orders",step="load"\} [0-9.e+-]+$' "$work/metrics.txt" ||
+  fail "metrics: step durations"
 [[ $(metric 'weir_runs{pipeline="shop",table="shop.orders",state="discarded"}') == 3 ]] || { grep weir_runs "$work/metrics.txt"; fail "metrics: runs by state"; }
 loaded=$(ctl runs shop -o json | python3 -c 'import json,sys; print(sum(r["rows_loaded"] for r in json.load(sys.stdin) if r["state"] == "committed"))')
 [[ $(metric 'weir_rows_loaded_total{pipeline="shop",table="shop.orders"}') == "$loaded" ]] || { grep rows_loaded "$work/metrics.txt"; fail "metrics: rows loaded ($loaded)"; }
