@@ -20,11 +20,6 @@
 static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
 static aws_credentials_t cache;
 
-static size_t collect(char *data, size_t size, size_t count, void *userdata)
-{
-    return buf_append(userdata, data, size * count) == WEIR_OK ? size * count : 0;
-}
-
 /* One IMDS request; `token` NULL asks for a session token (PUT). Returns the body in `out`. */
 static weir_status_t imds(const char *path, const char *token, weir_buf_t *out, weir_err_t *err)
 {
@@ -56,7 +51,7 @@ static weir_status_t imds(const char *path, const char *token, weir_buf_t *out, 
     curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, IMDS_TIMEOUT_MS);
     curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, buf_write_callback);
     curl_easy_setopt(curl, CURLOPT_WRITEDATA, out);
     CURLcode code = curl_easy_perform(curl);
     long status = 0;
@@ -267,7 +262,7 @@ weir_status_t aws_json_call(const char *service, const char *region, const char 
     curl_easy_setopt(curl, CURLOPT_TIMEOUT, AWS_CALL_TIMEOUT_S);
     curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, buf_write_callback);
     curl_easy_setopt(curl, CURLOPT_WRITEDATA, response);
     CURLcode code = curl_easy_perform(curl);
     long status = 0;

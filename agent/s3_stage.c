@@ -20,11 +20,6 @@
 #define S3_ATTEMPTS 4
 #define S3_TIMEOUT_S 600L
 
-static size_t collect(char *data, size_t size, size_t count, void *userdata)
-{
-    return buf_append(userdata, data, size * count) == WEIR_OK ? size * count : 0;
-}
-
 /* S3 wants the payload's SHA-256 as a header; hashing the file first keeps memory flat. */
 static weir_status_t file_sha256(FILE *file, char out[65], weir_err_t *err)
 {
@@ -120,7 +115,7 @@ static weir_status_t put_once(CURL *curl, const char *url, const char *host, con
     curl_easy_setopt(curl, CURLOPT_TIMEOUT, S3_TIMEOUT_S);
     curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, buf_write_callback);
     curl_easy_setopt(curl, CURLOPT_WRITEDATA, response);
     CURLcode code = curl_easy_perform(curl);
     *status = 0;

@@ -144,6 +144,21 @@ void store__now(char *out, size_t size)
              tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(now.tv_usec / 1000) % 1000);
 }
 
+void store__column_text(sqlite3_stmt *stmt, int column, char *out, size_t size)
+{
+    const unsigned char *text = sqlite3_column_text(stmt, column);
+    snprintf(out, size, "%s", text ? (const char *)text : "");
+}
+
+weir_status_t store__step_done(store_t *store, sqlite3_stmt *stmt, weir_err_t *err)
+{
+    if (sqlite3_step(stmt) != SQLITE_DONE) {
+        weir_err_set(err, "store: %s", sqlite3_errmsg(store->db));
+        return WEIR_ERR_IO;
+    }
+    return WEIR_OK;
+}
+
 weir_status_t store__prepare(store_t *store, const char *sql, sqlite3_stmt **stmt, weir_err_t *err)
 {
     if (sqlite3_prepare_v2(store->db, sql, -1, stmt, NULL) != SQLITE_OK) {

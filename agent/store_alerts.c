@@ -9,33 +9,24 @@
 
 #define INCIDENT_COLUMNS "id, incident_key, pipeline, table_name, kind, severity, summary, run_id, opened_at, resolved_at"
 
-static void text_into(sqlite3_stmt *stmt, int column, char *out, size_t size)
-{
-    const unsigned char *text = sqlite3_column_text(stmt, column);
-    snprintf(out, size, "%s", text ? (const char *)text : "");
-}
-
 static void row_to_incident(sqlite3_stmt *stmt, int first, store_incident_t *out)
 {
-    text_into(stmt, first + 0, out->id, sizeof out->id);
-    text_into(stmt, first + 1, out->key, sizeof out->key);
-    text_into(stmt, first + 2, out->pipeline, sizeof out->pipeline);
-    text_into(stmt, first + 3, out->table_name, sizeof out->table_name);
-    text_into(stmt, first + 4, out->kind, sizeof out->kind);
-    text_into(stmt, first + 5, out->severity, sizeof out->severity);
-    text_into(stmt, first + 6, out->summary, sizeof out->summary);
-    text_into(stmt, first + 7, out->run_id, sizeof out->run_id);
-    text_into(stmt, first + 8, out->opened_at, sizeof out->opened_at);
-    text_into(stmt, first + 9, out->resolved_at, sizeof out->resolved_at);
+    store__column_text(stmt, first + 0, out->id, sizeof out->id);
+    store__column_text(stmt, first + 1, out->key, sizeof out->key);
+    store__column_text(stmt, first + 2, out->pipeline, sizeof out->pipeline);
+    store__column_text(stmt, first + 3, out->table_name, sizeof out->table_name);
+    store__column_text(stmt, first + 4, out->kind, sizeof out->kind);
+    store__column_text(stmt, first + 5, out->severity, sizeof out->severity);
+    store__column_text(stmt, first + 6, out->summary, sizeof out->summary);
+    store__column_text(stmt, first + 7, out->run_id, sizeof out->run_id);
+    store__column_text(stmt, first + 8, out->opened_at, sizeof out->opened_at);
+    store__column_text(stmt, first + 9, out->resolved_at, sizeof out->resolved_at);
 }
 
+/* Steps a statement that returns no rows, then finalizes it. */
 static weir_status_t step_done(store_t *store, sqlite3_stmt *stmt, weir_err_t *err)
 {
-    weir_status_t result = WEIR_OK;
-    if (sqlite3_step(stmt) != SQLITE_DONE) {
-        weir_err_set(err, "store: %s", sqlite3_errmsg(store->db));
-        result = WEIR_ERR_IO;
-    }
+    weir_status_t result = store__step_done(store, stmt, err);
     sqlite3_finalize(stmt);
     return result;
 }
@@ -56,8 +47,8 @@ weir_status_t store_incident_open(store_t *store, store_incident_t *incident, ch
     sqlite3_bind_text(stmt, 1, incident->key, -1, SQLITE_STATIC);
     bool exists = sqlite3_step(stmt) == SQLITE_ROW;
     if (exists) {
-        text_into(stmt, 0, incident->id, sizeof incident->id);
-        text_into(stmt, 1, incident->opened_at, sizeof incident->opened_at);
+        store__column_text(stmt, 0, incident->id, sizeof incident->id);
+        store__column_text(stmt, 1, incident->opened_at, sizeof incident->opened_at);
     }
     sqlite3_finalize(stmt);
     if (exists) {
@@ -119,7 +110,7 @@ weir_status_t store_incident_resolve(store_t *store, const char *key, bool *reso
         goto rollback;
     sqlite3_bind_text(stmt, 1, key, -1, SQLITE_STATIC);
     if (sqlite3_step(stmt) == SQLITE_ROW)
-        text_into(stmt, 0, id, sizeof id);
+        store__column_text(stmt, 0, id, sizeof id);
     sqlite3_finalize(stmt);
     if (!id[0]) {
         result = store__exec(store, "COMMIT", err);
@@ -171,8 +162,8 @@ weir_status_t store_delivery_next(store_t *store, long long now_epoch, store_del
         if (step == SQLITE_ROW) {
             memset(out, 0, sizeof *out);
             out->id = sqlite3_column_int64(stmt, 0);
-            text_into(stmt, 1, out->channel, sizeof out->channel);
-            text_into(stmt, 2, out->event, sizeof out->event);
+            store__column_text(stmt, 1, out->channel, sizeof out->channel);
+            store__column_text(stmt, 2, out->event, sizeof out->event);
             out->attempts = sqlite3_column_int64(stmt, 3);
             row_to_incident(stmt, 4, &out->incident);
         } else if (step == SQLITE_DONE) {

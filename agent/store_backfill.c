@@ -7,15 +7,6 @@
 
 #include "store_internal.h"
 
-static weir_status_t step_done(store_t *store, sqlite3_stmt *stmt, weir_err_t *err)
-{
-    if (sqlite3_step(stmt) != SQLITE_DONE) {
-        weir_err_set(err, "store: %s", sqlite3_errmsg(store->db));
-        return WEIR_ERR_IO;
-    }
-    return WEIR_OK;
-}
-
 /* Runs one statement with text parameters ?1…?n. Caller holds the lock. */
 static weir_status_t exec_text(store_t *store, const char *sql, const char *const *params, int count, weir_err_t *err)
 {
@@ -25,15 +16,9 @@ static weir_status_t exec_text(store_t *store, const char *sql, const char *cons
         return result;
     for (int i = 0; i < count; i++)
         sqlite3_bind_text(stmt, i + 1, params[i], -1, SQLITE_STATIC);
-    result = step_done(store, stmt, err);
+    result = store__step_done(store, stmt, err);
     sqlite3_finalize(stmt);
     return result;
-}
-
-static void text_into(sqlite3_stmt *stmt, int column, char *out, size_t size)
-{
-    const unsigned char *text = sqlite3_column_text(stmt, column);
-    snprintf(out, size, "%s", text ? (const char *)text : "");
 }
 
 weir_status_t store_backfill_planned(store_t *store, const char *name, char *object_id, size_t size, bool *found,
@@ -48,7 +33,7 @@ weir_status_t store_backfill_planned(store_t *store, const char *name, char *obj
         sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
         int step = sqlite3_step(stmt);
         if (step == SQLITE_ROW) {
-            text_into(stmt, 0, object_id, size);
+            store__column_text(stmt, 0, object_id, size);
             *found = true;
         } else if (step != SQLITE_DONE) {
             weir_err_set(err, "store: %s", sqlite3_errmsg(store->db));
@@ -87,7 +72,7 @@ weir_status_t store_backfill_plan(store_t *store, const char *name, const char *
         sqlite3_bind_int64(stmt, 2, (sqlite3_int64)i);
         sqlite3_bind_text(stmt, 3, bounds[i], -1, SQLITE_STATIC);
         sqlite3_bind_text(stmt, 4, bounds[i + 1], -1, SQLITE_STATIC);
-        result = step_done(store, stmt, err);
+        result = store__step_done(store, stmt, err);
     }
     sqlite3_finalize(stmt);
     if (result == WEIR_OK)
@@ -150,7 +135,7 @@ weir_status_t store_backfill_settle(store_t *store, const char *name, long long 
     if (result == WEIR_OK) {
         sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
         sqlite3_bind_int64(stmt, 2, max_attempts);
-        result = step_done(store, stmt, err);
+        result = store__step_done(store, stmt, err);
     }
     sqlite3_finalize(stmt);
     pthread_mutex_unlock(&store->lock);
@@ -191,8 +176,8 @@ weir_status_t store_backfill_start_next(store_t *store, const char *name, const 
     }
     long long seq = sqlite3_column_int64(stmt, 0);
     char range_from[128], range_to[128];
-    text_into(stmt, 1, range_from, sizeof range_from);
-    text_into(stmt, 2, range_to, sizeof range_to);
+    store__column_text(stmt, 1, range_from, sizeof range_from);
+    store__column_text(stmt, 2, range_to, sizeof range_to);
     sqlite3_finalize(stmt);
     stmt = NULL;
     result = store__insert_run(store, request, name, range_from, range_to, run, err);
@@ -205,7 +190,7 @@ weir_status_t store_backfill_start_next(store_t *store, const char *name, const 
     sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
     sqlite3_bind_int64(stmt, 2, seq);
     sqlite3_bind_text(stmt, 3, run->id, -1, SQLITE_STATIC);
-    result = step_done(store, stmt, err);
+    result = store__step_done(store, stmt, err);
     sqlite3_finalize(stmt);
     stmt = NULL;
     if (result != WEIR_OK)
@@ -215,7 +200,7 @@ weir_status_t store_backfill_start_next(store_t *store, const char *name, const 
         goto rollback;
     sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
     sqlite3_bind_int64(stmt, 2, now_epoch);
-    result = step_done(store, stmt, err);
+    result = store__step_done(store, stmt, err);
     if (result == WEIR_OK)
         result = store__exec(store, "COMMIT", err);
     *started = result == WEIR_OK;
@@ -245,17 +230,17 @@ unlock:
 static void row_to_progress(sqlite3_stmt *stmt, store_backfill_progress_t *out)
 {
     memset(out, 0, sizeof *out);
-    text_into(stmt, 0, out->name, sizeof out->name);
-    text_into(stmt, 1, out->pipeline, sizeof out->pipeline);
-    text_into(stmt, 2, out->table_name, sizeof out->table_name);
+    store__column_text(stmt, 0, out->name, sizeof out->name);
+    store__column_text(stmt, 1, out->pipeline, sizeof out->pipeline);
+    store__column_text(stmt, 2, out->table_name, sizeof out->table_name);
     out->chunks_total = sqlite3_column_int64(stmt, 3);
     out->chunks_pending = sqlite3_column_int64(stmt, 4);
     out->chunks_queued = sqlite3_column_int64(stmt, 5);
     out->chunks_done = sqlite3_column_int64(stmt, 6);
     out->chunks_failed = sqlite3_column_int64(stmt, 7);
     out->rows_loaded = sqlite3_column_int64(stmt, 8);
-    text_into(stmt, 9, out->done_until, sizeof out->done_until);
-    text_into(stmt, 10, out->last_error, sizeof out->last_error);
+    store__column_text(stmt, 9, out->done_until, sizeof out->done_until);
+    store__column_text(stmt, 10, out->last_error, sizeof out->last_error);
     const char *state = "running";
     if (out->chunks_done == out->chunks_total)
         state = "completed";

@@ -11,27 +11,21 @@
 #define RESULT_COLUMNS                                                                             \
     "run_id, check_name, pipeline, table_name, kind, severity, stage, passed, observed, detail, created_at"
 
-static void text_into(sqlite3_stmt *stmt, int column, char *out, size_t size)
-{
-    const unsigned char *text = sqlite3_column_text(stmt, column);
-    snprintf(out, size, "%s", text ? (const char *)text : "");
-}
-
 static void row_to_result(sqlite3_stmt *stmt, store_check_result_t *out)
 {
     memset(out, 0, sizeof *out);
-    text_into(stmt, 0, out->run_id, sizeof out->run_id);
-    text_into(stmt, 1, out->check, sizeof out->check);
-    text_into(stmt, 2, out->pipeline, sizeof out->pipeline);
-    text_into(stmt, 3, out->table_name, sizeof out->table_name);
-    text_into(stmt, 4, out->kind, sizeof out->kind);
-    text_into(stmt, 5, out->severity, sizeof out->severity);
-    text_into(stmt, 6, out->stage, sizeof out->stage);
+    store__column_text(stmt, 0, out->run_id, sizeof out->run_id);
+    store__column_text(stmt, 1, out->check, sizeof out->check);
+    store__column_text(stmt, 2, out->pipeline, sizeof out->pipeline);
+    store__column_text(stmt, 3, out->table_name, sizeof out->table_name);
+    store__column_text(stmt, 4, out->kind, sizeof out->kind);
+    store__column_text(stmt, 5, out->severity, sizeof out->severity);
+    store__column_text(stmt, 6, out->stage, sizeof out->stage);
     out->passed = sqlite3_column_int(stmt, 7) != 0;
     out->has_observed = sqlite3_column_type(stmt, 8) != SQLITE_NULL;
     out->observed = sqlite3_column_double(stmt, 8);
-    text_into(stmt, 9, out->detail, sizeof out->detail);
-    text_into(stmt, 10, out->created_at, sizeof out->created_at);
+    store__column_text(stmt, 9, out->detail, sizeof out->detail);
+    store__column_text(stmt, 10, out->created_at, sizeof out->created_at);
 }
 
 weir_status_t store_check_record(store_t *store, const store_check_result_t *result, weir_err_t *err)

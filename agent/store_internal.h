@@ -27,6 +27,11 @@ weir_status_t store__insert_run(store_t *store, const store_run_request_t *reque
                                 const char *range_from, const char *range_to, store_run_t *out,
                                 weir_err_t *err) WEIR_MUSTCHECK;
 
+/* Copies a text column into `out` ("" for NULL), truncating to `size`. */
+void store__column_text(sqlite3_stmt *stmt, int column, char *out, size_t size);
+/* Steps a statement that returns no rows; fills err on failure. */
+weir_status_t store__step_done(store_t *store, sqlite3_stmt *stmt, weir_err_t *err) WEIR_MUSTCHECK;
+
 /* Rolls back the open transaction; a failure here leaves nothing further to do. */
 void store__rollback(store_t *store);
 

@@ -25,36 +25,30 @@ bool store_run_state_terminal(const char *state)
     return false;
 }
 
-static void text_into(sqlite3_stmt *stmt, int column, char *out, size_t size)
-{
-    const unsigned char *text = sqlite3_column_text(stmt, column);
-    snprintf(out, size, "%s", text ? (const char *)text : "");
-}
-
 static void row_to_run(sqlite3_stmt *stmt, store_run_t *run)
 {
     memset(run, 0, sizeof *run);
-    text_into(stmt, 0, run->id, sizeof run->id);
-    text_into(stmt, 1, run->pipeline, sizeof run->pipeline);
-    text_into(stmt, 2, run->table_name, sizeof run->table_name);
-    text_into(stmt, 3, run->trigger, sizeof run->trigger);
-    text_into(stmt, 4, run->state, sizeof run->state);
-    text_into(stmt, 5, run->created_at, sizeof run->created_at);
-    text_into(stmt, 6, run->updated_at, sizeof run->updated_at);
-    text_into(stmt, 7, run->started_at, sizeof run->started_at);
-    text_into(stmt, 8, run->finished_at, sizeof run->finished_at);
+    store__column_text(stmt, 0, run->id, sizeof run->id);
+    store__column_text(stmt, 1, run->pipeline, sizeof run->pipeline);
+    store__column_text(stmt, 2, run->table_name, sizeof run->table_name);
+    store__column_text(stmt, 3, run->trigger, sizeof run->trigger);
+    store__column_text(stmt, 4, run->state, sizeof run->state);
+    store__column_text(stmt, 5, run->created_at, sizeof run->created_at);
+    store__column_text(stmt, 6, run->updated_at, sizeof run->updated_at);
+    store__column_text(stmt, 7, run->started_at, sizeof run->started_at);
+    store__column_text(stmt, 8, run->finished_at, sizeof run->finished_at);
     run->has_watermark_from = sqlite3_column_type(stmt, 9) != SQLITE_NULL;
-    text_into(stmt, 9, run->watermark_from, sizeof run->watermark_from);
+    store__column_text(stmt, 9, run->watermark_from, sizeof run->watermark_from);
     run->has_watermark_to = sqlite3_column_type(stmt, 10) != SQLITE_NULL;
-    text_into(stmt, 10, run->watermark_to, sizeof run->watermark_to);
-    text_into(stmt, 11, run->stage_dir, sizeof run->stage_dir);
+    store__column_text(stmt, 10, run->watermark_to, sizeof run->watermark_to);
+    store__column_text(stmt, 11, run->stage_dir, sizeof run->stage_dir);
     run->rows_extracted = sqlite3_column_int64(stmt, 12);
     run->rows_loaded = sqlite3_column_int64(stmt, 13);
     run->attempts = sqlite3_column_int64(stmt, 14);
-    text_into(stmt, 15, run->error, sizeof run->error);
-    text_into(stmt, 16, run->backfill, sizeof run->backfill);
-    text_into(stmt, 17, run->range_from, sizeof run->range_from);
-    text_into(stmt, 18, run->range_to, sizeof run->range_to);
+    store__column_text(stmt, 15, run->error, sizeof run->error);
+    store__column_text(stmt, 16, run->backfill, sizeof run->backfill);
+    store__column_text(stmt, 17, run->range_from, sizeof run->range_from);
+    store__column_text(stmt, 18, run->range_to, sizeof run->range_to);
     run->skip_checks = sqlite3_column_int(stmt, 19) != 0;
     run->extract_seconds = sqlite3_column_double(stmt, 20);
     run->load_seconds = sqlite3_column_double(stmt, 21);
@@ -390,7 +384,7 @@ weir_status_t store_watermark_get(store_t *store, const char *pipeline, const ch
         sqlite3_bind_text(stmt, 1, pipeline, -1, SQLITE_STATIC);
         sqlite3_bind_text(stmt, 2, table_name, -1, SQLITE_STATIC);
         if (sqlite3_step(stmt) == SQLITE_ROW && sqlite3_column_type(stmt, 0) != SQLITE_NULL) {
-            text_into(stmt, 0, value, size);
+            store__column_text(stmt, 0, value, size);
             *found = true;
         }
     }
@@ -494,9 +488,9 @@ weir_status_t store_pipeline_paused(store_t *store, const char *pipeline, bool *
         if (sqlite3_step(stmt) == SQLITE_ROW) {
             *paused = true;
             if (reason)
-                text_into(stmt, 0, reason, reason_size);
+                store__column_text(stmt, 0, reason, reason_size);
             if (since)
-                text_into(stmt, 1, since, since_size);
+                store__column_text(stmt, 1, since, since_size);
         }
     }
     sqlite3_finalize(stmt);

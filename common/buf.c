@@ -95,3 +95,8 @@ char *buf_steal(weir_buf_t *buf)
     buf->len = buf->cap = 0;
     return out;
 }
+
+size_t buf_write_callback(char *data, size_t size, size_t count, void *userdata)
+{
+    return buf_append(userdata, data, size * count) == WEIR_OK ? size * count : 0;
+}

@@ -24,4 +24,8 @@ weir_status_t buf_printf(weir_buf_t *buf, const char *fmt, ...) WEIR_MUSTCHECK W
 /* Hands the bytes to the caller (returns new, NUL-terminated) and leaves the buffer empty. */
 char *buf_steal(weir_buf_t *buf);
 
+/* A write callback with fwrite's shape (libcurl's CURLOPT_WRITEFUNCTION) appending to the buf
+ * passed as `userdata`; returns 0 — an error to the caller — when the buf's limit is reached. */
+size_t buf_write_callback(char *data, size_t size, size_t count, void *userdata);
+
 #endif

@@ -45,11 +45,6 @@ static int teardown(void **state)
     return 0;
 }
 
-static size_t collect(char *data, size_t size, size_t count, void *userdata)
-{
-    return buf_append(userdata, data, size * count) == WEIR_OK ? size * count : 0;
-}
-
 /* GET with our own signer; returns the HTTP status, the body and the encryption header. */
 static long get_object(const char *key, weir_buf_t *body, weir_buf_t *headers)
 {
@@ -76,9 +71,9 @@ static long get_object(const char *key, weir_buf_t *body, weir_buf_t *headers)
     CURL *curl = curl_easy_init();
     curl_easy_setopt(curl, CURLOPT_URL, url);
     curl_easy_setopt(curl, CURLOPT_HTTPHEADER, list);
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, buf_write_callback);
     curl_easy_setopt(curl, CURLOPT_WRITEDATA, body);
-    curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, collect);
+    curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, buf_write_callback);
     curl_easy_setopt(curl, CURLOPT_HEADERDATA, headers);
     curl_easy_setopt(curl, CURLOPT_TIMEOUT, 30L);
     assert_int_equal(curl_easy_perform(curl), CURLE_OK);

@@ -13,8 +13,9 @@
 #include "alerter.h"
 #include "alerts.h"
 #include "store_alerts.h"
+#include "temp_store.h"
 
-static char dir[256], path[300];
+static temp_store_t place;
 static store_t *store;
 
 static void put(const char *kind, const char *name, const char *spec)
@@ -29,12 +30,7 @@ static void put(const char *kind, const char *name, const char *spec)
 static int setup(void **state)
 {
     (void)state;
-    snprintf(dir, sizeof dir, "%s/weir-alerts-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-    if (!mkdtemp(dir))
-        return -1;
-    snprintf(path, sizeof path, "%s/weir.db", dir);
-    weir_err_t err;
-    if (store_open(path, &store, &err) != WEIR_OK)
+    if (temp_store_open(&place, &store) != 0)
         return -1;
     put("alert_channel", "all-warn", "{\"name\":\"all-warn\",\"kind\":\"webhook\",\"min_severity\":\"warn\"}");
     put("alert_channel", "errors", "{\"name\":\"errors\",\"kind\":\"slack\",\"min_severity\":\"error\"}");
@@ -46,10 +42,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    store_close(store);
-    char cmd[400];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    return system(cmd) == 0 ? 0 : -1;
+    return temp_store_remove(&place, store);
 }
 
 static size_t pending(store_delivery_t *out, size_t max)

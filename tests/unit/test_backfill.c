@@ -12,8 +12,9 @@
 #include "backfill.h"
 #include "store_backfill.h"
 #include "store_runs.h"
+#include "temp_store.h"
 
-static char dir[256], path[300];
+static temp_store_t place;
 static store_t *store;
 
 static void put(const char *kind, const char *name, const char *spec)
@@ -28,12 +29,7 @@ static void put(const char *kind, const char *name, const char *spec)
 static int setup(void **state)
 {
     (void)state;
-    snprintf(dir, sizeof dir, "%s/weir-backfill-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-    if (!mkdtemp(dir))
-        return -1;
-    snprintf(path, sizeof path, "%s/weir.db", dir);
-    weir_err_t err;
-    if (store_open(path, &store, &err) != WEIR_OK)
+    if (temp_store_open(&place, &store) != 0)
         return -1;
     put("source_postgres", "src", "{\"name\":\"src\",\"max_connections\":10}");
     put("destination_snowflake", "dst", "{\"name\":\"dst\",\"max_concurrent_loads\":10}");
@@ -45,10 +41,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    store_close(store);
-    char cmd[400];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    return system(cmd) == 0 ? 0 : -1;
+    return temp_store_remove(&place, store);
 }
 
 static store_backfill_progress_t progress(const char *name)
@@ -129,7 +122,7 @@ static void chunks_flow_within_parallelism_and_attempts(void **state)
 
     /* The plan is in the store: a reopened store (a restarted agent) carries on. */
     store_close(store);
-    assert_int_equal(store_open(path, &store, &err), WEIR_OK);
+    assert_int_equal(store_open(place.path, &store, &err), WEIR_OK);
     assert_int_equal(backfill_tick(store, 1006), 1);
     finish_next_run(true, &run);
     assert_int_equal(backfill_tick(store, 1007), 0);

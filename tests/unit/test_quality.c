@@ -13,28 +13,21 @@
 #include "quality.h"
 #include "store_checks.h"
 #include "store_runs.h"
+#include "temp_store.h"
 
-static char dir[256], path[300];
+static temp_store_t place;
 static store_t *store;
 
 static int setup(void **state)
 {
     (void)state;
-    snprintf(dir, sizeof dir, "%s/weir-quality-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-    if (!mkdtemp(dir))
-        return -1;
-    snprintf(path, sizeof path, "%s/weir.db", dir);
-    weir_err_t err;
-    return store_open(path, &store, &err) == WEIR_OK ? 0 : -1;
+    return temp_store_open(&place, &store);
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    store_close(store);
-    char cmd[400];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    return system(cmd) == 0 ? 0 : -1;
+    return temp_store_remove(&place, store);
 }
 
 static void robust_z_judges_by_median_and_mad(void **state)

@@ -11,28 +11,21 @@
 
 #include "scheduler.h"
 #include "store_runs.h"
+#include "temp_store.h"
 
-static char dir[256], path[300];
+static temp_store_t place;
 static store_t *store;
 
 static int setup(void **state)
 {
     (void)state;
-    snprintf(dir, sizeof dir, "%s/weir-runs-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-    if (!mkdtemp(dir))
-        return -1;
-    snprintf(path, sizeof path, "%s/weir.db", dir);
-    weir_err_t err;
-    return store_open(path, &store, &err) == WEIR_OK ? 0 : -1;
+    return temp_store_open(&place, &store);
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    store_close(store);
-    char cmd[400];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    return system(cmd) == 0 ? 0 : -1;
+    return temp_store_remove(&place, store);
 }
 
 static weir_status_t enqueue(const char *pipeline, const char *table, const char *trigger, const char *not_before,
@@ -113,7 +106,7 @@ static void interrupted_runs_resume(void **state)
     assert_int_equal(store_run_save(store, &claimed, &err), WEIR_OK);
     /* The agent died here. After a restart the same run is claimed again at its step. */
     store_close(store);
-    assert_int_equal(store_open(path, &store, &err), WEIR_OK);
+    assert_int_equal(store_open(place.path, &store, &err), WEIR_OK);
     store_run_t none;
     assert_int_equal(store_run_claim(store, "agent-1", &none, &err), WEIR_ERR_NOT_FOUND); /* still ours */
     assert_int_equal(store_run_claim(store, "agent-2", &claimed, &err), WEIR_OK);
