@@ -36,6 +36,8 @@ void control_run_to_proto(const store_run_t *run, Weir__Agent__V1__Run *out)
     out->range_to = (char *)run->range_to;
     out->extract_seconds = run->extract_seconds;
     out->load_seconds = run->load_seconds;
+    out->bytes_extracted = run->bytes_extracted;
+    out->bytes_staged = run->bytes_staged;
 }
 
 /* Fills a response's repeated Run field (`n_field`, `field`) from `runs` and packs the response. */

@@ -239,6 +239,8 @@ static json_t *run_json(const Weir__Agent__V1__Run *run)
     json_object_set_new(value, "range_to", json_string(run->range_to));
     json_object_set_new(value, "extract_seconds", json_real(run->extract_seconds));
     json_object_set_new(value, "load_seconds", json_real(run->load_seconds));
+    json_object_set_new(value, "bytes_extracted", json_integer(run->bytes_extracted));
+    json_object_set_new(value, "bytes_staged", json_integer(run->bytes_staged));
     return value;
 }
 
@@ -275,6 +277,8 @@ static int cmd_run_show(rpc_channel_t *channel, const ctl_options_t *options, co
                run->watermark_to[0] ? run->watermark_to : "(none)", (long long)run->rows_extracted,
                (long long)run->rows_loaded);
         printf("timings    extract %.1f s, load %.1f s\n", run->extract_seconds, run->load_seconds);
+        printf("bytes      %lld CSV, %lld staged (zstd)\n", (long long)run->bytes_extracted,
+               (long long)run->bytes_staged);
         if (run->backfill[0])
             printf("backfill   %s [%s, %s)\n", run->backfill, run->range_from, run->range_to);
         if (run->error[0])

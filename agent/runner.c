@@ -221,6 +221,8 @@ static weir_status_t extract(runner_t *runner, store_run_t *run, run_objects_t *
     if (result != WEIR_OK)
         goto out;
     run->rows_extracted = (long long)extracted.rows;
+    run->bytes_extracted = (long long)stats.raw_bytes;
+    run->bytes_staged = (long long)stats.compressed_bytes;
     /* With no new rows the watermark stays where it was. */
     run->has_watermark_to = !backfill && incremental && (extracted.new_watermark || found);
     snprintf(run->watermark_to, sizeof run->watermark_to, "%s",

@@ -123,9 +123,11 @@ static const char *const migrations[] = {
     "  last_error TEXT NOT NULL DEFAULT '',"
     "  sent_at TEXT NOT NULL DEFAULT '');"
     "CREATE INDEX alert_deliveries_pending ON alert_deliveries (state, next_attempt_epoch);",
-    /* 6: step timings of runs; pipelines an operator paused */
+    /* 6: step timings and byte counts of runs; pipelines an operator paused */
     "ALTER TABLE runs ADD COLUMN extract_seconds REAL NOT NULL DEFAULT 0;"
     "ALTER TABLE runs ADD COLUMN load_seconds REAL NOT NULL DEFAULT 0;"
+    "ALTER TABLE runs ADD COLUMN bytes_extracted INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE runs ADD COLUMN bytes_staged INTEGER NOT NULL DEFAULT 0;"
     "CREATE TABLE paused_pipelines ("
     "  pipeline TEXT PRIMARY KEY,"
     "  paused_at TEXT NOT NULL,"

@@ -46,6 +46,12 @@ static const family_t families[] = {
     {"weir_rows_loaded_total", "counter", "Rows loaded (staged and merged) by committed runs.",
      "SELECT pipeline, table_name, SUM(rows_loaded) FROM runs WHERE state = 'committed' GROUP BY 1, 2 ORDER BY 1, 2",
      by_table, 2},
+    {"weir_bytes_extracted_total", "counter", "CSV bytes extracted by committed runs (before compression).",
+     "SELECT pipeline, table_name, SUM(bytes_extracted) FROM runs WHERE state = 'committed' GROUP BY 1, 2 ORDER BY 1, 2",
+     by_table, 2},
+    {"weir_bytes_loaded_total", "counter", "Compressed chunk bytes loaded into the warehouse by committed runs.",
+     "SELECT pipeline, table_name, SUM(bytes_staged) FROM runs WHERE state = 'committed' GROUP BY 1, 2 ORDER BY 1, 2",
+     by_table, 2},
     {"weir_last_run_duration_seconds", "gauge", "Start to commit of the newest committed regular run.",
      "SELECT pipeline, table_name, (julianday(finished_at) - julianday(started_at)) * 86400 FROM runs r "
      "WHERE " NEWEST_COMMITTED " GROUP BY 1, 2 ORDER BY 1, 2",

@@ -10,7 +10,7 @@
 #define RUN_COLUMNS                                                                                \
     "id, pipeline, table_name, trigger, state, created_at, updated_at, started_at, finished_at, "  \
     "watermark_from, watermark_to, stage_dir, rows_extracted, rows_loaded, attempts, error, backfill, "         \
-    "range_from, range_to, skip_checks, extract_seconds, load_seconds"
+    "range_from, range_to, skip_checks, extract_seconds, load_seconds, bytes_extracted, bytes_staged"
 
 /* States in which a run holds a worker and a connection. */
 #define ACTIVE_STATES "('extracting', 'staged', 'loading', 'published')"
@@ -52,6 +52,8 @@ static void row_to_run(sqlite3_stmt *stmt, store_run_t *run)
     run->skip_checks = sqlite3_column_int(stmt, 19) != 0;
     run->extract_seconds = sqlite3_column_double(stmt, 20);
     run->load_seconds = sqlite3_column_double(stmt, 21);
+    run->bytes_extracted = sqlite3_column_int64(stmt, 22);
+    run->bytes_staged = sqlite3_column_int64(stmt, 23);
 }
 
 /* Runs a query expected to return at most one run. Caller holds the lock. */
@@ -250,7 +252,7 @@ static weir_status_t save_locked(store_t *store, store_run_t *run, weir_err_t *e
     weir_status_t result = store__prepare(store,
                                    "UPDATE runs SET state = ?2, updated_at = ?3, finished_at = ?4, watermark_from = ?5, "
                                    "watermark_to = ?6, stage_dir = ?7, rows_extracted = ?8, rows_loaded = ?9, error = ?10, "
-                                   "extract_seconds = ?11, load_seconds = ?12 WHERE id = ?1",
+                                   "extract_seconds = ?11, load_seconds = ?12, bytes_extracted = ?13, bytes_staged = ?14 WHERE id = ?1",
                                    &stmt, err);
     if (result != WEIR_OK)
         return result;
@@ -266,6 +268,8 @@ static weir_status_t save_locked(store_t *store, store_run_t *run, weir_err_t *e
     sqlite3_bind_text(stmt, 10, run->error, -1, SQLITE_STATIC);
     sqlite3_bind_double(stmt, 11, run->extract_seconds);
     sqlite3_bind_double(stmt, 12, run->load_seconds);
+    sqlite3_bind_int64(stmt, 13, run->bytes_extracted);
+    sqlite3_bind_int64(stmt, 14, run->bytes_staged);
     if (sqlite3_step(stmt) != SQLITE_DONE) {
         weir_err_set(err, "store: %s", sqlite3_errmsg(store->db));
         result = WEIR_ERR_IO;

@@ -25,6 +25,8 @@ typedef struct {
     bool skip_checks;                /* released from quarantine: publish without checking again */
     double extract_seconds;          /* time spent extracting and staging, and loading (checks included) */
     double load_seconds;
+    long long bytes_extracted;       /* CSV bytes written by the extraction, and their zstd size */
+    long long bytes_staged;
     char backfill[128];              /* backfill runs: the backfill's name and cursor range [from, to) */
     char range_from[128], range_to[128];
 } store_run_t;

@@ -285,6 +285,7 @@ step "metrics and health endpoints"
 curl -sf "http://127.0.0.1:$metrics_port/metrics" > "$work/metrics.txt" || fail "/metrics"
 [[ $(metric weir_quarantined_runs) == 0 ]] || fail "metrics: quarantine cleared"
 [[ $(metric weir_store_up) == 1 ]] || fail "metrics: store up"
+grep -qE '^weir_bytes_loaded_total\{pipeline="shop",table="shop.orders"\} [1-9][0-9]*$' "$work/metrics.txt" || fail "metrics: bytes"
 grep -qE '^weir_step_duration_seconds\{pipeline="shop",table="shop.orders",step="load"\} [0-9.e+-]+$' "$work/metrics.txt" ||
   fail "metrics: step durations"
 [[ $(metric 'weir_runs{pipeline="shop",table="shop.orders",state="discarded"}') == 3 ]] || { grep weir_runs "$work/metrics.txt"; fail "metrics: runs by state"; }
