@@ -156,7 +156,11 @@ long long cursor_range_chunk_count(const cursor_range_t *range)
 void cursor_range_bound(const cursor_range_t *range, long long index, char *out, size_t size)
 {
     long long count = cursor_range_chunk_count(range);
-    long long value = index >= count ? range->to : range->from + index * range->step;
+    /* In unsigned arithmetic: index × step may pass LLONG_MAX on the way even though the bound
+     * itself lies within [from, to]. */
+    long long value = index >= count ? range->to
+                                     : (long long)((unsigned long long)range->from +
+                                                   (unsigned long long)index * (unsigned long long)range->step);
     if (range->kind == CURSOR_RANGE_INTEGER) {
         snprintf(out, size, "%lld", value);
         return;

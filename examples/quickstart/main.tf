@@ -92,6 +92,17 @@ resource "weir_quality_check" "transactions_fresh" {
   severity = "error"
 }
 
+# Checked on every batch before it is merged: an unknown status holds the batch in quarantine.
+resource "weir_quality_check" "transaction_status" {
+  name     = "transaction-status"
+  pipeline = weir_pipeline.payments.name
+  table    = "public.transactions"
+  kind     = "accepted_values"
+  column   = "status"
+  values   = ["authorized", "captured", "refunded"]
+  severity = "error"
+}
+
 resource "weir_alert_channel" "oncall" {
   name            = "data-oncall"
   kind            = "pagerduty"
