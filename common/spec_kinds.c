@@ -63,6 +63,9 @@ static const spec_attr_t source_postgres_attrs[] = {
     {"password_wo", ST_STRING, SA_OPTIONAL | SA_SENSITIVE | SA_WRITE_ONLY, NULL, SV_NON_EMPTY, NULL,
      "The password itself, write-only: sent to the agent at apply and never stored in the state. "
      "Exclusive with `password_ref`.", NULL, 0, 0, NULL},
+    {"password_wo_version", ST_NUMBER, SA_OPTIONAL, NULL, SV_NONE, NULL,
+     "Change this number to send a new `password_wo`: write-only values are never compared, so a "
+     "rotated password alone plans no change.", NULL, 0, 0, NULL},
     {"sslmode", ST_STRING, SA_OPTIONAL | SA_COMPUTED, "\"verify-full\"", SV_ENUM, sslmodes,
      "libpq TLS mode. The default checks the server's certificate and host name.", NULL, 0, 0, NULL},
     {"sslrootcert", ST_STRING, SA_OPTIONAL, NULL, SV_NON_EMPTY, NULL,
@@ -398,6 +401,9 @@ static const spec_attr_t alert_channel_attrs[] = {
      NULL, "`webhook`: HMAC key, write-only (never in state). Each request then carries "
      "`X-Weir-Timestamp` (seconds since the epoch) and `X-Weir-Signature: sha256=<hex>`, the "
      "HMAC-SHA256 of `<timestamp>.<body>`; receivers recompute it and reject stale timestamps.",
+     NULL, 0, 0, NULL},
+    {"signing_secret_wo_version", ST_NUMBER, SA_OPTIONAL, NULL, SV_NONE, NULL,
+     "Change this number to send a new `signing_secret_wo` (write-only values are never compared).",
      NULL, 0, 0, NULL},
     {"min_severity", ST_STRING, SA_OPTIONAL | SA_COMPUTED, "\"warn\"", SV_ENUM, severities,
      "Least severity that reaches this channel.", NULL, 0, 0, NULL},

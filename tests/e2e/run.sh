@@ -95,7 +95,7 @@ set +e; tf plan -input=false -detailed-exitcode > "$work/plan1.out" 2>&1; code=$
 [[ $code == 2 ]] || { cat "$work/plan1.out"; fail "first plan exit $code, want 2"; }
 contains "$work/plan1.out" "Plan: 5 to add, 0 to change, 0 to destroy."
 contains "$work/plan1.out" 'lookback    = "15m"'
-contains "$work/plan1.out" 'sslmode         = "verify-full"'
+contains "$work/plan1.out" 'sslmode             = "verify-full"'
 
 step "apply"
 tf apply -input=false -auto-approve > "$work/apply1.out" 2>&1 || { cat "$work/apply1.out"; fail "apply"; }
@@ -157,6 +157,18 @@ contains "$work/apply3.out" "0 added, 1 changed, 0 destroyed"
 ctl get pipeline payments-hourly > "$work/get3.out"
 contains "$work/get3.out" '"generation": 2'
 contains "$work/get3.out" '"schedule": "*/30 * * * *"'
+
+step "a rotated write-only password reaches the agent through its version, and nowhere else"
+rotated="pg-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
+export TF_VAR_pg_password=$rotated
+sed -i 's|password_wo_version = 1|password_wo_version = 2|' main.tf
+tf plan -input=false > "$work/plan-rotate.out" 2>&1 || { cat "$work/plan-rotate.out"; fail "plan rotation"; }
+contains "$work/plan-rotate.out" "Plan: 0 to add, 1 to change, 0 to destroy."
+contains "$work/plan-rotate.out" "~ password_wo_version = 1 -> 2"
+tf apply -input=false -auto-approve > "$work/apply-rotate.out" 2>&1 || { cat "$work/apply-rotate.out"; fail "apply rotation"; }
+[[ $(sqlite3 "$work/agent/weir.db" "SELECT write_only_json FROM objects WHERE kind = 'source_postgres'") == "{\"password_wo\":\"$rotated\"}" ]] ||
+  fail "the agent did not receive the rotated password"
+for f in terraform.tfstate "$work/plan-rotate.out" "$work/apply-rotate.out" "$work/agent.log"; do lacks "$f" "$rotated"; done
 
 step "a forces-replacement change plans a replace"
 sed -i 's|kind     = "freshness"|kind     = "row_count"|; s|max_age  = "45m"|min_rows = 1|' main.tf
