@@ -33,6 +33,12 @@ static const setting_t settings[] = {
      "Runs executed at the same time."},
     {"--chunk-mb", "WEIR_CHUNK_MB", "MB", "128", offsetof(agent_config_t, chunk_mb),
      "Uncompressed CSV per chunk file; bounds file size and memory per run."},
+    {"--kms-key-id", "WEIR_KMS_KEY_ID", "KEY", NULL, offsetof(agent_config_t, kms_key_id),
+     "AWS KMS key (id, alias or ARN) that encrypts the data key sealing stored write-only secrets "
+     "(DATA_DIR/secrets.key.kms holds only its encrypted form)."},
+    {"--secrets-key-file", "WEIR_SECRETS_KEY_FILE", "FILE", NULL, offsetof(agent_config_t, secrets_key_file),
+     "File with 32 random bytes (raw or base64) sealing stored write-only secrets, when KMS is not used. "
+     "With --dev and neither option, DATA_DIR/dev/secrets.key is created."},
     {"--metrics-addr", "WEIR_METRICS_ADDR", "HOST:PORT", NULL, offsetof(agent_config_t, metrics_addr),
      "Serve /metrics (Prometheus), /healthz and /readyz over plain HTTP here; off when unset."},
     {"--log-level", "WEIR_LOG_LEVEL", "LEVEL", "info", offsetof(agent_config_t, log_level),

@@ -18,6 +18,8 @@ typedef struct {
     char *workers;
     char *chunk_mb;
     char *metrics_addr;
+    char *secrets_key_file;
+    char *kms_key_id;
     bool dev;
     char *token; /* resolved from WEIR_TOKEN or token_file; never logged */
 } agent_config_t;

@@ -18,6 +18,7 @@
 #include "control_checks.h"
 #include "control_runs.h"
 #include "metrics_http.h"
+#include "sealer.h"
 #include "executor.h"
 #include "fileutil.h"
 #include "log.h"
@@ -108,6 +109,7 @@ int serve_main(int argc, char **argv)
     scheduler_t *scheduler = NULL;
     metrics_http_t *metrics = NULL;
     alerter_t *alerter = NULL;
+    sealer_t *sealer = NULL;
 
     if (config_parse(argc, argv, &config, &show_help, &err) != WEIR_OK) {
         fprintf(stderr, "weir-agent serve: %s\n", err.msg);
@@ -139,6 +141,25 @@ int serve_main(int argc, char **argv)
     char db_path[4200];
     snprintf(db_path, sizeof db_path, "%s/weir.db", config.data_dir);
     if (store_open(db_path, &store, &err) != WEIR_OK) {
+        log_error("serve", "%s", err.msg);
+        goto out;
+    }
+    /* Write-only secrets are sealed at rest: a KMS data key, a key file, or in dev a generated file. */
+    char sealer_path[4200];
+    weir_status_t sealed = WEIR_OK;
+    if (config.kms_key_id) {
+        snprintf(sealer_path, sizeof sealer_path, "%s/secrets.key.kms", config.data_dir);
+        sealed = sealer_from_kms(config.kms_key_id, sealer_path, &sealer, &err);
+    } else if (config.secrets_key_file) {
+        sealed = sealer_from_key_file(config.secrets_key_file, &sealer, &err);
+    } else if (config.dev) {
+        snprintf(sealer_path, sizeof sealer_path, "%s/dev/secrets.key", config.data_dir);
+        sealed = sealer_from_new_key_file(sealer_path, &sealer, &err);
+    } else {
+        log_warn("serve", "no --kms-key-id or --secrets-key-file: objects with write-only secrets will be refused "
+                          "(secret references still work)");
+    }
+    if (sealed != WEIR_OK || (sealer && store_set_sealer(store, sealer, &err) != WEIR_OK)) {
         log_error("serve", "%s", err.msg);
         goto out;
     }
@@ -212,6 +233,7 @@ out:
     metrics_http_stop(metrics); /* before the store it reads */
     free(methods);
     store_close(store);
+    sealer_free(sealer); /* after the store, which borrows it */
     if (key_pem)
         memset(key_pem, 0, strlen(key_pem));
     free(key_pem);

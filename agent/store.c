@@ -11,8 +11,8 @@
 #include <time.h>
 
 #include "buf.h"
+#include "log.h"
 #include "spec.h"
-
 #include "store_internal.h"
 
 /* Migrations run in order, each in its own transaction; never edit one that has shipped. */
@@ -348,6 +348,17 @@ weir_status_t store_get_write_only(store_t *store, const char *kind, const char 
         if (step == SQLITE_ROW) {
             *json = column_text(stmt, 0);
             result = *json ? WEIR_OK : WEIR_ERR_NOMEM;
+            if (result == WEIR_OK && sealer_is_sealed(*json)) {
+                char context[300];
+                snprintf(context, sizeof context, "%s/%s", kind, name);
+                char *plain = store->sealer ? sealer_open(store->sealer, context, *json, err) : NULL;
+                if (!store->sealer)
+                    weir_err_set(err, "%s %s has sealed secrets and this agent was started without their key", kind,
+                                 name);
+                free(*json);
+                *json = plain;
+                result = plain ? WEIR_OK : WEIR_ERR_AUTH;
+            }
         } else if (step == SQLITE_DONE) {
             weir_err_set(err, "no %s named \"%s\"", kind, name);
             result = WEIR_ERR_NOT_FOUND;
@@ -509,6 +520,7 @@ weir_status_t store_put(store_t *store, const char *kind, const char *name, cons
     weir_status_t result;
     agent_object_t existing = {0};
     sqlite3_stmt *stmt = NULL;
+    char *sealed = NULL;
     memset(out, 0, sizeof *out);
     pthread_mutex_lock(&store->lock);
     result = store__exec(store, "BEGIN IMMEDIATE", err);
@@ -566,7 +578,22 @@ weir_status_t store_put(store_t *store, const char *kind, const char *name, cons
     sqlite3_bind_text(stmt, 1, kind, -1, SQLITE_STATIC);
     sqlite3_bind_text(stmt, 2, name, -1, SQLITE_STATIC);
     sqlite3_bind_text(stmt, 3, spec_json, -1, SQLITE_STATIC);
-    sqlite3_bind_text(stmt, 4, write_only_json ? write_only_json : "", -1, SQLITE_STATIC);
+    if (write_only_json && *write_only_json) {
+        if (!store->sealer) {
+            weir_err_set(err, "this agent has no key to store write-only secrets at rest: start it with --kms-key-id or "
+                              "--secrets-key-file, or use a secret reference (password_ref, url_ref) instead");
+            result = WEIR_ERR_INVALID;
+            goto rollback;
+        }
+        char context[300];
+        snprintf(context, sizeof context, "%s/%s", kind, name);
+        sealed = sealer_seal(store->sealer, context, write_only_json, err);
+        if (!sealed) {
+            result = WEIR_ERR_INTERNAL;
+            goto rollback;
+        }
+    }
+    sqlite3_bind_text(stmt, 4, sealed ? sealed : "", -1, SQLITE_STATIC);
     sqlite3_bind_text(stmt, 5, stamp, -1, SQLITE_STATIC);
     if (sqlite3_step(stmt) != SQLITE_DONE)
         goto io_error;
@@ -586,6 +613,7 @@ rollback:
 unlock:
     sqlite3_finalize(stmt);
     agent_object_clear(&existing);
+    free(sealed);
     pthread_mutex_unlock(&store->lock);
     return result;
 }
@@ -669,6 +697,54 @@ rollback:
 unlock:
     agent_object_clear(&existing);
     buf_free(&users);
+    pthread_mutex_unlock(&store->lock);
+    return result;
+}
+
+weir_status_t store_set_sealer(store_t *store, const sealer_t *sealer, weir_err_t *err)
+{
+    sqlite3_stmt *stmt = NULL, *update = NULL;
+    pthread_mutex_lock(&store->lock);
+    store->sealer = sealer;
+    weir_status_t result = sealer ? store__exec(store, "BEGIN IMMEDIATE", err) : WEIR_OK;
+    if (!sealer)
+        goto unlock;
+    if (result != WEIR_OK)
+        goto unlock;
+    /* Secrets an agent stored before it sealed them are sealed now, once. */
+    result = store__prepare(store, "SELECT kind, name, write_only_json FROM objects WHERE write_only_json <> '' "
+                                   "AND write_only_json NOT LIKE 'weir-sealed:%'", &stmt, err);
+    if (result == WEIR_OK)
+        result = store__prepare(store, "UPDATE objects SET write_only_json = ?3 WHERE kind = ?1 AND name = ?2",
+                                &update, err);
+    int sealed_count = 0;
+    while (result == WEIR_OK && sqlite3_step(stmt) == SQLITE_ROW) {
+        const char *kind = (const char *)sqlite3_column_text(stmt, 0), *name = (const char *)sqlite3_column_text(stmt, 1);
+        char context[300];
+        snprintf(context, sizeof context, "%s/%s", kind, name);
+        char *sealed = sealer_seal(sealer, context, (const char *)sqlite3_column_text(stmt, 2), err);
+        if (!sealed) {
+            result = WEIR_ERR_INTERNAL;
+            break;
+        }
+        sqlite3_reset(update);
+        sqlite3_bind_text(update, 1, kind, -1, SQLITE_STATIC);
+        sqlite3_bind_text(update, 2, name, -1, SQLITE_STATIC);
+        sqlite3_bind_text(update, 3, sealed, -1, SQLITE_TRANSIENT);
+        result = store__step_done(store, update, err);
+        free(sealed);
+        sealed_count++;
+    }
+    sqlite3_finalize(stmt);
+    sqlite3_finalize(update);
+    if (result == WEIR_OK)
+        result = store__exec(store, "COMMIT", err);
+    if (result != WEIR_OK)
+        store__rollback(store);
+    else if (sealed_count)
+        log_info("store", "sealed the write-only secrets of %d object(s) stored in plain text by an older agent",
+                 sealed_count);
+unlock:
     pthread_mutex_unlock(&store->lock);
     return result;
 }

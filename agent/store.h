@@ -37,4 +37,10 @@ weir_status_t store_get_write_only(store_t *store, const char *kind, const char 
 weir_status_t store_delete(store_t *store, const char *kind, const char *name,
                            int64_t expected_generation, weir_err_t *err) WEIR_MUSTCHECK;
 
+/* Seals write-only values from now on with `sealer` (borrowed, outliving the store) and seals any
+ * stored in plain text by an older agent. Without a sealer, puts carrying write-only values are
+ * refused with a message saying how to start the agent. */
+struct sealer;
+weir_status_t store_set_sealer(store_t *store, const struct sealer *sealer, weir_err_t *err) WEIR_MUSTCHECK;
+
 #endif

@@ -5,12 +5,14 @@
 #include <pthread.h>
 #include <sqlite3.h>
 
+#include "sealer.h"
 #include "store.h"
 #include "store_runs.h"
 
 struct store {
     sqlite3 *db;
-    pthread_mutex_t lock; /* one connection, so statements and transactions are serialised */
+    pthread_mutex_t lock;    /* one connection, so statements and transactions are serialised */
+    const sealer_t *sealer;  /* borrowed; NULL: write-only values are refused */
 };
 
 /* RFC 3339 UTC with milliseconds; `out` must hold 64 bytes. */

@@ -158,16 +158,22 @@ ctl get pipeline payments-hourly > "$work/get3.out"
 contains "$work/get3.out" '"generation": 2'
 contains "$work/get3.out" '"schedule": "*/30 * * * *"'
 
-step "a rotated write-only password reaches the agent through its version, and nowhere else"
+step "a rotated write-only password reaches the agent through its version, sealed at rest, and nowhere else"
 rotated="pg-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
 export TF_VAR_pg_password=$rotated
+stored() { sqlite3 "$work/agent/weir.db" "SELECT write_only_json FROM objects WHERE kind = 'source_postgres'"; }
+before=$(stored)
+[[ $before == weir-sealed:v1:* ]] || fail "the write-only password is not sealed at rest: $before"
 sed -i 's|password_wo_version = 1|password_wo_version = 2|' main.tf
 tf plan -input=false > "$work/plan-rotate.out" 2>&1 || { cat "$work/plan-rotate.out"; fail "plan rotation"; }
 contains "$work/plan-rotate.out" "Plan: 0 to add, 1 to change, 0 to destroy."
 contains "$work/plan-rotate.out" "~ password_wo_version = 1 -> 2"
 tf apply -input=false -auto-approve > "$work/apply-rotate.out" 2>&1 || { cat "$work/apply-rotate.out"; fail "apply rotation"; }
-[[ $(sqlite3 "$work/agent/weir.db" "SELECT write_only_json FROM objects WHERE kind = 'source_postgres'") == "{\"password_wo\":\"$rotated\"}" ]] ||
-  fail "the agent did not receive the rotated password"
+after=$(stored)
+[[ $after == weir-sealed:v1:* && $after != "$before" ]] || fail "the agent did not store the rotated password"
+cat "$work/agent/weir.db"* > "$work/store-bytes"  # the database and its write-ahead log
+lacks "$work/store-bytes" "$rotated"
+lacks "$work/store-bytes" "$pg_secret"
 for f in terraform.tfstate "$work/plan-rotate.out" "$work/apply-rotate.out" "$work/agent.log"; do lacks "$f" "$rotated"; done
 
 step "a forces-replacement change plans a replace"

@@ -1,7 +1,7 @@
 # Seeds the moto server for the AWS secret tests: an instance role allowed to read secrets, whose
 # temporary credentials (an STS session, as EC2 hands out) the instance metadata mock serves; an IAM
-# user key for the wrong-signature check; a JSON secret, a plain secret and a SecureString
-# parameter. Prints the values the harness exports.
+# user key for the wrong-signature check; a JSON secret, a plain secret, a SecureString parameter
+# and a KMS key for sealing stored secrets. Prints the values the harness exports.
 import json
 import sys
 
@@ -14,7 +14,8 @@ iam.create_user(UserName="weir-agent")
 key = iam.create_access_key(UserName="weir-agent")["AccessKey"]
 read_secrets = json.dumps({
     "Version": "2012-10-17",
-    "Statement": [{"Effect": "Allow", "Action": ["secretsmanager:GetSecretValue", "ssm:GetParameter"],
+    "Statement": [{"Effect": "Allow", "Action": ["secretsmanager:GetSecretValue", "ssm:GetParameter",
+                                                "kms:GenerateDataKey", "kms:Decrypt"],
                    "Resource": "*"}]})
 iam.put_user_policy(UserName="weir-agent", PolicyName="read-secrets", PolicyDocument=read_secrets)
 role = iam.create_role(RoleName="weir-agent-instance", AssumeRolePolicyDocument=json.dumps({
@@ -28,7 +29,8 @@ arn = secrets.create_secret(Name="weir/payments", SecretString=json.dumps({"pass
 secrets.create_secret(Name="weir/plain", SecretString="plain-value")
 session.client("ssm", endpoint_url=endpoint).put_parameter(Name="/weir/snowflake-token", Value="sf-token-123",
                                                            Type="SecureString")
-print(json.dumps({"access_key_id": key["AccessKeyId"], "secret_access_key": key["SecretAccessKey"], "arn": arn,
+kms_key = session.client("kms", endpoint_url=endpoint).create_key(Description="weir secrets at rest")["KeyMetadata"]
+print(json.dumps({"kms_key_arn": kms_key["Arn"], "access_key_id": key["AccessKeyId"], "secret_access_key": key["SecretAccessKey"], "arn": arn,
                   "role_key_id": session_credentials["AccessKeyId"],
                   "role_secret_key": session_credentials["SecretAccessKey"],
                   "role_token": session_credentials["SessionToken"]}))

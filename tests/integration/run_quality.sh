@@ -69,8 +69,10 @@ sf 'CREATE TABLE "RAW"."SHOP"."CUSTOMERS" ("ID" NUMBER(38,0))' > /dev/null
 sf "INSERT INTO \"RAW\".\"SHOP\".\"CUSTOMERS\" VALUES $(seq 1 100 | sed 's/.*/(&)/' | paste -sd,)" > /dev/null
 [[ $(sf 'SELECT COUNT(*) FROM "RAW"."SHOP"."CUSTOMERS"') == '["100"]' ]] || fail "parent table"
 cp "$WEIR_VECTORS/snowflake/test_rsa_key.p8" "$work/sf_key.p8"
+# The password as a write-only value: sealed in the agent's store, opened for each run.
 ctl apply source_postgres shop-db --spec "{\"name\":\"shop-db\",\"host\":\"$WEIR_TEST_PG_HOST\",\"port\":$WEIR_TEST_PG_PORT,
-  \"database\":\"$WEIR_TEST_PG_DB\",\"user\":\"$WEIR_TEST_PG_USER\",\"password_ref\":\"env:PAYMENTS_PG_PASSWORD\",\"sslmode\":\"disable\"}" > /dev/null
+  \"database\":\"$WEIR_TEST_PG_DB\",\"user\":\"$WEIR_TEST_PG_USER\",\"password_wo\":\"$WEIR_TEST_PG_PASSWORD\",\"sslmode\":\"disable\"}" > /dev/null
+if cat "$work/agent/weir.db"* | grep -qaF "$WEIR_TEST_PG_PASSWORD"; then fail "the password is stored in plain text"; fi
 ctl apply destination_snowflake raw --spec "{\"name\":\"raw\",\"account\":\"MYORG-ANALYTICS\",\"user\":\"WEIR_LOADER\",
   \"warehouse\":\"LOAD_WH\",\"database\":\"RAW\",\"schema\":\"SHOP\",\"private_key_ref\":\"file:$work/sf_key.p8\",
   \"api_url\":\"$WEIR_TEST_SF_URL\"}" > /dev/null
@@ -253,7 +255,7 @@ for _ in $(seq 1 150); do
   python3 -c 'import json,sys; sys.exit(0 if any(json.loads(json.loads(l)["body"]).get("incident", {}).get("key") == "run/shop/shop.orders" for l in open(sys.argv[1]) if json.loads(l)["path"] == "/hook") else 1)' "$work/alerts.jsonl" && break
   sleep 0.2
 done
-ctl apply source_postgres shop-db --spec "$(source_spec PAYMENTS_PG_PASSWORD)" > /dev/null
+ctl apply source_postgres shop-db --spec "$(source_spec PAYMENTS_PG_PASSWORD)" > /dev/null # back by reference
 batch 8001 1000 25 # the next hour's rows, so the retried run is a normal batch
 ctl retry "$failed_run" | grep -q "queued for shop shop.orders" || fail "ctl retry"
 for _ in $(seq 1 150); do ctl status shop | grep -qE "^shop .* (ok|warning) +committed" && break; sleep 0.2; done

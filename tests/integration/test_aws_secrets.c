@@ -1,6 +1,6 @@
-/* test_aws_secrets.c — aws-sm: and ssm: references against moto (which recomputes every SigV4
- * signature with botocore and checks IAM policy) with instance-profile credentials from the EC2
- * metadata mock over IMDSv2. Run under with_aws.sh. */
+/* test_aws_secrets.c — aws-sm: and ssm: references and the KMS envelope for stored secrets, against
+ * moto (which recomputes every SigV4 signature with botocore and checks IAM policy) with
+ * instance-profile credentials from the EC2 metadata mock over IMDSv2. Run under with_aws.sh. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,7 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "sealer.h"
 #include "secrets.h"
 
 static void expect_secret(const char *reference, const char *expected)
@@ -79,6 +81,38 @@ static void no_metadata_service_is_a_clear_error(void **state)
     free(saved);
 }
 
+static void kms_envelope_seals_stored_secrets(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/weir-kms-XXXXXX", blob[64];
+    assert_non_null(mkdtemp(dir));
+    snprintf(blob, sizeof blob, "%s/secrets.key.kms", dir);
+    sealer_t *sealer = NULL;
+    weir_err_t err = {{0}};
+    /* First start: KMS generates the data key; only its encrypted form reaches the disk. */
+    if (sealer_from_kms(getenv("WEIR_TEST_KMS_KEY_ARN"), blob, &sealer, &err) != WEIR_OK)
+        fail_msg("generate: %s", err.msg);
+    char *sealed = sealer_seal(sealer, "source_postgres/payments", "{\"password_wo\":\"pw\"}", &err);
+    assert_non_null(sealed);
+    sealer_free(sealer);
+    /* Next start: KMS decrypts the stored data key, and what was sealed opens. */
+    sealer = NULL;
+    if (sealer_from_kms(getenv("WEIR_TEST_KMS_KEY_ARN"), blob, &sealer, &err) != WEIR_OK)
+        fail_msg("decrypt: %s", err.msg);
+    char *plain = sealer_open(sealer, "source_postgres/payments", sealed, &err);
+    assert_non_null(plain);
+    assert_string_equal(plain, "{\"password_wo\":\"pw\"}");
+    free(plain);
+    free(sealed);
+    sealer_free(sealer);
+    /* A KMS key the role may not use is a clear refusal. */
+    remove(blob);
+    assert_int_not_equal(sealer_from_kms("arn:aws:kms:eu-central-1:123456789012:key/00000000-0000-0000-0000-000000000000",
+                                         blob, &sealer, &err), WEIR_OK);
+    assert_non_null(strstr(err.msg, "kms"));
+    rmdir(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -86,6 +120,7 @@ int main(void)
         cmocka_unit_test(instance_profile_reads_secrets_and_parameters),
         cmocka_unit_test(failures_name_the_reference_not_the_value),
         cmocka_unit_test(a_wrong_signature_is_refused),
+        cmocka_unit_test(kms_envelope_seals_stored_secrets),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -47,5 +47,6 @@ unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_PROFILE AWS_
 export AWS_EC2_METADATA_SERVICE_ENDPOINT=http://127.0.0.1:$imds_port
 export AWS_ENDPOINT_URL=http://127.0.0.1:$moto_port
 export WEIR_TEST_AWS_SECRET_ARN=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["arn"])' "$seed")
+export WEIR_TEST_KMS_KEY_ARN=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["kms_key_arn"])' "$seed")
 export WEIR_TEST_AWS_ACCESS_KEY_ID=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["access_key_id"])' "$seed")
 "$@"
