@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "agent_api.h"
+#include "alerts.h"
 #include "backfill.h"
 #include "log.h"
 #include "object_status.h"
@@ -242,6 +243,11 @@ static void delete_object(void *ctx, const rpc_request_t *request, rpc_reply_t *
             Weir__Agent__V1__DeleteObjectResponse response = WEIR__AGENT__V1__DELETE_OBJECT_RESPONSE__INIT;
             rpc_reply_pack(reply, &response.base);
             log_info("control_api", "deleted %s %s", req->kind, req->name);
+            if (strcmp(req->kind, "quality_check") == 0) { /* a deleted check's incident is over */
+                char key[200];
+                alerts_check_key(req->name, key, sizeof key);
+                alerts_clear(api->store, key);
+            }
         }
     }
     weir__agent__v1__delete_object_request__free_unpacked(req, NULL);

@@ -437,6 +437,13 @@ weir_status_t quality_run(const quality_context_t *ctx, const char *stage, quali
     buf_init(&sql, 1024 * 1024);
     for (size_t i = 0; status == WEIR_OK && i < objects.count; i++) {
         json_t *spec = json_loads(objects.items[i].spec_json, 0, NULL);
+        /* A check switched off no longer stands for a condition: its open incident resolves. */
+        if (spec && json_is_false(json_object_get(spec, "enabled")) && text_of(spec, "pipeline") &&
+            strcmp(text_of(spec, "pipeline"), ctx->pipeline) == 0) {
+            char key[200];
+            alerts_check_key(objects.items[i].name, key, sizeof key);
+            alerts_clear(ctx->store, key);
+        }
         const char *kind = text_of(spec, "kind");
         size_t which = sizeof checks / sizeof checks[0];
         for (size_t c = 0; kind && c < sizeof checks / sizeof checks[0]; c++)

@@ -399,25 +399,25 @@ static weir_status_t load(runner_t *runner, store_run_t *run, run_objects_t *o, 
     result = sf_load_publish(client, &request, &loaded, err);
     if (result != WEIR_OK)
         goto out;
+    log_info("runner", "run %s: %s %s loaded %lld rows into %s.%s.%s (%lld inserted, %lld updated)", run->id,
+             run->pipeline, run->table_name, loaded.staged_rows, request.database, request.schema, target,
+             loaded.inserted, loaded.updated);
+    /* Target checks judge what is published; a failure is recorded and reported, the data stays.
+     * They run before `published` is saved, so a crash in between repeats the (harmless) MERGE
+     * and the checks rather than skipping them. */
+    quality_report_t report;
+    weir_err_t check_err = {{0}};
+    if (quality_run(&checks, "target", &report, &check_err) != WEIR_OK)
+        log_error("runner", "run %s: target checks could not be recorded: %s", run->id, check_err.msg);
+    else if (report.summary[0])
+        log_warn("runner", "run %s: target checks failed: %s", run->id, report.summary);
+    quality_report_free(&report);
     run->rows_loaded = loaded.staged_rows;
     snprintf(run->state, sizeof run->state, "published");
     run->load_seconds += seconds_since(&started);
     result = store_run_save(runner->store, run, err);
     if (result == WEIR_OK)
         failpoint(run);
-    log_info("runner", "run %s: %s %s loaded %lld rows into %s.%s.%s (%lld inserted, %lld updated)", run->id,
-             run->pipeline, run->table_name, loaded.staged_rows, request.database, request.schema, target,
-             loaded.inserted, loaded.updated);
-    if (result == WEIR_OK) {
-        /* Target checks judge what is published; a failure is recorded and reported, the data stays. */
-        quality_report_t report;
-        weir_err_t check_err = {{0}};
-        if (quality_run(&checks, "target", &report, &check_err) != WEIR_OK)
-            log_error("runner", "run %s: target checks could not be recorded: %s", run->id, check_err.msg);
-        else if (report.summary[0])
-            log_warn("runner", "run %s: target checks failed: %s", run->id, report.summary);
-        quality_report_free(&report);
-    }
 out:
     free(columns);
     free(types);

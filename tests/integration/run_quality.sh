@@ -299,6 +299,11 @@ grep -q '^# TYPE weir_rows_extracted_total counter$' "$work/metrics.txt" || fail
 [[ $(curl -s "http://127.0.0.1:$metrics_port/healthz") == ok ]] || fail "/healthz"
 [[ $(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$metrics_port/readyz") == 200 ]] || fail "/readyz"
 [[ $(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$metrics_port/nope") == 404 ]] || fail "unknown path"
+step "deleting a failing check resolves its incident"
+wait_alert /hook trigger orders-fresh
+ctl delete quality_check orders-fresh > /dev/null
+wait_alert /hook resolve orders-fresh
+
 step "every log line is JSON, run lines carry their context, no secret appears"
 python3 - "$work/agent.log" "$WEIR_TEST_PG_PASSWORD" "$WEIR_TOKEN" <<'PY' || fail "agent log"
 import json, sys
