@@ -42,7 +42,7 @@ static void *worker(void *arg)
 }
 
 weir_status_t executor_start(store_t *store, const char *stage_root, uint64_t chunk_raw_bytes, int workers,
-                             const char *owner, executor_t **out, weir_err_t *err)
+                             const char *owner, const sealer_t *sealer, executor_t **out, weir_err_t *err)
 {
     *out = NULL;
     executor_t *executor = calloc(1, sizeof *executor);
@@ -51,6 +51,7 @@ weir_status_t executor_start(store_t *store, const char *stage_root, uint64_t ch
     executor->runner.store = store;
     snprintf(executor->runner.stage_root, sizeof executor->runner.stage_root, "%s", stage_root);
     executor->runner.chunk_raw_bytes = chunk_raw_bytes;
+    executor->runner.sealer = sealer;
     snprintf(executor->owner, sizeof executor->owner, "%s", owner);
     int wanted = workers < 1 ? 1 : workers > 32 ? 32 : workers;
     for (int i = 0; i < wanted; i++) {

@@ -185,6 +185,8 @@ static weir_status_t extract(runner_t *runner, store_run_t *run, run_objects_t *
     result = stage_writer_open(run->stage_dir, runner->chunk_raw_bytes, 3, &writer, err);
     if (result != WEIR_OK)
         goto out;
+    if (runner->sealer)
+        stage_writer_seal(writer, runner->sealer);
     const char *mode = str(o->table, "mode");
     bool incremental = !mode || strcmp(mode, "incremental") == 0;
     long long lookback = 0;
@@ -341,7 +343,8 @@ static weir_status_t load(runner_t *runner, store_run_t *run, run_objects_t *o, 
                                  .add_columns = !evolution || strcmp(evolution, "add_columns") == 0,
                                  .run_id = run->id,
                                  .stage_dir = run->stage_dir,
-                                 .chunk_count = (unsigned)json_integer_value(json_object_get(manifest, "chunks"))};
+                                 .chunk_count = (unsigned)json_integer_value(json_object_get(manifest, "chunks")),
+                                 .stage_sealer = runner->sealer};
     json_t *stage = json_object_get(o->destination, "stage");
     char stage_path[1024];
     if (json_is_object(stage)) {
@@ -354,7 +357,7 @@ static weir_status_t load(runner_t *runner, store_run_t *run, run_objects_t *o, 
             char local[1300], key[1100];
             snprintf(local, sizeof local, "%s/%05u.csv.zst", run->stage_dir, chunk);
             snprintf(key, sizeof key, "%s%05u.csv.zst", stage_path, chunk);
-            result = s3_stage_upload(&target_stage, local, key, err);
+            result = s3_stage_upload(&target_stage, local, key, runner->sealer, err);
         }
         if (result != WEIR_OK)
             goto out;

@@ -7,6 +7,7 @@
 
 #include <stdint.h>
 
+#include "sealer.h"
 #include "store.h"
 #include "store_runs.h"
 
@@ -14,6 +15,7 @@ typedef struct {
     store_t *store;          /* borrowed */
     char stage_root[512];    /* chunk files live under <root>/<pipeline>/<table>/<run>/ */
     uint64_t chunk_raw_bytes;
+    const sealer_t *sealer;  /* borrowed; seals stage chunks at rest when set */
 } runner_t;
 
 /* Runs `run` (already claimed) to committed or failed, saving each step. Returns WEIR_OK when it

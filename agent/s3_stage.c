@@ -16,6 +16,7 @@
 
 #include "aws_client.h"
 #include "buf.h"
+#include "stage_reader.h"
 
 #define S3_ATTEMPTS 4
 #define S3_TIMEOUT_S 600L
@@ -141,7 +142,8 @@ static void error_code(weir_buf_t *body, char *out, size_t size)
         snprintf(out, size, "%.*s", (int)(end - start - 6), start + 6);
 }
 
-weir_status_t s3_stage_upload(const s3_stage_t *stage, const char *local_path, const char *key, weir_err_t *err)
+weir_status_t s3_stage_upload(const s3_stage_t *stage, const char *local_path, const char *key, const sealer_t *sealer,
+                              weir_err_t *err)
 {
     char bucket[128], prefix[512], region[64], endpoint[512], url[2048], sha256[65];
     if (!split_url(stage->url, bucket, sizeof bucket, prefix, sizeof prefix)) {
@@ -173,13 +175,19 @@ weir_status_t s3_stage_upload(const s3_stage_t *stage, const char *local_path, c
         return WEIR_ERR_INVALID;
     }
 
-    FILE *file = fopen(local_path, "rb");
-    struct stat info;
-    if (!file || fstat(fileno(file), &info) != 0) {
-        weir_err_set(err, "cannot open %s: %s", local_path, strerror(errno));
-        if (file)
-            fclose(file);
-        return WEIR_ERR_IO;
+    /* The chunk's plain zstd bytes (decrypted when the stage volume copy is sealed): S3 encrypts
+     * them itself with the KMS key, and Snowflake must be able to read them. */
+    unsigned char *bytes = NULL;
+    size_t size = 0;
+    result = stage_chunk_load(local_path, sealer, &bytes, &size, err);
+    if (result != WEIR_OK)
+        return result;
+    FILE *file = fmemopen(bytes, size ? size : 1, "rb");
+    if (!file) {
+        OPENSSL_cleanse(bytes, size);
+        free(bytes);
+        weir_err_set(err, "out of memory");
+        return WEIR_ERR_NOMEM;
     }
     CURL *curl = curl_easy_init();
     weir_buf_t response;
@@ -190,8 +198,8 @@ weir_status_t s3_stage_upload(const s3_stage_t *stage, const char *local_path, c
         long status = 0;
         result = aws_credentials_get(&credentials, err);
         if (result == WEIR_OK)
-            result = put_once(curl, url, host, path, region, &credentials, stage, file, (curl_off_t)info.st_size,
-                              sha256, &response, &status, err);
+            result = put_once(curl, url, host, path, region, &credentials, stage, file, (curl_off_t)size, sha256,
+                              &response, &status, err);
         OPENSSL_cleanse(&credentials, sizeof credentials);
         if (result == WEIR_OK && status >= 200 && status <= 299)
             break;
@@ -215,5 +223,7 @@ weir_status_t s3_stage_upload(const s3_stage_t *stage, const char *local_path, c
     buf_free(&response);
     curl_easy_cleanup(curl);
     fclose(file);
+    OPENSSL_cleanse(bytes, size);
+    free(bytes);
     return result;
 }

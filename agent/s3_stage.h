@@ -4,6 +4,7 @@
 #ifndef WEIR_S3_STAGE_H
 #define WEIR_S3_STAGE_H
 
+#include "sealer.h"
 #include "status.h"
 
 typedef struct {
@@ -12,8 +13,9 @@ typedef struct {
     const char *kms_key_id; /* NULL: SSE-S3 */
 } s3_stage_t;
 
-/* Uploads `local_path` to <prefix><key>. Safe to repeat: the same key is overwritten. */
+/* Uploads the chunk `local_path` (opened with `sealer` when sealed on disk) to <prefix><key>.
+ * Safe to repeat: the same key is overwritten. */
 weir_status_t s3_stage_upload(const s3_stage_t *stage, const char *local_path, const char *key,
-                              weir_err_t *err) WEIR_MUSTCHECK;
+                              const sealer_t *sealer, weir_err_t *err) WEIR_MUSTCHECK;
 
 #endif

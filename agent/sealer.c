@@ -264,3 +264,90 @@ out:
     free(packed);
     return plain;
 }
+
+struct sealer_stream {
+    EVP_CIPHER_CTX *ctx;
+    bool encrypting;
+};
+
+bool sealer_file_header_is_sealed(const unsigned char *bytes, size_t len)
+{
+    return len >= SEALER_FILE_HEADER && memcmp(bytes, SEALER_FILE_MAGIC, 8) == 0;
+}
+
+static sealer_stream_t *stream_start(const sealer_t *sealer, const char *context, const unsigned char *nonce,
+                                     bool encrypting)
+{
+    sealer_stream_t *stream = calloc(1, sizeof *stream);
+    if (!stream)
+        return NULL;
+    stream->encrypting = encrypting;
+    stream->ctx = EVP_CIPHER_CTX_new();
+    int n = 0;
+    bool ok = stream->ctx &&
+              (encrypting ? EVP_EncryptInit_ex(stream->ctx, EVP_aes_256_gcm(), NULL, sealer->key, nonce)
+                          : EVP_DecryptInit_ex(stream->ctx, EVP_aes_256_gcm(), NULL, sealer->key, nonce)) == 1 &&
+              (encrypting ? EVP_EncryptUpdate(stream->ctx, NULL, &n, (const unsigned char *)context, (int)strlen(context))
+                          : EVP_DecryptUpdate(stream->ctx, NULL, &n, (const unsigned char *)context,
+                                              (int)strlen(context))) == 1;
+    if (!ok) {
+        sealer_stream_free(stream);
+        return NULL;
+    }
+    return stream;
+}
+
+sealer_stream_t *sealer_stream_encrypt(const sealer_t *sealer, const char *context,
+                                       unsigned char header[SEALER_FILE_HEADER])
+{
+    memcpy(header, SEALER_FILE_MAGIC, 8);
+    if (RAND_bytes(header + 8, NONCE_BYTES) != 1)
+        return NULL;
+    return stream_start(sealer, context, header + 8, true);
+}
+
+sealer_stream_t *sealer_stream_decrypt(const sealer_t *sealer, const char *context,
+                                       const unsigned char header[SEALER_FILE_HEADER])
+{
+    if (!sealer_file_header_is_sealed(header, SEALER_FILE_HEADER))
+        return NULL;
+    return stream_start(sealer, context, header + 8, false);
+}
+
+weir_status_t sealer_stream_update(sealer_stream_t *stream, const unsigned char *in, size_t len, unsigned char *out)
+{
+    while (len) {
+        int part = len > (1u << 30) ? 1 << 30 : (int)len, n = 0;
+        int ok = stream->encrypting ? EVP_EncryptUpdate(stream->ctx, out, &n, in, part)
+                                    : EVP_DecryptUpdate(stream->ctx, out, &n, in, part);
+        if (ok != 1 || n != part) /* GCM is a stream mode: output keeps pace with input */
+            return WEIR_ERR_INTERNAL;
+        in += part;
+        out += part;
+        len -= (size_t)part;
+    }
+    return WEIR_OK;
+}
+
+weir_status_t sealer_stream_finish(sealer_stream_t *stream, unsigned char tag[SEALER_FILE_TAG])
+{
+    unsigned char none[16];
+    int n = 0;
+    if (stream->encrypting)
+        return EVP_EncryptFinal_ex(stream->ctx, none, &n) == 1 &&
+                       EVP_CIPHER_CTX_ctrl(stream->ctx, EVP_CTRL_GCM_GET_TAG, SEALER_FILE_TAG, tag) == 1
+                   ? WEIR_OK
+                   : WEIR_ERR_INTERNAL;
+    return EVP_CIPHER_CTX_ctrl(stream->ctx, EVP_CTRL_GCM_SET_TAG, SEALER_FILE_TAG, tag) == 1 &&
+                   EVP_DecryptFinal_ex(stream->ctx, none, &n) == 1
+               ? WEIR_OK
+               : WEIR_ERR_AUTH;
+}
+
+void sealer_stream_free(sealer_stream_t *stream)
+{
+    if (!stream)
+        return;
+    EVP_CIPHER_CTX_free(stream->ctx);
+    free(stream);
+}

@@ -31,4 +31,26 @@ char *sealer_seal(const sealer_t *sealer, const char *context, const char *plain
 char *sealer_open(const sealer_t *sealer, const char *context, const char *sealed, weir_err_t *err);
 bool sealer_is_sealed(const char *text);
 
+/* Streams for sealing files (stage chunks): header, then ciphertext as long as the plain text,
+ * then the tag. The file starts with SEALER_FILE_MAGIC and the nonce (SEALER_FILE_HEADER bytes). */
+#define SEALER_FILE_MAGIC "WEIRSTG1"
+#define SEALER_FILE_HEADER 20
+#define SEALER_FILE_TAG 16
+
+typedef struct sealer_stream sealer_stream_t;
+
+/* Starts encrypting; writes the header to `header`. */
+sealer_stream_t *sealer_stream_encrypt(const sealer_t *sealer, const char *context,
+                                       unsigned char header[SEALER_FILE_HEADER]);
+/* Starts decrypting a file whose first bytes are `header`; NULL when they are not a sealed file's. */
+sealer_stream_t *sealer_stream_decrypt(const sealer_t *sealer, const char *context,
+                                       const unsigned char header[SEALER_FILE_HEADER]);
+/* Transforms `len` bytes into `out` (room for `len`). */
+weir_status_t sealer_stream_update(sealer_stream_t *stream, const unsigned char *in, size_t len,
+                                   unsigned char *out) WEIR_MUSTCHECK;
+/* Encrypting: writes the tag. Decrypting: checks it; WEIR_ERR_AUTH when the data was altered. */
+weir_status_t sealer_stream_finish(sealer_stream_t *stream, unsigned char tag[SEALER_FILE_TAG]) WEIR_MUSTCHECK;
+void sealer_stream_free(sealer_stream_t *stream);
+bool sealer_file_header_is_sealed(const unsigned char *bytes, size_t len);
+
 #endif

@@ -191,7 +191,11 @@ int serve_main(int argc, char **argv)
      * were interrupted and are resumed. */
     char owner[64];
     snprintf(owner, sizeof owner, "agent-%ld-%ld", (long)getpid(), (long)time(NULL));
-    if (executor_start(store, stage_dir, (uint64_t)chunk_mb << 20, (int)workers, owner, &executor, &err) != WEIR_OK ||
+    if (!sealer)
+        log_warn("serve", "no secrets key: stage chunks are written in plain zstd; keep --stage-dir on an "
+                          "encrypted volume");
+    if (executor_start(store, stage_dir, (uint64_t)chunk_mb << 20, (int)workers, owner, sealer, &executor, &err) !=
+            WEIR_OK ||
         scheduler_start(store, &scheduler, &err) != WEIR_OK || alerter_start(store, &alerter, &err) != WEIR_OK) {
         log_error("serve", "%s", err.msg);
         goto out;

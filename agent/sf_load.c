@@ -240,7 +240,7 @@ static weir_status_t stage_rows(sf_client_t *client, const sf_load_request_t *re
         char path[4200];
         snprintf(path, sizeof path, "%s/%05u.csv.zst", request->stage_dir, chunk);
         stage_reader_t *reader;
-        result = stage_reader_open(path, &reader, err);
+        result = stage_reader_open_sealed(path, request->stage_sealer, &reader, err);
         while (result == WEIR_OK) {
             const stage_field_t *fields;
             size_t count;

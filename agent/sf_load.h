@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "sealer.h"
 #include "sf_sql.h"
 #include "status.h"
 
@@ -32,6 +33,7 @@ typedef struct {
      * fills the staging table; without one, multi-row INSERTs of at most 1 MB carry them inline. */
     const char *stage_name;       /* "DB.SCHEMA.STAGE" (unquoted parts), or NULL */
     const char *stage_path;       /* "<pipeline>/<table>/<run>/" */
+    const sealer_t *stage_sealer; /* opens sealed chunk files; may be NULL */
 } sf_load_request_t;
 
 typedef struct {

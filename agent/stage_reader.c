@@ -2,16 +2,22 @@
 #include "stage_reader.h"
 
 #include <errno.h>
+#include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <zstd.h>
+
+#include "stage_writer.h"
 
 /* One row may be at most this large: a guard against a corrupt file, far above real rows. */
 #define STAGE_MAX_ROW_BYTES (256u * 1024u * 1024u)
 
 struct stage_reader {
-    FILE *file;
+    FILE *file;              /* plain chunks stream from the file… */
+    unsigned char *memory;   /* …sealed ones are opened and verified whole first */
+    size_t memory_len, memory_pos;
     ZSTD_DCtx *dctx;
     unsigned char *in;
     size_t in_cap;
@@ -26,7 +32,66 @@ struct stage_reader {
     char path[512];
 };
 
-weir_status_t stage_reader_open(const char *path, stage_reader_t **out, weir_err_t *err)
+/* Chunk files stay far below this; a larger one is not ours. */
+#define STAGE_MAX_CHUNK_FILE (4ull << 30)
+
+weir_status_t stage_chunk_load(const char *path, const sealer_t *sealer, unsigned char **data, size_t *len,
+                               weir_err_t *err)
+{
+    *data = NULL;
+    *len = 0;
+    FILE *file = fopen(path, "rb");
+    struct stat info;
+    if (!file || fstat(fileno(file), &info) != 0 || (unsigned long long)info.st_size > STAGE_MAX_CHUNK_FILE) {
+        weir_err_set(err, "stage: cannot read %s: %s", path, file ? "too large" : strerror(errno));
+        if (file)
+            fclose(file);
+        return WEIR_ERR_IO;
+    }
+    size_t size = (size_t)info.st_size;
+    unsigned char *bytes = malloc(size ? size : 1);
+    weir_status_t result = WEIR_OK;
+    if (!bytes)
+        result = WEIR_ERR_NOMEM;
+    else if (fread(bytes, 1, size, file) != size) {
+        weir_err_set(err, "stage: cannot read %s", path);
+        result = WEIR_ERR_IO;
+    }
+    fclose(file);
+    if (result == WEIR_OK && sealer_file_header_is_sealed(bytes, size)) {
+        char context[600];
+        stage_chunk_context(path, context, sizeof context);
+        sealer_stream_t *stream = NULL;
+        if (!sealer || size < SEALER_FILE_HEADER + SEALER_FILE_TAG) {
+            weir_err_set(err, "stage: %s is sealed and %s", path,
+                         sealer ? "too short" : "this agent was started without the key");
+            result = WEIR_ERR_AUTH;
+        } else if (!(stream = sealer_stream_decrypt(sealer, context, bytes))) {
+            result = WEIR_ERR_INTERNAL;
+        } else {
+            size_t body = size - SEALER_FILE_HEADER - SEALER_FILE_TAG;
+            result = sealer_stream_update(stream, bytes + SEALER_FILE_HEADER, body, bytes);
+            if (result == WEIR_OK)
+                result = sealer_stream_finish(stream, bytes + SEALER_FILE_HEADER + body);
+            if (result != WEIR_OK)
+                weir_err_set(err, "stage: %s does not open with this agent's key or was altered", path);
+            size = body;
+        }
+        sealer_stream_free(stream);
+    }
+    if (result != WEIR_OK) {
+        if (bytes)
+            OPENSSL_cleanse(bytes, size);
+        free(bytes);
+        return result;
+    }
+    *data = bytes;
+    *len = size;
+    return WEIR_OK;
+}
+
+weir_status_t stage_reader_open_sealed(const char *path, const sealer_t *sealer, stage_reader_t **out,
+                                       weir_err_t *err)
 {
     *out = NULL;
     stage_reader_t *r = calloc(1, sizeof *r);
@@ -34,19 +99,37 @@ weir_status_t stage_reader_open(const char *path, stage_reader_t **out, weir_err
         return WEIR_ERR_NOMEM;
     snprintf(r->path, sizeof r->path, "%s", path);
     r->file = fopen(path, "rb");
+    unsigned char header[SEALER_FILE_HEADER];
+    size_t got = r->file ? fread(header, 1, sizeof header, r->file) : 0;
+    if (r->file && sealer_file_header_is_sealed(header, got)) {
+        fclose(r->file);
+        r->file = NULL;
+        weir_status_t loaded = stage_chunk_load(path, sealer, &r->memory, &r->memory_len, err);
+        if (loaded != WEIR_OK) {
+            stage_reader_close(r);
+            return loaded;
+        }
+    } else if (r->file) {
+        rewind(r->file);
+    }
     r->dctx = ZSTD_createDCtx();
     r->in_cap = ZSTD_DStreamInSize();
     r->in = malloc(r->in_cap);
     r->text_cap = ZSTD_DStreamOutSize() * 2;
     r->text = malloc(r->text_cap);
-    if (!r->file || !r->dctx || !r->in || !r->text) {
-        weir_status_t result = r->file ? WEIR_ERR_NOMEM : WEIR_ERR_IO;
-        weir_err_set(err, "stage: cannot read %s: %s", path, r->file ? "out of memory" : strerror(errno));
+    if ((!r->file && !r->memory) || !r->dctx || !r->in || !r->text) {
+        weir_status_t result = r->file || r->memory ? WEIR_ERR_NOMEM : WEIR_ERR_IO;
+        weir_err_set(err, "stage: cannot read %s: %s", path, r->file || r->memory ? "out of memory" : strerror(errno));
         stage_reader_close(r);
         return result;
     }
     *out = r;
     return WEIR_OK;
+}
+
+weir_status_t stage_reader_open(const char *path, stage_reader_t **out, weir_err_t *err)
+{
+    return stage_reader_open_sealed(path, NULL, out, err);
 }
 
 void stage_reader_close(stage_reader_t *r)
@@ -55,6 +138,9 @@ void stage_reader_close(stage_reader_t *r)
         return;
     if (r->file)
         fclose(r->file);
+    if (r->memory)
+        OPENSSL_cleanse(r->memory, r->memory_len);
+    free(r->memory);
     ZSTD_freeDCtx(r->dctx);
     free(r->in);
     free(r->text);
@@ -76,10 +162,17 @@ static weir_status_t refill(stage_reader_t *r, bool *more, weir_err_t *err)
         if (r->input.pos == r->input.size) {
             if (r->eof)
                 return WEIR_OK;
-            size_t got = fread(r->in, 1, r->in_cap, r->file);
+            size_t got;
+            if (r->memory) {
+                got = r->memory_len - r->memory_pos < r->in_cap ? r->memory_len - r->memory_pos : r->in_cap;
+                memcpy(r->in, r->memory + r->memory_pos, got);
+                r->memory_pos += got;
+            } else {
+                got = fread(r->in, 1, r->in_cap, r->file);
+            }
             if (got == 0) {
                 r->eof = true;
-                if (ferror(r->file)) {
+                if (r->file && ferror(r->file)) {
                     weir_err_set(err, "stage: cannot read %s", r->path);
                     return WEIR_ERR_IO;
                 }

@@ -27,10 +27,37 @@ struct stage_writer {
     size_t in_len;
     char *out;             /* compressed output buffer */
     size_t out_cap;
+    unsigned char *sealed; /* encrypted output, as large as `out` */
+    const sealer_t *sealer; /* borrowed; NULL: chunks are written in plain zstd */
+    sealer_stream_t *stream; /* the current chunk's encryption */
     stage_stats_t stats;
 };
 
+void stage_chunk_context(const char *path, char *out, size_t size)
+{
+    /* "<run>/<chunk>": a sealed chunk opens only under its own name in its own run directory. */
+    const char *base = strrchr(path, '/');
+    const char *dir_end = base ? base : path;
+    const char *dir = dir_end;
+    while (dir > path && dir[-1] != '/')
+        dir--;
+    snprintf(out, size, "%.*s/%s", (int)(dir_end - dir), dir, base ? base + 1 : path);
+}
+
+static weir_status_t write_raw(stage_writer_t *w, const char *data, size_t len, weir_err_t *err);
+
 static weir_status_t write_all(stage_writer_t *w, const char *data, size_t len, weir_err_t *err)
+{
+    if (!w->stream)
+        return write_raw(w, data, len, err);
+    if (sealer_stream_update(w->stream, (const unsigned char *)data, len, w->sealed) != WEIR_OK) {
+        weir_err_set(err, "stage: cannot encrypt %s", w->temp_path);
+        return WEIR_ERR_INTERNAL;
+    }
+    return write_raw(w, (const char *)w->sealed, len, err);
+}
+
+static weir_status_t write_raw(stage_writer_t *w, const char *data, size_t len, weir_err_t *err)
 {
     while (len) {
         ssize_t n = write(w->fd, data, len);
@@ -58,7 +85,17 @@ static weir_status_t open_chunk(stage_writer_t *w, weir_err_t *err)
     }
     ZSTD_CCtx_reset(w->cctx, ZSTD_reset_session_only);
     w->chunk_raw = 0;
-    return WEIR_OK;
+    if (!w->sealer)
+        return WEIR_OK;
+    char context[600];
+    unsigned char header[SEALER_FILE_HEADER];
+    stage_chunk_context(w->final_path, context, sizeof context);
+    w->stream = sealer_stream_encrypt(w->sealer, context, header);
+    if (!w->stream) {
+        weir_err_set(err, "stage: cannot start encrypting %s", w->temp_path);
+        return WEIR_ERR_INTERNAL;
+    }
+    return write_raw(w, (const char *)header, sizeof header, err);
 }
 
 /* Compresses the pending CSV; with `end` also finishes the frame. */
@@ -85,6 +122,16 @@ static weir_status_t compress_pending(stage_writer_t *w, bool end, weir_err_t *e
 static weir_status_t close_chunk(stage_writer_t *w, weir_err_t *err)
 {
     weir_status_t result = compress_pending(w, true, err);
+    if (result == WEIR_OK && w->stream) {
+        unsigned char tag[SEALER_FILE_TAG];
+        result = sealer_stream_finish(w->stream, tag);
+        if (result == WEIR_OK)
+            result = write_raw(w, (const char *)tag, sizeof tag, err);
+        else
+            weir_err_set(err, "stage: cannot finish encrypting %s", w->temp_path);
+    }
+    sealer_stream_free(w->stream);
+    w->stream = NULL;
     if (result == WEIR_OK && fsync(w->fd) != 0) {
         weir_err_set(err, "stage: cannot sync %s: %s", w->temp_path, strerror(errno));
         result = WEIR_ERR_IO;
@@ -124,7 +171,8 @@ weir_status_t stage_writer_open(const char *dir, uint64_t chunk_raw_bytes, int z
     w->in = malloc(STAGE_BUFFER_BYTES);
     w->out_cap = ZSTD_CStreamOutSize();
     w->out = malloc(w->out_cap);
-    if (!w->cctx || !w->in || !w->out) {
+    w->sealed = malloc(w->out_cap);
+    if (!w->cctx || !w->in || !w->out || !w->sealed) {
         stage_writer_abort(w);
         weir_err_set(err, "out of memory");
         return WEIR_ERR_NOMEM;
@@ -202,8 +250,14 @@ weir_status_t stage_writer_close(stage_writer_t *w, stage_stats_t *stats, weir_e
     ZSTD_freeCCtx(w->cctx);
     free(w->in);
     free(w->out);
+    free(w->sealed);
     free(w);
     return WEIR_OK;
+}
+
+void stage_writer_seal(stage_writer_t *w, const sealer_t *sealer)
+{
+    w->sealer = sealer;
 }
 
 void stage_writer_abort(stage_writer_t *w)
@@ -214,8 +268,10 @@ void stage_writer_abort(stage_writer_t *w)
         close(w->fd);
         unlink(w->temp_path);
     }
+    sealer_stream_free(w->stream);
     ZSTD_freeCCtx(w->cctx);
     free(w->in);
     free(w->out);
+    free(w->sealed);
     free(w);
 }

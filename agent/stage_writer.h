@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sealer.h"
 #include "status.h"
 
 typedef struct stage_writer stage_writer_t;
@@ -36,5 +37,11 @@ weir_status_t stage_writer_end_row(stage_writer_t *writer, weir_err_t *err) WEIR
 weir_status_t stage_writer_close(stage_writer_t *writer, stage_stats_t *stats, weir_err_t *err) WEIR_MUSTCHECK;
 /* Frees a writer after a failure, removing its unfinished chunk. */
 void stage_writer_abort(stage_writer_t *writer);
+/* Encrypts every chunk written from now on (call before the first field) with `sealer`
+ * (borrowed): AES-256-GCM over the zstd stream, bound to the chunk's run and name, so card data
+ * never rests on the stage volume in the clear. */
+void stage_writer_seal(stage_writer_t *writer, const sealer_t *sealer);
+/* The name a chunk's encryption is bound to: "<run directory>/<file>". */
+void stage_chunk_context(const char *path, char *out, size_t size);
 
 #endif

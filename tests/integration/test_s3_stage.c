@@ -11,11 +11,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "aws_sigv4.h"
 #include "buf.h"
 #include "s3_stage.h"
+#include "sealer.h"
+#include "stage_reader.h"
+#include "stage_writer.h"
 
 static char file_path[256];
 static unsigned char content[300 * 1024];
@@ -101,7 +105,7 @@ static void upload(const char *kms_key_id, const char *key, const char *expected
     snprintf(url, sizeof url, "s3://%s/stage/", getenv("WEIR_TEST_S3_BUCKET"));
     s3_stage_t stage = {.url = url, .region = "us-east-1", .kms_key_id = kms_key_id};
     weir_err_t err = {{0}};
-    if (s3_stage_upload(&stage, file_path, key, &err) != WEIR_OK)
+    if (s3_stage_upload(&stage, file_path, key, NULL, &err) != WEIR_OK)
         fail_msg("upload: %s", err.msg);
     weir_buf_t body, headers;
     buf_init(&body, 1 << 20);
@@ -137,21 +141,76 @@ static void refusals_are_clear_and_keep_secrets_out(void **state)
     snprintf(url, sizeof url, "s3://%s/stage/", getenv("WEIR_TEST_S3_BUCKET"));
     s3_stage_t stage = {.url = url, .region = "us-east-1", .kms_key_id = "no-such-key"};
     weir_err_t err = {{0}};
-    assert_int_not_equal(s3_stage_upload(&stage, file_path, "x/00000.csv.zst", &err), WEIR_OK);
+    assert_int_not_equal(s3_stage_upload(&stage, file_path, "x/00000.csv.zst", NULL, &err), WEIR_OK);
     assert_non_null(strstr(err.msg, "x/00000.csv.zst"));
     assert_non_null(strstr(err.msg, "HTTP 4"));
 
     char *secret = strdup(getenv("AWS_SECRET_ACCESS_KEY"));
     setenv("AWS_SECRET_ACCESS_KEY", "wrong-secret-key-value", 1);
     stage.kms_key_id = "weir-stage-key";
-    assert_int_equal(s3_stage_upload(&stage, file_path, "y/00000.csv.zst", &err), WEIR_ERR_AUTH);
+    assert_int_equal(s3_stage_upload(&stage, file_path, "y/00000.csv.zst", NULL, &err), WEIR_ERR_AUTH);
     assert_non_null(strstr(err.msg, "SignatureDoesNotMatch"));
     assert_null(strstr(err.msg, "wrong-secret-key-value"));
     setenv("AWS_SECRET_ACCESS_KEY", secret, 1);
     free(secret);
 
     stage.url = "https://not-s3/";
-    assert_int_equal(s3_stage_upload(&stage, file_path, "z", &err), WEIR_ERR_INVALID);
+    assert_int_equal(s3_stage_upload(&stage, file_path, "z", NULL, &err), WEIR_ERR_INVALID);
+}
+
+static void sealed_chunks_upload_in_the_clear_for_s3(void **state)
+{
+    (void)state;
+    char dir[300], key_path[330], chunk[340];
+    snprintf(dir, sizeof dir, "%s.d/run-9", file_path);
+    char parent[310];
+    snprintf(parent, sizeof parent, "%s.d", file_path);
+    assert_int_equal(mkdir(parent, 0700), 0);
+    snprintf(key_path, sizeof key_path, "%s/secrets.key", parent);
+    sealer_t *sealer = NULL;
+    weir_err_t err = {{0}};
+    assert_int_equal(sealer_from_new_key_file(key_path, &sealer, &err), WEIR_OK);
+    stage_writer_t *writer;
+    assert_int_equal(stage_writer_open(dir, 0, 1, &writer, &err), WEIR_OK);
+    stage_writer_seal(writer, sealer);
+    for (int row = 0; row < 1000; row++) {
+        char value[32];
+        snprintf(value, sizeof value, "4111111111111111-%d", row); /* card-number shaped */
+        assert_int_equal(stage_writer_field(writer, value, strlen(value), &err), WEIR_OK);
+        assert_int_equal(stage_writer_end_row(writer, &err), WEIR_OK);
+    }
+    stage_stats_t stats;
+    assert_int_equal(stage_writer_close(writer, &stats, &err), WEIR_OK);
+    snprintf(chunk, sizeof chunk, "%s/00000.csv.zst", dir);
+    unsigned char *plain;
+    size_t plain_len;
+    assert_int_equal(stage_chunk_load(chunk, sealer, &plain, &plain_len, &err), WEIR_OK);
+    FILE *on_disk = fopen(chunk, "rb");
+    unsigned char magic[8];
+    assert_int_equal(fread(magic, 1, 8, on_disk), 8);
+    fclose(on_disk);
+    assert_memory_equal(magic, SEALER_FILE_MAGIC, 8);
+    char url[256];
+    snprintf(url, sizeof url, "s3://%s/stage/", getenv("WEIR_TEST_S3_BUCKET"));
+    s3_stage_t stage = {.url = url, .region = "us-east-1", .kms_key_id = "weir-stage-key"};
+    assert_int_equal(s3_stage_upload(&stage, chunk, "sealed/00000.csv.zst", NULL, &err), WEIR_ERR_AUTH);
+    assert_non_null(strstr(err.msg, "without the key"));
+    if (s3_stage_upload(&stage, chunk, "sealed/00000.csv.zst", sealer, &err) != WEIR_OK)
+        fail_msg("upload: %s", err.msg);
+    weir_buf_t body, headers;
+    buf_init(&body, 1 << 20);
+    buf_init(&headers, 64 * 1024);
+    assert_int_equal(get_object("sealed/00000.csv.zst", &body, &headers), 200);
+    assert_int_equal(body.len, plain_len);
+    assert_memory_equal(body.data, plain, plain_len);
+    assert_true(body.data[0] == 0x28 && body.data[1] == 0xB5); /* a zstd frame Snowflake can read */
+    buf_free(&body);
+    buf_free(&headers);
+    free(plain);
+    sealer_free(sealer);
+    char cmd[400];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", parent);
+    assert_int_equal(system(cmd), 0);
 }
 
 int main(void)
@@ -160,6 +219,7 @@ int main(void)
         cmocka_unit_test(sse_kms_upload_reads_back_identical),
         cmocka_unit_test(sse_s3_without_a_key),
         cmocka_unit_test(refusals_are_clear_and_keep_secrets_out),
+        cmocka_unit_test(sealed_chunks_upload_in_the_clear_for_s3),
     };
     curl_global_init(CURL_GLOBAL_DEFAULT);
     int failed = cmocka_run_group_tests(tests, setup, teardown);

@@ -1,4 +1,5 @@
-/* test_stage_writer.c — CSV encoding (quotes, NULL vs empty, newlines), zstd chunks, rotation. */
+/* test_stage_writer.c — CSV encoding (quotes, NULL vs empty, newlines), zstd chunks, rotation,
+ * sealed chunks (read back only with the key, refused when altered or moved). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,6 +12,7 @@
 #include <zstd.h>
 
 #include "fileutil.h"
+#include "sealer.h"
 #include "stage_reader.h"
 #include "stage_writer.h"
 
@@ -163,12 +165,72 @@ static void reads_back_what_it_wrote(void **state)
     stage_reader_close(reader);
 }
 
+static sealer_t *key(const char *name)
+{
+    char path[400];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    sealer_t *sealer = NULL;
+    weir_err_t err;
+    assert_int_equal(sealer_from_new_key_file(path, &sealer, &err), WEIR_OK);
+    return sealer;
+}
+
+static void sealed_chunks(void **state)
+{
+    (void)state;
+    char run_dir[300], path[400], moved[420];
+    snprintf(run_dir, sizeof run_dir, "%s/run-1", dir);
+    sealer_t *sealer = key("a.key"), *other = key("b.key");
+    stage_writer_t *writer;
+    weir_err_t err;
+    assert_int_equal(stage_writer_open(run_dir, 0, 1, &writer, &err), WEIR_OK);
+    stage_writer_seal(writer, sealer);
+    assert_int_equal(stage_writer_field(writer, "4111111111111111", 16, &err), WEIR_OK);
+    assert_int_equal(stage_writer_field(writer, NULL, 0, &err), WEIR_OK);
+    assert_int_equal(stage_writer_end_row(writer, &err), WEIR_OK);
+    assert_int_equal(stage_writer_close(writer, NULL, &err), WEIR_OK);
+    snprintf(path, sizeof path, "%s/00000.csv.zst", run_dir);
+    /* On disk: the magic, then nothing a zstd reader or a grep could use. */
+    char *raw = file_read_all(path, 1 << 20, &err);
+    assert_non_null(raw);
+    assert_memory_equal(raw, SEALER_FILE_MAGIC, 8);
+    free(raw);
+    stage_reader_t *reader;
+    const stage_field_t *fields;
+    size_t count;
+    assert_int_equal(stage_reader_open_sealed(path, sealer, &reader, &err), WEIR_OK);
+    assert_int_equal(stage_reader_next(reader, &fields, &count, &err), WEIR_OK);
+    assert_int_equal(count, 2);
+    assert_memory_equal(fields[0].data, "4111111111111111", 16);
+    assert_true(fields[1].is_null);
+    stage_reader_close(reader);
+    assert_int_equal(stage_reader_open(path, &reader, &err), WEIR_ERR_AUTH); /* no key */
+    assert_int_equal(stage_reader_open_sealed(path, other, &reader, &err), WEIR_ERR_AUTH); /* wrong key */
+    /* Renamed into another chunk's place: bound to its own name, it does not open. */
+    snprintf(moved, sizeof moved, "%s/00001.csv.zst", run_dir);
+    assert_int_equal(rename(path, moved), 0);
+    assert_int_equal(stage_reader_open_sealed(moved, sealer, &reader, &err), WEIR_ERR_AUTH);
+    assert_int_equal(rename(moved, path), 0);
+    /* One flipped byte anywhere fails the whole chunk before anything is parsed. */
+    FILE *file = fopen(path, "r+b");
+    assert_int_equal(fseek(file, 24, SEEK_SET), 0);
+    int byte = fgetc(file);
+    assert_int_equal(fseek(file, 24, SEEK_SET), 0);
+    fputc(byte ^ 1, file);
+    fclose(file);
+    assert_int_equal(stage_reader_open_sealed(path, sealer, &reader, &err), WEIR_ERR_AUTH);
+    assert_non_null(strstr(err.msg, "altered"));
+    sealer_free(sealer);
+    sealer_free(other);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(encodes_csv, setup, teardown),
         cmocka_unit_test_setup_teardown(rotates_chunks, setup, teardown),
         cmocka_unit_test_setup_teardown(reads_back_what_it_wrote, setup, teardown),
+        cmocka_unit_test_setup_teardown(sealed_chunks, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
