@@ -41,7 +41,8 @@ void stage_chunk_context(const char *path, char *out, size_t size)
     const char *dir = dir_end;
     while (dir > path && dir[-1] != '/')
         dir--;
-    snprintf(out, size, "%.*s/%s", (int)(dir_end - dir), dir, base ? base + 1 : path);
+    int dir_len = dir_end - dir > 255 ? 255 : (int)(dir_end - dir);
+    snprintf(out, size, "%.*s/%.255s", dir_len, dir, base ? base + 1 : path);
 }
 
 static weir_status_t write_raw(stage_writer_t *w, const char *data, size_t len, weir_err_t *err);
