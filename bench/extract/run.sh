@@ -2,9 +2,9 @@
 # Extraction benchmark (not a test): builds a mixed-type payments table of ROWS rows in a throwaway
 # PostgreSQL, then times, in one script and alternating, `psql \copy (SELECT *) TO /dev/null` (the
 # floor: the server's text output alone), Weir's extract + stage (COPY parse, CSV, zstd level 1,
-# chunk files), dlt's sql_table source (pyarrow backend) into local parquet and Sling's CLI into a
-# local zstd CSV file. Prints medians, ratios and Weir's peak RSS.
-# Usage: bench/extract/run.sh [ROWS] [RUNS]
+# chunk files; plain, and sealed with AES-256-GCM as an agent with a key writes them), dlt's
+# sql_table source (pyarrow backend) into local parquet and Sling's CLI into a local zstd CSV file.
+# Prints medians, ratios and Weir's peak RSS. Usage: bench/extract/run.sh [ROWS] [RUNS]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 rows=${1:-10000000}
@@ -36,7 +36,7 @@ psql_ -c "CREATE TABLE tx (id bigint PRIMARY KEY, account_id integer NOT NULL, a
 psql_ -c "VACUUM ANALYZE tx"
 out=$(mktemp -d "${TMPDIR:-/tmp}/weir-bench-extract.XXXXXX")
 trap 'rm -rf "$out"' EXIT
-floor=() weir=() rss=() dlt=() sling=()
+floor=() weir=() sealed=() rss=() dlt=() sling=()
 sling_bin=$(ls "$root"/.tools/bench-sling/lib/python3*/site-packages/sling_linux_amd64/bin/sling-linux-amd64)
 export SLING_DISABLE_TELEMETRY=true DO_NOT_TRACK=1 SLING_HOME_DIR=$out/sling-home
 export BENCH_PG="postgresql://$WEIR_TEST_PG_USER:$WEIR_TEST_PG_PASSWORD@$WEIR_TEST_PG_HOST:$WEIR_TEST_PG_PORT/$WEIR_TEST_PG_DB?sslmode=disable"
@@ -49,6 +49,10 @@ for i in $(seq 1 "$runs"); do
   echo "  weir run $i: $line"
   weir+=("$(sed -E 's/.*seconds=([0-9.]+).*/\1/' <<< "$line")")
   rss+=("$(sed -E 's/.*peak_rss_mb=([0-9.]+).*/\1/' <<< "$line")")
+  rm -rf "$out/stage"
+  line=$(WEIR_BENCH_SEAL_KEY_FILE=$out/bench.key "$root/build-bench/bench/extract/bench_extract" public.tx "$out/stage")
+  echo "  weir sealed run $i: $line"
+  sealed+=("$(sed -E 's/.*seconds=([0-9.]+).*/\1/' <<< "$line")")
   rm -rf "$out/dlt"
   line=$("$root/.tools/bench-dlt/bin/python" "$root/bench/extract/dlt_extract.py" tx "$out/dlt" 2> "$out/dlt.log" | tail -1)
   echo "  dlt run $i: $line"
@@ -66,6 +70,9 @@ f=$(median "${floor[@]}") w=$(median "${weir[@]}")
 echo "rows: $rows"
 echo "psql \\copy to /dev/null (floor): median ${f}s  ($(echo "$rows / $f" | bc) rows/s)"
 echo "weir extract + stage (zstd):    median ${w}s  ($(echo "$rows / $w" | bc) rows/s)"
+ws=$(median "${sealed[@]}")
+echo "weir, chunks sealed (AES-GCM):  median ${ws}s  ($(echo "$rows / $ws" | bc) rows/s)"
+echo "sealing cost: sealed/plain time ratio $(echo "scale=3; $ws / $w" | bc)"
 d=$(median "${dlt[@]}")
 echo "dlt sql_table (pyarrow) → parquet: median ${d}s  ($(echo "$rows / $d" | bc) rows/s)"
 echo "throughput ratio weir/floor: $(echo "scale=2; $f / $w" | bc)"
