@@ -197,9 +197,9 @@ void aws_endpoint(const char *service, const char *region, char *out, size_t siz
         out[len - 1] = 0;
 }
 
-/* Some refusals (bad signature, unknown key) come as XML; their <Code> says why. */
-static void xml_code(weir_buf_t *body, char *out, size_t size)
+void aws_xml_error_code(weir_buf_t *body, char *out, size_t size)
 {
+    out[0] = 0;
     if (buf_append(body, "", 1) != WEIR_OK)
         return;
     body->len--;
@@ -278,7 +278,7 @@ weir_status_t aws_json_call(const char *service, const char *region, const char 
             message = json_string_value(json_object_get(doc, "Message"));
         char code_text[128] = "";
         if (!type)
-            xml_code(response, code_text, sizeof code_text);
+            aws_xml_error_code(response, code_text, sizeof code_text);
         weir_err_set(err, "%s %s: HTTP %ld %s%s%s%s", service, target, status, type ? type : "", code_text,
                      message ? ": " : "", message ? message : "");
         result = status == 429 || status >= 500 ? WEIR_ERR_UNAVAILABLE

@@ -23,4 +23,8 @@ void aws_endpoint(const char *service, const char *region, char *out, size_t siz
 weir_status_t aws_json_call(const char *service, const char *region, const char *target, const char *body,
                             weir_buf_t *response, weir_err_t *err) WEIR_MUSTCHECK;
 
+/* The <Code> of an AWS XML error body ("SignatureDoesNotMatch", "AccessDenied"…) into `out`, ""
+ * when there is none. S3 answers errors in XML, and so do the JSON APIs for signature refusals. */
+void aws_xml_error_code(weir_buf_t *body, char *out, size_t size);
+
 #endif

@@ -129,19 +129,6 @@ static weir_status_t put_once(CURL *curl, const char *url, const char *host, con
     return WEIR_OK;
 }
 
-/* The <Code> of an S3 XML error ("SignatureDoesNotMatch", "AccessDenied", "KMS.NotFoundException"…). */
-static void error_code(weir_buf_t *body, char *out, size_t size)
-{
-    out[0] = 0;
-    if (buf_append(body, "", 1) != WEIR_OK)
-        return;
-    body->len--;
-    const char *start = strstr((const char *)body->data, "<Code>");
-    const char *end = start ? strstr(start, "</Code>") : NULL;
-    if (end)
-        snprintf(out, size, "%.*s", (int)(end - start - 6), start + 6);
-}
-
 weir_status_t s3_stage_upload(const s3_stage_t *stage, const char *local_path, const char *key, const sealer_t *sealer,
                               weir_err_t *err)
 {
@@ -205,7 +192,7 @@ weir_status_t s3_stage_upload(const s3_stage_t *stage, const char *local_path, c
             break;
         if (result == WEIR_OK) {
             char code[128];
-            error_code(&response, code, sizeof code);
+            aws_xml_error_code(&response, code, sizeof code);
             weir_err_set(err, "HTTP %ld %s", status, code);
             result = status == 429 || status >= 500 ? WEIR_ERR_UNAVAILABLE : WEIR_ERR_AUTH;
         }

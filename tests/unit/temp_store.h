@@ -1,4 +1,5 @@
-/* temp_store.h — unit tests' store in a fresh temporary directory, and its removal. */
+/* temp_store.h — unit tests' store in a fresh temporary directory, objects put into it, and its
+ * removal. Include after cmocka.h. */
 #ifndef WEIR_TEST_TEMP_STORE_H
 #define WEIR_TEST_TEMP_STORE_H
 
@@ -21,6 +22,16 @@ static inline int temp_store_open(temp_store_t *place, store_t **store)
     snprintf(place->path, sizeof place->path, "%s/weir.db", place->dir);
     weir_err_t err;
     return store_open(place->path, store, &err) == WEIR_OK ? 0 : -1;
+}
+
+/* Stores an object for a test, failing the test when the store refuses it. */
+static inline void temp_store_put(store_t *store, const char *kind, const char *name, const char *spec)
+{
+    weir_err_t err = {{0}};
+    agent_object_t object = {0};
+    if (store_put(store, kind, name, spec, "", 0, &object, &err) != WEIR_OK)
+        fail_msg("put %s %s: %s", kind, name, err.msg);
+    agent_object_clear(&object);
 }
 
 /* Closes the store and removes its directory; 0 on success. */
