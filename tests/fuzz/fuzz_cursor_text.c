@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "cursor_range.h"
-#include "store_metrics.h"
+#include "timestamp.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -18,7 +18,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memcpy(text, data, size);
     text[size] = 0;
     double epoch;
-    (void)metrics_parse_time(text, &epoch);
+    (void)timestamp_parse(text, &epoch);
     char *to = strchr(text, '\n');
     char *chunk = to ? strchr(to + 1, '\n') : NULL;
     if (chunk) {

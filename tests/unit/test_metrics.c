@@ -11,21 +11,22 @@
 #include <string.h>
 
 #include "store_metrics.h"
+#include "timestamp.h"
 #include "store_runs.h"
 
 static void timestamps_parse_with_offsets(void **state)
 {
     (void)state;
     double epoch;
-    assert_true(metrics_parse_time("2026-11-23 10:23:20+00", &epoch));
+    assert_true(timestamp_parse("2026-11-23 10:23:20+00", &epoch));
     assert_true(epoch == 1795429400.0);
-    assert_true(metrics_parse_time("2026-11-23 15:53:20.5+05:30", &epoch));
+    assert_true(timestamp_parse("2026-11-23 15:53:20.5+05:30", &epoch));
     assert_true(epoch == 1795429400.5);
-    assert_true(metrics_parse_time("2026-11-23T10:23:20Z", &epoch));
+    assert_true(timestamp_parse("2026-11-23T10:23:20Z", &epoch));
     assert_true(epoch == 1795429400.0);
-    assert_true(metrics_parse_time("2026-11-23", &epoch));
-    assert_false(metrics_parse_time("12345", &epoch));
-    assert_false(metrics_parse_time("2026-11-23 10:23:20 UTC", &epoch));
+    assert_true(timestamp_parse("2026-11-23", &epoch));
+    assert_false(timestamp_parse("12345", &epoch));
+    assert_false(timestamp_parse("2026-11-23 10:23:20 UTC", &epoch));
 }
 
 static void families_from_the_store(void **state)

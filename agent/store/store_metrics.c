@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "store_internal.h"
+#include "timestamp.h"
 
 /* A label value with \, " and newline escaped as the exposition format wants. */
 static weir_status_t put_label(weir_buf_t *out, const char *name, const unsigned char *value, bool first)
@@ -114,37 +115,6 @@ static weir_status_t write_family(store_t *store, const family_t *family, weir_b
     return result;
 }
 
-bool metrics_parse_time(const char *text, double *epoch)
-{
-    int year, month, day, hour = 0, minute = 0, consumed = 0;
-    double second = 0;
-    if (sscanf(text, "%4d-%2d-%2d%n", &year, &month, &day, &consumed) != 3)
-        return false;
-    const char *p = text + consumed;
-    if (*p == ' ' || *p == 'T') {
-        int more = 0;
-        if (sscanf(p + 1, "%2d:%2d:%lf%n", &hour, &minute, &second, &more) != 3)
-            return false;
-        p += 1 + more;
-    }
-    int offset_s = 0;
-    if (*p == '+' || *p == '-') { /* +00, +05:30 or +0530 */
-        int sign = *p == '-' ? -1 : 1, oh = 0, om = 0, used = 0;
-        if (sscanf(p + 1, "%2d%n", &oh, &used) != 1)
-            return false;
-        const char *rest = p + 1 + used;
-        if (*rest == ':')
-            rest++;
-        if (*rest && sscanf(rest, "%2d", &om) != 1)
-            return false;
-        offset_s = sign * (oh * 3600 + om * 60);
-    } else if (*p && *p != 'Z') {
-        return false;
-    }
-    struct tm tm = {.tm_year = year - 1900, .tm_mon = month - 1, .tm_mday = day, .tm_hour = hour, .tm_min = minute};
-    *epoch = (double)timegm(&tm) + second - offset_s;
-    return true;
-}
 
 /* Lag of each time-typed watermark behind `now`. */
 static weir_status_t write_lag(store_t *store, time_t now, weir_buf_t *out, weir_err_t *err)
@@ -158,7 +128,7 @@ static weir_status_t write_lag(store_t *store, time_t now, weir_buf_t *out, weir
                                        "ORDER BY 1, 2", &stmt, err);
     while (result == WEIR_OK && sqlite3_step(stmt) == SQLITE_ROW) {
         double epoch;
-        if (!metrics_parse_time((const char *)sqlite3_column_text(stmt, 2), &epoch))
+        if (!timestamp_parse((const char *)sqlite3_column_text(stmt, 2), &epoch))
             continue;
         result = buf_puts(out, "weir_watermark_lag_seconds{");
         if (result == WEIR_OK)

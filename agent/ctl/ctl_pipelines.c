@@ -8,7 +8,7 @@
 
 #include "agent_api.h"
 #include "ctl_internal.h"
-#include "store_metrics.h"
+#include "timestamp.h"
 #include "weir/agent/v1/agent.pb-c.h"
 
 /* ok, new, paused, quarantined, failing, check-failed or warning: the worst that applies. */
@@ -68,7 +68,7 @@ static int status(rpc_channel_t *channel, const ctl_options_t *options, int argc
         json_object_foreach(json_object_get(state, "tables"), table, table_status) {
             const char *watermark = json_string_value(json_object_get(table_status, "watermark"));
             double epoch;
-            json_t *lag = watermark && metrics_parse_time(watermark, &epoch) ? json_real((double)now - epoch)
+            json_t *lag = watermark && timestamp_parse(watermark, &epoch) ? json_real((double)now - epoch)
                                                                               : json_null();
             json_t *last = json_object_get(table_status, "last_run");
             json_array_append_new(rows, json_pack("{s:s, s:s, s:s, s:O, s:o, s:o, s:O}", "pipeline",

@@ -3,7 +3,6 @@
 #ifndef WEIR_STORE_METRICS_H
 #define WEIR_STORE_METRICS_H
 
-#include <stdbool.h>
 #include <time.h>
 
 #include "buf.h"
@@ -13,8 +12,5 @@
  * and returns the error. */
 weir_status_t store_metrics_write(store_t *store, time_t now, weir_buf_t *out, weir_err_t *err) WEIR_MUSTCHECK;
 
-/* Seconds since the epoch for PostgreSQL timestamp text ("2026-11-23 10:23:20.5+00", a date, or
- * ISO 8601); false for anything else (an integer cursor has no lag). */
-bool metrics_parse_time(const char *text, double *epoch);
 
 #endif
