@@ -2,6 +2,7 @@
 #include "fileutil.h"
 
 #include <dirent.h>
+#include <stdbool.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -99,4 +100,28 @@ void dir_remove_flat(const char *dir)
     }
     closedir(d);
     rmdir(dir);
+}
+
+weir_status_t dir_make_all(const char *path, int mode, weir_err_t *err)
+{
+    char partial[4096];
+    int written = snprintf(partial, sizeof partial, "%s", path);
+    if (written < 0 || (size_t)written >= sizeof partial) {
+        weir_err_set(err, "directory path is longer than %zu bytes: %.200s…", sizeof partial - 1, path);
+        return WEIR_ERR_INVALID;
+    }
+    for (char *p = partial + 1;; p++) {
+        bool end = *p == 0;
+        if (*p != '/' && !end)
+            continue;
+        *p = 0;
+        if (mkdir(partial, (mode_t)mode) != 0 && errno != EEXIST) {
+            weir_err_set(err, "cannot create %s: %s", partial, strerror(errno));
+            return WEIR_ERR_IO;
+        }
+        if (end)
+            break;
+        *p = '/';
+    }
+    return WEIR_OK;
 }

@@ -11,6 +11,8 @@ char *file_read_all(const char *path, size_t max_bytes, weir_err_t *err);
 /* Writes atomically (temp file + rename) with the given mode. */
 weir_status_t file_write_all(const char *path, const char *data, size_t len, int mode,
                              weir_err_t *err) WEIR_MUSTCHECK;
+/* Creates `path` and any missing parents (mkdir -p) with `mode`; existing directories are fine. */
+weir_status_t dir_make_all(const char *path, int mode, weir_err_t *err) WEIR_MUSTCHECK;
 /* Removes the files of `dir` (not subdirectories' contents) and then `dir`; absent is fine. */
 void dir_remove_flat(const char *dir);
 

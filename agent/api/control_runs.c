@@ -21,7 +21,7 @@ void control_run_to_proto(const store_run_t *run, Weir__Agent__V1__Run *out)
     out->pipeline = (char *)run->pipeline;
     out->table = (char *)run->table_name;
     out->trigger = (char *)run->trigger;
-    out->state = (char *)run->state;
+    out->state = (char *)run_state_name(run->state);
     out->created_at = (char *)run->created_at;
     out->started_at = (char *)run->started_at;
     out->finished_at = (char *)run->finished_at;

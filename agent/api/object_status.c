@@ -52,7 +52,7 @@ static json_t *pipeline_status(store_t *store, const agent_object_t *object, wei
         if (store_run_list_table(store, object->name, name, &last, &last_count, err) != WEIR_OK)
             goto fail;
         json_t *last_run = last_count ? json_pack("{s:s, s:s, s:s, s:s, s:I, s:f, s:f}", "id", last->id, "state",
-                                                  last->state, "finished_at", last->finished_at, "error", last->error,
+                                                  run_state_name(last->state), "finished_at", last->finished_at, "error", last->error,
                                                   "rows_loaded", (json_int_t)last->rows_loaded, "extract_seconds",
                                                   last->extract_seconds, "load_seconds", last->load_seconds)
                                       : json_null();

@@ -52,6 +52,7 @@ weir_status_t executor_start(store_t *store, const char *stage_root, uint64_t ch
     snprintf(executor->runner.stage_root, sizeof executor->runner.stage_root, "%s", stage_root);
     executor->runner.chunk_raw_bytes = chunk_raw_bytes;
     executor->runner.sealer = sealer;
+    executor->runner.stopping = &executor->stopping;
     snprintf(executor->owner, sizeof executor->owner, "%s", owner);
     int wanted = workers < 1 ? 1 : workers > 32 ? 32 : workers;
     for (int i = 0; i < wanted; i++) {
