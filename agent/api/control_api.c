@@ -15,6 +15,7 @@
 #include "object_status.h"
 #include "objects.h"
 #include "spec.h"
+#include "specs.h"
 #include "weir/agent/v1/agent.pb-c.h"
 
 void control_api_init(control_api_t *api, store_t *store, const char *token)
@@ -77,16 +78,16 @@ static const spec_kind_t *known_kind(const char *kind, rpc_reply_t *reply)
  * agent checks the table exists and has a cursor before accepting it. */
 static weir_status_t check_backfill(store_t *store, const char *canonical, weir_err_t *err)
 {
-    json_t *spec = json_loads(canonical, 0, NULL);
-    const char *pipeline = json_string_value(json_object_get(spec, "pipeline"));
-    const char *table = json_string_value(json_object_get(spec, "table"));
-    weir_status_t result = WEIR_OK;
+    backfill_spec_t spec;
+    weir_status_t result = backfill_spec_parse(canonical, "(new)", &spec, err);
+    if (result != WEIR_OK)
+        return result;
     agent_object_t found = {0};
-    if (pipeline && table && store_get(store, "pipeline", pipeline, &found, err) == WEIR_OK)
-        result = backfill_check_table(store, pipeline, table, err);
+    if (spec.pipeline && spec.table && store_get(store, "pipeline", spec.pipeline, &found, err) == WEIR_OK)
+        result = backfill_check_table(store, spec.pipeline, spec.table, err);
     /* A missing pipeline is reported by the store's reference check, in its usual words. */
     agent_object_clear(&found);
-    json_decref(spec);
+    backfill_spec_free(&spec);
     return result;
 }
 
