@@ -7,7 +7,7 @@
 
 #include "fileutil.h"
 #include "policy.h"
-#include "render.h"
+#include "summary.h"
 #include "review.h"
 
 enum { EXIT_OK = 0, EXIT_POLICY = 1, EXIT_USAGE = 2 };
@@ -38,7 +38,7 @@ int main(int argc, char **argv)
     char *text = NULL;
     const char *output = NULL;
     unsigned policy = 0;
-    size_t max_bytes = RENDER_DEFAULT_MAX_BYTES;
+    size_t max_bytes = SUMMARY_DEFAULT_MAX_BYTES;
     weir_err_t err = {{0}};
     int code = EXIT_USAGE;
     if (!review)
@@ -98,7 +98,7 @@ int main(int argc, char **argv)
     }
     if (review_finish(review, &err) != WEIR_OK)
         goto error;
-    text = render_review(review, max_bytes, &err);
+    text = summary_render(review, max_bytes, &err);
     if (!text)
         goto error;
     if (output) {

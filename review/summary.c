@@ -1,5 +1,5 @@
-/* render.c — Markdown for the pull-request comment. */
-#include "render.h"
+/* summary.c — Markdown for the pull-request comment. */
+#include "summary.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -7,7 +7,7 @@
 #include "diff.h"
 
 /* Findings listed when even the compact form is too long. */
-#define RENDER_COMPACT_FINDINGS 50
+#define SUMMARY_COMPACT_FINDINGS 50
 
 typedef enum { FULL, NO_DETAILS, FEW_FINDINGS } detail_t;
 
@@ -44,7 +44,7 @@ static void findings(md_t *md, const review_t *review, detail_t detail)
                     "backfill, no loosened quality check, no slower schedule, no disabled pipeline.\n\n");
         return;
     }
-    size_t shown = detail == FEW_FINDINGS && impacts->count > RENDER_COMPACT_FINDINGS ? RENDER_COMPACT_FINDINGS
+    size_t shown = detail == FEW_FINDINGS && impacts->count > SUMMARY_COMPACT_FINDINGS ? SUMMARY_COMPACT_FINDINGS
                                                                                        : impacts->count;
     for (size_t i = 0; i < shown; i++) {
         const impact_t *item = &impacts->items[i];
@@ -225,7 +225,7 @@ static weir_status_t render(md_t *md, const review_t *review, detail_t detail, w
     return md->result;
 }
 
-char *render_review(const review_t *review, size_t max_bytes, weir_err_t *err)
+char *summary_render(const review_t *review, size_t max_bytes, weir_err_t *err)
 {
     static const detail_t levels[] = {FULL, NO_DETAILS, FEW_FINDINGS};
     for (size_t i = 0; i < sizeof levels / sizeof levels[0]; i++) {
