@@ -253,6 +253,13 @@ static weir_status_t walk_value(walk_t *walk, const json_t *before, const json_t
                                 const json_t *unknown, const json_t *before_sensitive,
                                 const json_t *after_sensitive)
 {
+    if (walk->depth == 1) {
+        /* Object metadata (the agent-assigned id) says nothing a reviewer can act on, and would
+         * make every summary of a replacement differ from the last. */
+        const spec_attr_t *attr = spec_at(walk);
+        if (attr && (attr->flags & SA_META))
+            return WEIR_OK;
+    }
     bool after_unknown = json_is_true(unknown);
     bool recurse = !after_unknown && walk->depth < DIFF_DEPTH_MAX &&
                    (is_container(before) || is_container(after)) &&

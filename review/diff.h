@@ -38,8 +38,9 @@ void diff_init(diff_t *diff);
 void diff_free(diff_t *diff);
 
 /* Appends the attributes `change` touches: for creates every value set, for updates and replaces
- * every value that differs or becomes unknown, for deletes nothing. Masks a value when the plan's
- * before/after_sensitive marks it or Weir's spec declares it sensitive or write-only. */
+ * every value that differs or becomes unknown, for deletes nothing; weir_* metadata (`id`) is left
+ * out. Masks a value when the plan's before/after_sensitive marks it or Weir's spec declares it
+ * sensitive or write-only. */
 weir_status_t diff_change(const plan_change_t *change, diff_t *diff, weir_err_t *err) WEIR_MUSTCHECK;
 
 /* Marker helpers shared with the impact rules: the marker for `key` under `marker` (true stays

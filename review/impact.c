@@ -629,6 +629,22 @@ static weir_status_t quality_check(finding_t *f, weir_err_t *err)
 
 /* ---- weir_alert_channel ---- */
 
+/* Whether the pipeline `name` is destroyed or renamed away in the same plan: then a channel that
+ * stops naming it loses nothing. */
+static bool pipeline_goes_away(const plan_t *plan, const json_t *name)
+{
+    for (size_t i = 0; i < plan->count; i++) {
+        const plan_change_t *c = &plan->changes[i];
+        if (!c->managed || strcmp(c->type, "weir_pipeline") != 0 || !json_equal(before(c, "name"), name))
+            continue;
+        if (c->action == PLAN_DELETE)
+            return true;
+        if (c->action == PLAN_REPLACE && !unknown(c, "name") && !json_equal(after(c, "name"), name))
+            return true;
+    }
+    return false;
+}
+
 static weir_status_t alert_channel(finding_t *f, weir_err_t *err)
 {
     const plan_change_t *c = f->c;
@@ -657,7 +673,7 @@ static weir_status_t alert_channel(finding_t *f, weir_err_t *err)
                 bool kept = false;
                 for (size_t j = 0; j < json_array_size(b) && !kept; j++)
                     kept = json_equal(item, json_array_get(b, j));
-                narrowed = narrowed || !kept;
+                narrowed = narrowed || (!kept && !pipeline_goes_away(f->plan, item));
             }
         }
     }
