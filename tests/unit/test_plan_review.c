@@ -140,12 +140,13 @@ static void diffs_mask_and_mark_unknown(void **state)
     assert_string_equal(diff.items[0].after, DIFF_SENSITIVE);
     diff_free(&diff);
 
-    /* The backfill create: unknown id, every set value listed. */
+    /* The backfill create: every set value listed, unknown ones named; the agent's id left out. */
     assert_int_equal(diff_change(&plan->changes[1], &diff, &err), WEIR_OK);
-    const diff_attr_t *id = find_attr(&diff, "id");
-    assert_non_null(id);
-    assert_null(id->before);
-    assert_string_equal(id->after, DIFF_UNKNOWN);
+    assert_null(find_attr(&diff, "id"));
+    const diff_attr_t *throttle = find_attr(&diff, "throttle");
+    assert_non_null(throttle);
+    assert_null(throttle->before);
+    assert_string_equal(throttle->after, DIFF_UNKNOWN);
     assert_string_equal(find_attr(&diff, "from")->after, "\"2024-01-01\"");
     diff_free(&diff);
 
