@@ -45,21 +45,21 @@ locals {
 module "render" {
   source = "./modules/render"
 
-  name               = var.name
-  environment        = var.environment
-  partition          = data.aws_partition.current.partition
-  region             = data.aws_region.current.region
-  account_id         = data.aws_caller_identity.current.account_id
-  kms_key_arn        = aws_kms_key.this.arn
-  stage_bucket       = var.stage_bucket
-  stage_prefix       = local.stage_prefix
-  secret_arns        = var.secret_arns
-  log_group_name     = local.log_group_name
-  data_volume_id     = aws_ebs_volume.data.id
-  package_source     = local.package_source
-  package_sha256     = var.package_sha256
-  listen_port        = var.listen_port
-  tls_names          = concat([local.endpoint_host], var.tls_names)
-  workers            = var.workers
-  extra_environment  = var.extra_environment
+  name              = var.name
+  environment       = var.environment
+  partition         = data.aws_partition.current.partition
+  region            = data.aws_region.current.region
+  account_id        = data.aws_caller_identity.current.account_id
+  kms_key_arn       = aws_kms_key.this.arn
+  stage_bucket      = var.stage_bucket
+  stage_prefix      = local.stage_prefix
+  secret_arns       = var.secret_arns
+  log_group_name    = local.log_group_name
+  data_volume_id    = aws_ebs_volume.data.id
+  package_source    = local.package_source
+  package_sha256    = var.package_sha256
+  listen_port       = var.listen_port
+  tls_names         = concat([local.endpoint_host], var.tls_names)
+  workers           = var.workers
+  extra_environment = var.extra_environment
 }

@@ -80,9 +80,9 @@ locals {
     {
       # The boot script attaches the data volume to the new instance; only instances and the
       # volume tagged with this agent's name qualify.
-      Sid      = "AttachDataVolume"
-      Effect   = "Allow"
-      Action   = ["ec2:AttachVolume"]
+      Sid    = "AttachDataVolume"
+      Effect = "Allow"
+      Action = ["ec2:AttachVolume"]
       Resource = [
         "${local.arn_prefix}:ec2:${var.region}:${var.account_id}:volume/${var.data_volume_id}",
         "${local.arn_prefix}:ec2:${var.region}:${var.account_id}:instance/*",
@@ -98,7 +98,7 @@ locals {
     {
       # Session Manager (shell without SSH): the channel actions of AmazonSSMManagedInstanceCore,
       # without its ssm:GetParameter(s) on every parameter in the account.
-      Sid = "SessionManager"
+      Sid    = "SessionManager"
       Effect = "Allow"
       Action = [
         "ssm:UpdateInstanceInformation",
@@ -161,7 +161,7 @@ locals {
 
   # systemd EnvironmentFile syntax: KEY=value, values double-quoted with \ and " escaped.
   agent_env = join("", [for k in sort(keys(local.agent_environment)) :
-    format("%s=\"%s\"\n", k, replace(replace(local.agent_environment[k], "\\", "\\\\"), "\"", "\\\""))])
+  format("%s=\"%s\"\n", k, replace(replace(local.agent_environment[k], "\\", "\\\\"), "\"", "\\\""))])
 
   push_env = join("", [for k, v in {
     WEIR_NAME             = var.name
@@ -173,16 +173,16 @@ locals {
 
   # Sourced by bash: single-quoted values, with embedded single quotes closed and reopened.
   boot_conf = join("", [for k, v in {
-    WEIR_NAME             = var.name
-    WEIR_VOLUME_ID        = var.data_volume_id
-    WEIR_DEVICE           = var.data_volume_device
-    WEIR_MOUNT            = local.mount
-    WEIR_PACKAGE          = var.package_source
-    WEIR_PACKAGE_SHA256   = var.package_sha256
-    WEIR_TOKEN_PARAMETER  = local.token_parameter
-    WEIR_CA_PARAMETER     = local.ca_parameter
-    WEIR_TLS_NAMES        = join(" ", var.tls_names)
-    AWS_REGION            = var.region
+    WEIR_NAME            = var.name
+    WEIR_VOLUME_ID       = var.data_volume_id
+    WEIR_DEVICE          = var.data_volume_device
+    WEIR_MOUNT           = local.mount
+    WEIR_PACKAGE         = var.package_source
+    WEIR_PACKAGE_SHA256  = var.package_sha256
+    WEIR_TOKEN_PARAMETER = local.token_parameter
+    WEIR_CA_PARAMETER    = local.ca_parameter
+    WEIR_TLS_NAMES       = join(" ", var.tls_names)
+    AWS_REGION           = var.region
   } : "${k}='${replace(v, "'", "'\\''")}'\n"])
 
   user_data = templatefile("${path.module}/user-data.sh.tftpl", {
