@@ -17,22 +17,12 @@ void run_objects_free(run_objects_t *objects)
 }
 
 /* The object named `name` among the kinds in `kinds`; its spec JSON moves to *spec_json. */
-static const char *source_kind_at(size_t i)
-{
-    return source_backends[i]->kind;
-}
-
-static const char *destination_kind_at(size_t i)
-{
-    return destination_backends[i]->kind;
-}
-
-static weir_status_t find_object(store_t *store, const char *role, const char *name, const char *(*kind_at)(size_t),
+static weir_status_t find_object(store_t *store, const char *role, const char *name, const char *const *kinds,
                                  size_t kind_count, size_t *which, char **spec_json, weir_err_t *err)
 {
     for (size_t i = 0; i < kind_count; i++) {
         agent_object_t object;
-        weir_status_t result = store_get(store, kind_at(i), name, &object, err);
+        weir_status_t result = store_get(store, kinds[i], name, &object, err);
         if (result == WEIR_ERR_NOT_FOUND)
             continue;
         if (result != WEIR_OK)
@@ -47,9 +37,21 @@ static weir_status_t find_object(store_t *store, const char *role, const char *n
     return WEIR_ERR_NOT_FOUND;
 }
 
-weir_status_t run_objects_load(store_t *store, const store_run_t *run, run_objects_t *out, weir_err_t *err)
+/* The registries, unless the caller brings its own backends. */
+static run_backends_t backends_or_registries(const run_backends_t *backends)
+{
+    if (backends)
+        return *backends;
+    return (run_backends_t){.sources = source_backends, .source_count = source_backend_count,
+                            .destinations = destination_backends, .destination_count = destination_backend_count};
+}
+
+weir_status_t run_objects_load(store_t *store, const store_run_t *run, const run_backends_t *backends,
+                               run_objects_t *out, weir_err_t *err)
 {
     memset(out, 0, sizeof *out);
+    run_backends_t use = backends_or_registries(backends);
+    const char **source_kinds = NULL, **destination_kinds = NULL;
     agent_object_t object;
     weir_status_t result = store_get(store, "pipeline", run->pipeline, &object, err);
     if (result != WEIR_OK)
@@ -64,22 +66,36 @@ weir_status_t run_objects_load(store_t *store, const store_run_t *run, run_objec
         result = WEIR_ERR_NOT_FOUND;
         goto fail;
     }
+    source_kinds = calloc(use.source_count + 1, sizeof *source_kinds);
+    destination_kinds = calloc(use.destination_count + 1, sizeof *destination_kinds);
+    if (!source_kinds || !destination_kinds) {
+        result = WEIR_ERR_NOMEM;
+        goto fail;
+    }
+    for (size_t i = 0; i < use.source_count; i++)
+        source_kinds[i] = use.sources[i]->kind;
+    for (size_t i = 0; i < use.destination_count; i++)
+        destination_kinds[i] = use.destinations[i]->kind;
     size_t which;
-    result = find_object(store, "source", out->pipeline.source, source_kind_at, source_backend_count, &which,
+    result = find_object(store, "source", out->pipeline.source, source_kinds, use.source_count, &which,
                          &out->source_spec, err);
     if (result != WEIR_OK)
         goto fail;
-    out->source = source_backends[which];
-    result = find_object(store, "destination", out->pipeline.destination, destination_kind_at,
-                         destination_backend_count, &which, &out->destination_spec, err);
+    out->source = use.sources[which];
+    result = find_object(store, "destination", out->pipeline.destination, destination_kinds, use.destination_count,
+                         &which, &out->destination_spec, err);
     if (result != WEIR_OK)
         goto fail;
-    out->destination = destination_backends[which];
+    out->destination = use.destinations[which];
     result = store_get_write_only(store, out->source->kind, out->pipeline.source, &out->source_write_only, err);
     if (result != WEIR_OK)
         goto fail;
+    free(source_kinds);
+    free(destination_kinds);
     return WEIR_OK;
 fail:
+    free(source_kinds);
+    free(destination_kinds);
     run_objects_free(out);
     return result;
 }

@@ -9,6 +9,15 @@
 #include "store.h"
 #include "store_runs.h"
 
+/* The backends a run may use, by kind: the registries by default, in-process test implementations
+ * in the state machine's unit tests. */
+typedef struct {
+    const source_ops_t *const *sources;
+    size_t source_count;
+    const destination_ops_t *const *destinations;
+    size_t destination_count;
+} run_backends_t;
+
 typedef struct {
     pipeline_spec_t pipeline;
     const table_spec_t *table;            /* borrowed from `pipeline` */
@@ -19,10 +28,10 @@ typedef struct {
     char *destination_spec;
 } run_objects_t;
 
-/* Loads the objects of `run`: WEIR_ERR_NOT_FOUND naming what is missing (a pipeline, table, source
- * or destination deleted since the run was queued). */
-weir_status_t run_objects_load(store_t *store, const store_run_t *run, run_objects_t *out,
-                               weir_err_t *err) WEIR_MUSTCHECK;
+/* Loads the objects of `run` with `backends` (NULL: the registries): WEIR_ERR_NOT_FOUND naming what
+ * is missing (a pipeline, table, source or destination deleted since the run was queued). */
+weir_status_t run_objects_load(store_t *store, const store_run_t *run, const run_backends_t *backends,
+                               run_objects_t *out, weir_err_t *err) WEIR_MUSTCHECK;
 void run_objects_free(run_objects_t *objects);
 
 #endif

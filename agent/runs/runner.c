@@ -99,7 +99,7 @@ weir_status_t runner_execute(runner_t *runner, store_run_t *run)
     weir_err_t err = {{0}};
     run_objects_t objects;
     log_context_set(run->id, run->pipeline, run->table_name);
-    weir_status_t result = run_objects_load(runner->store, run, &objects, &err);
+    weir_status_t result = run_objects_load(runner->store, run, runner->backends, &objects, &err);
     log_info("runner", "run %s: %s %s starting at step %s (attempt %lld)", run->id, run->pipeline, run->table_name,
              run_state_name(run->state), run->attempts);
     run_failpoint(run); /* after:extracting stops a run that has just been claimed */

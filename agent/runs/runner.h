@@ -9,6 +9,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
+#include "run_objects.h"
 #include "sealer.h"
 #include "store.h"
 #include "store_runs.h"
@@ -20,6 +21,7 @@ typedef struct {
     const sealer_t *sealer;  /* borrowed; seals stage chunks at rest when set */
     const atomic_int *stopping; /* borrowed, may be NULL: when set, stop at the next step boundary */
     int retry_pause_ms;      /* first pause before retrying a failed step (then doubling); 0: 1000 */
+    const run_backends_t *backends; /* borrowed; NULL: the source and destination registries */
 } runner_t;
 
 /* Runs `run` (already claimed) to committed, quarantined or failed, saving each step. Returns WEIR_OK
