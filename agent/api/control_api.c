@@ -23,10 +23,10 @@ void control_api_init(control_api_t *api, store_t *store, const char *token)
     SHA256((const unsigned char *)token, strlen(token), api->token_sha256);
 }
 
-bool control_api_authorize(void *ctx, const rpc_request_t *request)
+bool control_api_authorize(void *ctx, const rpc_call_meta_t *call)
 {
     const control_api_t *api = ctx;
-    const char *header = request->authorization;
+    const char *header = call->authorization;
     if (!header || strncmp(header, "Bearer ", 7) != 0)
         return false;
     unsigned char presented[32];
