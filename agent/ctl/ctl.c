@@ -11,6 +11,7 @@
 #include "agent_api.h"
 #include "fileutil.h"
 #include "spec.h"
+#include "strutil.h"
 #include "token.h"
 #include "weir/agent/v1/agent.pb-c.h"
 
@@ -314,9 +315,16 @@ static int cmd_run(rpc_channel_t *channel, const ctl_options_t *options, int arg
     if (!reply)
         return ctl_report(error.code == GRPC_STATUS_NOT_FOUND ? WEIR_ERR_NOT_FOUND : WEIR_ERR_INVALID, &error, "run");
     size_t count = reply->n_runs;
-    char (*ids)[40] = calloc(count ? count : 1, sizeof *ids);
-    for (size_t i = 0; ids && i < count; i++)
-        snprintf(ids[i], sizeof ids[i], "%s", reply->runs[i]->id);
+    char (*ids)[40] = calloc(count ? count : 1, sizeof *ids); /* run ids are UUIDs (36 characters) */
+    for (size_t i = 0; ids && i < count; i++) {
+        weir_err_t err = {{0}};
+        if (str_copy(ids[i], sizeof ids[i], reply->runs[i]->id, "a run id from the agent", &err) != WEIR_OK) {
+            fprintf(stderr, "weir-agent ctl: %s\n", err.msg);
+            free(ids);
+            protobuf_c_message_free_unpacked(&reply->base, NULL);
+            return 1;
+        }
+    }
     if (!options->wait_seconds) {
         print_run_header();
         for (size_t i = 0; i < count; i++)
