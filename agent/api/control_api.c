@@ -16,6 +16,7 @@
 #include "objects.h"
 #include "spec.h"
 #include "specs.h"
+#include "strutil.h"
 #include "weir/agent/v1/agent.pb-c.h"
 
 void control_api_init(control_api_t *api, store_t *store, const char *token)
@@ -24,10 +25,10 @@ void control_api_init(control_api_t *api, store_t *store, const char *token)
     SHA256((const unsigned char *)token, strlen(token), api->token_sha256);
 }
 
-bool control_api_authorize(void *ctx, const rpc_request_t *request)
+bool control_api_authorize(void *ctx, const rpc_call_meta_t *call)
 {
     const control_api_t *api = ctx;
-    const char *header = request->authorization;
+    const char *header = call->authorization;
     if (!header || strncmp(header, "Bearer ", 7) != 0)
         return false;
     unsigned char presented[32];
@@ -181,13 +182,16 @@ static void list_objects(void *ctx, const rpc_request_t *request, rpc_reply_t *r
     /* Pages bound the memory both ends need for one reply; the token is the last key sent. */
     int page_size = req->page_size <= 0 ? LIST_DEFAULT_PAGE : req->page_size > LIST_MAX_PAGE ? LIST_MAX_PAGE
                                                                                               : req->page_size;
+    /* Kinds and names are at most 63 characters (spec validation); a token holding more was not
+     * made by this agent, and cutting it would resume the listing from the wrong place. */
     char after_kind[128] = "", after_name[256] = "";
     const char *tab = strchr(req->page_token, '\t');
-    if (req->page_token[0] && tab) {
-        snprintf(after_kind, sizeof after_kind, "%.*s", (int)(tab - req->page_token), req->page_token);
-        snprintf(after_name, sizeof after_name, "%s", tab + 1);
-    }
-    if (req->page_token[0] && !tab) {
+    bool token_ok = !req->page_token[0] ||
+                    (tab && (size_t)(tab - req->page_token) < sizeof after_kind &&
+                     str_format(after_kind, sizeof after_kind, NULL, "page_token", "%.*s",
+                                (int)(tab - req->page_token), req->page_token) == WEIR_OK &&
+                     str_copy(after_name, sizeof after_name, tab + 1, "page_token", NULL) == WEIR_OK);
+    if (!token_ok) {
         reply->code = GRPC_STATUS_INVALID_ARGUMENT;
         snprintf(reply->message, sizeof reply->message, "malformed page_token");
     } else if (req->kind[0] == 0 || known_kind(req->kind, reply)) {
@@ -197,7 +201,9 @@ static void list_objects(void *ctx, const rpc_request_t *request, rpc_reply_t *r
         if (more) {
             list.count--;
             agent_object_clear(&list.items[list.count]);
-            snprintf(next, sizeof next, "%s\t%s", list.items[list.count - 1].kind, list.items[list.count - 1].name);
+            if (str_format(next, sizeof next, &err, "the next page token", "%s\t%s", list.items[list.count - 1].kind,
+                           list.items[list.count - 1].name) != WEIR_OK)
+                result = WEIR_ERR_INTERNAL; /* stored names are validated far shorter: never expected */
         }
         Weir__Agent__V1__Object *objects = calloc(list.count ? list.count : 1, sizeof *objects);
         Weir__Agent__V1__Object **pointers = calloc(list.count ? list.count : 1, sizeof *pointers);

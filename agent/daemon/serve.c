@@ -24,7 +24,9 @@
 #include "log.h"
 #include "scheduler.h"
 #include "store.h"
+#include "strutil.h"
 #include "tls_cert.h"
+#include "token.h"
 
 static volatile sig_atomic_t stop_requested;
 
@@ -34,24 +36,24 @@ static void on_signal(int signo)
     stop_requested = 1;
 }
 
-static weir_status_t ensure_dir(const char *path, weir_err_t *err)
-{
-    if (mkdir(path, 0700) != 0 && errno != EEXIST) {
-        weir_err_set(err, "cannot create %s: %s", path, strerror(errno));
-        return WEIR_ERR_IO;
-    }
-    return WEIR_OK;
-}
+/* Paths under the data directory; PATH_MAX on Linux. A longer one is refused, never cut. */
+#define SERVE_PATH_MAX 4096
+/* Each RPC worker is a thread with its own stack; a thousand is far past any sane client fan-out. */
+#define SERVE_RPC_WORKERS_MAX 1024
 
 /* --dev: a self-signed certificate for localhost/127.0.0.1 and a random token, kept across restarts. */
 static weir_status_t dev_credentials(agent_config_t *config, weir_err_t *err)
 {
-    char dir[4096], cert_path[4200], key_path[4200], token_path[4200];
-    snprintf(dir, sizeof dir, "%s/dev", config->data_dir);
-    snprintf(cert_path, sizeof cert_path, "%s/ca.pem", dir);
-    snprintf(key_path, sizeof key_path, "%s/key.pem", dir);
-    snprintf(token_path, sizeof token_path, "%s/token", dir);
-    weir_status_t result = ensure_dir(dir, err);
+    char dir[SERVE_PATH_MAX], cert_path[SERVE_PATH_MAX], key_path[SERVE_PATH_MAX], token_path[SERVE_PATH_MAX];
+    weir_status_t result = str_format(dir, sizeof dir, err, "the --data-dir path", "%s/dev", config->data_dir);
+    if (result == WEIR_OK)
+        result = str_format(cert_path, sizeof cert_path, err, "the --data-dir path", "%s/ca.pem", dir);
+    if (result == WEIR_OK)
+        result = str_format(key_path, sizeof key_path, err, "the --data-dir path", "%s/key.pem", dir);
+    if (result == WEIR_OK)
+        result = str_format(token_path, sizeof token_path, err, "the --data-dir path", "%s/token", dir);
+    if (result == WEIR_OK)
+        result = dir_make_all(dir, 0700, err);
     if (result != WEIR_OK)
         return result;
     struct stat st;
@@ -71,8 +73,8 @@ static weir_status_t dev_credentials(agent_config_t *config, weir_err_t *err)
         config->tls_cert = strdup(cert_path);
         config->tls_key = strdup(key_path);
     }
-    if (!config->token) {
-        config->token = file_read_all(token_path, 4096, NULL);
+    if (!config->token) { /* last in the token order (token.h): only when no other source is set */
+        config->token = file_read_all(token_path, TOKEN_FILE_MAX_BYTES, NULL);
         if (config->token) {
             config->token[strcspn(config->token, "\r\n")] = 0;
         } else {
@@ -127,7 +129,7 @@ int serve_main(int argc, char **argv)
         goto out;
     }
     log_min_level = level;
-    if (ensure_dir(config.data_dir, &err) != WEIR_OK ||
+    if (dir_make_all(config.data_dir, 0700, &err) != WEIR_OK ||
         (config.dev && dev_credentials(&config, &err) != WEIR_OK)) {
         log_error("serve", "%s", err.msg);
         goto out;
@@ -138,23 +140,27 @@ int serve_main(int argc, char **argv)
         log_error("serve", "%s", err.msg);
         goto out;
     }
-    char db_path[4200];
-    snprintf(db_path, sizeof db_path, "%s/weir.db", config.data_dir);
-    if (store_open(db_path, &store, &err) != WEIR_OK) {
+    char db_path[SERVE_PATH_MAX];
+    if (str_format(db_path, sizeof db_path, &err, "the --data-dir path", "%s/weir.db", config.data_dir) != WEIR_OK ||
+        store_open(db_path, &store, &err) != WEIR_OK) {
         log_error("serve", "%s", err.msg);
         goto out;
     }
     /* Write-only secrets are sealed at rest: a KMS data key, a key file, or in dev a generated file. */
-    char sealer_path[4200];
+    char sealer_path[SERVE_PATH_MAX];
     weir_status_t sealed = WEIR_OK;
     if (config.kms_key_id) {
-        snprintf(sealer_path, sizeof sealer_path, "%s/secrets.key.kms", config.data_dir);
-        sealed = sealer_from_kms(config.kms_key_id, sealer_path, &sealer, &err);
+        sealed = str_format(sealer_path, sizeof sealer_path, &err, "the --data-dir path", "%s/secrets.key.kms",
+                            config.data_dir);
+        if (sealed == WEIR_OK)
+            sealed = sealer_from_kms(config.kms_key_id, sealer_path, &sealer, &err);
     } else if (config.secrets_key_file) {
         sealed = sealer_from_key_file(config.secrets_key_file, &sealer, &err);
     } else if (config.dev) {
-        snprintf(sealer_path, sizeof sealer_path, "%s/dev/secrets.key", config.data_dir);
-        sealed = sealer_from_new_key_file(sealer_path, &sealer, &err);
+        sealed = str_format(sealer_path, sizeof sealer_path, &err, "the --data-dir path", "%s/dev/secrets.key",
+                            config.data_dir);
+        if (sealed == WEIR_OK)
+            sealed = sealer_from_new_key_file(sealer_path, &sealer, &err);
     } else {
         log_warn("serve", "no --kms-key-id or --secrets-key-file: objects with write-only secrets will be refused "
                           "(secret references still work)");
@@ -175,15 +181,18 @@ int serve_main(int argc, char **argv)
     char *end = NULL;
     long workers = strtol(config.workers, &end, 10);
     long chunk_mb = end && *end == 0 ? strtol(config.chunk_mb, &end, 10) : -1;
-    if (workers < 1 || workers > 32 || chunk_mb < 1 || chunk_mb > 4096 || !end || *end) {
-        log_error("serve", "--workers takes 1-32 and --chunk-mb 1-4096");
+    long rpc_workers = end && *end == 0 ? strtol(config.rpc_workers, &end, 10) : -1;
+    if (workers < 1 || workers > 32 || chunk_mb < 1 || chunk_mb > 4096 || rpc_workers < 1 ||
+        rpc_workers > SERVE_RPC_WORKERS_MAX || !end || *end) {
+        log_error("serve", "--workers takes 1-32, --chunk-mb 1-4096 and --rpc-workers 1-%d", SERVE_RPC_WORKERS_MAX);
         goto out;
     }
-    char stage_dir[4200];
-    snprintf(stage_dir, sizeof stage_dir, "%s", config.stage_dir ? config.stage_dir : "");
-    if (!stage_dir[0])
-        snprintf(stage_dir, sizeof stage_dir, "%s/stage", config.data_dir);
-    if (ensure_dir(stage_dir, &err) != WEIR_OK) {
+    char stage_dir[SERVE_PATH_MAX];
+    weir_status_t staged = config.stage_dir && *config.stage_dir
+                               ? str_copy(stage_dir, sizeof stage_dir, config.stage_dir, "the --stage-dir path", &err)
+                               : str_format(stage_dir, sizeof stage_dir, &err, "the --data-dir path", "%s/stage",
+                                            config.data_dir);
+    if (staged != WEIR_OK || dir_make_all(stage_dir, 0700, &err) != WEIR_OK) {
         log_error("serve", "%s", err.msg);
         goto out;
     }
@@ -212,6 +221,7 @@ int serve_main(int argc, char **argv)
     server = rpc_server_new(methods, method_count, &api, control_api_authorize);
     if (!server)
         goto out;
+    rpc_server_set_max_calls(server, (int)rpc_workers);
     grpc_ssl_pem_key_cert_pair pair = {.private_key = key_pem, .cert_chain = cert_pem};
     grpc_server_credentials *creds =
         grpc_ssl_server_credentials_create_ex(NULL, &pair, 1, GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE, NULL);
@@ -219,8 +229,8 @@ int serve_main(int argc, char **argv)
         log_error("serve", "%s", err.msg);
         goto out;
     }
-    log_info("serve", "control API listening on %s (store %s, schema version %d)", config.listen, db_path,
-             store_schema_version(store));
+    log_info("serve", "control API listening on %s (store %s, schema version %d, up to %ld calls at once)",
+             config.listen, db_path, store_schema_version(store), rpc_workers);
     if (config.metrics_addr && metrics_http_start(config.metrics_addr, store, &metrics, &err) != WEIR_OK) {
         log_error("serve", "%s", err.msg);
         goto out;

@@ -131,16 +131,14 @@ void pg_extract_result_free(pg_extract_result_t *result)
 /* Quotes "schema"."table" (or "table") as an identifier, as the user spelled it. */
 static weir_status_t quote_table(PGconn *conn, const char *table, weir_buf_t *out)
 {
+    /* Each part is escaped straight from the name with its length: no copy, so nothing to cut. */
     const char *dot = strchr(table, '.');
-    char part[256];
     for (int i = 0; i < 2; i++) {
         if (i == 0 && !dot)
             continue;
-        if (i == 0)
-            snprintf(part, sizeof part, "%.*s", (int)(dot - table), table);
-        else
-            snprintf(part, sizeof part, "%s", dot ? dot + 1 : table);
-        char *quoted = PQescapeIdentifier(conn, part, strlen(part));
+        const char *part = i == 0 ? table : dot ? dot + 1 : table;
+        size_t part_len = i == 0 ? (size_t)(dot - table) : strlen(part);
+        char *quoted = PQescapeIdentifier(conn, part, part_len);
         if (!quoted)
             return WEIR_ERR_NOMEM;
         weir_status_t result = buf_printf(out, "%s%s", i == 1 && dot ? "." : "", quoted);
