@@ -9,7 +9,7 @@
 #include "diag.h"
 #include "fileutil.h"
 #include "log.h"
-#include "msgpack.h"
+#include "tfp_msgpack.h"
 #include "resource.h"
 #include "schema.h"
 #include "tfplugin6.pb-c.h"
@@ -46,7 +46,7 @@ static wv_t *decode_dynamic(const Tfplugin6__DynamicValue *value, diag_list_t *d
     if (!value || (value->msgpack.len == 0 && value->json.len == 0))
         return wv_null();
     if (value->msgpack.len)
-        decoded = msgp_decode(value->msgpack.data, value->msgpack.len, &err);
+        decoded = tfp_msgpack_decode(value->msgpack.data, value->msgpack.len, &err);
     else
         decoded = wv_from_json((const char *)value->json.data, value->json.len, &err);
     if (!decoded) {
@@ -65,7 +65,7 @@ static Tfplugin6__DynamicValue *encode_dynamic(arena_t *arena, const wv_t *value
     tfplugin6__dynamic_value__init(out);
     weir_buf_t buf;
     buf_init(&buf, RPC_MAX_MESSAGE_BYTES);
-    if (msgp_encode(value, &buf) != WEIR_OK) {
+    if (tfp_msgpack_encode(value, &buf) != WEIR_OK) {
         diag_add(diags, true, "Value too large", "The provider could not encode a value.", NULL, 0);
         buf_free(&buf);
         return out;
