@@ -365,8 +365,9 @@ static void plan_resource_change(tfp_call_t *call, const void *request, void *ou
 /* ---- apply ---- */
 
 /* The agent deletes the object; on failure tofu keeps the prior state. */
-static void apply_delete(tfp_call_t *call, const spec_kind_t *kind, const Tfplugin6__ApplyResourceChange__Request *req,
-                         const wv_t *prior, const wv_t *planned, Tfplugin6__ApplyResourceChange__Response *response)
+static void apply_delete(tfp_call_t *call, const spec_kind_t *kind,
+                         const Tfplugin6__ApplyResourceChange__Request *req, const wv_t *prior,
+                         const wv_t *planned, Tfplugin6__ApplyResourceChange__Response *response)
 {
     weir_err_t err = {{0}};
     const char *name = name_of(prior);
@@ -380,8 +381,9 @@ static void apply_delete(tfp_call_t *call, const spec_kind_t *kind, const Tfplug
 }
 
 /* The agent stores the planned object (create or update) and the new state is what it returns. */
-static void apply_put(tfp_call_t *call, const spec_kind_t *kind, const Tfplugin6__ApplyResourceChange__Request *req,
-                      const wv_t *prior, const wv_t *planned, const wv_t *config,
+static void apply_put(tfp_call_t *call, const spec_kind_t *kind,
+                      const Tfplugin6__ApplyResourceChange__Request *req, const wv_t *prior,
+                      const wv_t *planned, const wv_t *config,
                       Tfplugin6__ApplyResourceChange__Response *response)
 {
     diag_list_t *diags = call->diags;
@@ -601,7 +603,8 @@ static void attach_diagnostics(ProtobufCMessage *response, const diag_list_t *di
 {
     const ProtobufCFieldDescriptor *field =
         protobuf_c_message_descriptor_get_field_by_name(response->descriptor, "diagnostics");
-    if (!field || field->label != PROTOBUF_C_LABEL_REPEATED || field->descriptor != &tfplugin6__diagnostic__descriptor)
+    if (!field || field->label != PROTOBUF_C_LABEL_REPEATED ||
+        field->descriptor != &tfplugin6__diagnostic__descriptor)
         return;
     char *base = (char *)response;
     memcpy(base + field->quantifier_offset, &diags->count, sizeof diags->count);

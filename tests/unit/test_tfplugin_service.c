@@ -167,7 +167,8 @@ static void expect_one_error(const rpc_reply_t *reply, const ProtobufCMessageDes
     assert_int_equal(reply->code, GRPC_STATUS_OK);
     ProtobufCMessage *message = protobuf_c_message_unpack(descriptor, NULL, reply->body.len, reply->body.data);
     assert_non_null(message);
-    const ProtobufCFieldDescriptor *field = protobuf_c_message_descriptor_get_field_by_name(descriptor, "diagnostics");
+    const ProtobufCFieldDescriptor *field =
+        protobuf_c_message_descriptor_get_field_by_name(descriptor, "diagnostics");
     assert_non_null(field);
     size_t count;
     Tfplugin6__Diagnostic **items;
