@@ -5,6 +5,7 @@
 
 #include "ctl.h"
 #include "serve.h"
+#include "weir_revision.h"
 #include "weir_version.h"
 
 static void usage(FILE *out)

@@ -7,6 +7,7 @@
 
 #include "log.h"
 #include "plugin_server.h"
+#include "weir_revision.h"
 #include "weir_version.h"
 
 int main(int argc, char **argv)
