@@ -14,6 +14,9 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 # Never let a mount made here reach the host's namespace.
 mount --make-rprivate /
 
+agent_pid=""
+# The agent started below must not outlive a failed check (it would hold the caller's pipe open).
+trap 'if [[ -n $agent_pid ]]; then kill "$agent_pid" 2> /dev/null || true; wait "$agent_pid" 2> /dev/null || true; fi' EXIT
 mkdir -p "$scratch"
 mount -t tmpfs -o size=512m tmpfs "$scratch"
 mkdir "$scratch/upper" "$scratch/work" "$scratch/root"
@@ -77,13 +80,21 @@ for _ in $(seq 100); do
 done
 kill "$agent_pid" 2> /dev/null || true
 wait "$agent_pid" 2> /dev/null || true
+agent_pid=""
 (( ok )) || { cat "$r/tmp/agent.log" "$r/tmp/ctl.out"; fail "the packaged agent did not answer ctl as user weir"; }
 [[ $(in_root stat -c '%U %a' /var/lib/weir/weir.db) == "weir 600" ]] ||
   fail "the store is $(in_root stat -c '%U %a' /var/lib/weir/weir.db), want weir 600"
 echo "agent answered ctl list as user weir; store $(in_root stat -c '%U %a' /var/lib/weir/weir.db)"
 
-echo "--- dpkg -r keeps the conffile, dpkg -P removes it and keeps the store"
+echo "--- reinstalling (an upgrade to the same version) keeps local edits and the administrator's modes"
 echo "# local edit" >> "$r/etc/weir/agent.env"
+chmod 0640 "$r/etc/weir/agent.env"
+in_root dpkg -i /tmp/weir-agent.deb > "$r/tmp/upgrade.out" 2>&1 || { cat "$r/tmp/upgrade.out"; fail "reinstall failed"; }
+grep -q "# local edit" "$r/etc/weir/agent.env" || fail "the upgrade lost the edited conffile"
+[[ $(in_root stat -c %a /etc/weir/agent.env) == 640 ]] || fail "the upgrade reset agent.env's mode"
+if grep -q "systemctl enable --now" "$r/tmp/upgrade.out"; then fail "an upgrade repeated the first-install note"; fi
+
+echo "--- dpkg -r keeps the conffile, dpkg -P removes it and keeps the store"
 in_root dpkg -r weir-agent > "$r/tmp/remove.out" 2>&1 || { cat "$r/tmp/remove.out"; fail "dpkg -r failed"; }
 [[ ! -e $r/usr/bin/weir-agent && ! -e $r/usr/lib/systemd/system/weir-agent.service ]] || fail "files left after remove"
 grep -q "# local edit" "$r/etc/weir/agent.env" || fail "remove lost the edited conffile"
