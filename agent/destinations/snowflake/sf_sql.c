@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "buf.h"
+#include "weir_version.h"
 
 /* A result partition is at most tens of MB; more than this from one response is a protocol error. */
 #define SF_RESPONSE_MAX_BYTES (256u * 1024u * 1024u)
@@ -153,7 +154,7 @@ static weir_status_t http(sf_client_t *c, bool post, const char *url, const char
     headers = curl_slist_append(headers, token_type);
     headers = curl_slist_append(headers, "Content-Type: application/json");
     headers = curl_slist_append(headers, "Accept: application/json");
-    headers = curl_slist_append(headers, "User-Agent: weir-agent/0.1.0");
+    headers = curl_slist_append(headers, "User-Agent: weir-agent/" WEIR_VERSION);
     memset(auth, 0, sizeof auth);
     buf_reset(response);
     CURL *h = c->curl;
