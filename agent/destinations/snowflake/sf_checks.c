@@ -98,10 +98,17 @@ static weir_status_t referential_sql(weir_buf_t *sql, const sf_load_request_t *r
     char parts[3][256] = {{0}};
     int count = 0;
     const char *p = check->references;
+    bool too_long = false;
     while (p && *p && count < 3) {
         size_t len = strcspn(p, ".");
+        too_long |= len >= sizeof parts[0];
         snprintf(parts[count++], sizeof parts[0], "%.*s", (int)len, p);
         p += len + (p[len] == '.');
+    }
+    if (too_long) {
+        weir_err_set(err, "references \"%.300s\" has a name longer than %zu bytes", check->references,
+                     sizeof parts[0] - 1);
+        return WEIR_ERR_INVALID;
     }
     if (count < 2 || (p && *p)) {
         weir_err_set(err, "references \"%s\" is not TABLE.COLUMN or SCHEMA.TABLE.COLUMN",
