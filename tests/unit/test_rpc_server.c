@@ -14,6 +14,9 @@
 
 #include <grpc/grpc.h>
 
+#include "weir/agent/v1/agent.pb-c.h"
+
+#include "agent_api.h"
 #include "control_api.h"
 #include "rpc_client.h"
 #include "rpc_server.h"
@@ -86,7 +89,28 @@ static void slow(void *ctx, const rpc_request_t *request, rpc_reply_t *reply)
     reply_with_body(request, reply);
 }
 
-static const rpc_method_t methods[] = {{ECHO, echo}, {SLOW, slow}};
+/* GetObject as the agent answers it, so agent_api's client can be driven against this server. */
+static void get_object(void *ctx, const rpc_request_t *request, rpc_reply_t *reply)
+{
+    (void)request;
+    test_ctx_t *t = ctx;
+    pthread_mutex_lock(&t->lock);
+    t->handler_calls++;
+    pthread_mutex_unlock(&t->lock);
+    Weir__Agent__V1__Object object = WEIR__AGENT__V1__OBJECT__INIT;
+    object.kind = "pipeline";
+    object.name = "orders";
+    object.spec_json = "{}";
+    object.generation = 7;
+    Weir__Agent__V1__GetObjectResponse response = WEIR__AGENT__V1__GET_OBJECT_RESPONSE__INIT;
+    response.object = &object;
+    uint8_t packed[256];
+    size_t len = weir__agent__v1__get_object_response__pack(&response, packed);
+    if (buf_append(&reply->body, packed, len) != WEIR_OK)
+        reply->code = GRPC_STATUS_INTERNAL;
+}
+
+static const rpc_method_t methods[] = {{ECHO, echo}, {SLOW, slow}, {AGENT_METHOD_GET, get_object}};
 
 typedef struct {
     test_ctx_t ctx;
@@ -310,6 +334,62 @@ static void calls_beyond_the_cap_are_refused(void **state)
     finish(f);
 }
 
+typedef struct {
+    rpc_channel_t *channel;
+    weir_status_t result;
+    agent_object_t object;
+} getter_t;
+
+static void *getter(void *arg)
+{
+    getter_t *g = arg;
+    rpc_error_t error = {0};
+    g->result = agent_api_get(g->channel, CALL_TIMEOUT_MS, "pipeline", "orders", &g->object, &error);
+    return NULL;
+}
+
+static void busy_agent_is_retried_by_the_client(void **state)
+{
+    (void)state;
+    fixture_t *f = start(1);
+    test_ctx_t *t = &f->ctx;
+    rpc_channel_t *channel = channel_with(f, TOKEN);
+    int finished = 0;
+    caller_t holder = {.channel = channel, .lock = &t->lock, .changed = &t->changed, .finished = &finished,
+                       .code = GRPC_STATUS_UNKNOWN};
+    pthread_t hold_thread, get_thread;
+    assert_int_equal(pthread_create(&hold_thread, NULL, caller, &holder), 0);
+    struct timespec until;
+    deadline_in(&until, WAIT_LIMIT_MS);
+    pthread_mutex_lock(&t->lock);
+    while (t->slow_entered < 1 && pthread_cond_timedwait(&t->changed, &t->lock, &until) == 0) {
+    }
+    pthread_mutex_unlock(&t->lock);
+    /* The only worker is busy: the get is refused and retried until the worker is free. */
+    getter_t g = {.channel = channel, .result = WEIR_ERR_INTERNAL};
+    assert_int_equal(pthread_create(&get_thread, NULL, getter, &g), 0);
+    rpc_server_stats_t stats = {0};
+    for (int i = 0; i < 150 && stats.refused_busy < 2; i++) {
+        struct timespec pause = {.tv_sec = 0, .tv_nsec = 20 * 1000000L};
+        nanosleep(&pause, NULL);
+        rpc_server_stats(f->server, &stats);
+    }
+    assert_true(stats.refused_busy >= 2);
+    pthread_mutex_lock(&t->lock);
+    t->release = true;
+    pthread_cond_broadcast(&t->changed);
+    pthread_mutex_unlock(&t->lock);
+    assert_int_equal(pthread_join(hold_thread, NULL), 0);
+    assert_int_equal(pthread_join(get_thread, NULL), 0);
+    assert_int_equal(holder.code, GRPC_STATUS_OK);
+    assert_int_equal(g.result, WEIR_OK);
+    assert_string_equal(g.object.name, "orders");
+    assert_int_equal(g.object.generation, 7);
+    agent_object_clear(&g.object);
+    rpc_channel_free(channel);
+    finish(f);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -332,6 +412,7 @@ int main(void)
         cmocka_unit_test(wrong_token_never_reaches_the_body),
         cmocka_unit_test(unknown_method_is_unimplemented),
         cmocka_unit_test(calls_beyond_the_cap_are_refused),
+        cmocka_unit_test(busy_agent_is_retried_by_the_client),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
