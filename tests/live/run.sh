@@ -63,6 +63,9 @@ export TF_CLI_CONFIG_FILE=$work/tofurc TF_IN_AUTOMATION=1 CHECKPOINT_DISABLE=1
 export TG_TF_PATH=$tofu TG_NON_INTERACTIVE=true TG_NO_COLOR=true
 unset TF_LOG TG_LOG_LEVEL
 
+step "the example is terragrunt hcl fmt clean"
+(cd "$root/examples/live" && "$terragrunt" hcl fmt --check) > "$work/fmt.out" 2>&1 || { cat "$work/fmt.out"; fail "examples/live needs terragrunt hcl fmt"; }
+
 step "MinIO as the S3 state backend, one bucket per environment"
 s3_port=$(free_port)
 s3_user=weir-state-root
