@@ -93,11 +93,11 @@ resource "weir_pipeline" "this" {
   max_parallel_tables = each.value.max_parallel_tables
   description         = each.value.description
 
-  # Sorted by table name (map order), so the agent's spec and the plan are deterministic.
+  # In the definition's order: a table appended to the list plans as one added block.
   dynamic "table" {
     for_each = each.value.tables
     content {
-      name        = table.key
+      name        = table.value.name
       primary_key = table.value.primary_key
       cursor      = table.value.cursor
       lookback    = table.value.lookback

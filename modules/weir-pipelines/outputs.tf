@@ -41,10 +41,10 @@ output "tables" {
   description = "Every table as \"pipeline/schema.table\" → the Snowflake target (database.schema.TABLE) it lands in."
   value = merge([
     for name, p in local.pipelines : {
-      for table, t in p.tables : "${name}/${table}" => format("%s.%s.%s",
+      for t in p.tables : "${name}/${t.name}" => format("%s.%s.%s",
         local.destinations[p.destination].database,
         local.destinations[p.destination].schema,
-      coalesce(t.target, upper(element(split(".", table), length(split(".", table)) - 1))))
+      coalesce(t.target, upper(element(split(".", t.name), length(split(".", t.name)) - 1))))
     }
   ]...)
 }

@@ -109,8 +109,9 @@ variable "pipelines" {
   description = <<-EOT
     Pipelines by name (the map key is the pipeline's name on the agent, used in run ids, metrics and
     stage paths). `source` and `destination` name entries of `sources` and `destinations`. `tables`
-    is keyed by the source table (`schema.table`); each table needs a primary key and, for the
-    default incremental mode, a cursor column.
+    is a list in the order the pipeline copies them (append new tables at the end: the plan then
+    shows one added table block); each has a `name` (`schema.table`, unique in the pipeline), a
+    primary key and, for the default incremental mode, a cursor column.
   EOT
   type = map(object({
     source              = string
@@ -121,7 +122,8 @@ variable "pipelines" {
     schema_evolution    = optional(string)
     max_parallel_tables = optional(number)
     description         = optional(string)
-    tables = map(object({
+    tables = list(object({
+      name        = string
       primary_key = list(string)
       cursor      = optional(string)
       lookback    = optional(string)
@@ -140,16 +142,20 @@ variable "pipelines" {
     error_message = "Every pipeline needs at least one table."
   }
   validation {
-    condition     = alltrue(flatten([for p in values(var.pipelines) : [for t in keys(p.tables) : can(regex("^[A-Za-z_][A-Za-z0-9_$]*(\\.[A-Za-z_][A-Za-z0-9_$]*)?$", t))]]))
-    error_message = "Table keys must be PostgreSQL table names, \"schema.table\" (e.g. \"public.transactions\")."
+    condition     = alltrue(flatten([for p in values(var.pipelines) : [for t in p.tables : can(regex("^[A-Za-z_][A-Za-z0-9_$]*(\\.[A-Za-z_][A-Za-z0-9_$]*)?$", t.name))]]))
+    error_message = "Table names must be PostgreSQL table names, \"schema.table\" (e.g. \"public.transactions\")."
   }
   validation {
-    condition     = alltrue(flatten([for p in values(var.pipelines) : [for t in values(p.tables) : length(t.primary_key) > 0]]))
-    error_message = "Every table needs a non-empty primary_key: it is the MERGE key in Snowflake."
+    condition     = alltrue([for p in values(var.pipelines) : length(distinct([for t in p.tables : t.name])) == length(p.tables)])
+    error_message = "A table appears twice in a pipeline: ${join(", ", flatten([for k, p in var.pipelines : [for n in distinct([for t in p.tables : t.name]) : "${k}/${n}" if length([for t in p.tables : t if t.name == n]) > 1]]))}."
   }
   validation {
-    condition     = alltrue(flatten([for p in values(var.pipelines) : [for t in values(p.tables) : t.cursor != null || t.mode == "full_refresh"]]))
-    error_message = "Every incremental table needs a cursor column (e.g. \"updated_at\"); set mode = \"full_refresh\" for tables without one."
+    condition     = alltrue(flatten([for p in values(var.pipelines) : [for t in p.tables : length(t.primary_key) > 0]]))
+    error_message = "Tables without a primary_key (it is the MERGE key in Snowflake): ${join(", ", flatten([for k, p in var.pipelines : [for t in p.tables : "${k}/${t.name}" if length(t.primary_key) == 0]]))}."
+  }
+  validation {
+    condition     = alltrue(flatten([for p in values(var.pipelines) : [for t in p.tables : t.cursor != null || t.mode == "full_refresh"]]))
+    error_message = "Incremental tables without a cursor column: ${join(", ", flatten([for k, p in var.pipelines : [for t in p.tables : "${k}/${t.name}" if t.cursor == null && t.mode != "full_refresh"]]))}. Name the column that grows on every change (e.g. \"updated_at\"), or set mode = \"full_refresh\"."
   }
   validation {
     condition     = alltrue([for p in values(var.pipelines) : contains(keys(var.sources), p.source)])
@@ -164,7 +170,7 @@ variable "pipelines" {
 variable "checks" {
   description = <<-EOT
     Quality checks by name (the map key is the check's name on the agent). `pipeline` names an entry
-    of `pipelines`, `table` one of that pipeline's table keys. The other attributes are those of
+    of `pipelines`, `table` one of that pipeline's tables. The other attributes are those of
     weir_quality_check for the chosen kind.
   EOT
   type = map(object({
@@ -202,8 +208,8 @@ variable "checks" {
     error_message = "A check's severity must be \"warn\" or \"error\"."
   }
   validation {
-    condition     = alltrue([for c in values(var.checks) : contains(keys(var.pipelines), c.pipeline) && contains(keys(try(var.pipelines[c.pipeline].tables, {})), c.table)])
-    error_message = "Checks on unknown pipelines or tables: ${join(", ", [for k, c in var.checks : "${k} → ${c.pipeline}/${c.table}" if !(contains(keys(var.pipelines), c.pipeline) && contains(keys(try(var.pipelines[c.pipeline].tables, {})), c.table))])}. A check's pipeline must be a key of pipelines and its table one of that pipeline's tables."
+    condition     = alltrue([for c in values(var.checks) : contains(keys(var.pipelines), c.pipeline) && contains([for t in try(var.pipelines[c.pipeline].tables, []) : t.name], c.table)])
+    error_message = "Checks on unknown pipelines or tables: ${join(", ", [for k, c in var.checks : "${k} → ${c.pipeline}/${c.table}" if !(contains(keys(var.pipelines), c.pipeline) && contains([for t in try(var.pipelines[c.pipeline].tables, []) : t.name], c.table))])}. A check's pipeline must be a key of pipelines and its table one of that pipeline's tables."
   }
 }
 

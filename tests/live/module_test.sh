@@ -34,4 +34,4 @@ cd "$work/module"
 "$tofu" validate -no-color
 "$tofu" fmt -check -recursive -diff . || { echo "FAIL: modules/weir-pipelines is not tofu fmt clean" >&2; exit 1; }
 "$tofu" test -no-color | tee "$work/test.out"
-grep -q "Success! 12 passed, 0 failed." "$work/test.out" || { echo "FAIL: not every module test ran and passed" >&2; exit 1; }
+grep -q "Success! 13 passed, 0 failed." "$work/test.out" || { echo "FAIL: not every module test ran and passed" >&2; exit 1; }

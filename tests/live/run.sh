@@ -61,6 +61,11 @@ provider_installation {
 RC
 export TF_CLI_CONFIG_FILE=$work/tofurc TF_IN_AUTOMATION=1 CHECKPOINT_DISABLE=1
 export TG_TF_PATH=$tofu TG_NON_INTERACTIVE=true TG_NO_COLOR=true
+# Terragrunt's caches (its content-addressed store of git sources) stay inside this run. Its shared
+# provider cache (TF_PLUGIN_CACHE_DIR) is off: each unit installs from the mirror, and OpenTofu
+# 1.12.6 panics (providercache LinkFromOtherCache, nil entry) when units initialise concurrently
+# from a filesystem mirror into a shared cache without a lock file.
+export XDG_CACHE_HOME=$work/cache TG_NO_AUTO_PROVIDER_CACHE_DIR=true
 unset TF_LOG TG_LOG_LEVEL
 
 step "the example is terragrunt hcl fmt clean"
@@ -70,7 +75,9 @@ step "MinIO as the S3 state backend, one bucket per environment"
 s3_port=$(free_port)
 s3_user=weir-state-root
 s3_password=$(openssl rand -hex 16)
+# A KMS key lets MinIO honour the backend's encrypt = true (SSE-S3), as S3 does.
 MINIO_ROOT_USER=$s3_user MINIO_ROOT_PASSWORD=$s3_password MINIO_UPDATE=off MINIO_BROWSER=off \
+  MINIO_KMS_SECRET_KEY="weir-state-key:$(openssl rand -base64 32)" \
   "$minio" server --quiet --address "127.0.0.1:$s3_port" "$work/minio" > "$work/minio.log" 2>&1 &
 pids+=($!)
 s3=http://127.0.0.1:$s3_port
@@ -144,8 +151,8 @@ python3 - "$src/examples/live/catalog/units/weir-pipelines/definitions/payments.
 import json, sys
 path = sys.argv[1]
 d = json.load(open(path))
-d["pipelines"]["payments-hourly"]["tables"]["public.chargebacks"] = {
-    "primary_key": ["id"], "cursor": "updated_at", "lookback": "1h"}
+d["pipelines"]["payments-hourly"]["tables"].append({
+    "name": "public.chargebacks", "primary_key": ["id"], "cursor": "updated_at", "lookback": "1h"})
 d["checks"]["chargebacks-fresh"] = {
     "pipeline": "payments-hourly", "table": "public.chargebacks",
     "kind": "freshness", "max_age": "2h", "severity": "error"}
@@ -172,17 +179,18 @@ expect_summary() { # OUT UNIT TEXT
   got=$(summary "$1" "$2")
   [[ $got == *"$3"* ]] || { cat "$1"; fail "$2 in $1: want \"$3\", got \"$got\""; }
 }
-report_check() { # REPORT N_UNITS: every unit in the JSON run report succeeded
-  python3 - "$1" "$2" <<'PY' || { cat "$1"; fail "run report $1"; }
+report_check() { # REPORT N_UNITS COMMAND: every unit in the JSON run report ran COMMAND and succeeded
+  python3 - "$1" "$2" "$3" <<'PY' || { cat "$1"; fail "run report $1"; }
 import json, sys
 report = json.load(open(sys.argv[1]))
-want = int(sys.argv[2])
+want, command = int(sys.argv[2]), sys.argv[3]
 assert isinstance(report, list), "the report is not a JSON list"
 names = sorted(r["Name"] for r in report)
 assert len(report) == want, f"{len(report)} units in the report, want {want}: {names}"
 for r in report:
     assert r["Result"] == "succeeded", f"{r['Name']}: {r['Result']} {r.get('Reason', '')} {r.get('Cause', '')}"
     assert r["Started"] <= r["Ended"], f"{r['Name']}: ended before it started"
+    assert r.get("Cmd") == command, f"{r['Name']}: ran {r.get('Cmd')}, want {command}"
 for unit in ("payments", "ledger"):
     assert any(n.endswith("/" + unit) or n == unit for n in names), f"no {unit} unit in {names}"
 print("report:", ", ".join(f"{n}={r['Result']}" for n, r in zip(names, sorted(report, key=lambda r: r["Name"]))))
@@ -205,13 +213,13 @@ for env in "${envs[@]}"; do
   tg "$env" "$work/plan1-$env.out" stack run plan --report-file "$work/report-plan1-$env.json"
   expect_summary "$work/plan1-$env.out" payments "Plan: 8 to add, 0 to change, 0 to destroy."
   expect_summary "$work/plan1-$env.out" ledger "Plan: 5 to add, 0 to change, 0 to destroy."
-  report_check "$work/report-plan1-$env.json" 2
+  report_check "$work/report-plan1-$env.json" 2 plan
 
   step "$env: stack run apply"
   tg "$env" "$work/apply1-$env.out" stack run apply --report-file "$work/report-apply1-$env.json"
   expect_summary "$work/apply1-$env.out" payments "Apply complete! Resources: 8 added, 0 changed, 0 destroyed."
   expect_summary "$work/apply1-$env.out" ledger "Apply complete! Resources: 5 added, 0 changed, 0 destroyed."
-  report_check "$work/report-apply1-$env.json" 2
+  report_check "$work/report-apply1-$env.json" 2 apply
   [[ $(ctl "$env" -o json list | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))') == 13 ]] ||
     { ctl "$env" list; fail "$env agent: want 13 objects"; }
 done
@@ -225,7 +233,10 @@ for env in "${envs[@]}"; do
   s3curl "$s3/weir-tfstate-$env/$env/payments/tofu.tfstate" > "$work/state-$env.json"
   contains "$work/state-$env.json" '"weir_pipeline"'
 done
-contains "$live/dev/.terragrunt-stack/pipelines/.terragrunt-stack/payments/backend.tf" "use_lockfile"
+backend=$(find "$live/dev/.terragrunt-stack/pipelines/.terragrunt-stack/payments/.terragrunt-cache" -name backend.tf | head -1)
+[[ -n $backend ]] || fail "no generated backend.tf"
+contains "$backend" 'use_lockfile                = true'
+contains "$backend" 'key                         = "dev/payments/tofu.tfstate"'
 
 step "each environment has its own values"
 getspec() { ctl "$1" -o json get "$2" "$3" | python3 -c "import json,sys; print(json.load(sys.stdin)['spec']['$4'])"; }
@@ -258,9 +269,21 @@ for env in "${envs[@]}"; do
   expect_summary "$work/plan2-$env.out" ledger "No changes."
 done
 
+step "a missing token is named, not guessed"
+set +e
+(cd "$live/prod" && env -u WEIR_PROD_TOKEN "$terragrunt" stack run plan) > "$work/plan-notoken.out" 2>&1
+code=$?
+set -e
+[[ $code != 0 ]] || { cat "$work/plan-notoken.out"; fail "plan without WEIR_PROD_TOKEN succeeded"; }
+contains "$work/plan-notoken.out" "WEIR_PROD_TOKEN"
+
 step "a held lock file stops a plan"
-printf '{"ID":"held-by-test","Operation":"OperationTypeApply","Who":"test@ci"}' |
-  s3curl -X PUT --data-binary @- "$s3/weir-tfstate-staging/staging/ledger/tofu.tfstate.tflock" > /dev/null
+# The lock object as OpenTofu writes it (S3-native locking: <key>.tflock). curl signs a body only
+# with its hash given explicitly.
+printf '{"ID":"held-by-test","Operation":"OperationTypeApply","Who":"test@ci"}' > "$work/held.tflock"
+s3curl -X PUT -H "x-amz-content-sha256: $(sha256sum < "$work/held.tflock" | cut -d' ' -f1)" \
+  --data-binary @"$work/held.tflock" "$s3/weir-tfstate-staging/staging/ledger/tofu.tfstate.tflock" > /dev/null ||
+  fail "cannot put the lock object"
 set +e
 (cd "$live/staging" && "$terragrunt" stack run plan -- -lock-timeout=1s) > "$work/plan-locked.out" 2>&1
 code=$?
@@ -282,9 +305,11 @@ tg dev "$work/plan3-dev.out" stack run plan --source-update --report-file "$work
 # payments: the pipeline gains a table (in place), a new check; ledger: the jitter.
 expect_summary "$work/plan3-dev.out" payments "Plan: 1 to add, 1 to change, 0 to destroy."
 expect_summary "$work/plan3-dev.out" ledger "Plan: 0 to add, 1 to change, 0 to destroy."
-contains "$work/plan3-dev.out" '"public.chargebacks"'
+contains "$work/plan3-dev.out" '+ table {'
+contains "$work/plan3-dev.out" '+ name        = "public.chargebacks"'
+lacks "$work/plan3-dev.out" '~ name        = '
 contains "$work/plan3-dev.out" '~ jitter'
-report_check "$work/report-plan3-dev.json" 2
+report_check "$work/report-plan3-dev.json" 2 plan
 for env in staging prod; do
   tg "$env" "$work/plan3-$env.out" stack run plan
   expect_summary "$work/plan3-$env.out" payments "No changes."
@@ -302,7 +327,7 @@ for env in staging prod; do
   expect_summary "$work/plan4-$env.out" payments "Plan: 1 to add, 1 to change, 0 to destroy."
   expect_summary "$work/plan4-$env.out" ledger "Plan: 0 to add, 1 to change, 0 to destroy."
   tg "$env" "$work/apply4-$env.out" stack run apply --source-update --report-file "$work/report-apply4-$env.json"
-  report_check "$work/report-apply4-$env.json" 2
+  report_check "$work/report-apply4-$env.json" 2 apply
 done
 
 step "every agent holds the same pipelines, tables and checks, with its own environment's values"
@@ -326,7 +351,7 @@ for env in "${envs[@]}"; do
 import json, sys
 spec = json.load(open(sys.argv[1]))["spec"]
 tables = [t["name"] for t in spec["table"]]
-assert tables == ["public.chargebacks", "public.merchants", "public.refunds", "public.transactions"], tables
+assert tables == ["public.transactions", "public.merchants", "public.refunds", "public.chargebacks"], tables
 PY
   want "$env" quality_check chargebacks-fresh max_age 2h
   want "$env" pipeline ledger-entries jitter 2m

@@ -49,14 +49,16 @@ remote_state {
       encrypt      = true
       use_lockfile = true # S3-native locking: <key>.tflock next to the state, no DynamoDB table
     },
-    local.state_endpoint == "" ? {} : {
-      endpoints                   = { s3 = local.state_endpoint }
-      use_path_style              = true
-      skip_credentials_validation = true
-      skip_region_validation      = true
-      skip_requesting_account_id  = true
-      skip_metadata_api_check     = true
-      skip_s3_checksum            = true
+    {
+      for key, value in {
+        endpoints                   = { s3 = local.state_endpoint }
+        use_path_style              = true
+        skip_credentials_validation = true
+        skip_region_validation      = true
+        skip_requesting_account_id  = true
+        skip_metadata_api_check     = true
+        skip_s3_checksum            = true
+      } : key => value if local.state_endpoint != ""
     },
   )
 }

@@ -27,14 +27,14 @@ variables {
   pipelines = {
     hourly = {
       source = "payments", destination = "raw", schedule = "@hourly", jitter = "5m"
-      tables = {
-        "public.transactions" = { primary_key = ["id"], cursor = "updated_at", lookback = "15m" }
-        "public.merchants"    = { primary_key = ["merchant_id"], cursor = "updated_at", target = "MERCHANT" }
-      }
+      tables = [
+        { name = "public.transactions", primary_key = ["id"], cursor = "updated_at", lookback = "15m" },
+        { name = "public.merchants", primary_key = ["merchant_id"], cursor = "updated_at", target = "MERCHANT" },
+      ]
     }
     daily = {
       source = "payments", destination = "raw", schedule = "0 3 * * *"
-      tables = { "public.fx_rates" = { primary_key = ["currency", "day"], mode = "full_refresh" } }
+      tables = [{ name = "public.fx_rates", primary_key = ["currency", "day"], mode = "full_refresh" }]
     }
   }
   checks = {
@@ -54,8 +54,8 @@ run "definitions_without_overrides" {
     error_message = "schedules must come from the definitions when nothing overrides them"
   }
   assert {
-    condition     = [for t in weir_pipeline.this["hourly"].table : t.name] == ["public.merchants", "public.transactions"]
-    error_message = "table blocks must be sorted by table name"
+    condition     = [for t in weir_pipeline.this["hourly"].table : t.name] == ["public.transactions", "public.merchants"]
+    error_message = "table blocks must keep the definition's order"
   }
   assert {
     condition     = weir_pipeline.this["hourly"].source == "payments" && weir_pipeline.this["hourly"].destination == "raw"
@@ -145,7 +145,7 @@ run "pipeline_with_unknown_source" {
     pipelines = {
       orphan = {
         source = "nope", destination = "raw"
-        tables = { "public.t" = { primary_key = ["id"], cursor = "updated_at" } }
+        tables = [{ name = "public.t", primary_key = ["id"], cursor = "updated_at" }]
       }
     }
     checks         = {}
@@ -160,7 +160,7 @@ run "incremental_table_without_cursor" {
     pipelines = {
       nocursor = {
         source = "payments", destination = "raw"
-        tables = { "public.t" = { primary_key = ["id"] } }
+        tables = [{ name = "public.t", primary_key = ["id"] }]
       }
     }
     checks         = {}
@@ -217,4 +217,22 @@ run "bad_names" {
     checks = { "Fresh Check" = { pipeline = "hourly", table = "public.transactions", kind = "freshness", max_age = "1h" } }
   }
   expect_failures = [var.checks]
+}
+
+run "table_twice_in_a_pipeline" {
+  command = plan
+  variables {
+    pipelines = {
+      twice = {
+        source = "payments", destination = "raw"
+        tables = [
+          { name = "public.t", primary_key = ["id"], cursor = "updated_at" },
+          { name = "public.t", primary_key = ["id"], cursor = "created_at" },
+        ]
+      }
+    }
+    checks         = {}
+    alert_channels = {}
+  }
+  expect_failures = [var.pipelines]
 }
