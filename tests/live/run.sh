@@ -62,9 +62,11 @@ RC
 export TF_CLI_CONFIG_FILE=$work/tofurc TF_IN_AUTOMATION=1 CHECKPOINT_DISABLE=1
 export TG_TF_PATH=$tofu TG_NON_INTERACTIVE=true TG_NO_COLOR=true
 # Terragrunt's caches (its content-addressed store of git sources) stay inside this run. Its shared
-# provider cache (TF_PLUGIN_CACHE_DIR) is off: each unit installs from the mirror, and OpenTofu
-# 1.12.6 panics (providercache LinkFromOtherCache, nil entry) when units initialise concurrently
-# from a filesystem mirror into a shared cache without a lock file.
+# provider cache (TF_PLUGIN_CACHE_DIR, on by default since 1.0) is off: each unit installs from the
+# mirror. With it, OpenTofu 1.12.6 initialising two units at once from a filesystem mirror into the
+# fresh shared cache fails on one of them, either "after installing ... it is still not detected in
+# .terraform/providers; this is a bug in OpenTofu" or a nil-pointer panic in
+# providercache.(*Dir).LinkFromOtherCache (both seen here).
 export XDG_CACHE_HOME=$work/cache TG_NO_AUTO_PROVIDER_CACHE_DIR=true
 unset TF_LOG TG_LOG_LEVEL
 
