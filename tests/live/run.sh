@@ -371,6 +371,19 @@ for env in "${envs[@]}"; do
   expect_summary "$work/plan5-$env.out" ledger "No changes."
 done
 
+step "one run over every environment: six units, no changes"
+(cd "$live" && "$terragrunt" run --all --report-file "$work/report-all.json" -- plan) > "$work/plan-all.out" 2>&1 ||
+  { cat "$work/plan-all.out"; fail "run --all plan over live/"; }
+[[ $(grep -c "No changes." "$work/plan-all.out") == 6 ]] || { cat "$work/plan-all.out"; fail "want 6 units with no changes"; }
+python3 - "$work/report-all.json" <<'PY' || fail "report of the run over every environment"
+import json, sys
+report = json.load(open(sys.argv[1]))
+names = sorted(r["Name"] for r in report)
+assert len(report) == 6 and all(r["Result"] == "succeeded" for r in report), report
+for env in ("dev", "staging", "prod"):
+    assert sum(n.startswith(env + "/") for n in names) == 2, names
+PY
+
 step "tokens stay out of state, plans, reports, generated files and logs"
 for env in "${envs[@]}"; do
   for key in payments ledger; do s3curl "$s3/weir-tfstate-$env/$env/$key/tofu.tfstate"; done > "$work/states-$env.json"
