@@ -111,7 +111,7 @@ resource "weir_quality_check" "this" {
   for_each = local.checks
 
   name              = each.key
-  pipeline          = weir_pipeline.this[each.value.pipeline].name
+  pipeline          = each.value.pipeline
   table             = each.value.table
   kind              = each.value.kind
   severity          = each.value.severity
@@ -129,6 +129,11 @@ resource "weir_quality_check" "this" {
   values            = each.value.values
   references        = each.value.references
   sql               = each.value.sql
+
+  # Ordering by depends_on rather than by indexing weir_pipeline.this with a per-instance key: an
+  # index like that makes every check build the whole pipeline collection, which made a
+  # 1,500-table plan several times slower.
+  depends_on = [weir_pipeline.this]
 }
 
 resource "weir_alert_channel" "this" {
