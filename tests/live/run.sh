@@ -68,6 +68,10 @@ export TG_TF_PATH=$tofu TG_NON_INTERACTIVE=true TG_NO_COLOR=true
 # .terraform/providers; this is a bug in OpenTofu" or a nil-pointer panic in
 # providercache.(*Dir).LinkFromOtherCache (both seen here).
 export XDG_CACHE_HOME=$work/cache TG_NO_AUTO_PROVIDER_CACHE_DIR=true
+# Sanitizer builds: reports from the provider (whose stderr tofu swallows) and the agents land in
+# files that the last step checks.
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}log_path=$work/sanitizer"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}print_stacktrace=1:halt_on_error=1:log_path=$work/sanitizer"
 unset TF_LOG TG_LOG_LEVEL
 
 step "the example is terragrunt hcl fmt clean"
@@ -95,7 +99,7 @@ export AWS_ACCESS_KEY_ID=$s3_user AWS_SECRET_ACCESS_KEY=$s3_password AWS_REGION=
 export WEIR_STATE_S3_ENDPOINT=$s3
 
 step "three agents, each with its own CA, certificate and token"
-declare -A endpoint ca token
+declare -A endpoint ca token agent_pid
 closed=$(free_port)
 for env in "${envs[@]}"; do
   d=$work/agent-$env
@@ -118,6 +122,7 @@ for env in "${envs[@]}"; do
     WEIR_TOKEN=${token[$env]} "$agent_bin" serve --listen "${endpoint[$env]}" --data-dir "$d/data" \
     --tls-cert "$d/server.pem" --tls-key "$d/server.key" > "$d/agent.log" 2>&1 &
   pids+=($!)
+  agent_pid[$env]=$!
   E=$(upper "$env")
   export "WEIR_${E}_AGENT_ENDPOINT=${endpoint[$env]}" "WEIR_${E}_AGENT_CA_FILE=${ca[$env]}" \
          "WEIR_${E}_TOKEN=${token[$env]}"
@@ -392,6 +397,18 @@ cat "$work"/*.out "$work"/report-*.json "$work"/states-*.json "$work"/agent-*/ag
 find "$live" -type f -not -path '*/.terraform/providers/*' -exec cat {} + >> "$work/everything.txt"
 for env in "${envs[@]}"; do lacks "$work/everything.txt" "${token[$env]}"; done
 lacks "$work/everything.txt" "$s3_password"
+
+step "the agents stop cleanly on SIGTERM; no sanitizer reports"
+for env in "${envs[@]}"; do
+  kill -TERM "${agent_pid[$env]}"
+  for _ in $(seq 1 100); do kill -0 "${agent_pid[$env]}" 2>/dev/null || break; sleep 0.1; done
+  if kill -0 "${agent_pid[$env]}" 2>/dev/null; then fail "the $env agent is still running 10 s after SIGTERM"; fi
+  wait "${agent_pid[$env]}" || fail "the $env agent exited non-zero"
+done
+if compgen -G "$work/sanitizer*" > /dev/null; then
+  cat "$work"/sanitizer*
+  fail "sanitizer reports from the provider or an agent"
+fi
 
 echo
 echo "live: all steps passed in $(( $(date +%s) - start ))s"
