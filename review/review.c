@@ -53,6 +53,47 @@ static int env_rank(plan_t *const *plans, size_t count, const char *env)
     return (int)count;
 }
 
+typedef struct {
+    int rank;     /* environment's rank among the plans; environments without a plan come last */
+    size_t index; /* position in the report(s), the last tie-break, so equal keys keep their order */
+    tg_run_t run;
+} ranked_run_t;
+
+static int ranked_run_cmp(const void *pa, const void *pb)
+{
+    const ranked_run_t *a = pa, *b = pb;
+    if (a->rank != b->rank)
+        return a->rank < b->rank ? -1 : 1;
+    int by_env = strcmp(a->run.env, b->run.env);
+    if (by_env != 0)
+        return by_env;
+    int by_unit = strcmp(a->run.unit, b->run.unit);
+    if (by_unit != 0)
+        return by_unit;
+    return a->index < b->index ? -1 : a->index > b->index;
+}
+
+/* Terragrunt writes a report's rows in the order its units finish, which differs from run to run
+ * when units run in parallel. The runs take the plans' order (environments as first given, units
+ * by name), so the same run gives the same text. */
+static void sort_runs(tg_report_t *report, plan_t *const *given, size_t plan_count)
+{
+    if (report->count < 2)
+        return;
+    ranked_run_t *ranked = malloc(report->count * sizeof *ranked);
+    if (!ranked) /* the order is cosmetic: keep the report's own on allocation failure */
+        return;
+    for (size_t i = 0; i < report->count; i++) {
+        ranked[i].rank = env_rank(given, plan_count, report->runs[i].env);
+        ranked[i].index = i;
+        ranked[i].run = report->runs[i];
+    }
+    qsort(ranked, report->count, sizeof *ranked, ranked_run_cmp);
+    for (size_t i = 0; i < report->count; i++)
+        report->runs[i] = ranked[i].run;
+    free(ranked);
+}
+
 weir_status_t review_finish(review_t *review, weir_err_t *err)
 {
     plan_t *given[REVIEW_MAX_PLANS];
@@ -69,6 +110,7 @@ weir_status_t review_finish(review_t *review, weir_err_t *err)
             review->plans[j] = a;
         }
     }
+    sort_runs(&review->report, given, n);
     for (size_t i = 0; i < n; i++) {
         weir_status_t result = impact_plan(review->plans[i], &review->impacts, err);
         if (result != WEIR_OK)

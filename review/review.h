@@ -32,7 +32,8 @@ void review_free(review_t *review);
 /* Takes `plan` (also on failure). Fails for a second plan with the same environment and unit. */
 weir_status_t review_add_plan(review_t *review, plan_t *plan, weir_err_t *err) WEIR_MUSTCHECK;
 
-/* Orders the plans (environments in the order first given, units by name) and computes the
+/* Orders the plans (environments in the order first given, units by name) and the report's runs
+ * the same way (environments without a plan after those with one, by name), and computes the
  * data-impact findings. Call once, after the last plan and report were added. */
 weir_status_t review_finish(review_t *review, weir_err_t *err) WEIR_MUSTCHECK;
 

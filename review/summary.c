@@ -68,7 +68,7 @@ static void run_report(md_t *md, const review_t *review)
     if (report->count == 0)
         return;
     md_puts(md, "### Terragrunt run\n\n| environment | unit | result | reason | plan |\n|---|---|---|---|---|\n");
-    /* Failed runs first, then by environment and unit, so the bad news leads. */
+    /* Failed runs first, so the bad news leads; within each pass in review order (review_finish). */
     for (int pass = 0; pass < 2; pass++) {
         for (size_t i = 0; i < report->count; i++) {
             const tg_run_t *run = &report->runs[i];

@@ -327,6 +327,69 @@ static void terragrunt_reports(void **state)
     tg_report_free(&report);
 }
 
+/* Terragrunt writes a report's rows in the order its units finish; the summary lists them in the
+ * plans' order (environments as first given, units by name; failed runs first), so the same run
+ * always gives the same text. Seen with a two-unit stack whose rows swapped between runs. */
+static void orders_report_runs(void **state)
+{
+    (void)state;
+    weir_err_t err;
+    char path[1024], arg[1100];
+    review_t *review = calloc(1, sizeof *review);
+    review_init(review);
+    assert_int_equal(review_add_plan(review, load("nochange.json", "pipelines/payments", &err), &err), WEIR_OK);
+    plan_t *prod = NULL;
+    vector_path("nochange.json", path, sizeof path);
+    prod = plan_load(path, "prod", "pipelines/ledger", &err);
+    assert_non_null(prod);
+    assert_int_equal(review_add_plan(review, prod, &err), WEIR_OK);
+    assert_int_equal(review_add_plan(review, load("nochange.json", "pipelines/ledger", &err), &err), WEIR_OK);
+    vector_path("report_completion_order.json", path, sizeof path);
+    /* prod's report first, then staging's (no plan given), then dev's: environments follow the plans. */
+    snprintf(arg, sizeof arg, "prod=%s", path);
+    assert_int_equal(tg_report_load(arg, &review->report, &err), WEIR_OK);
+    snprintf(arg, sizeof arg, "staging=%s", path);
+    assert_int_equal(tg_report_load(arg, &review->report, &err), WEIR_OK);
+    snprintf(arg, sizeof arg, "dev=%s", path);
+    assert_int_equal(tg_report_load(arg, &review->report, &err), WEIR_OK);
+    assert_int_equal(review->report.count, 9);
+    assert_int_equal(review_finish(review, &err), WEIR_OK);
+    static const char *const order[][2] = {
+        {"dev", "pipelines/audit"},     {"dev", "pipelines/ledger"},     {"dev", "pipelines/payments"},
+        {"prod", "pipelines/audit"},    {"prod", "pipelines/ledger"},    {"prod", "pipelines/payments"},
+        {"staging", "pipelines/audit"}, {"staging", "pipelines/ledger"}, {"staging", "pipelines/payments"},
+    };
+    for (size_t i = 0; i < 9; i++) {
+        if (strcmp(review->report.runs[i].env, order[i][0]) != 0 || strcmp(review->report.runs[i].unit, order[i][1]) != 0)
+            fail_msg("run %zu is %s/%s, want %s/%s", i, review->report.runs[i].env, review->report.runs[i].unit,
+                     order[i][0], order[i][1]);
+    }
+    assert_string_equal(review->report.runs[0].reason, "run error"); /* fields move with their run */
+    char *md = summary_render(review, SUMMARY_DEFAULT_MAX_BYTES, &err);
+    assert_non_null(md);
+    const char *rows[] = {
+        "| dev | pipelines/audit | **failed** | run error | no plan given |",
+        "| prod | pipelines/audit | **failed** | run error | no plan given |",
+        "| staging | pipelines/audit | **failed** | run error | no plan given |",
+        "| dev | pipelines/ledger | succeeded |  | reviewed |",
+        "| dev | pipelines/payments | succeeded |  | reviewed |",
+        "| prod | pipelines/ledger | succeeded |  | reviewed |",
+        "| prod | pipelines/payments | succeeded |  | no plan given |",
+        "| staging | pipelines/ledger | succeeded |  | no plan given |",
+        "| staging | pipelines/payments | succeeded |  | no plan given |",
+    };
+    const char *at = md;
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        const char *found = strstr(at, rows[i]);
+        if (!found)
+            fail_msg("row %zu \"%s\" missing or out of order in:\n%s", i, rows[i], md);
+        at = found + strlen(rows[i]);
+    }
+    free(md);
+    review_free(review);
+    free(review);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -338,6 +401,7 @@ int main(void)
         cmocka_unit_test(schedules),
         cmocka_unit_test(finds_data_impact),
         cmocka_unit_test(terragrunt_reports),
+        cmocka_unit_test(orders_report_runs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
