@@ -40,25 +40,42 @@ plan_stack() { # env dir
   local env=$1 dir=$2 unit_dir unit
   mkdir -p "$out/$env"
   echo "plan-review: $env: terragrunt stack in $dir" >&2
-  (cd "$dir" && "$terragrunt" stack generate --non-interactive) > "$out/$env/generate.log" 2>&1
-  # A failed unit still leaves the report; the review shows it (fail with FAIL_ON=run-failure).
-  (cd "$dir/.terragrunt-stack" && "$terragrunt" run --all --non-interactive \
-     --report-file "$out/$env/report.json" -- plan -input=false -no-color -out=weir-review.tfplan) \
-    > "$out/$env/plan.log" 2>&1 || echo "plan-review: $env: some units failed to plan" >&2
+  if ! (cd "$dir" && "$terragrunt" stack generate --non-interactive) > "$out/$env/generate.log" 2>&1; then
+    echo "plan-review: $env: terragrunt stack generate failed:" >&2
+    tail -n 20 "$out/$env/generate.log" >&2
+    exit 2
+  fi
+  # Plan files left by an earlier run in a kept checkout must not stand in for this run's plans.
+  find "$dir/.terragrunt-stack" -name weir-review.tfplan -type f -delete
+  # One plan per unit, in parallel, each written into its unit's working directory. A unit that
+  # fails still appears in the report; the review lists it (fail on it with FAIL_ON=run-failure).
+  if ! (cd "$dir/.terragrunt-stack" && "$terragrunt" run --all --non-interactive \
+          --report-file "$out/$env/report.json" -- \
+          plan -input=false -no-color -lock-timeout=60s -out=weir-review.tfplan) \
+       > "$out/$env/plan.log" 2>&1; then
+    echo "plan-review: $env: some units failed to plan (see $env/plan.log)" >&2
+  fi
+  [[ -s $out/$env/report.json ]] || { tail -n 20 "$out/$env/plan.log" >&2; echo "plan-review: $env: no run report" >&2; exit 2; }
   args+=(--report "$env=$out/$env/report.json")
+  # The units: every generated terragrunt.hcl, labelled by its path below .terragrunt-stack/ with
+  # the nested .terragrunt-stack/ segments dropped (pipelines/payments), as the report's names are.
   while IFS= read -r unit_dir; do
     unit=${unit_dir#"$dir/.terragrunt-stack/"}
     unit=${unit//.terragrunt-stack\//}
     [[ -n $unit && $unit != "$unit_dir" ]] || continue
     mkdir -p "$out/$env/$(dirname "$unit")"
+    # `terragrunt run` runs tofu in the unit's cached working directory, where plan -out wrote.
     if (cd "$unit_dir" && "$terragrunt" run --non-interactive -- show -json weir-review.tfplan) \
          > "$out/$env/$unit.json" 2> "$out/$env/$unit.show.log"; then
       args+=(--plan "$env/$unit=$out/$env/$unit.json")
     else
+      echo "plan-review: $env/$unit: no plan to show (the unit failed to plan)" >&2
       rm -f "$out/$env/$unit.json"
     fi
   done < <(find "$dir/.terragrunt-stack" -name terragrunt.hcl -not -path '*/.terragrunt-cache/*' \
              -printf '%h\n' | LC_ALL=C sort)
+  # A plan file holds every input value: the JSON (what the review reads) is what CI keeps.
+  find "$dir/.terragrunt-stack" -name weir-review.tfplan -type f -delete
 }
 
 for root in "$@"; do

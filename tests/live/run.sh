@@ -7,13 +7,19 @@
 #   plan changes in dev only; promoted to staging, then prod, every agent holds the same pipelines
 #   and tables with its own environment's values; --report-file JSON checked; secrets stay out of
 #   state, plans, reports, generated files and logs.
+# The plan review of examples/ci: while v0.2.0 is in dev only, the CI workflow's own steps
+# (examples/ci/plan-review.yml, read by workflow_step.py) run examples/ci/plan-review.sh over the
+# three stacks and weir-plan-review's Markdown is checked and compared with golden/; a throwaway
+# release that destroys a pipeline fails the --fail-on policy with its reason.
 # The catalog is served from a throwaway git repository made from this tree: tag v0.1.0 is the tree
 # as it is, v0.2.0 a release that adds a table and a check (the edit a developer would merge).
-# Usage: run.sh PROVIDER_BINARY AGENT_BINARY   (tools from .tools/bin, or $TOFU / $TERRAGRUNT)
+# Usage: run.sh PROVIDER_BINARY AGENT_BINARY REVIEW_BINARY   (tools from .tools/bin, or $TOFU /
+# $TERRAGRUNT). UPDATE_GOLDEN=1 rewrites golden/promotion-review.md (review the diff).
 set -euo pipefail
 
 provider_bin=$(realpath "$1")
 agent_bin=$(realpath "$2")
+review_bin=$(realpath "${3:?usage: run.sh PROVIDER_BINARY AGENT_BINARY REVIEW_BINARY}")
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 tofu=${TOFU:-$root/.tools/bin/tofu}
@@ -322,6 +328,137 @@ for env in staging prod; do
   expect_summary "$work/plan3-$env.out" payments "No changes."
   expect_summary "$work/plan3-$env.out" ledger "No changes."
 done
+step "plan review of the promotion, as the CI workflow runs it: dev changes, staging and prod none"
+# The workflow's own "Plan every environment" step (examples/ci/plan-review.yml, through
+# workflow_step.py) in a fresh checkout of the infrastructure repository: live/ as edited so far
+# (v0.2.0 in dev only, no generated stacks) and ci/plan-review.sh; tofu, terragrunt and
+# weir-plan-review on PATH; the agent tokens only as the workflow's secrets, and the workflow's own
+# FAIL_ON and TG_NO_AUTO_PROVIDER_CACHE_DIR.
+workflow=$root/examples/ci/plan-review.yml
+tofu_version=$("$tofu" version | head -1 | grep -oE '[0-9]+\.[0-9]+\.[0-9]+')
+terragrunt_version=$("$terragrunt" --version | grep -oE 'v[0-9]+\.[0-9]+\.[0-9]+' | head -1)
+contains "$workflow" "tofu_version: $tofu_version"
+contains "$workflow" "gh release download $terragrunt_version "
+runner=$work/runner
+mkdir -p "$runner/bin"
+ln -s "$tofu" "$runner/bin/tofu"
+ln -s "$terragrunt" "$runner/bin/terragrunt"
+ln -s "$review_bin" "$runner/bin/weir-plan-review"
+checkout() { # DIR: the infrastructure repository as the pull request has it
+  mkdir -p "$1/ci" "$1/live"
+  cp "$root/examples/ci/plan-review.sh" "$1/ci/"
+  (cd "$live" && tar --exclude=.terragrunt-stack -cf - .) | tar -xf - -C "$1/live"
+}
+gh_step() { # CHECKOUT OUTPUT_FILE "STEP NAME" OUT: one step of the workflow's plan job, run as GitHub would
+  GITHUB_OUTPUT=$2 python3 "$here/workflow_step.py" "$workflow" plan "$3" > "$runner/step.sh" ||
+    fail "workflow step \"$3\""
+  (cd "$1" && env -u WEIR_DEV_TOKEN -u WEIR_STAGING_TOKEN -u WEIR_PROD_TOKEN -u FAIL_ON \
+     -u TG_NO_AUTO_PROVIDER_CACHE_DIR PATH="$runner/bin:$PATH" RUNNER_TEMP=$runner GITHUB_OUTPUT=$2 \
+     SECRET_WEIR_DEV_PLAN_TOKEN=${token[dev]} SECRET_WEIR_STAGING_PLAN_TOKEN=${token[staging]} \
+     SECRET_WEIR_PROD_PLAN_TOKEN=${token[prod]} bash -e "$runner/step.sh") > "$4" 2>&1
+}
+review_start=$(date +%s)
+checkout "$work/pr-promote"
+: > "$runner/output"
+gh_step "$work/pr-promote" "$runner/output" "Plan every environment" "$work/review-promote.out" ||
+  { cat "$work/review-promote.out"; fail "the workflow's plan step failed"; }
+contains "$runner/output" "exit=0"
+contains "$runner/output" "summary=yes"
+md=$runner/review/summary.md
+# One plan JSON per unit and one run report per environment, as CI uploads them.
+for env in "${envs[@]}"; do
+  for unit in payments ledger; do
+    python3 -c 'import json,sys; p=json.load(open(sys.argv[1])); assert p["format_version"].startswith("1.")' \
+      "$runner/review/$env/pipelines/$unit.json" || fail "$env/$unit: no plan JSON"
+  done
+  report_check "$runner/review/$env/report.json" 2 plan
+done
+python3 - "$md" <<'PY2' || { cat "$md"; fail "the promotion review"; }
+import re, sys
+md = open(sys.argv[1]).read()
+sections = dict(re.findall(r"^### (\S+ / \S+)\n(.*?)(?=^### |\Z)", md, re.S | re.M))
+def has(where, text):
+    assert text in sections[where], f"{where}: no {text!r}"
+assert "6 plans: 1 to create, 2 to update, 0 to replace, 0 to delete; **0 data-impact findings**." in md
+# dev: payments-hourly gains the chargebacks table (an update), a new check; ledger-entries' jitter.
+assert "| dev | pipelines/payments | 1 | 1 | 0 | 0 | 0 |" in md
+assert "| dev | pipelines/ledger | 0 | 1 | 0 | 0 | 0 |" in md
+has("dev / pipelines/payments", '**`weir_pipeline.this["payments-hourly"]`** — update')
+has("dev / pipelines/payments", '| `table[3].name` |  | `"public.chargebacks"` |')
+has("dev / pipelines/payments", '**`weir_quality_check.this["chargebacks-fresh"]`** — create')
+has("dev / pipelines/ledger", '**`weir_pipeline.this["ledger-entries"]`** — update')
+has("dev / pipelines/ledger", '| `jitter` | `"0s"` | `"2m"` |')
+assert sections["dev / pipelines/ledger"].count("** — ") == 1, "ledger: one resource changes"
+for env in ("staging", "prod"):
+    for unit in ("payments", "ledger"):
+        assert f"| {env} | pipelines/{unit} | 0 | 0 | 0 | 0 | 0 |" in md, f"{env}/{unit} changes"
+        assert sections[f"{env} / pipelines/{unit}"].strip() == "No changes.", f"{env}/{unit}"
+        # every unit of the run report, succeeded and matched to its plan
+for env in ("dev", "staging", "prod"):
+    for unit in ("payments", "ledger"):
+        assert f"| {env} | pipelines/{unit} | succeeded |  | reviewed |" in md, f"run of {env}/{unit}"
+assert md.count("| succeeded |") == 6, "six runs"
+PY2
+for env in "${envs[@]}"; do
+  lacks "$md" "${token[$env]}"
+  lacks "$md" "${endpoint[$env]}"
+  grep -rqF -- "${token[$env]}" "$runner/review" && fail "the $env token is in the review artifacts"
+done
+lacks "$md" "$s3_password"
+lacks "$md" "$work"
+lacks "$md" "/tmp/"
+grep -rqF -- "$s3_password" "$runner/review" && fail "the state password is in the review artifacts"
+# Nothing in the summary is run-specific (no path, port, time or id: checked above), so it is
+# compared as it is.
+if [[ ${UPDATE_GOLDEN:-} == 1 ]]; then
+  cp "$md" "$here/golden/promotion-review.md"
+  echo "golden file tests/live/golden/promotion-review.md rewritten: review the diff"
+else
+  diff -u "$here/golden/promotion-review.md" "$md" || fail "the promotion review differs from tests/live/golden/promotion-review.md"
+fi
+gh_step "$work/pr-promote" "$runner/output" "Apply the exit policy" "$work/review-policy.out" ||
+  { cat "$work/review-policy.out"; fail "the workflow's exit policy failed a promotion without data impact"; }
+
+step "a change that destroys a pipeline fails the review's policy, with the reason"
+# A throwaway release (never applied): v0.2.0 without the payments-daily pipeline.
+git_ checkout -q -b drop-daily v0.2.0
+python3 - "$src/examples/live/catalog/units/weir-pipelines/definitions/payments.json" <<'PY2'
+import json, sys
+path = sys.argv[1]
+d = json.load(open(path))
+del d["pipelines"]["payments-daily"]
+d["alert_channels"]["payments-oncall"]["pipelines"].remove("payments-daily")
+json.dump(d, open(path, "w"), indent=2)
+PY2
+git_ commit -qam "drop payments-daily"
+git_ tag v0.2.0-drop-daily
+git_ push -q "$repo" v0.2.0-drop-daily
+checkout "$work/pr-drop"
+# The pull request moves dev to it and drops dev's override of the pipeline that is gone.
+sed -i -e 's|version = "v0.2.0"|version = "v0.2.0-drop-daily"|' \
+  -e '/pipelines *= { "payments-daily" = { enabled = false } }/d' "$work/pr-drop/live/dev/terragrunt.stack.hcl"
+contains "$work/pr-drop/live/dev/terragrunt.stack.hcl" 'version = "v0.2.0-drop-daily"'
+lacks "$work/pr-drop/live/dev/terragrunt.stack.hcl" 'payments-daily'
+set +e
+(cd "$work/pr-drop" && PATH="$runner/bin:$PATH" FAIL_ON=destroy,replace \
+   ci/plan-review.sh "$work/review-drop" dev=live/dev) > "$work/review-drop.out" 2>&1
+code=$?
+set -e
+[[ $code == 1 ]] || { cat "$work/review-drop.out"; fail "FAIL_ON=destroy,replace over a destroyed pipeline exited $code, want 1"; }
+contains "$work/review-drop.out" 'fail-on destroy: dev/pipelines/payments weir_pipeline.this["payments-daily"] is destroyed'
+lacks "$work/review-drop.out" "fail-on replace"
+lacks "$work/review-drop.out" "failed to plan"
+contains "$work/review-drop/summary.md" "| dev | pipelines/payments | 1 | 2 | 0 | 1 | 1 |"
+contains "$work/review-drop/summary.md" "**1 data-impact finding**"
+contains "$work/review-drop/summary.md" 'weir_pipeline.this["payments-daily"]'
+# The workflow's last step turns that status into a failed check with its reason.
+echo "exit=$code" > "$work/review-drop.output"
+if gh_step "$work/pr-drop" "$work/review-drop.output" "Apply the exit policy" "$work/review-drop-policy.out"; then
+  fail "the workflow's exit policy passed a destroyed pipeline"
+fi
+contains "$work/review-drop-policy.out" "::error::The plans match the --fail-on policy (destroy,replace,data-impact,run-failure)"
+echo "plan review steps took $(( $(date +%s) - review_start ))s"
+
 tg dev "$work/apply3-dev.out" stack run apply --source-update
 expect_summary "$work/apply3-dev.out" payments "Apply complete! Resources: 1 added, 1 changed, 0 destroyed."
 want dev pipeline ledger-entries jitter 2m
