@@ -6,7 +6,10 @@
  *   2  the bytes sealed with the test key under the chunk's own name, then read back: the load
  *      returns exactly the bytes, and the reader parses them as mode 0 would;
  *   3  as 2 with one byte of the sealed file flipped (position from the input): refused, unless the
- *      flip broke the magic, in which case the file is a plain chunk and loads as its own bytes.
+ *      flip broke the magic, in which case the file is a plain chunk and loads as its own bytes;
+ *   4  the bytes as CSV text, compressed here with zstd, so the row parser sees every shape of text
+ *      rather than only what survives a mutated zstd frame; read plain and then sealed, with the
+ *      same rows both ways.
  * The key is a fixed test key written once to a private temporary directory. */
 #include <stdbool.h>
 #include <stdint.h>
@@ -15,6 +18,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zstd.h>
 
 #include "sealer.h"
 #include "stage_reader.h"
@@ -128,10 +132,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size < 1)
         return 0;
     setup_once();
-    unsigned mode = data[0] % 4;
+    unsigned mode = data[0] % 5;
     const unsigned char *body = data + 1;
     size_t len = size - 1;
-    if (mode == 0) {
+    if (mode == 4) {
+        size_t bound = ZSTD_compressBound(len);
+        unsigned char *frame = malloc(bound);
+        size_t frame_len = frame ? ZSTD_compress(frame, bound, body, len, 1) : 0;
+        if (!frame || ZSTD_isError(frame_len))
+            abort();
+        write_file(frame, frame_len);
+        long rows = read_all(NULL);
+        size_t sealed_len;
+        unsigned char *sealed = seal(frame, frame_len, &sealed_len);
+        write_file(sealed, sealed_len);
+        if (read_all(sealer) != rows)
+            abort();
+        free(sealed);
+        free(frame);
+    } else if (mode == 0) {
         write_file(body, len);
         long rows = read_all(NULL);
         if (sealer_file_header_is_sealed(body, len) && rows >= 0)
