@@ -3,6 +3,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "weir/agent/v1/agent.pb-c.h"
 
@@ -56,6 +57,9 @@ static weir_status_t copy_object(const Weir__Agent__V1__Object *from, agent_obje
     return agent_object_copy(&view, to);
 }
 
+/* First pause before retrying a call the agent was too busy to take; doubling up to 32 times that. */
+#define AGENT_API_BUSY_PAUSE_MS 50
+
 static weir_status_t call(rpc_channel_t *channel, int timeout_ms, const char *method,
                           const ProtobufCMessage *request, weir_buf_t *response, rpc_error_t *error)
 {
@@ -64,7 +68,22 @@ static weir_status_t call(rpc_channel_t *channel, int timeout_ms, const char *me
     if (!packed)
         return WEIR_ERR_NOMEM;
     protobuf_c_message_pack(request, packed);
-    weir_status_t result = rpc_call(channel, method, packed, len, response, timeout_ms, error);
+    /* An agent with no free worker answers RESOURCE_EXHAUSTED before it reads the request, so the
+     * call never ran: try again after a short, growing, jittered pause while the budget lasts (tofu
+     * may run more calls at once than the agent has workers). */
+    weir_status_t result;
+    long waited_ms = 0;
+    for (int attempt = 0;; attempt++) {
+        result = rpc_call(channel, method, packed, len, response, timeout_ms, error);
+        if (result == WEIR_OK || error->code != GRPC_STATUS_RESOURCE_EXHAUSTED)
+            break;
+        long pause_ms = (AGENT_API_BUSY_PAUSE_MS << (attempt < 5 ? attempt : 5)) + random() % AGENT_API_BUSY_PAUSE_MS;
+        if (waited_ms + pause_ms > timeout_ms)
+            break;
+        struct timespec pause = {.tv_sec = pause_ms / 1000, .tv_nsec = (pause_ms % 1000) * 1000000L};
+        nanosleep(&pause, NULL);
+        waited_ms += pause_ms;
+    }
     free(packed);
     if (result != WEIR_OK && error->code == GRPC_STATUS_NOT_FOUND)
         result = WEIR_ERR_NOT_FOUND;

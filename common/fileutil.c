@@ -1,4 +1,4 @@
-/* fileutil.c — bounded file reads, atomic writes, flat directory removal. */
+/* fileutil.c — bounded file reads, atomic writes, directory trees, flat directory removal. */
 #include "fileutil.h"
 
 #include <dirent.h>
@@ -84,6 +84,48 @@ weir_status_t file_write_all(const char *path, const char *data, size_t len, int
     return WEIR_OK;
 }
 
+static weir_status_t make_one(const char *path, int mode, weir_err_t *err)
+{
+    if (mkdir(path, (mode_t)mode) == 0)
+        return WEIR_OK;
+    int saved = errno;
+    struct stat st;
+    if (saved == EEXIST && stat(path, &st) == 0) {
+        if (S_ISDIR(st.st_mode))
+            return WEIR_OK;
+        weir_err_set(err, "cannot create directory %s: a file of that name is in the way", path);
+        return WEIR_ERR_IO;
+    }
+    weir_err_set(err, "cannot create directory %s: %s", path, strerror(saved));
+    return WEIR_ERR_IO;
+}
+
+weir_status_t dir_make_all(const char *path, int mode, weir_err_t *err)
+{
+    if (!path || !*path) {
+        weir_err_set(err, "cannot create a directory with an empty path");
+        return WEIR_ERR_INVALID;
+    }
+    char *partial = strdup(path);
+    if (!partial) {
+        weir_err_set(err, "out of memory");
+        return WEIR_ERR_NOMEM;
+    }
+    weir_status_t result = WEIR_OK;
+    /* Each parent in turn ("a", "a/b", ...); repeated and trailing slashes make empty steps. */
+    for (char *p = partial + 1; *p && result == WEIR_OK; p++) {
+        if (*p != '/' || p[-1] == '/')
+            continue;
+        *p = 0;
+        result = make_one(partial, mode, err);
+        *p = '/';
+    }
+    if (result == WEIR_OK)
+        result = make_one(partial, mode, err);
+    free(partial);
+    return result;
+}
+
 void dir_remove_flat(const char *dir)
 {
     DIR *d = opendir(dir);
@@ -94,8 +136,10 @@ void dir_remove_flat(const char *dir)
         if (entry->d_name[0] == '.')
             continue;
         char path[4096];
-        snprintf(path, sizeof path, "%s/%s", dir, entry->d_name);
-        unlink(path);
+        /* A cut path could name another file: one that does not fit is left alone. */
+        int n = snprintf(path, sizeof path, "%s/%s", dir, entry->d_name);
+        if (n > 0 && (size_t)n < sizeof path)
+            unlink(path);
     }
     closedir(d);
     rmdir(dir);

@@ -1,4 +1,5 @@
-/* fileutil.h — whole-file reads and writes with a size cap; removing a flat directory. */
+/* fileutil.h — whole-file reads and writes with a size cap; creating a directory tree, removing a
+ * flat directory. */
 #ifndef WEIR_FILEUTIL_H
 #define WEIR_FILEUTIL_H
 
@@ -11,6 +12,9 @@ char *file_read_all(const char *path, size_t max_bytes, weir_err_t *err);
 /* Writes atomically (temp file + rename) with the given mode. */
 weir_status_t file_write_all(const char *path, const char *data, size_t len, int mode,
                              weir_err_t *err) WEIR_MUSTCHECK;
+/* `mkdir -p`: creates `path` and any missing parents with `mode` (parents that exist keep theirs).
+ * An existing directory is fine; an existing non-directory anywhere on the path is an error. */
+weir_status_t dir_make_all(const char *path, int mode, weir_err_t *err) WEIR_MUSTCHECK;
 /* Removes the files of `dir` (not subdirectories' contents) and then `dir`; absent is fine. */
 void dir_remove_flat(const char *dir);
 

@@ -1,4 +1,5 @@
-/* rpc_server.c — gRPC C-core server loop with a thread per call. */
+/* rpc_server.c — gRPC C-core server loop: authorize from metadata, then serve each call on one of a
+ * capped set of reused worker threads. */
 #include "rpc_server.h"
 
 #include <grpc/byte_buffer_reader.h>
@@ -19,13 +20,18 @@ struct rpc_server {
     size_t method_count;
     void *ctx;
     rpc_authorize_fn authorize;
+    int max_calls;           /* 0: unbounded */
+    int port;                /* bound by the last rpc_server_listen */
     atomic_int stopping;
     pthread_mutex_t lock;
     pthread_cond_t idle;     /* signalled when a worker exits */
     pthread_cond_t work;     /* signalled when a call is queued or the server stops */
     int workers;             /* worker threads alive */
     int idle_workers;        /* of which waiting for work */
+    int active_calls;        /* admitted and not yet finished: queued or being served */
+    int queued_calls;        /* of which waiting for a worker */
     struct call_ctx *queue_head, *queue_tail;
+    rpc_server_stats_t stats; /* under `lock` */
 };
 
 typedef struct call_ctx {
@@ -93,7 +99,26 @@ weir_status_t rpc_server_listen(rpc_server_t *server, const char *addr, grpc_ser
         weir_err_set(err, "cannot listen on %s (address in use or not permitted)", addr);
         return WEIR_ERR_IO;
     }
+    server->port = port;
     return WEIR_OK;
+}
+
+int rpc_server_port(const rpc_server_t *server) { return server->port; }
+
+void rpc_server_set_max_calls(rpc_server_t *server, int max_calls) { server->max_calls = max_calls > 0 ? max_calls : 0; }
+
+void rpc_server_stats(rpc_server_t *server, rpc_server_stats_t *out)
+{
+    pthread_mutex_lock(&server->lock);
+    *out = server->stats;
+    pthread_mutex_unlock(&server->lock);
+}
+
+static void count(rpc_server_t *server, unsigned long *counter)
+{
+    pthread_mutex_lock(&server->lock);
+    (*counter)++;
+    pthread_mutex_unlock(&server->lock);
 }
 
 void rpc_server_stop(rpc_server_t *server) { atomic_store(&server->stopping, 1); }
@@ -189,32 +214,91 @@ static const rpc_method_t *find_method(const rpc_server_t *server, const char *n
     return NULL;
 }
 
+/* Ends a call without reading its request: status only. The client's half-close normally arrives
+ * at once; a call that stays open past the wait is cancelled so it cannot hold a worker. */
+static void refuse_early(call_ctx_t *ctx, grpc_status_code code, const char *message)
+{
+    int cancelled = 0;
+    grpc_slice details = grpc_slice_from_copied_string(message);
+    grpc_op refuse[3] = {
+        {.op = GRPC_OP_SEND_INITIAL_METADATA},
+        {.op = GRPC_OP_SEND_STATUS_FROM_SERVER,
+         .data.send_status_from_server = {.status = code, .status_details = &details}},
+        {.op = GRPC_OP_RECV_CLOSE_ON_SERVER, .data.recv_close_on_server.cancelled = &cancelled},
+    };
+    if (grpc_call_start_batch(ctx->call, refuse, 3, (void *)4, NULL) == GRPC_CALL_OK &&
+        !pluck_bounded(ctx->call_cq, (void *)4, RPC_REQUEST_WAIT_MS)) {
+        grpc_call_cancel(ctx->call, NULL);
+        pluck_done(ctx->call_cq, (void *)4);
+    }
+    grpc_slice_unref(details);
+}
+
+/* The last "authorization" header of the call's initial metadata, new, or NULL. */
+static char *authorization_header(const grpc_metadata_array *metadata)
+{
+    char *found = NULL;
+    for (size_t i = 0; i < metadata->count; i++) {
+        grpc_slice key = metadata->metadata[i].key;
+        if (GRPC_SLICE_LENGTH(key) == 13 && memcmp(GRPC_SLICE_START_PTR(key), "authorization", 13) == 0) {
+            free(found);
+            found = slice_dup(metadata->metadata[i].value);
+        }
+    }
+    return found;
+}
+
+static void send_reply(call_ctx_t *ctx, const rpc_reply_t *reply)
+{
+    int cancelled = 0;
+    grpc_byte_buffer *response_payload = NULL;
+    grpc_op last[3];
+    size_t n = 0;
+    if (reply->code == GRPC_STATUS_OK) {
+        grpc_slice body = grpc_slice_from_copied_buffer((const char *)reply->body.data, reply->body.len);
+        response_payload = grpc_raw_byte_buffer_create(&body, 1);
+        grpc_slice_unref(body);
+        last[n++] = (grpc_op){.op = GRPC_OP_SEND_MESSAGE, .data.send_message.send_message = response_payload};
+    }
+    grpc_slice details = grpc_slice_from_copied_string(reply->message);
+    last[n++] = (grpc_op){.op = GRPC_OP_SEND_STATUS_FROM_SERVER,
+                          .data.send_status_from_server = {.status = reply->code, .status_details = &details}};
+    last[n++] = (grpc_op){.op = GRPC_OP_RECV_CLOSE_ON_SERVER, .data.recv_close_on_server.cancelled = &cancelled};
+    if (grpc_call_start_batch(ctx->call, last, n, (void *)3, NULL) == GRPC_CALL_OK)
+        pluck_done(ctx->call_cq, (void *)3);
+    grpc_slice_unref(details);
+    if (response_payload)
+        grpc_byte_buffer_destroy(response_payload);
+}
+
 static void serve_call(call_ctx_t *ctx)
 {
     rpc_server_t *server = ctx->server;
     grpc_completion_queue *cq = ctx->call_cq;
     grpc_byte_buffer *request_payload = NULL;
-    grpc_byte_buffer *response_payload = NULL;
     char *method_name = slice_dup(ctx->details.method);
-    char *authorization = NULL;
+    char *authorization = authorization_header(&ctx->metadata);
     weir_buf_t request_body;
     buf_init(&request_body, RPC_MAX_MESSAGE_BYTES);
     rpc_reply_t reply = {.code = GRPC_STATUS_OK};
     buf_init(&reply.body, RPC_MAX_MESSAGE_BYTES);
-    int cancelled = 0;
 
     const rpc_method_t *method = method_name ? find_method(server, method_name) : NULL;
     if (!method) {
         /* Unknown methods are refused at once, without waiting for their request. */
-        grpc_slice details = grpc_slice_from_static_string("method not implemented");
-        grpc_op refuse[3] = {
-            {.op = GRPC_OP_SEND_INITIAL_METADATA},
-            {.op = GRPC_OP_SEND_STATUS_FROM_SERVER,
-             .data.send_status_from_server = {.status = GRPC_STATUS_UNIMPLEMENTED, .status_details = &details}},
-            {.op = GRPC_OP_RECV_CLOSE_ON_SERVER, .data.recv_close_on_server.cancelled = &cancelled},
-        };
-        if (grpc_call_start_batch(ctx->call, refuse, 3, (void *)4, NULL) == GRPC_CALL_OK)
-            pluck_done(cq, (void *)4);
+        reply.code = GRPC_STATUS_UNIMPLEMENTED;
+        refuse_early(ctx, reply.code, "method not implemented");
+        goto out;
+    }
+    /* Authorization needs only the headers, which arrived with the call: a caller without the token
+     * never gets as far as having its message received, let alone parsed. */
+    rpc_call_meta_t meta = {.method = method_name, .authorization = authorization};
+    if (server->authorize && !server->authorize(server->ctx, &meta)) {
+        reply.code = GRPC_STATUS_UNAUTHENTICATED;
+        snprintf(reply.message, sizeof reply.message,
+                 "missing or wrong bearer token (send \"authorization: Bearer <token>\")");
+        count(server, &server->stats.refused_auth);
+        refuse_early(ctx, reply.code, reply.message);
         goto out;
     }
 
@@ -228,61 +312,33 @@ static void serve_call(call_ctx_t *ctx)
         /* A request that never arrives must not hold a worker (and the client) forever. */
         grpc_call_cancel_with_status(ctx->call, GRPC_STATUS_UNAVAILABLE, "request message did not arrive", NULL);
         pluck_done(cq, (void *)1);
-        log_warn("rpc", "%s: request message did not arrive within %d ms; call cancelled",
-                 method_name ? method_name : "call", RPC_REQUEST_WAIT_MS);
+        log_warn("rpc", "%s: request message did not arrive within %d ms; call cancelled", method_name,
+                 RPC_REQUEST_WAIT_MS);
         goto out;
-    }
-
-    for (size_t i = 0; i < ctx->metadata.count; i++) {
-        grpc_slice key = ctx->metadata.metadata[i].key;
-        if (GRPC_SLICE_LENGTH(key) == 13 && memcmp(GRPC_SLICE_START_PTR(key), "authorization", 13) == 0) {
-            free(authorization);
-            authorization = slice_dup(ctx->metadata.metadata[i].value);
-        }
     }
 
     bool payload_ok;
     read_payload(request_payload, &request_body, &payload_ok);
-    rpc_request_t request = {.method = method_name ? method_name : "",
+    count(server, &server->stats.request_bodies_read);
+    rpc_request_t request = {.method = method_name,
                              .body = request_body.data,
                              .body_len = request_body.len,
                              .authorization = authorization};
-
     if (!payload_ok) {
         reply.code = GRPC_STATUS_RESOURCE_EXHAUSTED;
         snprintf(reply.message, sizeof reply.message, "request could not be read");
-    } else if (server->authorize && !server->authorize(server->ctx, &request)) {
-        reply.code = GRPC_STATUS_UNAUTHENTICATED;
-        snprintf(reply.message, sizeof reply.message,
-                 "missing or wrong bearer token (send \"authorization: Bearer <token>\")");
     } else {
+        count(server, &server->stats.calls_served);
         method->handler(server->ctx, &request, &reply);
     }
-
-    grpc_op last[3];
-    size_t n = 0;
-    if (reply.code == GRPC_STATUS_OK) {
-        grpc_slice body = grpc_slice_from_copied_buffer((const char *)reply.body.data, reply.body.len);
-        response_payload = grpc_raw_byte_buffer_create(&body, 1);
-        grpc_slice_unref(body);
-        last[n++] = (grpc_op){.op = GRPC_OP_SEND_MESSAGE, .data.send_message.send_message = response_payload};
-    }
-    grpc_slice details = grpc_slice_from_copied_string(reply.message);
-    last[n++] = (grpc_op){.op = GRPC_OP_SEND_STATUS_FROM_SERVER,
-                          .data.send_status_from_server = {.status = reply.code, .status_details = &details}};
-    last[n++] = (grpc_op){.op = GRPC_OP_RECV_CLOSE_ON_SERVER, .data.recv_close_on_server.cancelled = &cancelled};
-    if (grpc_call_start_batch(ctx->call, last, n, (void *)3, NULL) == GRPC_CALL_OK)
-        pluck_done(cq, (void *)3);
-    grpc_slice_unref(details);
+    send_reply(ctx, &reply);
 
 out:
     if (reply.code != GRPC_STATUS_OK && reply.code != GRPC_STATUS_UNIMPLEMENTED)
-        log_debug("rpc", "%s failed with status %d: %s", request_body.data ? method_name : "call",
-                  (int)reply.code, reply.message);
+        log_debug("rpc", "%s failed with status %d: %s", method_name ? method_name : "call", (int)reply.code,
+                  reply.message);
     if (request_payload)
         grpc_byte_buffer_destroy(request_payload);
-    if (response_payload)
-        grpc_byte_buffer_destroy(response_payload);
     buf_free(&request_body);
     buf_free(&reply.body);
     free(method_name);
@@ -294,12 +350,16 @@ out:
  * calls reuses threads (and their malloc arenas) instead of creating one per call. */
 #define RPC_WORKER_IDLE_MS 5000
 
-static call_ctx_t *next_call(rpc_server_t *server)
+/* `finished` says the caller just ended a call; it stops counting as active in the same critical
+ * section that makes the worker idle, so workers never outnumber the cap even for an instant. */
+static call_ctx_t *next_call(rpc_server_t *server, bool finished)
 {
     struct timespec until;
     clock_gettime(CLOCK_REALTIME, &until);
     until.tv_sec += RPC_WORKER_IDLE_MS / 1000;
     pthread_mutex_lock(&server->lock);
+    if (finished)
+        server->active_calls--;
     server->idle_workers++;
     while (!server->queue_head && !rpc_server_stopping(server)) {
         if (pthread_cond_timedwait(&server->work, &server->lock, &until) != 0 && !server->queue_head)
@@ -311,6 +371,7 @@ static call_ctx_t *next_call(rpc_server_t *server)
         server->queue_head = ctx->next;
         if (!server->queue_head)
             server->queue_tail = NULL;
+        server->queued_calls--;
     } else {
         server->workers--;
         pthread_cond_broadcast(&server->idle);
@@ -323,23 +384,50 @@ static void *worker_thread(void *arg)
 {
     rpc_server_t *server = arg;
     call_ctx_t *ctx;
-    while ((ctx = next_call(server)))
+    bool finished = false;
+    while ((ctx = next_call(server, finished))) {
         serve_call(ctx);
+        finished = true;
+    }
     return NULL;
 }
 
+/* Refuses a call from the accepting thread without blocking it: the status goes out as the call is
+ * cancelled, and no batch is left for anyone to wait on. */
+static void refuse_now(call_ctx_t *ctx, grpc_status_code code, const char *message)
+{
+    grpc_call_cancel_with_status(ctx->call, code, message, NULL);
+    free_call_ctx(ctx);
+}
+
+/* Admits a call (queues it and makes sure a worker will take it), or refuses it when the cap of
+ * calls in service is reached, so a flood of calls cannot start threads without bound. */
 static void dispatch(rpc_server_t *server, call_ctx_t *ctx)
 {
     ctx->next = NULL;
     pthread_mutex_lock(&server->lock);
+    if (server->max_calls && server->active_calls >= server->max_calls) {
+        server->stats.refused_busy++;
+        int cap = server->max_calls;
+        pthread_mutex_unlock(&server->lock);
+        log_warn("rpc", "refused a call: %d calls already in service (the cap; raise it if clients run more "
+                        "in parallel)", cap);
+        refuse_now(ctx, GRPC_STATUS_RESOURCE_EXHAUSTED,
+                   "the agent is serving as many calls as it allows at once; retry shortly");
+        return;
+    }
+    server->active_calls++;
     if (server->queue_tail)
         server->queue_tail->next = ctx;
     else
         server->queue_head = ctx;
     server->queue_tail = ctx;
-    bool spawn = server->idle_workers == 0;
-    if (spawn)
-        server->workers++;
+    server->queued_calls++;
+    /* Each idle worker will take one queued call; start another only when the queue outgrows them.
+     * Workers never outnumber admitted calls, so the cap bounds threads too. */
+    bool spawn = server->queued_calls > server->idle_workers;
+    if (spawn && ++server->workers > server->stats.peak_workers)
+        server->stats.peak_workers = server->workers;
     pthread_cond_signal(&server->work);
     pthread_mutex_unlock(&server->lock);
     if (!spawn)
@@ -349,11 +437,22 @@ static void dispatch(rpc_server_t *server, call_ctx_t *ctx)
     pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
     pthread_t thread;
     if (pthread_create(&thread, &attr, worker_thread, server) != 0) {
-        /* An existing worker will take the call when it is free. */
-        log_warn("rpc", "cannot start another worker thread");
         pthread_mutex_lock(&server->lock);
         server->workers--;
+        /* With no worker at all the call would wait forever: take it back and refuse it. Otherwise
+         * an existing worker takes it when it is free. */
+        bool take_back = server->workers == 0 && server->queue_head == ctx;
+        if (take_back) {
+            server->queue_head = ctx->next;
+            if (!server->queue_head)
+                server->queue_tail = NULL;
+            server->queued_calls--;
+            server->active_calls--;
+        }
         pthread_mutex_unlock(&server->lock);
+        log_warn("rpc", "cannot start another worker thread");
+        if (take_back)
+            refuse_now(ctx, GRPC_STATUS_RESOURCE_EXHAUSTED, "the agent cannot start a worker thread");
     }
     pthread_attr_destroy(&attr);
 }
@@ -418,6 +517,8 @@ weir_status_t rpc_server_run(rpc_server_t *server, volatile sig_atomic_t *extern
     while (server->queue_head) {
         call_ctx_t *ctx = server->queue_head;
         server->queue_head = ctx->next;
+        server->queued_calls--;
+        server->active_calls--;
         grpc_call_cancel_with_status(ctx->call, GRPC_STATUS_UNAVAILABLE, "server stopping", NULL);
         free_call_ctx(ctx);
     }

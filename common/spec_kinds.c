@@ -187,7 +187,8 @@ static const spec_attr_t table_attrs[] = {
     {"target", ST_STRING, SA_OPTIONAL, NULL, SV_SF_IDENT, NULL,
      "Destination table name; defaults to the source table name in upper case.", NULL, 0, 0, NULL},
     {"mode", ST_STRING, SA_OPTIONAL | SA_COMPUTED, "\"incremental\"", SV_ENUM, table_modes,
-     "`incremental` reads rows past the watermark; `full_refresh` reloads the whole table each run.",
+     "`incremental` reads rows past the watermark; `full_refresh` reads the whole table each run and "
+     "replaces the target's rows with it in one statement, so rows deleted at the source disappear.",
      NULL, 0, 0, NULL},
 };
 static const spec_block_t table_block = ATTRS(table_attrs);

@@ -7,11 +7,15 @@
 
 #include "log.h"
 #include "plugin_server.h"
+#include "weir_revision.h"
+#include "weir_version.h"
 
 int main(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
+    if (argc == 2 && strcmp(argv[1], "--version") == 0) {
+        printf("terraform-provider-weir %s (git %s)\n", WEIR_VERSION, WEIR_GIT_REVISION);
+        return 0;
+    }
     const char *cookie = getenv(PLUGIN_COOKIE_KEY);
     if (!cookie || strcmp(cookie, PLUGIN_COOKIE_VALUE) != 0) {
         fprintf(stderr,

@@ -70,7 +70,7 @@ static rpc_method_t *all_methods(size_t *count)
     if (!methods)
         return NULL;
     memcpy(methods, plugin_methods, sizeof plugin_methods);
-    memcpy(methods + plugin_count, tfp_methods, tfp_method_count * sizeof *methods);
+    tfp_methods_fill(methods + plugin_count);
     return methods;
 }
 

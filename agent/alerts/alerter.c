@@ -15,6 +15,7 @@
 #include "http_client.h"
 #include "log.h"
 #include "secrets.h"
+#include "specs.h"
 
 #define ALERTER_POLL_MS 1000
 #define ALERTER_BATCH 20
@@ -116,7 +117,8 @@ static void deliver(store_t *store, const store_delivery_t *d, time_t now)
     char why[512] = "";
     const char *outcome = "failed";
     agent_object_t channel = {0};
-    json_t *spec = NULL, *hidden = NULL;
+    channel_spec_t spec = {0};
+    json_t *hidden = NULL;
     char *url = NULL, *routing_key = NULL, *write_only = NULL, *body = NULL;
     weir_err_t err = {{0}};
     long status = 0;
@@ -124,10 +126,11 @@ static void deliver(store_t *store, const store_delivery_t *d, time_t now)
         snprintf(why, sizeof why, "channel %s no longer exists", d->channel);
         goto record;
     }
-    spec = json_loads(channel.spec_json, 0, NULL);
-    const char *kind = json_string_value(json_object_get(spec, "kind"));
-    const char *url_ref = json_string_value(json_object_get(spec, "url_ref"));
-    const char *key_ref = json_string_value(json_object_get(spec, "routing_key_ref"));
+    if (channel_spec_parse(channel.spec_json, d->channel, &spec, &err) != WEIR_OK) {
+        snprintf(why, sizeof why, "%.500s", err.msg);
+        goto record;
+    }
+    const char *kind = spec.kind, *url_ref = spec.url_ref, *key_ref = spec.routing_key_ref;
     bool pagerduty = kind && strcmp(kind, "pagerduty") == 0;
     url = url_ref ? secret_resolve(url_ref, &err) : pagerduty ? strdup(ALERTER_PAGERDUTY_URL) : NULL;
     if (!url) {
@@ -146,7 +149,7 @@ static void deliver(store_t *store, const store_delivery_t *d, time_t now)
         goto record;
     }
     char signature[80] = "";
-    if (strcmp(kind, "webhook") == 0 &&
+    if (kind && strcmp(kind, "webhook") == 0 &&
         store_get_write_only(store, "alert_channel", d->channel, &write_only, &err) == WEIR_OK && write_only &&
         *write_only) {
         hidden = json_loads(write_only, 0, NULL);
@@ -181,7 +184,7 @@ record:;
         OPENSSL_cleanse(write_only, strlen(write_only));
     free(write_only);
     json_decref(hidden);
-    json_decref(spec);
+    channel_spec_free(&spec);
     free(body);
     secret_free(url);
     secret_free(routing_key);

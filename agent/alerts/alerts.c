@@ -1,12 +1,12 @@
 /* alerts.c — incident keys, channel routing and the store calls behind raise/clear. */
 #include "alerts.h"
 
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "log.h"
+#include "specs.h"
 #include "store_alerts.h"
 
 static int severity_rank(const char *severity)
@@ -40,17 +40,18 @@ static size_t route(store_t *store, const alert_condition_t *condition, char ***
     char **names = calloc(channels.count ? channels.count : 1, sizeof *names);
     size_t count = 0;
     for (size_t i = 0; names && i < channels.count; i++) {
-        json_t *spec = json_loads(channels.items[i].spec_json, 0, NULL);
-        bool severe_enough = severity_rank(condition->severity) >=
-                             severity_rank(json_string_value(json_object_get(spec, "min_severity")));
-        json_t *pipelines = json_object_get(spec, "pipelines");
-        bool wanted = json_array_size(pipelines) == 0;
-        size_t p;
-        json_t *name;
-        json_array_foreach(pipelines, p, name) wanted |= strcmp(json_string_value(name), condition->pipeline) == 0;
+        channel_spec_t spec;
+        if (channel_spec_parse(channels.items[i].spec_json, channels.items[i].name, &spec, &err) != WEIR_OK) {
+            log_error("alerts", "%s", err.msg);
+            continue;
+        }
+        bool severe_enough = severity_rank(condition->severity) >= severity_rank(spec.min_severity);
+        bool wanted = spec.pipeline_count == 0;
+        for (size_t p = 0; p < spec.pipeline_count; p++)
+            wanted |= strcmp(spec.pipelines[p], condition->pipeline) == 0;
         if (severe_enough && wanted && (names[count] = strdup(channels.items[i].name)))
             count++;
-        json_decref(spec);
+        channel_spec_free(&spec);
     }
     agent_object_list_free(&channels);
     *out = names;

@@ -15,6 +15,8 @@
 #include "object_status.h"
 #include "objects.h"
 #include "spec.h"
+#include "specs.h"
+#include "strutil.h"
 #include "weir/agent/v1/agent.pb-c.h"
 
 void control_api_init(control_api_t *api, store_t *store, const char *token)
@@ -23,10 +25,10 @@ void control_api_init(control_api_t *api, store_t *store, const char *token)
     SHA256((const unsigned char *)token, strlen(token), api->token_sha256);
 }
 
-bool control_api_authorize(void *ctx, const rpc_request_t *request)
+bool control_api_authorize(void *ctx, const rpc_call_meta_t *call)
 {
     const control_api_t *api = ctx;
-    const char *header = request->authorization;
+    const char *header = call->authorization;
     if (!header || strncmp(header, "Bearer ", 7) != 0)
         return false;
     unsigned char presented[32];
@@ -77,16 +79,16 @@ static const spec_kind_t *known_kind(const char *kind, rpc_reply_t *reply)
  * agent checks the table exists and has a cursor before accepting it. */
 static weir_status_t check_backfill(store_t *store, const char *canonical, weir_err_t *err)
 {
-    json_t *spec = json_loads(canonical, 0, NULL);
-    const char *pipeline = json_string_value(json_object_get(spec, "pipeline"));
-    const char *table = json_string_value(json_object_get(spec, "table"));
-    weir_status_t result = WEIR_OK;
+    backfill_spec_t spec;
+    weir_status_t result = backfill_spec_parse(canonical, "(new)", &spec, err);
+    if (result != WEIR_OK)
+        return result;
     agent_object_t found = {0};
-    if (pipeline && table && store_get(store, "pipeline", pipeline, &found, err) == WEIR_OK)
-        result = backfill_check_table(store, pipeline, table, err);
+    if (spec.pipeline && spec.table && store_get(store, "pipeline", spec.pipeline, &found, err) == WEIR_OK)
+        result = backfill_check_table(store, spec.pipeline, spec.table, err);
     /* A missing pipeline is reported by the store's reference check, in its usual words. */
     agent_object_clear(&found);
-    json_decref(spec);
+    backfill_spec_free(&spec);
     return result;
 }
 
@@ -180,13 +182,16 @@ static void list_objects(void *ctx, const rpc_request_t *request, rpc_reply_t *r
     /* Pages bound the memory both ends need for one reply; the token is the last key sent. */
     int page_size = req->page_size <= 0 ? LIST_DEFAULT_PAGE : req->page_size > LIST_MAX_PAGE ? LIST_MAX_PAGE
                                                                                               : req->page_size;
+    /* Kinds and names are at most 63 characters (spec validation); a token holding more was not
+     * made by this agent, and cutting it would resume the listing from the wrong place. */
     char after_kind[128] = "", after_name[256] = "";
     const char *tab = strchr(req->page_token, '\t');
-    if (req->page_token[0] && tab) {
-        snprintf(after_kind, sizeof after_kind, "%.*s", (int)(tab - req->page_token), req->page_token);
-        snprintf(after_name, sizeof after_name, "%s", tab + 1);
-    }
-    if (req->page_token[0] && !tab) {
+    bool token_ok = !req->page_token[0] ||
+                    (tab && (size_t)(tab - req->page_token) < sizeof after_kind &&
+                     str_format(after_kind, sizeof after_kind, NULL, "page_token", "%.*s",
+                                (int)(tab - req->page_token), req->page_token) == WEIR_OK &&
+                     str_copy(after_name, sizeof after_name, tab + 1, "page_token", NULL) == WEIR_OK);
+    if (!token_ok) {
         reply->code = GRPC_STATUS_INVALID_ARGUMENT;
         snprintf(reply->message, sizeof reply->message, "malformed page_token");
     } else if (req->kind[0] == 0 || known_kind(req->kind, reply)) {
@@ -196,7 +201,9 @@ static void list_objects(void *ctx, const rpc_request_t *request, rpc_reply_t *r
         if (more) {
             list.count--;
             agent_object_clear(&list.items[list.count]);
-            snprintf(next, sizeof next, "%s\t%s", list.items[list.count - 1].kind, list.items[list.count - 1].name);
+            if (str_format(next, sizeof next, &err, "the next page token", "%s\t%s", list.items[list.count - 1].kind,
+                           list.items[list.count - 1].name) != WEIR_OK)
+                result = WEIR_ERR_INTERNAL; /* stored names are validated far shorter: never expected */
         }
         Weir__Agent__V1__Object *objects = calloc(list.count ? list.count : 1, sizeof *objects);
         Weir__Agent__V1__Object **pointers = calloc(list.count ? list.count : 1, sizeof *pointers);

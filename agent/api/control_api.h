@@ -14,7 +14,8 @@ typedef struct {
 
 /* Keeps only the token's digest. */
 void control_api_init(control_api_t *api, store_t *store, const char *token);
-bool control_api_authorize(void *ctx, const rpc_request_t *request);
+/* The rpc_server authorize hook: runs on the call's headers before its message is read. */
+bool control_api_authorize(void *ctx, const rpc_call_meta_t *call);
 
 extern const rpc_method_t control_api_methods[];
 extern const size_t control_api_method_count;

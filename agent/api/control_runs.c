@@ -11,7 +11,7 @@
 #include "store_backfill.h"
 #include "store_checks.h"
 #include "store_runs.h"
-#include "value_json.h"
+#include "specs.h"
 #include "weir/agent/v1/agent.pb-c.h"
 
 void control_run_to_proto(const store_run_t *run, Weir__Agent__V1__Run *out)
@@ -21,7 +21,7 @@ void control_run_to_proto(const store_run_t *run, Weir__Agent__V1__Run *out)
     out->pipeline = (char *)run->pipeline;
     out->table = (char *)run->table_name;
     out->trigger = (char *)run->trigger;
-    out->state = (char *)run->state;
+    out->state = (char *)run_state_name(run->state);
     out->created_at = (char *)run->created_at;
     out->started_at = (char *)run->started_at;
     out->finished_at = (char *)run->finished_at;
@@ -79,7 +79,7 @@ static void trigger_run(void *ctx, const rpc_request_t *request, rpc_reply_t *re
     weir_err_t err = {{0}};
     store_run_t *runs = NULL;
     size_t count = 0;
-    wv_t *spec = NULL;
+    pipeline_spec_t spec = {0};
     if (store_get(api->store, "pipeline", req->pipeline, &pipeline, &err) != WEIR_OK) {
         fail(reply, GRPC_STATUS_NOT_FOUND, err.msg);
         goto out;
@@ -97,29 +97,28 @@ static void trigger_run(void *ctx, const rpc_request_t *request, rpc_reply_t *re
         fail(reply, GRPC_STATUS_FAILED_PRECONDITION, message);
         goto out;
     }
-    spec = wv_from_json(pipeline.spec_json, strlen(pipeline.spec_json), &err);
-    const wv_t *tables = wv_map_get(spec, "table");
-    runs = calloc(tables && tables->count ? tables->count : 1, sizeof *runs);
-    if (!runs || !tables) {
-        fail(reply, GRPC_STATUS_INTERNAL, "cannot read the pipeline's tables");
+    if (pipeline_spec_parse(pipeline.spec_json, req->pipeline, &spec, &err) != WEIR_OK) {
+        fail(reply, GRPC_STATUS_INTERNAL, err.msg);
         goto out;
     }
-    for (size_t i = 0; i < tables->count; i++) {
-        const wv_t *name = wv_map_get(tables->items[i], "name");
-        if (!name || (req->table[0] && strcmp(req->table, name->text) != 0))
+    runs = calloc(spec.table_count ? spec.table_count : 1, sizeof *runs);
+    if (!runs) {
+        fail(reply, GRPC_STATUS_RESOURCE_EXHAUSTED, "out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < spec.table_count; i++) {
+        const char *name = spec.tables[i].name;
+        if (req->table[0] && strcmp(req->table, name) != 0)
             continue;
-        const wv_t *source = wv_map_get(spec, "source"), *destination = wv_map_get(spec, "destination");
-        store_run_request_t run_request = {.pipeline = req->pipeline, .table_name = name->text, .trigger = "manual",
-                                           .source = source && source->kind == WV_STRING ? source->text : "",
-                                           .destination = destination && destination->kind == WV_STRING
-                                                              ? destination->text : "",
+        store_run_request_t run_request = {.pipeline = req->pipeline, .table_name = name, .trigger = "manual",
+                                           .source = spec.source, .destination = spec.destination,
                                            .not_before = ""};
         weir_status_t result = store_run_enqueue(api->store, &run_request, &runs[count], &err);
         if (result != WEIR_OK && result != WEIR_ERR_EXISTS) {
             fail(reply, GRPC_STATUS_INTERNAL, err.msg);
             goto out;
         }
-        log_info("control_api", "run %s of %s %s %s", runs[count].id, req->pipeline, name->text,
+        log_info("control_api", "run %s of %s %s %s", runs[count].id, req->pipeline, name,
                  result == WEIR_OK ? "queued" : "already unfinished");
         count++;
     }
@@ -132,7 +131,7 @@ static void trigger_run(void *ctx, const rpc_request_t *request, rpc_reply_t *re
     Weir__Agent__V1__TriggerRunResponse response = WEIR__AGENT__V1__TRIGGER_RUN_RESPONSE__INIT;
     pack_runs(reply, runs, count, &response.base, &response.n_runs, &response.runs);
 out:
-    wv_free(spec);
+    pipeline_spec_free(&spec);
     free(runs);
     agent_object_clear(&pipeline);
     weir__agent__v1__trigger_run_request__free_unpacked(req, NULL);

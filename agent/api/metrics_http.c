@@ -13,6 +13,7 @@
 #include "buf.h"
 #include "log.h"
 #include "store_metrics.h"
+#include "strutil.h"
 
 struct metrics_http {
     struct MHD_Daemon *daemon;
@@ -73,13 +74,14 @@ weir_status_t metrics_http_start(const char *address, store_t *store, metrics_ht
 {
     *out = NULL;
     const char *colon = strrchr(address, ':');
-    char host[64];
+    char host[64]; /* an IPv4 address or "localhost"; anything longer is refused below */
     struct sockaddr_in sin = {.sin_family = AF_INET};
     long port = colon ? strtol(colon + 1, NULL, 10) : 0;
-    snprintf(host, sizeof host, "%.*s", colon ? (int)(colon - address) : 0, address);
-    if (strcmp(host, "localhost") == 0)
+    bool host_fits = str_format(host, sizeof host, NULL, "host", "%.*s", colon ? (int)(colon - address) : 0,
+                                address) == WEIR_OK;
+    if (host_fits && strcmp(host, "localhost") == 0)
         snprintf(host, sizeof host, "127.0.0.1");
-    if (!colon || port <= 0 || port > 65535 || inet_pton(AF_INET, host, &sin.sin_addr) != 1) {
+    if (!colon || !host_fits || port <= 0 || port > 65535 || inet_pton(AF_INET, host, &sin.sin_addr) != 1) {
         weir_err_set(err, "--metrics-addr %s: expected IPV4:PORT, e.g. 127.0.0.1:9464", address);
         return WEIR_ERR_INVALID;
     }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "specs.h"
 #include "store_backfill.h"
 #include "store_checks.h"
 #include "store_runs.h"
@@ -30,19 +31,15 @@ static json_t *check_json(const store_check_result_t *r)
 
 static json_t *pipeline_status(store_t *store, const agent_object_t *object, weir_err_t *err)
 {
-    json_t *spec = json_loads(object->spec_json, 0, NULL);
+    pipeline_spec_t spec = {0};
     json_t *status = json_pack("{s:{}, s:[], s:[]}", "tables", "backfills", "checks");
     store_backfill_progress_t *backfills = NULL;
     store_check_result_t *checks = NULL;
     size_t count = 0, check_count = 0;
-    if (!spec || !status)
+    if (!status || pipeline_spec_parse(object->spec_json, object->name, &spec, err) != WEIR_OK)
         goto fail;
-    size_t i;
-    json_t *table;
-    json_array_foreach(json_object_get(spec, "table"), i, table) {
-        const char *name = json_string_value(json_object_get(table, "name"));
-        if (!name)
-            continue;
+    for (size_t i = 0; i < spec.table_count; i++) {
+        const char *name = spec.tables[i].name;
         char watermark[128];
         bool found;
         if (store_watermark_get(store, object->name, name, watermark, sizeof watermark, &found, err) != WEIR_OK)
@@ -52,7 +49,7 @@ static json_t *pipeline_status(store_t *store, const agent_object_t *object, wei
         if (store_run_list_table(store, object->name, name, &last, &last_count, err) != WEIR_OK)
             goto fail;
         json_t *last_run = last_count ? json_pack("{s:s, s:s, s:s, s:s, s:I, s:f, s:f}", "id", last->id, "state",
-                                                  last->state, "finished_at", last->finished_at, "error", last->error,
+                                                  run_state_name(last->state), "finished_at", last->finished_at, "error", last->error,
                                                   "rows_loaded", (json_int_t)last->rows_loaded, "extract_seconds",
                                                   last->extract_seconds, "load_seconds", last->load_seconds)
                                       : json_null();
@@ -80,12 +77,12 @@ static json_t *pipeline_status(store_t *store, const agent_object_t *object, wei
             goto fail;
     free(checks);
     free(backfills);
-    json_decref(spec);
+    pipeline_spec_free(&spec);
     return status;
 fail:
     free(checks);
     free(backfills);
-    json_decref(spec);
+    pipeline_spec_free(&spec);
     json_decref(status);
     return NULL;
 }
@@ -97,18 +94,18 @@ void object_status_fill(store_t *store, agent_object_t *object)
     if (strcmp(object->kind, "pipeline") == 0) {
         status = pipeline_status(store, object, &err);
     } else if (strcmp(object->kind, "quality_check") == 0) {
-        json_t *spec = json_loads(object->spec_json, 0, NULL);
-        const char *pipeline = json_string_value(json_object_get(spec, "pipeline"));
+        check_spec_t spec = {0};
         store_check_result_t *checks = NULL;
         size_t count = 0;
-        if (pipeline && store_check_latest(store, pipeline, &checks, &count, &err) == WEIR_OK) {
+        if (check_spec_parse(object->spec_json, object->name, &spec, &err) == WEIR_OK &&
+            store_check_latest(store, spec.pipeline, &checks, &count, &err) == WEIR_OK) {
             status = json_pack("{s:o}", "latest", json_null());
             for (size_t i = 0; status && i < count; i++)
                 if (strcmp(checks[i].check, object->name) == 0)
                     json_object_set_new(status, "latest", check_json(&checks[i]));
         }
         free(checks);
-        json_decref(spec);
+        check_spec_free(&spec);
     } else if (strcmp(object->kind, "backfill") == 0) {
         store_backfill_progress_t progress;
         weir_status_t result = store_backfill_progress(store, object->name, &progress, &err);

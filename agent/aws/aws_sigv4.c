@@ -79,9 +79,13 @@ weir_status_t aws_sigv4_sign(const aws_sigv4_request_t *request, const aws_crede
     char day[9];
     memcpy(day, out->amz_date, 8);
     day[8] = 0;
-    if (request->payload_hash)
-        snprintf(out->payload_hash, sizeof out->payload_hash, "%s", request->payload_hash);
-    else
+    if (request->payload_hash) {
+        if (strlen(request->payload_hash) != sizeof out->payload_hash - 1) {
+            weir_err_set(err, "SigV4: the payload hash must be %zu hex digits", sizeof out->payload_hash - 1);
+            return WEIR_ERR_INVALID;
+        }
+        memcpy(out->payload_hash, request->payload_hash, sizeof out->payload_hash);
+    } else
         sha256_hex(request->payload ? request->payload : "", request->payload_len, out->payload_hash);
 
     header_t headers[SIGV4_MAX_HEADERS];
@@ -121,7 +125,7 @@ weir_status_t aws_sigv4_sign(const aws_sigv4_request_t *request, const aws_crede
                             request->region, request->service, canonical_hash);
     }
     if (result == WEIR_OK) {
-        char secret[160];
+        char secret[160]; /* "AWS4" and a secret_access_key of at most 127 characters always fit */
         snprintf(secret, sizeof secret, "AWS4%s", credentials->secret_access_key);
         unsigned char key[32], signature[32];
         hmac((const unsigned char *)secret, strlen(secret), day, key);

@@ -11,6 +11,8 @@
 #include "agent_api.h"
 #include "fileutil.h"
 #include "spec.h"
+#include "strutil.h"
+#include "token.h"
 #include "weir/agent/v1/agent.pb-c.h"
 
 
@@ -41,8 +43,10 @@ static void usage(FILE *out)
             "Options:\n"
             "  --endpoint HOST:PORT   agent address [env WEIR_ENDPOINT; default 127.0.0.1:7443]\n"
             "  --ca-cert FILE         CA of the agent's certificate [env WEIR_CA_CERT: a path or PEM]\n"
-            "  --token-file FILE      bearer token file [env WEIR_TOKEN holds the token itself]\n"
-            "  -o table|json          output format (default table)\n");
+            "  --token-file FILE      bearer token file [env WEIR_TOKEN_FILE]\n"
+            "  -o table|json          output format (default table)\n\n"
+            "The bearer token is taken from the first of: --token-file, WEIR_TOKEN (the token itself),\n"
+            "WEIR_TOKEN_FILE.\n");
 }
 
 static const char *kind_name(const char *arg)
@@ -311,9 +315,16 @@ static int cmd_run(rpc_channel_t *channel, const ctl_options_t *options, int arg
     if (!reply)
         return ctl_report(error.code == GRPC_STATUS_NOT_FOUND ? WEIR_ERR_NOT_FOUND : WEIR_ERR_INVALID, &error, "run");
     size_t count = reply->n_runs;
-    char (*ids)[40] = calloc(count ? count : 1, sizeof *ids);
-    for (size_t i = 0; ids && i < count; i++)
-        snprintf(ids[i], sizeof ids[i], "%s", reply->runs[i]->id);
+    char (*ids)[40] = calloc(count ? count : 1, sizeof *ids); /* run ids are UUIDs (36 characters) */
+    for (size_t i = 0; ids && i < count; i++) {
+        weir_err_t err = {{0}};
+        if (str_copy(ids[i], sizeof ids[i], reply->runs[i]->id, "a run id from the agent", &err) != WEIR_OK) {
+            fprintf(stderr, "weir-agent ctl: %s\n", err.msg);
+            free(ids);
+            protobuf_c_message_free_unpacked(&reply->base, NULL);
+            return 1;
+        }
+    }
     if (!options->wait_seconds) {
         print_run_header();
         for (size_t i = 0; i < count; i++)
@@ -454,16 +465,13 @@ int ctl_main(int argc, char **argv)
     if (!options.endpoint || !*options.endpoint)
         options.endpoint = "127.0.0.1:7443";
     char *token = NULL;
-    if (options.token_file) {
-        weir_err_t err = {{0}};
-        token = file_read_all(options.token_file, 4096, &err);
-        if (!token) {
-            fprintf(stderr, "weir-agent ctl: %s\n", err.msg);
-            return 1;
-        }
-        token[strcspn(token, "\r\n")] = 0;
-    } else if (getenv("WEIR_TOKEN")) {
-        token = strdup(getenv("WEIR_TOKEN"));
+    token_source_t token_source;
+    token_sources_t token_sources = token_sources_from_env(options.token_file);
+    weir_err_t token_err = {{0}};
+    if (token_resolve(&token_sources, &token, &token_source, &token_err) != WEIR_OK) {
+        fprintf(stderr, "weir-agent ctl: %s\n", token_err.msg);
+        free(positional);
+        return 1;
     }
     char *ca = load_ca(options.ca);
     int code = 1;
@@ -503,9 +511,6 @@ int ctl_main(int argc, char **argv)
     rpc_channel_free(channel);
     free(ca);
     free(positional);
-    if (token) {
-        memset(token, 0, strlen(token));
-        free(token);
-    }
+    token_free(token);
     return code;
 }

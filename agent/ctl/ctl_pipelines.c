@@ -8,6 +8,7 @@
 
 #include "agent_api.h"
 #include "ctl_internal.h"
+#include "strutil.h"
 #include "timestamp.h"
 #include "weir/agent/v1/agent.pb-c.h"
 
@@ -118,10 +119,17 @@ static int pause_or_resume(rpc_channel_t *channel, bool pause, int argc, char **
         fprintf(stderr, "weir-agent ctl: usage: pause PIPELINE [REASON...] | resume PIPELINE\n");
         return 2;
     }
+    /* The reason is kept with the pipeline and shown by `status`; a longer one is refused, not cut. */
     char reason[512] = "";
     for (int i = 1; i < argc; i++) {
         size_t used = strlen(reason);
-        snprintf(reason + used, sizeof reason - used, "%s%s", used ? " " : "", argv[i]);
+        weir_err_t err = {{0}};
+        if (str_format(reason + used, sizeof reason - used, &err, "the pause reason", "%s%s", used ? " " : "",
+                       argv[i]) != WEIR_OK) {
+            fprintf(stderr, "weir-agent ctl: the pause reason is too long (at most %zu characters)\n",
+                    sizeof reason - 1);
+            return 2;
+        }
     }
     Weir__Agent__V1__SetPipelinePausedRequest request = WEIR__AGENT__V1__SET_PIPELINE_PAUSED_REQUEST__INIT;
     request.pipeline = argv[0];

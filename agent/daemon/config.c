@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fileutil.h"
+#include "token.h"
 
 typedef struct {
     const char *flag;
@@ -26,11 +26,14 @@ static const setting_t settings[] = {
     {"--tls-key", "WEIR_TLS_KEY", "FILE", NULL, offsetof(agent_config_t, tls_key),
      "PEM private key for --tls-cert."},
     {"--token-file", "WEIR_TOKEN_FILE", "FILE", NULL, offsetof(agent_config_t, token_file),
-     "File holding the bearer token clients must present. WEIR_TOKEN may hold the token itself."},
+     "File holding the bearer token clients must present (see the token order below)."},
     {"--stage-dir", "WEIR_STAGE_DIR", "DIR", NULL, offsetof(agent_config_t, stage_dir),
      "Where extracted chunk files wait to be loaded (default DATA_DIR/stage). Encrypt this volume."},
     {"--workers", "WEIR_WORKERS", "N", "2", offsetof(agent_config_t, workers),
      "Runs executed at the same time."},
+    {"--rpc-workers", "WEIR_RPC_WORKERS", "N", "16", offsetof(agent_config_t, rpc_workers),
+     "Control API calls served at the same time, one thread each: tofu's -parallelism (10 by default) "
+     "plus room for ctl. A call beyond it is refused at once with RESOURCE_EXHAUSTED."},
     {"--chunk-mb", "WEIR_CHUNK_MB", "MB", "128", offsetof(agent_config_t, chunk_mb),
      "Uncompressed CSV per chunk file; bounds file size and memory per run."},
     {"--kms-key-id", "WEIR_KMS_KEY_ID", "KEY", NULL, offsetof(agent_config_t, kms_key_id),
@@ -60,8 +63,9 @@ void config_print_help(FILE *out)
         fprintf(out, "  %-24s %s\n  %-24s [env %s%s%s]\n", left, s->help, "", s->env,
                 s->default_value ? "; default " : "", s->default_value ? s->default_value : "");
     }
-    fprintf(out, "\nThe bearer token comes from WEIR_TOKEN or --token-file, never from a flag, so it "
-                 "does not show in the process list.\n");
+    fprintf(out, "\nThe bearer token is taken from the first of: --token-file given on the command line, "
+                 "WEIR_TOKEN, the file WEIR_TOKEN_FILE names, and with --dev DATA_DIR/dev/token. It is never a "
+                 "flag's value, so it does not show in the process list.\n");
 }
 
 static char **field(agent_config_t *config, const setting_t *s) { return (char **)((char *)config + s->offset); }
@@ -105,6 +109,8 @@ weir_status_t config_parse(int argc, char **argv, agent_config_t *config, bool *
         free(*slot);
         *slot = strdup(value);
     }
+    /* The token order tells a --token-file flag from WEIR_TOKEN_FILE, which fill the same field. */
+    bool token_file_flag = config->token_file != NULL;
     for (size_t j = 0; j < count; j++) {
         const setting_t *s = &settings[j];
         const char *env = getenv(s->env);
@@ -119,17 +125,13 @@ weir_status_t config_parse(int argc, char **argv, agent_config_t *config, bool *
         if (!*slot && s->default_value)
             *slot = strdup(s->default_value);
     }
-    const char *token = getenv("WEIR_TOKEN");
-    if (token && *token) {
-        config->token = strdup(token);
-    } else if (config->token_file) {
-        config->token = file_read_all(config->token_file, 4096, err);
-        if (!config->token)
-            return WEIR_ERR_INVALID;
-        config->token[strcspn(config->token, "\r\n")] = 0;
-    }
+    token_sources_t sources = token_sources_from_env(token_file_flag ? config->token_file : NULL);
+    token_source_t source;
+    weir_status_t result = token_resolve(&sources, &config->token, &source, err);
+    if (result != WEIR_OK)
+        return result;
     if (config->token && strlen(config->token) < 16) {
-        weir_err_set(err, "the bearer token must be at least 16 characters");
+        weir_err_set(err, "the bearer token (from %s) must be at least 16 characters", token_source_text(source));
         return WEIR_ERR_INVALID;
     }
     if (!config->dev && (!config->tls_cert || !config->tls_key)) {
@@ -137,7 +139,8 @@ weir_status_t config_parse(int argc, char **argv, agent_config_t *config, bool *
         return WEIR_ERR_INVALID;
     }
     if (!config->dev && !config->token) {
-        weir_err_set(err, "set WEIR_TOKEN or --token-file: the control API never runs without a token");
+        weir_err_set(err, "set --token-file, WEIR_TOKEN or WEIR_TOKEN_FILE: the control API never runs without a "
+                          "token");
         return WEIR_ERR_INVALID;
     }
     return WEIR_OK;
@@ -148,9 +151,6 @@ void config_free(agent_config_t *config)
     for (size_t j = 0; j < sizeof settings / sizeof settings[0]; j++)
         if (settings[j].metavar)
             free(*field(config, &settings[j]));
-    if (config->token) {
-        memset(config->token, 0, strlen(config->token));
-        free(config->token);
-    }
+    token_free(config->token);
     memset(config, 0, sizeof *config);
 }

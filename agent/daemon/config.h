@@ -16,12 +16,13 @@ typedef struct {
     char *log_level;
     char *stage_dir;
     char *workers;
+    char *rpc_workers;
     char *chunk_mb;
     char *metrics_addr;
     char *secrets_key_file;
     char *kms_key_id;
     bool dev;
-    char *token; /* resolved from WEIR_TOKEN or token_file; never logged */
+    char *token; /* resolved by token_resolve (see token.h for the order); never logged */
 } agent_config_t;
 
 /* Parses argv (after "serve") with WEIR_* environment fallbacks. Returns WEIR_ERR_INVALID with a

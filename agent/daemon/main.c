@@ -5,11 +5,14 @@
 
 #include "ctl.h"
 #include "serve.h"
+#include "weir_revision.h"
+#include "weir_version.h"
 
 static void usage(FILE *out)
 {
     fprintf(out, "Usage: weir-agent serve [options]   run the agent (see serve --help)\n"
-                 "       weir-agent ctl [options] ...  operate a running agent (see ctl --help)\n");
+                 "       weir-agent ctl [options] ...  operate a running agent (see ctl --help)\n"
+                 "       weir-agent --version          print the version and git revision\n");
 }
 
 int main(int argc, char **argv)
@@ -20,6 +23,10 @@ int main(int argc, char **argv)
     }
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         usage(stdout);
+        return 0;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        printf("weir-agent %s (git %s)\n", WEIR_VERSION, WEIR_GIT_REVISION);
         return 0;
     }
     int code;

@@ -24,7 +24,9 @@
 #include "log.h"
 #include "scheduler.h"
 #include "store.h"
+#include "strutil.h"
 #include "tls_cert.h"
+#include "token.h"
 
 static volatile sig_atomic_t stop_requested;
 
@@ -34,24 +36,24 @@ static void on_signal(int signo)
     stop_requested = 1;
 }
 
-static weir_status_t ensure_dir(const char *path, weir_err_t *err)
-{
-    if (mkdir(path, 0700) != 0 && errno != EEXIST) {
-        weir_err_set(err, "cannot create %s: %s", path, strerror(errno));
-        return WEIR_ERR_IO;
-    }
-    return WEIR_OK;
-}
+/* Paths under the data directory; PATH_MAX on Linux. A longer one is refused, never cut. */
+#define SERVE_PATH_MAX 4096
+/* Each RPC worker is a thread with its own stack; a thousand is far past any sane client fan-out. */
+#define SERVE_RPC_WORKERS_MAX 1024
 
 /* --dev: a self-signed certificate for localhost/127.0.0.1 and a random token, kept across restarts. */
 static weir_status_t dev_credentials(agent_config_t *config, weir_err_t *err)
 {
-    char dir[4096], cert_path[4200], key_path[4200], token_path[4200];
-    snprintf(dir, sizeof dir, "%s/dev", config->data_dir);
-    snprintf(cert_path, sizeof cert_path, "%s/ca.pem", dir);
-    snprintf(key_path, sizeof key_path, "%s/key.pem", dir);
-    snprintf(token_path, sizeof token_path, "%s/token", dir);
-    weir_status_t result = ensure_dir(dir, err);
+    char dir[SERVE_PATH_MAX], cert_path[SERVE_PATH_MAX], key_path[SERVE_PATH_MAX], token_path[SERVE_PATH_MAX];
+    weir_status_t result = str_format(dir, sizeof dir, err, "the --data-dir path", "%s/dev", config->data_dir);
+    if (result == WEIR_OK)
+        result = str_format(cert_path, sizeof cert_path, err, "the --data-dir path", "%s/ca.pem", dir);
+    if (result == WEIR_OK)
+        result = str_format(key_path, sizeof key_path, err, "the --data-dir path", "%s/key.pem", dir);
+    if (result == WEIR_OK)
+        result = str_format(token_path, sizeof token_path, err, "the --data-dir path", "%s/token", dir);
+    if (result == WEIR_OK)
+        result = dir_make_all(dir, 0700, err);
     if (result != WEIR_OK)
         return result;
     struct stat st;
@@ -71,8 +73,8 @@ static weir_status_t dev_credentials(agent_config_t *config, weir_err_t *err)
         config->tls_cert = strdup(cert_path);
         config->tls_key = strdup(key_path);
     }
-    if (!config->token) {
-        config->token = file_read_all(token_path, 4096, NULL);
+    if (!config->token) { /* last in the token order (token.h): only when no other source is set */
+        config->token = file_read_all(token_path, TOKEN_FILE_MAX_BYTES, NULL);
         if (config->token) {
             config->token[strcspn(config->token, "\r\n")] = 0;
         } else {
@@ -94,77 +96,179 @@ static weir_status_t dev_credentials(agent_config_t *config, weir_err_t *err)
     return config->tls_cert && config->tls_key && config->token ? WEIR_OK : WEIR_ERR_NOMEM;
 }
 
-int serve_main(int argc, char **argv)
-{
-    int exit_code = 1;
+/* Everything a serving agent holds, released in reverse order by serve_teardown. */
+typedef struct {
     agent_config_t config;
-    bool show_help = false;
-    weir_err_t err = {{0}};
-    store_t *store = NULL;
-    rpc_server_t *server = NULL;
-    char *cert_pem = NULL, *key_pem = NULL;
+    store_t *store;
+    sealer_t *sealer;
+    char *cert_pem, *key_pem;
+    char db_path[SERVE_PATH_MAX];
     control_api_t api;
-    rpc_method_t *methods = NULL;
-    executor_t *executor = NULL;
-    scheduler_t *scheduler = NULL;
-    metrics_http_t *metrics = NULL;
-    alerter_t *alerter = NULL;
-    sealer_t *sealer = NULL;
+    rpc_method_t *methods;
+    rpc_server_t *server;
+    executor_t *executor;
+    scheduler_t *scheduler;
+    metrics_http_t *metrics;
+    alerter_t *alerter;
+    long rpc_workers;
+} serve_t;
 
-    if (config_parse(argc, argv, &config, &show_help, &err) != WEIR_OK) {
-        fprintf(stderr, "weir-agent serve: %s\n", err.msg);
-        config_free(&config);
-        return 2;
-    }
-    if (show_help) {
-        config_print_help(stdout);
-        config_free(&config);
-        return 0;
-    }
-    log_level_t level;
-    if (!log_level_parse(config.log_level, &level)) {
-        fprintf(stderr, "weir-agent serve: unknown log level \"%s\"\n", config.log_level);
-        goto out;
-    }
-    log_min_level = level;
-    if (ensure_dir(config.data_dir, &err) != WEIR_OK ||
-        (config.dev && dev_credentials(&config, &err) != WEIR_OK)) {
-        log_error("serve", "%s", err.msg);
-        goto out;
-    }
-    cert_pem = file_read_all(config.tls_cert, 1024 * 1024, &err);
-    key_pem = cert_pem ? file_read_all(config.tls_key, 1024 * 1024, &err) : NULL;
-    if (!cert_pem || !key_pem) {
-        log_error("serve", "%s", err.msg);
-        goto out;
-    }
-    char db_path[4200];
-    snprintf(db_path, sizeof db_path, "%s/weir.db", config.data_dir);
-    if (store_open(db_path, &store, &err) != WEIR_OK) {
-        log_error("serve", "%s", err.msg);
-        goto out;
-    }
-    /* Write-only secrets are sealed at rest: a KMS data key, a key file, or in dev a generated file. */
-    char sealer_path[4200];
-    weir_status_t sealed = WEIR_OK;
-    if (config.kms_key_id) {
-        snprintf(sealer_path, sizeof sealer_path, "%s/secrets.key.kms", config.data_dir);
-        sealed = sealer_from_kms(config.kms_key_id, sealer_path, &sealer, &err);
-    } else if (config.secrets_key_file) {
-        sealed = sealer_from_key_file(config.secrets_key_file, &sealer, &err);
-    } else if (config.dev) {
-        snprintf(sealer_path, sizeof sealer_path, "%s/dev/secrets.key", config.data_dir);
-        sealed = sealer_from_new_key_file(sealer_path, &sealer, &err);
+/* Data directory, dev credentials, the TLS pair and the store. */
+static weir_status_t open_store(serve_t *s, weir_err_t *err)
+{
+    agent_config_t *config = &s->config;
+    weir_status_t result = dir_make_all(config->data_dir, 0700, err);
+    if (result == WEIR_OK && config->dev)
+        result = dev_credentials(config, err);
+    if (result != WEIR_OK)
+        return result;
+    s->cert_pem = file_read_all(config->tls_cert, 1024 * 1024, err);
+    s->key_pem = s->cert_pem ? file_read_all(config->tls_key, 1024 * 1024, err) : NULL;
+    if (!s->cert_pem || !s->key_pem)
+        return WEIR_ERR_IO;
+    result = str_format(s->db_path, sizeof s->db_path, err, "the --data-dir path", "%s/weir.db", config->data_dir);
+    return result == WEIR_OK ? store_open(s->db_path, &s->store, err) : result;
+}
+
+/* Write-only secrets are sealed at rest: a KMS data key, a key file, or in dev a generated file. */
+static weir_status_t open_sealer(serve_t *s, weir_err_t *err)
+{
+    const agent_config_t *config = &s->config;
+    char sealer_path[SERVE_PATH_MAX];
+    weir_status_t result = WEIR_OK;
+    if (config->kms_key_id) {
+        result = str_format(sealer_path, sizeof sealer_path, err, "the --data-dir path", "%s/secrets.key.kms",
+                            config->data_dir);
+        if (result == WEIR_OK)
+            result = sealer_from_kms(config->kms_key_id, sealer_path, &s->sealer, err);
+    } else if (config->secrets_key_file) {
+        result = sealer_from_key_file(config->secrets_key_file, &s->sealer, err);
+    } else if (config->dev) {
+        result = str_format(sealer_path, sizeof sealer_path, err, "the --data-dir path", "%s/dev/secrets.key",
+                            config->data_dir);
+        if (result == WEIR_OK)
+            result = sealer_from_new_key_file(sealer_path, &s->sealer, err);
     } else {
         log_warn("serve", "no --kms-key-id or --secrets-key-file: objects with write-only secrets will be refused "
                           "(secret references still work)");
     }
-    if (sealed != WEIR_OK || (sealer && store_set_sealer(store, sealer, &err) != WEIR_OK)) {
+    if (result == WEIR_OK && s->sealer)
+        result = store_set_sealer(s->store, s->sealer, err);
+    return result;
+}
+
+/* The run workers, the scheduler and the alert deliveries. */
+static weir_status_t start_runtime(serve_t *s, weir_err_t *err)
+{
+    const agent_config_t *config = &s->config;
+    char *end = NULL;
+    long workers = strtol(config->workers, &end, 10);
+    long chunk_mb = end && *end == 0 ? strtol(config->chunk_mb, &end, 10) : -1;
+    s->rpc_workers = end && *end == 0 ? strtol(config->rpc_workers, &end, 10) : -1;
+    if (workers < 1 || workers > 32 || chunk_mb < 1 || chunk_mb > 4096 || s->rpc_workers < 1 ||
+        s->rpc_workers > SERVE_RPC_WORKERS_MAX || !end || *end) {
+        weir_err_set(err, "--workers takes 1-32, --chunk-mb 1-4096 and --rpc-workers 1-%d", SERVE_RPC_WORKERS_MAX);
+        return WEIR_ERR_INVALID;
+    }
+    char stage_dir[SERVE_PATH_MAX];
+    weir_status_t result = config->stage_dir && *config->stage_dir
+                               ? str_copy(stage_dir, sizeof stage_dir, config->stage_dir, "the --stage-dir path", err)
+                               : str_format(stage_dir, sizeof stage_dir, err, "the --data-dir path", "%s/stage",
+                                            config->data_dir);
+    if (result == WEIR_OK)
+        result = dir_make_all(stage_dir, 0700, err);
+    if (result != WEIR_OK)
+        return result;
+    /* Runs this process holds are marked with its instance id; runs marked by an earlier process
+     * were interrupted and are resumed. */
+    char owner[64];
+    snprintf(owner, sizeof owner, "agent-%ld-%ld", (long)getpid(), (long)time(NULL));
+    if (!s->sealer)
+        log_warn("serve", "no secrets key: stage chunks are written in plain zstd; keep --stage-dir on an "
+                          "encrypted volume");
+    result = executor_start(s->store, stage_dir, (uint64_t)chunk_mb << 20, (int)workers, owner, s->sealer,
+                            &s->executor, err);
+    if (result == WEIR_OK)
+        result = scheduler_start(s->store, &s->scheduler, err);
+    return result == WEIR_OK ? alerter_start(s->store, &s->alerter, err) : result;
+}
+
+/* The control API on its TLS listener, and the metrics endpoint. */
+static weir_status_t start_api(serve_t *s, weir_err_t *err)
+{
+    size_t method_count = control_api_method_count + control_runs_method_count + control_checks_method_count;
+    s->methods = calloc(method_count, sizeof *s->methods);
+    if (!s->methods)
+        return WEIR_ERR_NOMEM;
+    memcpy(s->methods, control_api_methods, control_api_method_count * sizeof *s->methods);
+    memcpy(s->methods + control_api_method_count, control_runs_methods,
+           control_runs_method_count * sizeof *s->methods);
+    memcpy(s->methods + control_api_method_count + control_runs_method_count, control_checks_methods,
+           control_checks_method_count * sizeof *s->methods);
+    s->server = rpc_server_new(s->methods, method_count, &s->api, control_api_authorize);
+    if (!s->server)
+        return WEIR_ERR_NOMEM;
+    rpc_server_set_max_calls(s->server, (int)s->rpc_workers);
+    grpc_ssl_pem_key_cert_pair pair = {.private_key = s->key_pem, .cert_chain = s->cert_pem};
+    grpc_server_credentials *creds =
+        grpc_ssl_server_credentials_create_ex(NULL, &pair, 1, GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE, NULL);
+    weir_status_t result = rpc_server_listen(s->server, s->config.listen, creds, err);
+    if (result != WEIR_OK)
+        return result;
+    log_info("serve", "control API listening on %s (store %s, schema version %d, up to %ld calls at once)",
+             s->config.listen, s->db_path, store_schema_version(s->store), s->rpc_workers);
+    return s->config.metrics_addr ? metrics_http_start(s->config.metrics_addr, s->store, &s->metrics, err) : WEIR_OK;
+}
+
+/* Stops the listeners first, then the runtime (run workers finish their current step), then the
+ * store and the sealer it borrows. Safe on a partly started agent. */
+static void serve_teardown(serve_t *s)
+{
+    metrics_http_draining(s->metrics);
+    rpc_server_free(s->server);
+    scheduler_stop(s->scheduler);
+    executor_stop(s->executor);
+    alerter_stop(s->alerter);
+    metrics_http_stop(s->metrics); /* before the store it reads */
+    free(s->methods);
+    store_close(s->store);
+    sealer_free(s->sealer); /* after the store, which borrows it */
+    if (s->key_pem)
+        memset(s->key_pem, 0, strlen(s->key_pem));
+    free(s->key_pem);
+    free(s->cert_pem);
+    config_free(&s->config);
+}
+
+int serve_main(int argc, char **argv)
+{
+    serve_t s;
+    memset(&s, 0, sizeof s);
+    bool show_help = false;
+    weir_err_t err = {{0}};
+    if (config_parse(argc, argv, &s.config, &show_help, &err) != WEIR_OK) {
+        fprintf(stderr, "weir-agent serve: %s\n", err.msg);
+        config_free(&s.config);
+        return 2;
+    }
+    if (show_help) {
+        config_print_help(stdout);
+        config_free(&s.config);
+        return 0;
+    }
+    int exit_code = 1;
+    log_level_t level;
+    if (!log_level_parse(s.config.log_level, &level)) {
+        fprintf(stderr, "weir-agent serve: unknown log level \"%s\"\n", s.config.log_level);
+        goto out;
+    }
+    log_min_level = level;
+    if (open_store(&s, &err) != WEIR_OK || open_sealer(&s, &err) != WEIR_OK) {
         log_error("serve", "%s", err.msg);
         goto out;
     }
-    log_redact(config.token); /* the bearer token never reaches a log line, whatever echoes it */
-    control_api_init(&api, store, config.token);
+    log_redact(s.config.token); /* the bearer token never reaches a log line, whatever echoes it */
+    control_api_init(&s.api, s.store, s.config.token);
 
     struct sigaction sa = {.sa_handler = on_signal};
     sigemptyset(&sa.sa_mask);
@@ -172,76 +276,14 @@ int serve_main(int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    char *end = NULL;
-    long workers = strtol(config.workers, &end, 10);
-    long chunk_mb = end && *end == 0 ? strtol(config.chunk_mb, &end, 10) : -1;
-    if (workers < 1 || workers > 32 || chunk_mb < 1 || chunk_mb > 4096 || !end || *end) {
-        log_error("serve", "--workers takes 1-32 and --chunk-mb 1-4096");
-        goto out;
-    }
-    char stage_dir[4200];
-    snprintf(stage_dir, sizeof stage_dir, "%s", config.stage_dir ? config.stage_dir : "");
-    if (!stage_dir[0])
-        snprintf(stage_dir, sizeof stage_dir, "%s/stage", config.data_dir);
-    if (ensure_dir(stage_dir, &err) != WEIR_OK) {
+    if (start_runtime(&s, &err) != WEIR_OK || start_api(&s, &err) != WEIR_OK) {
         log_error("serve", "%s", err.msg);
         goto out;
     }
-    /* Runs this process holds are marked with its instance id; runs marked by an earlier process
-     * were interrupted and are resumed. */
-    char owner[64];
-    snprintf(owner, sizeof owner, "agent-%ld-%ld", (long)getpid(), (long)time(NULL));
-    if (!sealer)
-        log_warn("serve", "no secrets key: stage chunks are written in plain zstd; keep --stage-dir on an "
-                          "encrypted volume");
-    if (executor_start(store, stage_dir, (uint64_t)chunk_mb << 20, (int)workers, owner, sealer, &executor, &err) !=
-            WEIR_OK ||
-        scheduler_start(store, &scheduler, &err) != WEIR_OK || alerter_start(store, &alerter, &err) != WEIR_OK) {
-        log_error("serve", "%s", err.msg);
-        goto out;
-    }
-
-    size_t method_count = control_api_method_count + control_runs_method_count + control_checks_method_count;
-    methods = calloc(method_count, sizeof *methods);
-    if (!methods)
-        goto out;
-    memcpy(methods, control_api_methods, control_api_method_count * sizeof *methods);
-    memcpy(methods + control_api_method_count, control_runs_methods, control_runs_method_count * sizeof *methods);
-    memcpy(methods + control_api_method_count + control_runs_method_count, control_checks_methods,
-           control_checks_method_count * sizeof *methods);
-    server = rpc_server_new(methods, method_count, &api, control_api_authorize);
-    if (!server)
-        goto out;
-    grpc_ssl_pem_key_cert_pair pair = {.private_key = key_pem, .cert_chain = cert_pem};
-    grpc_server_credentials *creds =
-        grpc_ssl_server_credentials_create_ex(NULL, &pair, 1, GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE, NULL);
-    if (rpc_server_listen(server, config.listen, creds, &err) != WEIR_OK) {
-        log_error("serve", "%s", err.msg);
-        goto out;
-    }
-    log_info("serve", "control API listening on %s (store %s, schema version %d)", config.listen, db_path,
-             store_schema_version(store));
-    if (config.metrics_addr && metrics_http_start(config.metrics_addr, store, &metrics, &err) != WEIR_OK) {
-        log_error("serve", "%s", err.msg);
-        goto out;
-    }
-    if (rpc_server_run(server, &stop_requested, 5000) == WEIR_OK)
+    if (rpc_server_run(s.server, &stop_requested, 5000) == WEIR_OK)
         exit_code = 0;
     log_info("serve", "stopped");
 out:
-    metrics_http_draining(metrics);
-    rpc_server_free(server);
-    scheduler_stop(scheduler);
-    executor_stop(executor);
-    alerter_stop(alerter);
-    metrics_http_stop(metrics); /* before the store it reads */
-    free(methods);
-    store_close(store);
-    sealer_free(sealer); /* after the store, which borrows it */
-    if (key_pem)
-        memset(key_pem, 0, strlen(key_pem));
-    free(key_pem);
-    free(cert_pem);
-    config_free(&config);
+    serve_teardown(&s);
     return exit_code;
 }

@@ -8,70 +8,51 @@
 
 #include "cursor_range.h"
 #include "log.h"
-#include "spec.h"
+#include "specs.h"
 #include "store_backfill.h"
 #include "store_runs.h"
-#include "value_json.h"
 
-static const char *text_of(const wv_t *object, const char *key)
-{
-    const wv_t *value = wv_map_get(object, key);
-    return value && value->kind == WV_STRING ? value->text : NULL;
-}
-
-static long long number_of(const wv_t *object, const char *key, long long fallback)
-{
-    int64_t number;
-    const wv_t *value = wv_map_get(object, key);
-    return value && value->kind == WV_NUMBER && wv_number_as_i64(value, &number) ? (long long)number : fallback;
-}
-
-static wv_t *load_spec(store_t *store, const char *kind, const char *name, weir_err_t *err)
+/* The stored pipeline `name`, typed. */
+static weir_status_t load_pipeline(store_t *store, const char *name, pipeline_spec_t *out, weir_err_t *err)
 {
     agent_object_t object;
-    if (store_get(store, kind, name, &object, err) != WEIR_OK)
-        return NULL;
-    wv_t *spec = wv_from_json(object.spec_json, strlen(object.spec_json), err);
+    weir_status_t result = store_get(store, "pipeline", name, &object, err);
+    if (result != WEIR_OK)
+        return result;
+    result = pipeline_spec_parse(object.spec_json, name, out, err);
     agent_object_clear(&object);
-    return spec;
+    return result;
 }
 
 weir_status_t backfill_check_table(store_t *store, const char *pipeline, const char *table, weir_err_t *err)
 {
-    wv_t *spec = load_spec(store, "pipeline", pipeline, err);
-    if (!spec)
+    pipeline_spec_t spec;
+    if (load_pipeline(store, pipeline, &spec, err) != WEIR_OK)
         return WEIR_ERR_INVALID;
     weir_status_t result = WEIR_ERR_INVALID;
-    weir_err_set(err, "table: pipeline %s has no table %s", pipeline, table);
-    const wv_t *tables = wv_map_get(spec, "table");
-    for (size_t i = 0; tables && tables->kind == WV_LIST && i < tables->count; i++) {
-        const char *name = text_of(tables->items[i], "name");
-        if (!name || strcmp(name, table) != 0)
-            continue;
-        if (!text_of(tables->items[i], "cursor"))
-            weir_err_set(err, "table: %s of pipeline %s has no cursor column to split a backfill by", table,
-                         pipeline);
-        else
-            result = WEIR_OK;
-    }
-    wv_free(spec);
+    const table_spec_t *found = pipeline_spec_table(&spec, table);
+    if (!found)
+        weir_err_set(err, "table: pipeline %s has no table %s", pipeline, table);
+    else if (!found->cursor)
+        weir_err_set(err, "table: %s of pipeline %s has no cursor column to split a backfill by", table, pipeline);
+    else
+        result = WEIR_OK;
+    pipeline_spec_free(&spec);
     return result;
 }
 
 /* Splits the backfill's range into chunks and stores the plan. */
-static weir_status_t plan(store_t *store, const agent_object_t *object, const wv_t *spec, weir_err_t *err)
+static weir_status_t plan(store_t *store, const agent_object_t *object, const backfill_spec_t *spec, weir_err_t *err)
 {
-    const char *pipeline = text_of(spec, "pipeline"), *table = text_of(spec, "table");
     cursor_range_t range;
     const char *bad_attr = NULL;
     char why[320];
-    if (!pipeline || !table ||
-        !cursor_range_parse(text_of(spec, "from") ? text_of(spec, "from") : "", text_of(spec, "to") ? text_of(spec, "to") : "",
-                            text_of(spec, "chunk") ? text_of(spec, "chunk") : "", &range, &bad_attr, why, sizeof why)) {
-        weir_err_set(err, "%s: %s", bad_attr ? bad_attr : "pipeline", pipeline && table ? why : "missing");
+    if (!cursor_range_parse(spec->from ? spec->from : "", spec->to ? spec->to : "", spec->chunk ? spec->chunk : "",
+                            &range, &bad_attr, why, sizeof why)) {
+        weir_err_set(err, "%s: %s", bad_attr ? bad_attr : "from", why);
         return WEIR_ERR_INVALID;
     }
-    weir_status_t result = backfill_check_table(store, pipeline, table, err);
+    weir_status_t result = backfill_check_table(store, spec->pipeline, spec->table, err);
     if (result != WEIR_OK)
         return result;
     long long count = cursor_range_chunk_count(&range);
@@ -86,64 +67,76 @@ static weir_status_t plan(store_t *store, const agent_object_t *object, const wv
         bounds[i] = text + i * 64;
         cursor_range_bound(&range, i, bounds[i], 64);
     }
-    result = store_backfill_plan(store, object->name, object->id, pipeline, table, bounds, (size_t)count, err);
+    result = store_backfill_plan(store, object->name, object->id, spec->pipeline, spec->table, bounds, (size_t)count,
+                                 err);
     if (result == WEIR_OK)
-        log_info("backfill", "backfill %s: %s %s planned as %lld chunks from %s to %s", object->name, pipeline,
-                 table, count, bounds[0], bounds[count]);
+        log_info("backfill", "backfill %s: %s %s planned as %lld chunks from %s to %s", object->name, spec->pipeline,
+                 spec->table, count, bounds[0], bounds[count]);
     free(bounds);
     free(text);
     return result;
 }
 
-static int advance(store_t *store, const agent_object_t *object, time_t now)
+/* Starts as many chunks as the parallelism and throttle allow. */
+static int start_chunks(store_t *store, const backfill_spec_t *spec, const pipeline_spec_t *pipeline, time_t now,
+                        weir_err_t *err)
 {
-    weir_err_t err = {{0}};
-    weir_status_t result = WEIR_ERR_INVALID;
-    int queued = 0;
-    wv_t *spec = wv_from_json(object->spec_json, strlen(object->spec_json), &err), *pipeline = NULL;
-    char planned_id[64];
-    bool found = false;
-    if (!spec || (result = store_backfill_planned(store, object->name, planned_id, sizeof planned_id, &found, &err)) !=
-                     WEIR_OK)
-        goto out;
-    /* New, or replaced under the same name: (re)plan. A plan that cannot be made is tried again
-     * on every tick, so fixing the pipeline is enough. */
-    if ((!found || strcmp(planned_id, object->id) != 0) && (result = plan(store, object, spec, &err)) != WEIR_OK)
-        goto out;
-    long long max_attempts = number_of(spec, "max_attempts", 3);
-    if ((result = store_backfill_settle(store, object->name, max_attempts, &err)) != WEIR_OK)
-        goto out;
-    pipeline = load_spec(store, "pipeline", text_of(spec, "pipeline"), &err);
-    if (!pipeline) {
-        result = WEIR_ERR_NOT_FOUND;
-        goto out;
-    }
-    long long throttle = 0;
-    if (text_of(spec, "throttle"))
-        spec_duration_seconds(text_of(spec, "throttle"), &throttle);
     bool paused = false;
-    if ((result = store_pipeline_paused(store, text_of(spec, "pipeline"), &paused, NULL, 0, NULL, 0, &err)) != WEIR_OK)
-        goto out;
-    long long parallelism = paused ? 0 : number_of(spec, "parallelism", 2);
-    store_run_request_t request = {.pipeline = text_of(spec, "pipeline"), .table_name = text_of(spec, "table"),
-                                   .trigger = "backfill", .source = text_of(pipeline, "source"),
-                                   .destination = text_of(pipeline, "destination"), .not_before = ""};
+    if (store_pipeline_paused(store, spec->pipeline, &paused, NULL, 0, NULL, 0, err) != WEIR_OK) {
+        log_error("backfill", "backfill %s: %s", spec->name, err->msg);
+        return 0;
+    }
+    long long parallelism = paused ? 0 : spec->parallelism;
+    store_run_request_t request = {.pipeline = spec->pipeline, .table_name = spec->table, .trigger = "backfill",
+                                   .source = pipeline->source, .destination = pipeline->destination,
+                                   .not_before = ""};
+    int queued = 0;
     for (long long i = 0; i < parallelism; i++) {
         bool started = false;
         store_run_t run;
-        result = store_backfill_start_next(store, object->name, &request, parallelism, throttle, (long long)now,
-                                           &started, &run, &err);
-        if (result != WEIR_OK || !started)
+        if (store_backfill_start_next(store, spec->name, &request, parallelism, spec->throttle_seconds,
+                                      (long long)now, &started, &run, err) != WEIR_OK) {
+            log_error("backfill", "backfill %s: %s", spec->name, err->msg);
+            break;
+        }
+        if (!started)
             break;
         queued++;
-        log_info("backfill", "backfill %s: queued run %s for [%s, %s)", object->name, run.id, run.range_from,
+        log_info("backfill", "backfill %s: queued run %s for [%s, %s)", spec->name, run.id, run.range_from,
                  run.range_to);
     }
+    return queued;
+}
+
+static int advance(store_t *store, const agent_object_t *object, time_t now)
+{
+    weir_err_t err = {{0}};
+    int queued = 0;
+    backfill_spec_t spec;
+    pipeline_spec_t pipeline = {0};
+    char planned_id[64];
+    bool found = false;
+    weir_status_t result = backfill_spec_parse(object->spec_json, object->name, &spec, &err);
+    if (result != WEIR_OK) {
+        log_error("backfill", "%s", err.msg);
+        return 0;
+    }
+    if ((result = store_backfill_planned(store, object->name, planned_id, sizeof planned_id, &found, &err)) != WEIR_OK)
+        goto out;
+    /* New, or replaced under the same name: (re)plan. A plan that cannot be made is tried again
+     * on every tick, so fixing the pipeline is enough. */
+    if ((!found || strcmp(planned_id, object->id) != 0) && (result = plan(store, object, &spec, &err)) != WEIR_OK)
+        goto out;
+    if ((result = store_backfill_settle(store, object->name, spec.max_attempts, &err)) != WEIR_OK)
+        goto out;
+    if ((result = load_pipeline(store, spec.pipeline, &pipeline, &err)) != WEIR_OK)
+        goto out;
+    queued = start_chunks(store, &spec, &pipeline, now, &err);
 out:
     if (result != WEIR_OK)
         log_error("backfill", "backfill %s: %s", object->name, err.msg);
-    wv_free(spec);
-    wv_free(pipeline);
+    backfill_spec_free(&spec);
+    pipeline_spec_free(&pipeline);
     return queued;
 }
 

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "log.h"
+#include "strutil.h"
 
 /* Idle workers look for new runs this often: a manual trigger starts within a second. */
 #define EXECUTOR_IDLE_MS 500
@@ -49,10 +50,16 @@ weir_status_t executor_start(store_t *store, const char *stage_root, uint64_t ch
     if (!executor)
         return WEIR_ERR_NOMEM;
     executor->runner.store = store;
-    snprintf(executor->runner.stage_root, sizeof executor->runner.stage_root, "%s", stage_root);
+    /* A cut stage root would put chunks somewhere else; a cut owner would not recognise its runs. */
+    if (str_copy(executor->runner.stage_root, sizeof executor->runner.stage_root, stage_root,
+                 "the stage directory path (--stage-dir)", err) != WEIR_OK ||
+        str_copy(executor->owner, sizeof executor->owner, owner, "the executor's owner id", err) != WEIR_OK) {
+        free(executor);
+        return WEIR_ERR_INVALID;
+    }
     executor->runner.chunk_raw_bytes = chunk_raw_bytes;
     executor->runner.sealer = sealer;
-    snprintf(executor->owner, sizeof executor->owner, "%s", owner);
+    executor->runner.stopping = &executor->stopping;
     int wanted = workers < 1 ? 1 : workers > 32 ? 32 : workers;
     for (int i = 0; i < wanted; i++) {
         if (pthread_create(&executor->threads[i], NULL, worker, executor) != 0) {

@@ -1,7 +1,6 @@
-/* quality.c — evaluating quality checks in Snowflake SQL and judging them against history. */
+/* quality.c — judging check measurements against bounds and history, and their incidents. */
 #include "quality.h"
 
-#include <jansson.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,7 +9,7 @@
 
 #include "alerts.h"
 #include "log.h"
-#include "spec.h"
+#include "specs.h"
 
 /* Comparable batches kept for the baseline: about two and a half days of hourly runs, or ten weeks
  * of one hour-of-week slot. */
@@ -47,46 +46,6 @@ double quality_robust_z(const double *history, size_t count, double value)
     return fabs(value - center) / scale;
 }
 
-static const char *text_of(json_t *spec, const char *key)
-{
-    return json_string_value(json_object_get(spec, key));
-}
-
-static double number_of(json_t *spec, const char *key, double fallback)
-{
-    json_t *value = json_object_get(spec, key);
-    return json_is_number(value) ? json_number_value(value) : fallback;
-}
-
-/* Runs `sql` (emptied) and reads its first cell as a number; *is_null when it is SQL NULL. */
-static weir_status_t query_number(sf_client_t *client, weir_buf_t *sql, double *out, bool *is_null, weir_err_t *err)
-{
-    sf_result_t result = {0};
-    weir_status_t status = sf_run(client, sql, &result, err);
-    if (status == WEIR_OK) {
-        const char *text = sf_result_row_count(&result) ? sf_result_text(&result, 0, 0) : NULL;
-        *is_null = text == NULL;
-        *out = text ? strtod(text, NULL) : 0;
-    }
-    sf_result_free(&result);
-    return status;
-}
-
-static weir_status_t put_columns(weir_buf_t *sql, json_t *columns, const char *prefix)
-{
-    weir_status_t result = WEIR_OK;
-    size_t i;
-    json_t *column;
-    json_array_foreach(columns, i, column) {
-        result = buf_printf(sql, "%s%s", i ? ", " : "", prefix);
-        if (result == WEIR_OK)
-            result = sf_put_column(sql, json_string_value(column));
-        if (result != WEIR_OK)
-            break;
-    }
-    return result;
-}
-
 /* The history of this check's observed values in committed runs, optionally only those taken in
  * the current hour of the week. */
 static size_t history(const quality_context_t *ctx, const char *check, bool same_hour, double *values,
@@ -110,25 +69,18 @@ static size_t history(const quality_context_t *ctx, const char *check, bool same
     return kept;
 }
 
-static void row_count(const quality_context_t *ctx, json_t *spec, weir_buf_t *sql, store_check_result_t *r,
-                      weir_err_t *err)
+static void row_count(const quality_context_t *ctx, const check_spec_t *check, const destination_measure_t *m,
+                      store_check_result_t *r, weir_err_t *err)
 {
-    double rows;
-    bool is_null;
-    if (buf_printf(sql, "SELECT COUNT(*) FROM %s", ctx->batch_table) != WEIR_OK ||
-        query_number(ctx->client, sql, &rows, &is_null, err) != WEIR_OK) {
-        snprintf(r->detail, sizeof r->detail, "cannot count the batch: %.400s", err->msg);
-        return;
-    }
+    double rows = m->value;
     r->has_observed = true;
     r->observed = rows;
-    json_t *min = json_object_get(spec, "min_rows"), *max = json_object_get(spec, "max_rows");
-    if (json_is_number(min) && rows < json_number_value(min)) {
-        snprintf(r->detail, sizeof r->detail, "%.0f rows, fewer than min_rows %.0f", rows, json_number_value(min));
+    if (check->has_min_rows && rows < check->min_rows) {
+        snprintf(r->detail, sizeof r->detail, "%.0f rows, fewer than min_rows %.0f", rows, check->min_rows);
         return;
     }
-    if (json_is_number(max) && rows > json_number_value(max)) {
-        snprintf(r->detail, sizeof r->detail, "%.0f rows, more than max_rows %.0f", rows, json_number_value(max));
+    if (check->has_max_rows && rows > check->max_rows) {
+        snprintf(r->detail, sizeof r->detail, "%.0f rows, more than max_rows %.0f", rows, check->max_rows);
         return;
     }
     r->passed = true;
@@ -136,10 +88,10 @@ static void row_count(const quality_context_t *ctx, json_t *spec, weir_buf_t *sq
     if (!ctx->judge_history)
         return;
     static __thread double values[QUALITY_HISTORY_MAX];
-    const char *seasonality = text_of(spec, "seasonality");
-    bool same_hour = seasonality && strcmp(seasonality, "hour_of_week") == 0;
+    bool same_hour = check->seasonality && strcmp(check->seasonality, "hour_of_week") == 0;
     size_t count = history(ctx, r->check, same_hour, values, err);
-    double need = number_of(spec, "min_history", 8), threshold = number_of(spec, "anomaly_threshold", 3.5);
+    double need = check->has_min_history ? check->min_history : 8;
+    double threshold = check->has_anomaly_threshold ? check->anomaly_threshold : 3.5;
     if ((double)count < need) {
         snprintf(r->detail, sizeof r->detail, "%.0f rows (history of %zu comparable runs; judging from %.0f)", rows,
                  count, need);
@@ -153,265 +105,93 @@ static void row_count(const quality_context_t *ctx, json_t *spec, weir_buf_t *sq
              r->passed ? "" : " (anomaly_threshold exceeded)");
 }
 
-static void null_spike(const quality_context_t *ctx, json_t *spec, weir_buf_t *sql, store_check_result_t *r,
-                       weir_err_t *err)
+static void null_spike(const quality_context_t *ctx, const check_spec_t *check, const destination_measure_t *m,
+                       store_check_result_t *r, weir_err_t *err)
 {
-    sf_result_t result = {0};
-    weir_status_t status = buf_puts(sql, "SELECT COUNT(*), SUM(CASE WHEN ");
-    if (status == WEIR_OK)
-        status = sf_put_column(sql, text_of(spec, "column"));
-    if (status == WEIR_OK)
-        status = buf_printf(sql, " IS NULL THEN 1 ELSE 0 END) FROM %s", ctx->batch_table);
-    if (status == WEIR_OK)
-        status = sf_run(ctx->client, sql, &result, err);
-    if (status != WEIR_OK) {
-        snprintf(r->detail, sizeof r->detail, "cannot count NULLs in %.60s: %.400s", text_of(spec, "column"), err->msg);
-        sf_result_free(&result);
-        return;
-    }
-    const char *total_text = sf_result_text(&result, 0, 0), *nulls_text = sf_result_text(&result, 0, 1);
-    double total = total_text ? strtod(total_text, NULL) : 0, nulls = nulls_text ? strtod(nulls_text, NULL) : 0;
-    sf_result_free(&result);
+    double total = m->total, nulls = m->value;
     double fraction = total > 0 ? nulls / total : 0;
     r->has_observed = true;
     r->observed = fraction;
-    json_t *max = json_object_get(spec, "max_null_fraction");
-    if (json_is_number(max) && fraction > json_number_value(max)) {
+    if (check->has_max_null_fraction && fraction > check->max_null_fraction) {
         snprintf(r->detail, sizeof r->detail, "%.1f %% NULL in %s (%.0f of %.0f rows), above max_null_fraction %.1f %%",
-                 100 * fraction, text_of(spec, "column"), nulls, total, 100 * json_number_value(max));
+                 100 * fraction, check->column, nulls, total, 100 * check->max_null_fraction);
         return;
     }
     r->passed = true;
-    snprintf(r->detail, sizeof r->detail, "%.1f %% NULL in %s (%.0f of %.0f rows)", 100 * fraction,
-             text_of(spec, "column"), nulls, total);
-    json_t *increase = json_object_get(spec, "max_null_increase");
-    if (!json_is_number(increase) || !ctx->judge_history)
+    snprintf(r->detail, sizeof r->detail, "%.1f %% NULL in %s (%.0f of %.0f rows)", 100 * fraction, check->column,
+             nulls, total);
+    if (!check->has_max_null_increase || !ctx->judge_history)
         return;
     static __thread double values[QUALITY_HISTORY_MAX];
     size_t count = history(ctx, r->check, false, values, err);
-    if ((double)count < number_of(spec, "min_history", 8))
+    if ((double)count < (check->has_min_history ? check->min_history : 8))
         return;
     double usual = median(values, count);
-    if (fraction - usual > json_number_value(increase)) {
+    if (fraction - usual > check->max_null_increase) {
         r->passed = false;
         snprintf(r->detail, sizeof r->detail,
                  "%.1f %% NULL in %s against a usual %.1f %% (median of %zu runs): up more than max_null_increase %.1f points",
-                 100 * fraction, text_of(spec, "column"), 100 * usual, count, 100 * json_number_value(increase));
+                 100 * fraction, check->column, 100 * usual, count, 100 * check->max_null_increase);
     }
 }
 
-/* Counts failing rows with `sql` (already written); the check passes at zero. */
-static void failing_rows(const quality_context_t *ctx, weir_buf_t *sql, const char *what, store_check_result_t *r,
-                         weir_err_t *err)
+/* Kinds that count failing rows: the check passes at zero. */
+static void failing_rows(const quality_context_t *ctx, const check_spec_t *check, const destination_measure_t *m,
+                         store_check_result_t *r, weir_err_t *err)
 {
-    double rows;
-    bool is_null;
-    if (query_number(ctx->client, sql, &rows, &is_null, err) != WEIR_OK) {
-        snprintf(r->detail, sizeof r->detail, "cannot run the check: %.400s", err->msg);
+    (void)ctx;
+    (void)err;
+    r->has_observed = true;
+    r->observed = m->value;
+    r->passed = m->value == 0;
+    switch (check->kind) {
+    case CHECK_UNIQUE:
+        snprintf(r->detail, sizeof r->detail, "%.0f duplicated value combinations in the batch and target", m->value);
+        break;
+    case CHECK_ACCEPTED_VALUES:
+        snprintf(r->detail, sizeof r->detail, "%.0f rows with a value outside the accepted set", m->value);
+        break;
+    case CHECK_REFERENTIAL_INTEGRITY:
+        snprintf(r->detail, sizeof r->detail, "%.0f rows whose %.100s has no parent in %.200s", m->value,
+                 check->column, check->references);
+        break;
+    default:
+        snprintf(r->detail, sizeof r->detail, "%.0f failing rows", m->value);
+        break;
+    }
+}
+
+static void freshness(const quality_context_t *ctx, const check_spec_t *check, const destination_measure_t *m,
+                      store_check_result_t *r, weir_err_t *err)
+{
+    (void)err;
+    const char *cursor = ctx->batch->cursor;
+    if (m->is_null) {
+        snprintf(r->detail, sizeof r->detail, "the target has no rows with a %s", cursor);
         return;
     }
     r->has_observed = true;
-    r->observed = rows;
-    r->passed = rows == 0;
-    snprintf(r->detail, sizeof r->detail, "%.0f %s", rows, what);
+    r->observed = m->value;
+    r->passed = m->value <= (double)check->max_age_seconds;
+    snprintf(r->detail, sizeof r->detail, "newest %s is %.0f s old%s (max_age %s)", cursor, m->value,
+             r->passed ? "" : ": stale", check->max_age);
 }
 
-static void unique(const quality_context_t *ctx, json_t *spec, weir_buf_t *sql, store_check_result_t *r,
-                   weir_err_t *err)
-{
-    /* Duplicates after the MERGE: target rows the batch does not replace, plus the batch. */
-    json_t *columns = json_object_get(spec, "columns");
-    weir_status_t status = buf_puts(sql, "SELECT COUNT(*) FROM (SELECT ");
-    if (status == WEIR_OK)
-        status = put_columns(sql, columns, "");
-    if (status == WEIR_OK)
-        status = buf_puts(sql, " FROM (SELECT ");
-    if (status == WEIR_OK)
-        status = put_columns(sql, columns, "t.");
-    if (status == WEIR_OK)
-        status = buf_printf(sql, " FROM %s t WHERE NOT EXISTS (SELECT 1 FROM %s b WHERE ", ctx->target_table,
-                            ctx->batch_table);
-    for (size_t k = 0; status == WEIR_OK && k < ctx->key_count; k++) {
-        status = buf_puts(sql, k ? " AND b." : "b.");
-        if (status == WEIR_OK)
-            status = sf_put_column(sql, ctx->primary_key[k]);
-        if (status == WEIR_OK)
-            status = buf_puts(sql, " = t.");
-        if (status == WEIR_OK)
-            status = sf_put_column(sql, ctx->primary_key[k]);
-    }
-    if (status == WEIR_OK)
-        status = buf_puts(sql, ") UNION ALL SELECT ");
-    if (status == WEIR_OK)
-        status = put_columns(sql, columns, "");
-    if (status == WEIR_OK)
-        status = buf_printf(sql, " FROM %s) u GROUP BY ", ctx->batch_table);
-    if (status == WEIR_OK)
-        status = put_columns(sql, columns, "");
-    if (status == WEIR_OK)
-        status = buf_puts(sql, " HAVING COUNT(*) > 1) d");
-    if (status != WEIR_OK) {
-        snprintf(r->detail, sizeof r->detail, "cannot build the check's SQL");
-        return;
-    }
-    failing_rows(ctx, sql, "duplicated value combinations in the batch and target", r, err);
-}
+typedef void (*judge_fn)(const quality_context_t *, const check_spec_t *, const destination_measure_t *,
+                         store_check_result_t *, weir_err_t *);
 
-static void accepted_values(const quality_context_t *ctx, json_t *spec, weir_buf_t *sql, store_check_result_t *r,
-                            weir_err_t *err)
-{
-    weir_status_t status = buf_printf(sql, "SELECT COUNT(*) FROM %s WHERE ", ctx->batch_table);
-    if (status == WEIR_OK)
-        status = sf_put_column(sql, text_of(spec, "column"));
-    if (status == WEIR_OK)
-        status = buf_puts(sql, " IS NOT NULL AND CAST(");
-    if (status == WEIR_OK)
-        status = sf_put_column(sql, text_of(spec, "column"));
-    if (status == WEIR_OK)
-        status = buf_puts(sql, " AS VARCHAR) NOT IN (");
-    size_t i;
-    json_t *value;
-    json_array_foreach(json_object_get(spec, "values"), i, value) {
-        if (status == WEIR_OK)
-            status = buf_puts(sql, i ? ", " : "");
-        if (status == WEIR_OK)
-            status = sf_put_literal(sql, json_string_value(value), json_string_length(value));
-    }
-    if (status == WEIR_OK)
-        status = buf_putc(sql, ')');
-    if (status != WEIR_OK) {
-        snprintf(r->detail, sizeof r->detail, "cannot build the check's SQL");
-        return;
-    }
-    failing_rows(ctx, sql, "rows with a value outside the accepted set", r, err);
-}
-
-static void referential_integrity(const quality_context_t *ctx, json_t *spec, weir_buf_t *sql,
-                                  store_check_result_t *r, weir_err_t *err)
-{
-    /* references: TABLE.COLUMN or SCHEMA.TABLE.COLUMN in the destination database. */
-    char parts[3][256] = {{0}};
-    int count = 0;
-    const char *p = text_of(spec, "references");
-    while (p && *p && count < 3) {
-        size_t len = strcspn(p, ".");
-        snprintf(parts[count++], sizeof parts[0], "%.*s", (int)len, p);
-        p += len + (p[len] == '.');
-    }
-    if (count < 2 || (p && *p)) {
-        snprintf(r->detail, sizeof r->detail, "references \"%s\" is not TABLE.COLUMN or SCHEMA.TABLE.COLUMN",
-                 text_of(spec, "references"));
-        return;
-    }
-    const char *schema = count == 3 ? parts[0] : ctx->schema;
-    const char *parent = parts[count - 2], *parent_column = parts[count - 1];
-    char upper[256];
-    weir_status_t status = buf_printf(sql, "SELECT COUNT(*) FROM %s b WHERE b.", ctx->batch_table);
-    if (status == WEIR_OK)
-        status = sf_put_column(sql, text_of(spec, "column"));
-    if (status == WEIR_OK)
-        status = buf_puts(sql, " IS NOT NULL AND NOT EXISTS (SELECT 1 FROM ");
-    if (status == WEIR_OK)
-        status = sf_put_ident(sql, ctx->database);
-    sf_upper_name(schema, upper, sizeof upper);
-    if (status == WEIR_OK)
-        status = buf_putc(sql, '.');
-    if (status == WEIR_OK)
-        status = sf_put_ident(sql, upper);
-    if (status == WEIR_OK)
-        status = buf_putc(sql, '.');
-    if (status == WEIR_OK)
-        status = sf_put_column(sql, parent);
-    if (status == WEIR_OK)
-        status = buf_puts(sql, " p WHERE p.");
-    if (status == WEIR_OK)
-        status = sf_put_column(sql, parent_column);
-    if (status == WEIR_OK)
-        status = buf_puts(sql, " = b.");
-    if (status == WEIR_OK)
-        status = sf_put_column(sql, text_of(spec, "column"));
-    if (status == WEIR_OK)
-        status = buf_putc(sql, ')');
-    if (status != WEIR_OK) {
-        snprintf(r->detail, sizeof r->detail, "cannot build the check's SQL");
-        return;
-    }
-    char what[600];
-    snprintf(what, sizeof what, "rows whose %s has no parent in %s", text_of(spec, "column"),
-             text_of(spec, "references"));
-    failing_rows(ctx, sql, what, r, err);
-}
-
-static void custom_sql(const quality_context_t *ctx, json_t *spec, weir_buf_t *sql, store_check_result_t *r,
-                       weir_err_t *err)
-{
-    weir_status_t status = WEIR_OK;
-    for (const char *p = text_of(spec, "sql"); status == WEIR_OK && *p;) {
-        if (strncmp(p, "{{batch}}", 9) == 0) {
-            status = buf_puts(sql, ctx->batch_table);
-            p += 9;
-        } else if (strncmp(p, "{{target}}", 10) == 0) {
-            status = buf_puts(sql, ctx->target_table);
-            p += 10;
-        } else {
-            status = buf_putc(sql, (uint8_t)*p++);
-        }
-    }
-    if (status != WEIR_OK) {
-        snprintf(r->detail, sizeof r->detail, "the check's SQL is too long");
-        return;
-    }
-    failing_rows(ctx, sql, "failing rows", r, err);
-}
-
-static void freshness(const quality_context_t *ctx, json_t *spec, weir_buf_t *sql, store_check_result_t *r,
-                      weir_err_t *err)
-{
-    long long max_age = 0;
-    if (!text_of(spec, "max_age") || !spec_duration_seconds(text_of(spec, "max_age"), &max_age)) {
-        snprintf(r->detail, sizeof r->detail, "max_age is missing or not a duration");
-        return;
-    }
-    if (!ctx->cursor) {
-        snprintf(r->detail, sizeof r->detail, "the table has no cursor column to measure freshness by");
-        return;
-    }
-    double age;
-    bool is_null;
-    weir_status_t status = buf_puts(sql, "SELECT DATEDIFF('second', MAX(");
-    if (status == WEIR_OK)
-        status = sf_put_column(sql, ctx->cursor);
-    if (status == WEIR_OK)
-        status = buf_printf(sql, "), CURRENT_TIMESTAMP()) FROM %s", ctx->target_table);
-    if (status != WEIR_OK || query_number(ctx->client, sql, &age, &is_null, err) != WEIR_OK) {
-        snprintf(r->detail, sizeof r->detail, "cannot measure the newest %.60s: %.400s", ctx->cursor, err->msg);
-        return;
-    }
-    if (is_null) {
-        snprintf(r->detail, sizeof r->detail, "the target has no rows with a %s", ctx->cursor);
-        return;
-    }
-    r->has_observed = true;
-    r->observed = age;
-    r->passed = age <= (double)max_age;
-    snprintf(r->detail, sizeof r->detail, "newest %s is %.0f s old%s (max_age %s)", ctx->cursor, age,
-             r->passed ? "" : ": stale", text_of(spec, "max_age"));
-}
-
-typedef void (*check_fn)(const quality_context_t *, json_t *, weir_buf_t *, store_check_result_t *, weir_err_t *);
-
+/* Which stage each kind runs at, and how its measurement is judged. */
 static const struct {
-    const char *kind;
-    const char *stage;
-    check_fn run;
-} checks[] = {
-    {"row_count", "batch", row_count},
-    {"null_spike", "batch", null_spike},
-    {"unique", "batch", unique},
-    {"accepted_values", "batch", accepted_values},
-    {"referential_integrity", "batch", referential_integrity},
-    {"custom_sql", "batch", custom_sql},
-    {"freshness", "target", freshness},
+    quality_stage_t stage;
+    judge_fn judge;
+} judges[] = {
+    [CHECK_FRESHNESS] = {QUALITY_TARGET, freshness},
+    [CHECK_ROW_COUNT] = {QUALITY_BATCH, row_count},
+    [CHECK_NULL_SPIKE] = {QUALITY_BATCH, null_spike},
+    [CHECK_REFERENTIAL_INTEGRITY] = {QUALITY_BATCH, failing_rows},
+    [CHECK_UNIQUE] = {QUALITY_BATCH, failing_rows},
+    [CHECK_ACCEPTED_VALUES] = {QUALITY_BATCH, failing_rows},
+    [CHECK_CUSTOM_SQL] = {QUALITY_BATCH, failing_rows},
 };
 
 static void append_summary(quality_report_t *report, const store_check_result_t *r)
@@ -421,67 +201,32 @@ static void append_summary(quality_report_t *report, const store_check_result_t 
              r->severity, r->detail);
 }
 
-weir_status_t quality_run(const quality_context_t *ctx, const char *stage, quality_report_t *report, weir_err_t *err)
+/* Measures and judges one check into `r`. */
+static void evaluate(const quality_context_t *ctx, const check_spec_t *check, quality_stage_t stage,
+                     store_check_result_t *r)
 {
-    memset(report, 0, sizeof *report);
-    agent_object_list_t objects = {0};
-    weir_status_t status = store_list(ctx->store, "quality_check", "", "", 0, &objects, err);
-    if (status != WEIR_OK)
-        return status;
-    report->items = calloc(objects.count ? objects.count : 1, sizeof *report->items);
-    if (!report->items) {
-        agent_object_list_free(&objects);
-        return WEIR_ERR_NOMEM;
+    memset(r, 0, sizeof *r);
+    snprintf(r->run_id, sizeof r->run_id, "%s", ctx->batch->run_id);
+    snprintf(r->check, sizeof r->check, "%s", check->name);
+    snprintf(r->pipeline, sizeof r->pipeline, "%s", ctx->batch->pipeline);
+    snprintf(r->table_name, sizeof r->table_name, "%s", ctx->batch->table);
+    snprintf(r->kind, sizeof r->kind, "%s", check->kind_text);
+    snprintf(r->severity, sizeof r->severity, "%s", check->is_error ? "error" : "warn");
+    snprintf(r->stage, sizeof r->stage, "%s", stage == QUALITY_BATCH ? "batch" : "target");
+    destination_measure_t measured;
+    weir_err_t check_err = {{0}};
+    if (ctx->destination->measure(ctx->session, ctx->batch, check, &measured, &check_err) != WEIR_OK) {
+        snprintf(r->detail, sizeof r->detail, "cannot run the check: %.400s", check_err.msg);
+        return;
     }
-    weir_buf_t sql;
-    buf_init(&sql, 1024 * 1024);
-    for (size_t i = 0; status == WEIR_OK && i < objects.count; i++) {
-        json_t *spec = json_loads(objects.items[i].spec_json, 0, NULL);
-        /* A check switched off no longer stands for a condition: its open incident resolves. */
-        if (spec && json_is_false(json_object_get(spec, "enabled")) && text_of(spec, "pipeline") &&
-            strcmp(text_of(spec, "pipeline"), ctx->pipeline) == 0) {
-            char key[200];
-            alerts_check_key(objects.items[i].name, key, sizeof key);
-            alerts_clear(ctx->store, key);
-        }
-        const char *kind = text_of(spec, "kind");
-        size_t which = sizeof checks / sizeof checks[0];
-        for (size_t c = 0; kind && c < sizeof checks / sizeof checks[0]; c++)
-            if (strcmp(checks[c].kind, kind) == 0)
-                which = c;
-        bool mine = spec && text_of(spec, "pipeline") && strcmp(text_of(spec, "pipeline"), ctx->pipeline) == 0 &&
-                    text_of(spec, "table") && strcmp(text_of(spec, "table"), ctx->table) == 0 &&
-                    !json_is_false(json_object_get(spec, "enabled")) && which < sizeof checks / sizeof checks[0] &&
-                    strcmp(checks[which].stage, stage) == 0;
-        if (mine) {
-            store_check_result_t *r = &report->items[report->count++];
-            memset(r, 0, sizeof *r);
-            snprintf(r->run_id, sizeof r->run_id, "%s", ctx->run_id);
-            snprintf(r->check, sizeof r->check, "%s", objects.items[i].name);
-            snprintf(r->pipeline, sizeof r->pipeline, "%s", ctx->pipeline);
-            snprintf(r->table_name, sizeof r->table_name, "%s", ctx->table);
-            snprintf(r->kind, sizeof r->kind, "%s", kind);
-            snprintf(r->severity, sizeof r->severity, "%s", text_of(spec, "severity") ? text_of(spec, "severity") : "error");
-            snprintf(r->stage, sizeof r->stage, "%s", stage);
-            weir_err_t check_err = {{0}};
-            buf_reset(&sql);
-            checks[which].run(ctx, spec, &sql, r, &check_err);
-            status = store_check_record(ctx->store, r, err);
-            if (!r->passed) {
-                append_summary(report, r);
-                if (strcmp(r->severity, "error") == 0 && strcmp(stage, "batch") == 0)
-                    report->blocking = true;
-            }
-            log_info("quality", "run %s: check %s %s: %s", ctx->run_id, r->check, r->passed ? "passed" : "FAILED",
-                     r->detail);
-        }
-        json_decref(spec);
-    }
-    buf_free(&sql);
-    agent_object_list_free(&objects);
-    /* One incident per check: raised while it fails (saying whether the batch is held), resolved
-     * once it passes again. */
-    for (size_t i = 0; status == WEIR_OK && i < report->count; i++) {
+    judges[check->kind].judge(ctx, check, &measured, r, &check_err);
+}
+
+/* One incident per check: raised while it fails (saying whether the batch is held), resolved once
+ * it passes again. */
+static void report_incidents(const quality_context_t *ctx, const quality_report_t *report)
+{
+    for (size_t i = 0; i < report->count; i++) {
         const store_check_result_t *r = &report->items[i];
         char key[200], summary[1024];
         alerts_check_key(r->check, key, sizeof key);
@@ -494,10 +239,57 @@ weir_status_t quality_run(const quality_context_t *ctx, const char *stage, quali
                  held ? " — the batch is quarantined: weir-agent ctl quarantine release|discard RUN" : "");
         char kind[64];
         snprintf(kind, sizeof kind, "check:%s", r->kind);
-        alert_condition_t condition = {.key = key, .pipeline = ctx->pipeline, .table = ctx->table, .kind = kind,
-                                       .severity = r->severity, .summary = summary, .run_id = ctx->run_id};
+        alert_condition_t condition = {.key = key, .pipeline = ctx->batch->pipeline, .table = ctx->batch->table,
+                                       .kind = kind, .severity = r->severity, .summary = summary,
+                                       .run_id = ctx->batch->run_id};
         alerts_raise(ctx->store, &condition);
     }
+}
+
+weir_status_t quality_run(const quality_context_t *ctx, quality_stage_t stage, quality_report_t *report,
+                          weir_err_t *err)
+{
+    memset(report, 0, sizeof *report);
+    agent_object_list_t objects = {0};
+    weir_status_t status = store_list(ctx->store, "quality_check", "", "", 0, &objects, err);
+    if (status != WEIR_OK)
+        return status;
+    report->items = calloc(objects.count ? objects.count : 1, sizeof *report->items);
+    if (!report->items) {
+        agent_object_list_free(&objects);
+        return WEIR_ERR_NOMEM;
+    }
+    for (size_t i = 0; status == WEIR_OK && i < objects.count; i++) {
+        check_spec_t check;
+        weir_err_t parse_err;
+        if (check_spec_parse(objects.items[i].spec_json, objects.items[i].name, &check, &parse_err) != WEIR_OK) {
+            log_error("quality", "run %s: %s", ctx->batch->run_id, parse_err.msg);
+            continue;
+        }
+        bool this_table = strcmp(check.pipeline, ctx->batch->pipeline) == 0 &&
+                          strcmp(check.table, ctx->batch->table) == 0;
+        /* A check switched off no longer stands for a condition: its open incident resolves. */
+        if (!check.enabled && strcmp(check.pipeline, ctx->batch->pipeline) == 0) {
+            char key[200];
+            alerts_check_key(check.name, key, sizeof key);
+            alerts_clear(ctx->store, key);
+        }
+        if (this_table && check.enabled && judges[check.kind].stage == stage) {
+            store_check_result_t *r = &report->items[report->count++];
+            evaluate(ctx, &check, stage, r);
+            status = store_check_record(ctx->store, r, err);
+            if (!r->passed) {
+                append_summary(report, r);
+                report->blocking |= check.is_error && stage == QUALITY_BATCH;
+            }
+            log_info("quality", "run %s: check %s %s: %s", ctx->batch->run_id, r->check,
+                     r->passed ? "passed" : "FAILED", r->detail);
+        }
+        check_spec_free(&check);
+    }
+    agent_object_list_free(&objects);
+    if (status == WEIR_OK)
+        report_incidents(ctx, report);
     return status;
 }
 

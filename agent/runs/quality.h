@@ -1,31 +1,26 @@
-/* quality.h — quality checks of a pipeline table: batch checks read the deduplicated batch in its
- * Snowflake scratch table before it is published (write-audit-publish), target checks read the
- * target after publish. Results are stored with their observed values, whose history of committed
- * runs is the baseline for anomaly detection. */
+/* quality.h — the quality gate of a pipeline table: batch checks judge the deduplicated batch the
+ * destination staged before it is published (write-audit-publish), target checks judge the target
+ * after. The destination measures (destination.h); the gate judges the measurement against the
+ * check's bounds and, for anomalies, against the history of committed runs, records each result
+ * and raises or resolves one incident per check. */
 #ifndef WEIR_QUALITY_H
 #define WEIR_QUALITY_H
 
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "sf_sql.h"
+#include "destination.h"
 #include "store.h"
 #include "store_checks.h"
 
+typedef enum { QUALITY_BATCH, QUALITY_TARGET } quality_stage_t;
+
 typedef struct {
     store_t *store;
-    sf_client_t *client;
-    const char *run_id;
-    const char *pipeline;
-    const char *table;           /* source table as the pipeline names it */
-    const char *database;        /* destination database and schema (for `references`) */
-    const char *schema;
-    const char *batch_table;     /* quoted name of the deduplicated batch */
-    const char *target_table;    /* quoted name of the target */
-    const char *const *primary_key;
-    size_t key_count;
-    const char *cursor;          /* source cursor column, or NULL */
-    bool judge_history;          /* false for backfill chunks: not comparable with hourly batches */
+    const destination_ops_t *destination;
+    destination_session_t *session;
+    const destination_batch_t *batch; /* run id, pipeline and table come from here */
+    bool judge_history;               /* false for backfill chunks: not comparable with hourly batches */
 } quality_context_t;
 
 typedef struct {
@@ -35,10 +30,10 @@ typedef struct {
     char summary[512];           /* "orders-unique: 3 duplicate keys; …" of the failures */
 } quality_report_t;
 
-/* Runs the enabled checks of the context's pipeline table for `stage` ("batch" or "target"),
- * records each result and fills `report`. A check that cannot run (bad SQL, missing column) is a
- * failed result saying why, never a skipped one. Returns an error only when the store fails. */
-weir_status_t quality_run(const quality_context_t *context, const char *stage, quality_report_t *report,
+/* Runs the enabled checks of the context's pipeline table for `stage`, records each result and
+ * fills `report`. A check that cannot be measured (bad SQL, missing column) is a failed result
+ * saying why, never a skipped one. Returns an error only when the store fails. */
+weir_status_t quality_run(const quality_context_t *context, quality_stage_t stage, quality_report_t *report,
                           weir_err_t *err) WEIR_MUSTCHECK;
 void quality_report_free(quality_report_t *report);
 

@@ -10,10 +10,9 @@
 
 #include "backfill.h"
 #include "cron.h"
-#include "spec.h"
+#include "specs.h"
 #include "log.h"
 #include "store_runs.h"
-#include "value_json.h"
 
 /* A stopped agent does not replay a long outage minute by minute: at most this far back. */
 #define SCHEDULER_MAX_CATCH_UP_S (60 * 60)
@@ -52,6 +51,31 @@ static void jitter_time(const char *pipeline, time_t fired, long long jitter_s, 
              tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
+/* Queues a run of every table of `pipeline` (one schedule tick). */
+static int queue_tables(store_t *store, const pipeline_spec_t *pipeline, const char *not_before)
+{
+    int queued = 0;
+    for (size_t t = 0; t < pipeline->table_count; t++) {
+        const char *table = pipeline->tables[t].name;
+        store_run_t run;
+        weir_err_t err = {{0}};
+        store_run_request_t request = {.pipeline = pipeline->name, .table_name = table, .trigger = "schedule",
+                                       .source = pipeline->source, .destination = pipeline->destination,
+                                       .not_before = not_before};
+        weir_status_t result = store_run_enqueue(store, &request, &run, &err);
+        if (result == WEIR_OK) {
+            queued++;
+            log_info("scheduler", "queued run %s of %s %s", run.id, pipeline->name, table);
+        } else if (result == WEIR_ERR_EXISTS) {
+            log_warn("scheduler", "%s %s is still running (run %s); this schedule tick is skipped", pipeline->name,
+                     table, run.id);
+        } else {
+            log_error("scheduler", "cannot queue %s %s: %s", pipeline->name, table, err.msg);
+        }
+    }
+    return queued;
+}
+
 int scheduler_tick(store_t *store, time_t after, time_t until)
 {
     agent_object_list_t pipelines = {0};
@@ -62,45 +86,24 @@ int scheduler_tick(store_t *store, time_t after, time_t until)
         return 0;
     }
     for (size_t i = 0; i < pipelines.count; i++) {
-        wv_t *spec = wv_from_json(pipelines.items[i].spec_json, strlen(pipelines.items[i].spec_json), &err);
-        const wv_t *enabled = wv_map_get(spec, "enabled");
-        const wv_t *schedule = wv_map_get(spec, "schedule");
-        const wv_t *tables = wv_map_get(spec, "table");
+        pipeline_spec_t pipeline;
+        if (pipeline_spec_parse(pipelines.items[i].spec_json, pipelines.items[i].name, &pipeline, &err) != WEIR_OK) {
+            log_error("scheduler", "%s", err.msg);
+            continue;
+        }
         cron_t cron;
         char why[256];
         bool paused = false;
-        if (store_pipeline_paused(store, pipelines.items[i].name, &paused, NULL, 0, NULL, 0, &err) != WEIR_OK)
-            log_error("scheduler", "cannot read the pause of %s: %s", pipelines.items[i].name, err.msg);
-        bool due = spec && !paused && !(enabled && enabled->kind == WV_BOOL && !enabled->boolean) && schedule &&
-                   schedule->kind == WV_STRING && cron_parse(schedule->text, &cron, why, sizeof why) &&
-                   fired(&cron, after, until);
+        if (store_pipeline_paused(store, pipeline.name, &paused, NULL, 0, NULL, 0, &err) != WEIR_OK)
+            log_error("scheduler", "cannot read the pause of %s: %s", pipeline.name, err.msg);
+        bool due = !paused && pipeline.enabled && pipeline.schedule &&
+                   cron_parse(pipeline.schedule, &cron, why, sizeof why) && fired(&cron, after, until);
         char not_before[64] = "";
-        const wv_t *jitter = wv_map_get(spec, "jitter");
-        long long jitter_s = 0;
-        if (due && jitter && jitter->kind == WV_STRING && spec_duration_seconds(jitter->text, &jitter_s) && jitter_s > 0)
-            jitter_time(pipelines.items[i].name, until, jitter_s, not_before, sizeof not_before);
-        const wv_t *source = wv_map_get(spec, "source"), *destination = wv_map_get(spec, "destination");
-        for (size_t t = 0; due && tables && t < tables->count; t++) {
-            const wv_t *name = wv_map_get(tables->items[t], "name");
-            store_run_t run;
-            store_run_request_t request = {.pipeline = pipelines.items[i].name, .table_name = name->text,
-                                           .trigger = "schedule",
-                                           .source = source && source->kind == WV_STRING ? source->text : "",
-                                           .destination = destination && destination->kind == WV_STRING
-                                                              ? destination->text : "",
-                                           .not_before = not_before};
-            weir_status_t result = store_run_enqueue(store, &request, &run, &err);
-            if (result == WEIR_OK) {
-                queued++;
-                log_info("scheduler", "queued run %s of %s %s", run.id, pipelines.items[i].name, name->text);
-            } else if (result == WEIR_ERR_EXISTS) {
-                log_warn("scheduler", "%s %s is still running (run %s); this schedule tick is skipped",
-                         pipelines.items[i].name, name->text, run.id);
-            } else {
-                log_error("scheduler", "cannot queue %s %s: %s", pipelines.items[i].name, name->text, err.msg);
-            }
-        }
-        wv_free(spec);
+        if (due && pipeline.jitter_seconds > 0)
+            jitter_time(pipeline.name, until, pipeline.jitter_seconds, not_before, sizeof not_before);
+        if (due)
+            queued += queue_tables(store, &pipeline, not_before);
+        pipeline_spec_free(&pipeline);
     }
     agent_object_list_free(&pipelines);
     return queued;

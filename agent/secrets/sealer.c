@@ -16,6 +16,7 @@
 #include "aws_client.h"
 #include "fileutil.h"
 #include "log.h"
+#include "strutil.h"
 
 #define KEY_BYTES 32
 #define NONCE_BYTES 12
@@ -135,8 +136,10 @@ weir_status_t sealer_from_kms(const char *kms_key_id, const char *blob_path, sea
         const char *p = kms_key_id;
         for (int colons = 0; colons < 3 && p; colons++)
             p = strchr(p, ':') ? strchr(p, ':') + 1 : NULL;
-        snprintf(region, sizeof region, "%.*s", p ? (int)strcspn(p, ":") : 0, p ? p : "");
-        result = region[0] ? WEIR_OK : aws_region_get(region, sizeof region, err);
+        result = str_format(region, sizeof region, err, "the region in --kms-key-id", "%.*s",
+                            p ? (int)strcspn(p, ":") : 0, p ? p : "");
+        if (result == WEIR_OK && !region[0])
+            result = aws_region_get(region, sizeof region, err);
     } else {
         result = aws_region_get(region, sizeof region, err);
     }

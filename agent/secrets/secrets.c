@@ -11,6 +11,7 @@
 #include "fileutil.h"
 #include "log.h"
 #include "spec.h"
+#include "strutil.h"
 
 /* Secrets are short: keys and passwords. A larger file is a mistake (a wrong path). */
 #define SECRET_MAX_BYTES (64 * 1024)
@@ -23,10 +24,8 @@ static weir_status_t region_for(const char *id, char *region, size_t size, weir_
         for (int colons = 0; colons < 3 && p; colons++)
             p = strchr(p, ':') ? strchr(p, ':') + 1 : NULL;
         size_t len = p ? strcspn(p, ":") : 0;
-        if (len && len < size) {
-            snprintf(region, size, "%.*s", (int)len, p);
-            return WEIR_OK;
-        }
+        if (len) /* a region that does not fit is an error, not a cut name */
+            return str_format(region, size, err, "the region in the secret ARN", "%.*s", (int)len, p);
     }
     return aws_region_get(region, size, err);
 }
@@ -37,13 +36,16 @@ static char *resolve_aws(const char *reference, weir_err_t *err)
     bool secrets_manager = strncmp(reference, "aws-sm:", 7) == 0;
     const char *id_start = reference + (secrets_manager ? 7 : 4);
     const char *hash = strchr(id_start, '#');
+    /* Secret ARNs and names, and parameter names, are far shorter than this (2048 is SSM's limit). */
     char id[2048], region[64], failure[sizeof err->msg];
-    snprintf(id, sizeof id, "%.*s", (int)(hash ? (size_t)(hash - id_start) : strlen(id_start)), id_start);
+    size_t id_len = hash ? (size_t)(hash - id_start) : strlen(id_start);
     weir_buf_t response;
     buf_init(&response, 1024 * 1024);
     json_t *request = NULL, *doc = NULL, *fields = NULL;
     char *body = NULL, *value = NULL;
-    weir_status_t result = region_for(id, region, sizeof region, err);
+    weir_status_t result = str_format(id, sizeof id, err, "the secret id", "%.*s", (int)id_len, id_start);
+    if (result == WEIR_OK)
+        result = region_for(id, region, sizeof region, err);
     if (result != WEIR_OK)
         goto out;
     request = secrets_manager ? json_pack("{s:s}", "SecretId", id) : json_pack("{s:s, s:b}", "Name", id, "WithDecryption", 1);

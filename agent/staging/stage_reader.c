@@ -29,7 +29,7 @@ struct stage_reader {
     size_t row_cap;
     stage_field_t *fields;
     size_t fields_cap;
-    char path[512];
+    char path[512]; /* for messages only: a longer path is shown cut, the file opened is the full one */
 };
 
 /* Chunk files stay far below this; a larger one is not ours. */

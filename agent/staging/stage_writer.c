@@ -10,6 +10,9 @@
 #include <unistd.h>
 #include <zstd.h>
 
+#include "fileutil.h"
+#include "strutil.h"
+
 /* CSV is assembled in a small buffer and handed to zstd in blocks of this size. */
 #define STAGE_BUFFER_BYTES (256 * 1024)
 
@@ -20,7 +23,7 @@ struct stage_writer {
     ZSTD_CCtx *cctx;
     int fd;                /* current chunk's temp file, or -1 */
     char temp_path[4300]; /* final_path plus ".partial" */
-    char final_path[4200];
+    char final_path[4200]; /* dir (< 4096) plus "/NNNNN.csv.zst" with up to 10 digits: always fits */
     uint64_t chunk_raw;    /* CSV bytes in the current chunk */
     bool row_started;
     char *in;              /* pending CSV */
@@ -155,8 +158,15 @@ weir_status_t stage_writer_open(const char *dir, uint64_t chunk_raw_bytes, int z
                                 stage_writer_t **out, weir_err_t *err)
 {
     *out = NULL;
-    if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-        weir_err_set(err, "stage: cannot create %s: %s", dir, strerror(errno));
+    /* The chunk paths are built from `dir` in fixed buffers sized from it; a longer one is refused. */
+    weir_err_t detail = {{0}};
+    char checked[sizeof ((stage_writer_t *)0)->dir];
+    if (str_copy(checked, sizeof checked, dir, "the stage directory path", &detail) != WEIR_OK) {
+        weir_err_set(err, "stage: %s", detail.msg);
+        return WEIR_ERR_INVALID;
+    }
+    if (dir_make_all(dir, 0700, &detail) != WEIR_OK) {
+        weir_err_set(err, "stage: %s", detail.msg);
         return WEIR_ERR_IO;
     }
     stage_writer_t *w = calloc(1, sizeof *w);
@@ -164,7 +174,7 @@ weir_status_t stage_writer_open(const char *dir, uint64_t chunk_raw_bytes, int z
         weir_err_set(err, "out of memory");
         return WEIR_ERR_NOMEM;
     }
-    snprintf(w->dir, sizeof w->dir, "%s", dir);
+    memcpy(w->dir, checked, sizeof checked);
     w->chunk_raw_bytes = chunk_raw_bytes ? chunk_raw_bytes : UINT64_MAX;
     w->level = zstd_level;
     w->fd = -1;

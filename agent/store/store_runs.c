@@ -15,14 +15,30 @@
 /* States in which a run holds a worker and a connection. */
 #define ACTIVE_STATES "('extracting', 'staged', 'loading', 'published')"
 
-static const char *const terminal_states[] = {"committed", "failed", "discarded", NULL};
+static const char *const state_names[] = {
+    [RUN_QUEUED] = "queued",       [RUN_EXTRACTING] = "extracting", [RUN_STAGED] = "staged",
+    [RUN_LOADING] = "loading",     [RUN_PUBLISHED] = "published",   [RUN_COMMITTED] = "committed",
+    [RUN_FAILED] = "failed",       [RUN_QUARANTINED] = "quarantined", [RUN_DISCARDED] = "discarded",
+};
 
-bool store_run_state_terminal(const char *state)
+const char *run_state_name(run_state_t state)
 {
-    for (const char *const *s = terminal_states; *s; s++)
-        if (strcmp(state, *s) == 0)
+    return (size_t)state < sizeof state_names / sizeof state_names[0] ? state_names[state] : "unknown";
+}
+
+bool run_state_parse(const char *name, run_state_t *out)
+{
+    for (size_t i = 0; i < sizeof state_names / sizeof state_names[0]; i++)
+        if (strcmp(name, state_names[i]) == 0) {
+            *out = (run_state_t)i;
             return true;
+        }
     return false;
+}
+
+bool run_state_terminal(run_state_t state)
+{
+    return state == RUN_COMMITTED || state == RUN_FAILED || state == RUN_DISCARDED;
 }
 
 static void row_to_run(sqlite3_stmt *stmt, store_run_t *run)
@@ -32,7 +48,11 @@ static void row_to_run(sqlite3_stmt *stmt, store_run_t *run)
     store__column_text(stmt, 1, run->pipeline, sizeof run->pipeline);
     store__column_text(stmt, 2, run->table_name, sizeof run->table_name);
     store__column_text(stmt, 3, run->trigger, sizeof run->trigger);
-    store__column_text(stmt, 4, run->state, sizeof run->state);
+    char state[16];
+    store__column_text(stmt, 4, state, sizeof state);
+    /* A state this agent does not know fails the run rather than guessing at a step. */
+    if (!run_state_parse(state, &run->state))
+        run->state = RUN_FAILED;
     store__column_text(stmt, 5, run->created_at, sizeof run->created_at);
     store__column_text(stmt, 6, run->updated_at, sizeof run->updated_at);
     store__column_text(stmt, 7, run->started_at, sizeof run->started_at);
@@ -91,7 +111,7 @@ weir_status_t store__insert_run(store_t *store, const store_run_request_t *reque
     snprintf(out->pipeline, sizeof out->pipeline, "%s", request->pipeline);
     snprintf(out->table_name, sizeof out->table_name, "%s", request->table_name);
     snprintf(out->trigger, sizeof out->trigger, "%s", request->trigger);
-    snprintf(out->state, sizeof out->state, "queued");
+    out->state = RUN_QUEUED;
     snprintf(out->created_at, sizeof out->created_at, "%s", stamp);
     snprintf(out->updated_at, sizeof out->updated_at, "%s", stamp);
     snprintf(out->backfill, sizeof out->backfill, "%s", backfill);
@@ -122,7 +142,8 @@ static weir_status_t enqueue_in_transaction(store_t *store, void *ctx, weir_err_
     sqlite3_finalize(stmt);
     if (result == WEIR_OK) {
         *e->out = active;
-        weir_err_set(err, "run %s of %s %s is still %s", active.id, pipeline, table_name, active.state);
+        weir_err_set(err, "run %s of %s %s is still %s", active.id, pipeline, table_name,
+                     run_state_name(active.state));
         return WEIR_ERR_EXISTS;
     }
     if (result != WEIR_ERR_NOT_FOUND)
@@ -200,15 +221,15 @@ weir_status_t store_run_claim(store_t *store, const char *owner, store_run_t *ou
     out->attempts++;
     if (!out->started_at[0])
         snprintf(out->started_at, sizeof out->started_at, "%s", ctx.stamp);
-    if (strcmp(out->state, "queued") == 0)
-        snprintf(out->state, sizeof out->state, "extracting");
+    if (out->state == RUN_QUEUED)
+        out->state = RUN_EXTRACTING;
     return WEIR_OK;
 }
 
 static weir_status_t save_locked(store_t *store, store_run_t *run, weir_err_t *err)
 {
     store__now(run->updated_at, sizeof run->updated_at);
-    if (store_run_state_terminal(run->state) && !run->finished_at[0])
+    if (run_state_terminal(run->state) && !run->finished_at[0])
         snprintf(run->finished_at, sizeof run->finished_at, "%s", run->updated_at);
     int changes = 0;
     weir_status_t result = store__exec_bound(
@@ -216,7 +237,7 @@ static weir_status_t save_locked(store_t *store, store_run_t *run, weir_err_t *e
         "UPDATE runs SET state = ?2, updated_at = ?3, finished_at = ?4, watermark_from = ?5, "
         "watermark_to = ?6, stage_dir = ?7, rows_extracted = ?8, rows_loaded = ?9, error = ?10, "
         "extract_seconds = ?11, load_seconds = ?12, bytes_extracted = ?13, bytes_staged = ?14 WHERE id = ?1",
-        "tttttttIItddII", run->id, run->state, run->updated_at, run->finished_at,
+        "tttttttIItddII", run->id, run_state_name(run->state), run->updated_at, run->finished_at,
         run->has_watermark_from ? run->watermark_from : NULL, run->has_watermark_to ? run->watermark_to : NULL,
         run->stage_dir, (long long)run->rows_extracted, (long long)run->rows_loaded, run->error, run->extract_seconds,
         run->load_seconds, (long long)run->bytes_extracted, (long long)run->bytes_staged);
@@ -250,7 +271,7 @@ static weir_status_t commit_in_transaction(store_t *store, void *ctx, weir_err_t
         if (result != WEIR_OK)
             return result;
     }
-    snprintf(run->state, sizeof run->state, "committed");
+    run->state = RUN_COMMITTED;
     return save_locked(store, run, err);
 }
 
@@ -326,7 +347,7 @@ weir_status_t store_watermark_get(store_t *store, const char *pipeline, const ch
 }
 
 /* Moves a quarantined run to `state` (skip_checks set for a release). */
-static weir_status_t decide(store_t *store, const char *id, const char *state, store_run_t *out, weir_err_t *err)
+static weir_status_t decide(store_t *store, const char *id, run_state_t decision, store_run_t *out, weir_err_t *err)
 {
     sqlite3_stmt *stmt = NULL;
     char stamp[64];
@@ -337,7 +358,7 @@ static weir_status_t decide(store_t *store, const char *id, const char *state, s
         store, &changes, err,
         "UPDATE runs SET state = ?2, updated_at = ?3, owner = '', skip_checks = (?2 = 'staged'), "
         "finished_at = CASE WHEN ?2 = 'discarded' THEN ?3 ELSE finished_at END WHERE id = ?1 AND state = 'quarantined'",
-        "ttt", id, state, stamp);
+        "ttt", id, run_state_name(decision), stamp);
     if (result == WEIR_OK && changes != 1)
         result = WEIR_ERR_CONFLICT;
     if (result == WEIR_OK || result == WEIR_ERR_CONFLICT) {
@@ -349,7 +370,7 @@ static weir_status_t decide(store_t *store, const char *id, const char *state, s
             weir_err_set(err, "no run %s", id);
             result = WEIR_ERR_NOT_FOUND;
         } else if (result == WEIR_ERR_CONFLICT) {
-            weir_err_set(err, "run %s is %s, not quarantined", id, out->state);
+            weir_err_set(err, "run %s is %s, not quarantined", id, run_state_name(out->state));
         }
     }
     sqlite3_finalize(stmt);
@@ -359,12 +380,12 @@ static weir_status_t decide(store_t *store, const char *id, const char *state, s
 
 weir_status_t store_run_release(store_t *store, const char *id, store_run_t *out, weir_err_t *err)
 {
-    return decide(store, id, "staged", out, err);
+    return decide(store, id, RUN_STAGED, out, err);
 }
 
 weir_status_t store_run_discard(store_t *store, const char *id, store_run_t *out, weir_err_t *err)
 {
-    return decide(store, id, "discarded", out, err);
+    return decide(store, id, RUN_DISCARDED, out, err);
 }
 
 weir_status_t store_pipeline_pause(store_t *store, const char *pipeline, const char *reason, bool paused,

@@ -9,12 +9,33 @@
 
 #include "store.h"
 
+/* The run lifecycle, stored as its name (run_state_name). */
+typedef enum {
+    RUN_QUEUED,
+    RUN_EXTRACTING,
+    RUN_STAGED,
+    RUN_LOADING,
+    RUN_PUBLISHED,
+    RUN_COMMITTED,
+    RUN_FAILED,
+    RUN_QUARANTINED,
+    RUN_DISCARDED,
+} run_state_t;
+
+/* "queued", "extracting", … */
+const char *run_state_name(run_state_t state);
+/* false for a name no state has (a newer agent's store). */
+bool run_state_parse(const char *name, run_state_t *out);
+/* Terminal states never change again: committed, failed, discarded. A quarantined run is not
+ * terminal: it holds its table until an operator releases or discards it. */
+bool run_state_terminal(run_state_t state);
+
 typedef struct {
     char id[40];
     char pipeline[128];
     char table_name[160];
     char trigger[16];   /* manual | schedule | backfill */
-    char state[16];
+    run_state_t state;
     char created_at[64], updated_at[64], started_at[64], finished_at[64];
     bool has_watermark_from, has_watermark_to;
     char watermark_from[128];
@@ -30,10 +51,6 @@ typedef struct {
     char backfill[128];              /* backfill runs: the backfill's name and cursor range [from, to) */
     char range_from[128], range_to[128];
 } store_run_t;
-
-/* Terminal states never change again: committed, failed, discarded. A quarantined run is not
- * terminal: it holds its table until an operator releases or discards it. */
-bool store_run_state_terminal(const char *state);
 
 /* Who a run works for and when it may start. */
 typedef struct {

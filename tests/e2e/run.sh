@@ -33,7 +33,7 @@ contains() { grep -qF -- "$2" "$1" || { echo "--- $1:"; cat "$1"; fail "expected
 lacks() { if grep -qF -- "$2" "$1"; then fail "\"$2\" must not appear in $1"; fi; }
 
 # --- provider installed from a filesystem mirror; tofu init runs offline ---
-version=0.1.0
+version=$(tr -d "[:space:]" < "$root/VERSION")
 mirror=$work/mirror/registry.opentofu.org/weirdata/weir/$version/linux_amd64
 mkdir -p "$mirror"
 cp "$provider_bin" "$mirror/terraform-provider-weir_v$version"

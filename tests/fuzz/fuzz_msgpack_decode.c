@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "msgpack.h"
+#include "tfp_msgpack.h"
 
 static int same(const wv_t *a, const wv_t *b)
 {
@@ -30,13 +30,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     weir_err_t err;
-    wv_t *value = msgp_decode(data, size, &err);
+    wv_t *value = tfp_msgpack_decode(data, size, &err);
     if (!value)
         return 0;
     weir_buf_t buf;
     buf_init(&buf, 64u << 20);
-    if (msgp_encode(value, &buf) == WEIR_OK) {
-        wv_t *again = msgp_decode(buf.data, buf.len, &err);
+    if (tfp_msgpack_encode(value, &buf) == WEIR_OK) {
+        wv_t *again = tfp_msgpack_decode(buf.data, buf.len, &err);
         if (!again || !same(value, again))
             abort();
         wv_free(again);

@@ -12,6 +12,7 @@
 #include <zstd.h>
 
 #include "pg_extract.h"
+#include "source.h"
 
 static char stage_dir[256];
 static PGconn *admin;
@@ -331,6 +332,61 @@ static void errors_are_clear_and_secret_free(void **state)
     PQfinish(conn);
 }
 
+static void failures_are_classified_by_sqlstate(void **state)
+{
+    (void)state;
+    weir_err_t err;
+    PGconn *conn = NULL;
+    pg_source_t wrong = source("definitely-not-the-password");
+    assert_int_equal(pg_source_open(&wrong, &conn, &err), WEIR_ERR_AUTH);
+    assert_non_null(strstr(err.msg, "SQLSTATE 28P01"));
+    assert_null(strstr(err.msg, "definitely-not-the-password"));
+    pg_source_t no_db = source(getenv("WEIR_TEST_PG_PASSWORD"));
+    no_db.database = "no_such_database";
+    assert_int_equal(pg_source_open(&no_db, &conn, &err), WEIR_ERR_INVALID);
+    assert_non_null(strstr(err.msg, "SQLSTATE 3D000"));
+    pg_source_t closed = source(getenv("WEIR_TEST_PG_PASSWORD"));
+    closed.port = 1; /* nothing listens there: worth a retry, not a failure of credentials */
+    assert_int_equal(pg_source_open(&closed, &conn, &err), WEIR_ERR_UNAVAILABLE);
+    assert_null(conn);
+}
+
+static void source_interface_opens_and_describes(void **state)
+{
+    (void)state;
+    weir_err_t err = {{0}};
+    const source_ops_t *ops = source_for_kind("source_postgres");
+    assert_non_null(ops);
+    assert_null(source_for_kind("source_nope"));
+    assert_int_equal(setenv("WEIR_IT_PG_PASSWORD", getenv("WEIR_TEST_PG_PASSWORD"), 1), 0);
+    char spec[1024];
+    snprintf(spec, sizeof spec,
+             "{\"name\":\"it\",\"host\":\"%s\",\"port\":%s,\"database\":\"%s\",\"user\":\"%s\","
+             "\"password_ref\":\"env:WEIR_IT_PG_PASSWORD\",\"sslmode\":\"disable\"}",
+             getenv("WEIR_TEST_PG_HOST"), getenv("WEIR_TEST_PG_PORT"), getenv("WEIR_TEST_PG_DB"),
+             getenv("WEIR_TEST_PG_USER"));
+    source_session_t *session = NULL;
+    if (ops->open(spec, NULL, &session, &err) != WEIR_OK)
+        fail_msg("open: %s", err.msg);
+    source_columns_t columns;
+    assert_int_equal(ops->describe(session, "it.payments", &columns, &err), WEIR_OK);
+    assert_true(columns.count > 10);
+    assert_string_equal(columns.names[0], "id");
+    assert_string_equal(columns.types[0], "bigint");
+    assert_string_equal(columns.types[3], "numeric(18,4)");
+    source_columns_free(&columns);
+    assert_int_equal(ops->describe(session, "it.nope", &columns, &err), WEIR_ERR_NOT_FOUND);
+    ops->close(session);
+    /* A reference that resolves to nothing is refused before any connection is tried. */
+    snprintf(spec, sizeof spec,
+             "{\"name\":\"it\",\"host\":\"%s\",\"port\":%s,\"database\":\"%s\",\"user\":\"%s\","
+             "\"password_ref\":\"env:WEIR_IT_NOT_SET\",\"sslmode\":\"disable\"}",
+             getenv("WEIR_TEST_PG_HOST"), getenv("WEIR_TEST_PG_PORT"), getenv("WEIR_TEST_PG_DB"),
+             getenv("WEIR_TEST_PG_USER"));
+    assert_int_equal(ops->open(spec, NULL, &session, &err), WEIR_ERR_AUTH);
+    assert_non_null(strstr(err.msg, "WEIR_IT_NOT_SET"));
+}
+
 static void tls_verify_full(void **state)
 {
     (void)state;
@@ -366,6 +422,8 @@ int main(void)
         cmocka_unit_test(incremental_honours_watermark_lookback_and_nulls),
         cmocka_unit_test(chunks_rotate_without_losing_rows),
         cmocka_unit_test(errors_are_clear_and_secret_free),
+        cmocka_unit_test(failures_are_classified_by_sqlstate),
+        cmocka_unit_test(source_interface_opens_and_describes),
         cmocka_unit_test(tls_verify_full),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

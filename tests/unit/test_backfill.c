@@ -55,11 +55,11 @@ static void finish_next_run(bool commit, store_run_t *out)
     weir_err_t err = {{0}};
     assert_int_equal(store_run_claim(store, "test", out, &err), WEIR_OK);
     if (commit) {
-        snprintf(out->state, sizeof out->state, "published");
+        out->state = RUN_PUBLISHED;
         out->rows_loaded = 7;
         assert_int_equal(store_run_commit(store, out, &err), WEIR_OK);
     } else {
-        snprintf(out->state, sizeof out->state, "failed");
+        out->state = RUN_FAILED;
         snprintf(out->error, sizeof out->error, "source went away");
         assert_int_equal(store_run_save(store, out, &err), WEIR_OK);
     }
@@ -155,7 +155,7 @@ static void deleted_and_replaced_backfills(void **state)
     size_t count;
     assert_int_equal(store_run_list(store, "p", 10, &runs, &count, &err), WEIR_OK);
     assert_int_equal(count, 1);
-    assert_string_equal(runs[0].state, "failed"); /* its queued chunk will not start */
+    assert_int_equal(runs[0].state, RUN_FAILED); /* its queued chunk will not start */
     assert_non_null(strstr(runs[0].error, "deleted"));
     free(runs);
 

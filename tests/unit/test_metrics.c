@@ -47,7 +47,7 @@ static void families_from_the_store(void **state)
     run.rows_loaded = 42;
     run.has_watermark_to = true;
     snprintf(run.watermark_to, sizeof run.watermark_to, "2026-11-23 10:23:20+00");
-    snprintf(run.state, sizeof run.state, "published");
+    run.state = RUN_PUBLISHED;
     assert_int_equal(store_run_commit(store, &run, &err), WEIR_OK);
 
     weir_buf_t out;

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "msgpack.h"
+#include "tfp_msgpack.h"
 #include "render.h"
 #include "vectors.h"
 
@@ -38,7 +38,7 @@ static void check_vector(const char *input, const char *expected, void *ctx)
     size_t len = unhex(input, bytes, sizeof bytes, &odd);
     weir_err_t err = {{0}};
     /* An odd digit count stands for a truncated final byte: decode what is whole. */
-    wv_t *value = msgp_decode(bytes, len, &err);
+    wv_t *value = tfp_msgpack_decode(bytes, len, &err);
     if (strcmp(expected, "ERROR") == 0) {
         if (value)
             fail_msg("vector %s: expected an error, got %s", input, render(value));
@@ -64,7 +64,7 @@ static void encode_hex(const wv_t *value, char *out)
 {
     weir_buf_t buf;
     buf_init(&buf, 1 << 20);
-    assert_int_equal(msgp_encode(value, &buf), WEIR_OK);
+    assert_int_equal(tfp_msgpack_encode(value, &buf), WEIR_OK);
     for (size_t i = 0; i < buf.len; i++)
         snprintf(out + 2 * i, 3, "%02x", buf.data[i]);
     buf_free(&buf);
@@ -115,9 +115,9 @@ static void round_trip_nested(void **state)
     assert_int_equal(wv_map_set(object, "long", wv_string(long_text)), WEIR_OK);
     weir_buf_t buf;
     buf_init(&buf, 1 << 20);
-    assert_int_equal(msgp_encode(object, &buf), WEIR_OK);
+    assert_int_equal(tfp_msgpack_encode(object, &buf), WEIR_OK);
     weir_err_t err;
-    wv_t *back = msgp_decode(buf.data, buf.len, &err);
+    wv_t *back = tfp_msgpack_decode(buf.data, buf.len, &err);
     assert_non_null(back);
     assert_true(wv_equal(object, back));
     assert_false(wv_wholly_known(back));
@@ -129,11 +129,11 @@ static void round_trip_nested(void **state)
 static void rejects_deep_nesting(void **state)
 {
     (void)state;
-    uint8_t bytes[MSGP_MAX_DEPTH + 10];
+    uint8_t bytes[TFP_MSGPACK_MAX_DEPTH + 10];
     memset(bytes, 0x91, sizeof bytes);
     bytes[sizeof bytes - 1] = 0xc0;
     weir_err_t err;
-    assert_null(msgp_decode(bytes, sizeof bytes, &err));
+    assert_null(tfp_msgpack_decode(bytes, sizeof bytes, &err));
     assert_non_null(strstr(err.msg, "deeper"));
 }
 

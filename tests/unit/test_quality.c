@@ -77,11 +77,11 @@ static void history_counts_committed_runs_only(void **state)
     weir_err_t err;
     store_run_t a = new_run("t");
     record(&a, 1000);
-    snprintf(a.state, sizeof a.state, "published");
+    a.state = RUN_PUBLISHED;
     assert_int_equal(store_run_commit(store, &a, &err), WEIR_OK);
     store_run_t b = new_run("t");
     record(&b, 5); /* quarantined, never committed: not part of the baseline */
-    snprintf(b.state, sizeof b.state, "quarantined");
+    b.state = RUN_QUARANTINED;
     assert_int_equal(store_run_save(store, &b, &err), WEIR_OK);
     double values[8];
     int hours[8];
@@ -102,7 +102,7 @@ static void quarantine_holds_until_released_or_discarded(void **state)
     (void)state;
     weir_err_t err;
     store_run_t run = new_run("t"), other, claimed;
-    snprintf(run.state, sizeof run.state, "quarantined");
+    run.state = RUN_QUARANTINED;
     assert_int_equal(store_run_save(store, &run, &err), WEIR_OK);
     /* The table is held: no second run, and nobody claims the quarantined one. */
     store_run_request_t request = {.pipeline = "p", .table_name = "t", .trigger = "schedule", .source = "s",
@@ -113,7 +113,7 @@ static void quarantine_holds_until_released_or_discarded(void **state)
 
     store_run_t decided;
     assert_int_equal(store_run_release(store, run.id, &decided, &err), WEIR_OK);
-    assert_string_equal(decided.state, "staged");
+    assert_int_equal(decided.state, RUN_STAGED);
     assert_true(decided.skip_checks);
     assert_int_equal(store_run_claim(store, "agent-1", &claimed, &err), WEIR_OK); /* resumes, unchecked */
     assert_string_equal(claimed.id, run.id);
@@ -122,11 +122,11 @@ static void quarantine_holds_until_released_or_discarded(void **state)
     assert_non_null(strstr(err.msg, "not quarantined"));
 
     store_run_t second = new_run("u");
-    snprintf(second.state, sizeof second.state, "quarantined");
+    second.state = RUN_QUARANTINED;
     assert_int_equal(store_run_save(store, &second, &err), WEIR_OK);
     assert_int_equal(store_run_discard(store, second.id, &decided, &err), WEIR_OK);
-    assert_string_equal(decided.state, "discarded");
-    assert_true(store_run_state_terminal(decided.state));
+    assert_int_equal(decided.state, RUN_DISCARDED);
+    assert_true(run_state_terminal(decided.state));
     request.table_name = "u";
     assert_int_equal(store_run_enqueue(store, &request, &other, &err), WEIR_OK); /* the table is free again */
     assert_int_equal(store_run_discard(store, "no-such-run", &decided, &err), WEIR_ERR_NOT_FOUND);

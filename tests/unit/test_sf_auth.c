@@ -1,10 +1,12 @@
 /* test_sf_auth.c — Snowflake key-pair JWT: account normalisation, exact claims with a fixed clock,
- * and fingerprint and signature checked independently with the openssl command-line tool. */
+ * claims that stay valid JSON whatever the names hold, and fingerprint and signature checked
+ * independently with the openssl command-line tool. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,14 +32,20 @@ static void accounts(void **state)
 {
     (void)state;
     char out[64];
-    sf_account_for_jwt("myorg-analytics", out, sizeof out);
+    weir_err_t err = {{0}};
+    assert_int_equal(sf_account_for_jwt("myorg-analytics", out, sizeof out, &err), WEIR_OK);
     assert_string_equal(out, "MYORG-ANALYTICS");
-    sf_account_for_jwt("xy12345.us-east-2.aws", out, sizeof out);
+    assert_int_equal(sf_account_for_jwt("xy12345.us-east-2.aws", out, sizeof out, &err), WEIR_OK);
     assert_string_equal(out, "XY12345");
-    sf_account_for_jwt("xy12345", out, sizeof out);
+    assert_int_equal(sf_account_for_jwt("xy12345", out, sizeof out, &err), WEIR_OK);
     assert_string_equal(out, "XY12345");
-    sf_account_for_jwt("myacct-abcdefg.global", out, sizeof out);
+    assert_int_equal(sf_account_for_jwt("myacct-abcdefg.global", out, sizeof out, &err), WEIR_OK);
     assert_string_equal(out, "MYACCT");
+    /* Too long for the buffer: an error, never a cut account. */
+    char small[8];
+    assert_int_equal(sf_account_for_jwt("abcdefgh.us-east-2", small, sizeof small, &err), WEIR_ERR_INVALID);
+    assert_string_equal(small, "");
+    assert_non_null(strstr(err.msg, "too long"));
 }
 
 static size_t b64url_decode(const char *in, size_t len, unsigned char *out)
@@ -113,6 +121,62 @@ static void jwt_claims_and_signature(void **state)
     sf_keypair_free(keypair);
 }
 
+/* The payload of `jwt` parsed as JSON (the test fails when it is not valid JSON). */
+static json_t *payload_of(const char *jwt)
+{
+    const char *dot1 = strchr(jwt, '.'), *dot2 = strrchr(jwt, '.');
+    assert_true(dot1 && dot2 && dot1 != dot2);
+    unsigned char payload[4096];
+    assert_true((size_t)(dot2 - dot1) < sizeof payload * 4 / 3);
+    size_t len = b64url_decode(dot1 + 1, (size_t)(dot2 - dot1 - 1), payload);
+    json_error_t error;
+    json_t *claims = json_loadb((const char *)payload, len, JSON_REJECT_DUPLICATES, &error);
+    if (!claims)
+        fail_msg("payload is not JSON: %s: %.*s", error.text, (int)len, (const char *)payload);
+    return claims;
+}
+
+/* Names with a quote and a backslash used to end the JSON string early; now they are escaped and
+ * come back exactly (upper-cased) from the decoded claims. */
+static void jwt_claims_escape_names(void **state)
+{
+    (void)state;
+    weir_err_t err;
+    char *pem = file_read_all(key_path, 1 << 16, &err);
+    assert_non_null(pem);
+    sf_keypair_t *keypair;
+    assert_int_equal(sf_keypair_load(pem, &keypair, &err), WEIR_OK);
+    char *jwt = NULL;
+    assert_int_equal(sf_jwt_make(keypair, "my\"org\\x.eu-west-1", "lo\"ad\\er\",\"admin\":true", 1795000000, 60,
+                                 &jwt, &err),
+                     WEIR_OK);
+    json_t *claims = payload_of(jwt);
+    assert_int_equal(json_object_size(claims), 4);
+    char want_iss[256];
+    snprintf(want_iss, sizeof want_iss, "MY\"ORG\\X.LO\"AD\\ER\",\"ADMIN\":TRUE.%s", sf_keypair_fingerprint(keypair));
+    assert_string_equal(json_string_value(json_object_get(claims, "iss")), want_iss);
+    assert_string_equal(json_string_value(json_object_get(claims, "sub")), "MY\"ORG\\X.LO\"AD\\ER\",\"ADMIN\":TRUE");
+    assert_int_equal(json_integer_value(json_object_get(claims, "iat")), 1795000000);
+    assert_int_equal(json_integer_value(json_object_get(claims, "exp")), 1795000060);
+    assert_null(json_object_get(claims, "admin"));
+    assert_null(json_object_get(claims, "ADMIN"));
+    json_decref(claims);
+    free(jwt);
+
+    /* Names that are not UTF-8 or too long are errors, not broken tokens. */
+    assert_int_equal(sf_jwt_make(keypair, "xy12345", "bad\xff", 0, 60, &jwt, &err), WEIR_ERR_INVALID);
+    assert_null(jwt);
+    assert_non_null(strstr(err.msg, "UTF-8"));
+    char long_user[300];
+    memset(long_user, 'u', sizeof long_user - 1);
+    long_user[sizeof long_user - 1] = 0;
+    assert_int_equal(sf_jwt_make(keypair, "xy12345", long_user, 0, 60, &jwt, &err), WEIR_ERR_INVALID);
+    assert_null(jwt);
+    assert_non_null(strstr(err.msg, "user name is too long"));
+    free(pem);
+    sf_keypair_free(keypair);
+}
+
 static void rejects_bad_keys(void **state)
 {
     (void)state;
@@ -129,6 +193,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(accounts),
         cmocka_unit_test(jwt_claims_and_signature),
+        cmocka_unit_test(jwt_claims_escape_names),
         cmocka_unit_test(rejects_bad_keys),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

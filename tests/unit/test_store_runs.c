@@ -43,19 +43,19 @@ static void lifecycle(void **state)
     weir_err_t err;
     store_run_t run, other, claimed;
     assert_int_equal(enqueue("p", "public.t", "manual", "", &run), WEIR_OK);
-    assert_string_equal(run.state, "queued");
+    assert_int_equal(run.state, RUN_QUEUED);
     assert_int_equal(enqueue("p", "public.t", "manual", "", &other), WEIR_ERR_EXISTS);
     assert_string_equal(other.id, run.id);
     assert_int_equal(enqueue("p", "public.u", "schedule", "", &other), WEIR_OK);
 
     assert_int_equal(store_run_claim(store, "agent-1", &claimed, &err), WEIR_OK);
     assert_string_equal(claimed.id, run.id);
-    assert_string_equal(claimed.state, "extracting");
+    assert_int_equal(claimed.state, RUN_EXTRACTING);
     assert_int_equal(claimed.attempts, 1);
 
     bool found;
     char value[128];
-    snprintf(claimed.state, sizeof claimed.state, "published");
+    claimed.state = RUN_PUBLISHED;
     claimed.has_watermark_to = true;
     snprintf(claimed.watermark_to, sizeof claimed.watermark_to, "2026-11-23 10:30:00+00");
     claimed.rows_extracted = claimed.rows_loaded = 42;
@@ -69,7 +69,7 @@ static void lifecycle(void **state)
     assert_string_equal(value, "2026-11-23 10:30:00+00");
     store_run_t reread;
     assert_int_equal(store_run_get(store, run.id, &reread, &err), WEIR_OK);
-    assert_string_equal(reread.state, "committed");
+    assert_int_equal(reread.state, RUN_COMMITTED);
     assert_true(reread.finished_at[0] != 0);
     assert_int_equal(reread.rows_loaded, 42);
 
@@ -79,7 +79,7 @@ static void lifecycle(void **state)
     assert_string_equal(claimed.table_name, "public.u"); /* older queued run first */
     assert_int_equal(store_run_claim(store, "agent-1", &claimed, &err), WEIR_OK);
     assert_string_equal(claimed.id, run.id);
-    snprintf(claimed.state, sizeof claimed.state, "failed");
+    claimed.state = RUN_FAILED;
     snprintf(claimed.error, sizeof claimed.error, "boom");
     claimed.has_watermark_to = true;
     snprintf(claimed.watermark_to, sizeof claimed.watermark_to, "2099-01-01");
@@ -102,7 +102,7 @@ static void interrupted_runs_resume(void **state)
     store_run_t run, claimed;
     assert_int_equal(enqueue("q", "t", "manual", "", &run), WEIR_OK);
     assert_int_equal(store_run_claim(store, "agent-1", &claimed, &err), WEIR_OK);
-    snprintf(claimed.state, sizeof claimed.state, "loading");
+    claimed.state = RUN_LOADING;
     assert_int_equal(store_run_save(store, &claimed, &err), WEIR_OK);
     /* The agent died here. After a restart the same run is claimed again at its step. */
     store_close(store);
@@ -111,9 +111,9 @@ static void interrupted_runs_resume(void **state)
     assert_int_equal(store_run_claim(store, "agent-1", &none, &err), WEIR_ERR_NOT_FOUND); /* still ours */
     assert_int_equal(store_run_claim(store, "agent-2", &claimed, &err), WEIR_OK);
     assert_string_equal(claimed.id, run.id);
-    assert_string_equal(claimed.state, "loading");
+    assert_int_equal(claimed.state, RUN_LOADING);
     assert_int_equal(claimed.attempts, 2);
-    snprintf(claimed.state, sizeof claimed.state, "failed");
+    claimed.state = RUN_FAILED;
     assert_int_equal(store_run_save(store, &claimed, &err), WEIR_OK);
     assert_int_equal(store_run_claim(store, "agent-3", &claimed, &err), WEIR_ERR_NOT_FOUND);
     assert_int_equal(store_run_get(store, "nope", &claimed, &err), WEIR_ERR_NOT_FOUND);
@@ -140,7 +140,7 @@ static void limits_and_start_times(void **state)
     assert_int_equal(store_run_commit(store, &first, &err), WEIR_OK);
     assert_int_equal(store_run_claim(store, "agent-1", &claimed, &err), WEIR_OK);
     assert_string_equal(claimed.id, b.id);
-    snprintf(claimed.state, sizeof claimed.state, "failed");
+    claimed.state = RUN_FAILED;
     assert_int_equal(store_run_save(store, &claimed, &err), WEIR_OK);
     /* p3 is not due before its start time. */
     assert_int_equal(store_run_claim(store, "agent-1", &claimed, &err), WEIR_ERR_NOT_FOUND);

@@ -17,8 +17,9 @@ void sf_keypair_free(sf_keypair_t *keypair);
 const char *sf_keypair_fingerprint(const sf_keypair_t *keypair);
 
 /* The account as the JWT names it: upper case, region and cloud segments removed
- * ("xy12345.us-east-2.aws" → "XY12345"); for legacy ".global" names, cut at the first '-'. */
-void sf_account_for_jwt(const char *account, char *out, size_t size);
+ * ("xy12345.us-east-2.aws" → "XY12345"); for legacy ".global" names, cut at the first '-'. An
+ * account that does not fit `size` is an error (out is then ""), never cut. */
+weir_status_t sf_account_for_jwt(const char *account, char *out, size_t size, weir_err_t *err) WEIR_MUSTCHECK;
 
 /* Returns a new JWT valid from `now` for `lifetime_seconds` (at most 3600). */
 weir_status_t sf_jwt_make(const sf_keypair_t *keypair, const char *account, const char *user, time_t now,

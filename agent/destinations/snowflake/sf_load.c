@@ -500,6 +500,50 @@ static weir_status_t build_merge(weir_buf_t *sql, const sf_load_request_t *reque
     return result == WEIR_OK ? buf_puts(sql, ", CURRENT_TIMESTAMP())") : result;
 }
 
+/* Full refresh: the target's rows become exactly the batch's, in one statement. */
+static weir_status_t build_replace(weir_buf_t *sql, const sf_load_request_t *request, const char *dedup_suffix)
+{
+    weir_status_t result = buf_puts(sql, "INSERT OVERWRITE INTO ");
+    if (result == WEIR_OK)
+        result = put_table(sql, request, NULL);
+    for (size_t i = 0; result == WEIR_OK && i < request->column_count; i++) {
+        result = buf_puts(sql, i ? ", " : " (");
+        if (result == WEIR_OK)
+            result = sf_put_column(sql, request->columns[i]);
+    }
+    if (result == WEIR_OK)
+        result = buf_puts(sql, ", \"_WEIR_RUN_ID\", \"_WEIR_LOADED_AT\") SELECT ");
+    for (size_t i = 0; result == WEIR_OK && i < request->column_count; i++) {
+        result = buf_puts(sql, i ? ", " : "");
+        if (result == WEIR_OK)
+            result = sf_put_column(sql, request->columns[i]);
+    }
+    if (result == WEIR_OK)
+        result = buf_puts(sql, ", ");
+    if (result == WEIR_OK)
+        result = sf_put_literal(sql, request->run_id, strlen(request->run_id));
+    if (result == WEIR_OK)
+        result = buf_puts(sql, ", CURRENT_TIMESTAMP() FROM ");
+    return result == WEIR_OK ? put_table(sql, request, dedup_suffix) : result;
+}
+
+/* Rows of the target whose key the batch lacks: what a full refresh removes. */
+static weir_status_t build_count_removed(weir_buf_t *sql, const sf_load_request_t *request, const char *dedup_suffix)
+{
+    weir_status_t result = buf_puts(sql, "SELECT COUNT(*) FROM ");
+    if (result == WEIR_OK)
+        result = put_table(sql, request, NULL);
+    if (result == WEIR_OK)
+        result = buf_puts(sql, " AS \"T\" WHERE NOT EXISTS (SELECT 1 FROM ");
+    if (result == WEIR_OK)
+        result = put_table(sql, request, dedup_suffix);
+    if (result == WEIR_OK)
+        result = buf_puts(sql, " AS \"S\" WHERE ");
+    if (result == WEIR_OK)
+        result = put_key_match(sql, request);
+    return result == WEIR_OK ? buf_putc(sql, ')') : result;
+}
+
 /* Per-batch names: a retry of the same run reuses (and replaces) its own staging tables. */
 static void batch_suffixes(const sf_load_request_t *request, char *stage_suffix, size_t stage_size,
                            char *dedup_suffix, size_t dedup_size)
@@ -617,15 +661,28 @@ weir_status_t sf_load_publish(sf_client_t *client, const sf_load_request_t *requ
     batch_suffixes(request, stage_suffix, sizeof stage_suffix, dedup_suffix, sizeof dedup_suffix);
     weir_buf_t sql;
     buf_init(&sql, SF_STATEMENT_MAX_BYTES * 4);
-    sf_result_t merged = {0};
-    weir_status_t result = build_merge(&sql, request, dedup_suffix);
+    sf_result_t counted = {0}, merged = {0};
+    weir_status_t result = WEIR_OK;
+    if (request->replace_all) {
+        result = build_count_removed(&sql, request, dedup_suffix);
+        if (result == WEIR_OK)
+            result = sf_run(client, &sql, &counted, err);
+        const char *removed = result == WEIR_OK ? sf_result_text(&counted, 0, 0) : NULL;
+        out->deleted = removed ? strtoll(removed, NULL, 10) : 0;
+        if (result == WEIR_OK)
+            result = build_replace(&sql, request, dedup_suffix);
+    } else {
+        result = build_merge(&sql, request, dedup_suffix);
+    }
     if (result == WEIR_OK)
         result = sf_run(client, &sql, &merged, err);
     if (result == WEIR_OK) {
-        const char *inserted = sf_result_text(&merged, 0, 0), *updated = sf_result_text(&merged, 0, 1);
+        const char *inserted = sf_result_text(&merged, 0, 0);
+        const char *updated = request->replace_all ? NULL : sf_result_text(&merged, 0, 1);
         out->inserted = inserted ? strtoll(inserted, NULL, 10) : 0;
         out->updated = updated ? strtoll(updated, NULL, 10) : 0;
     }
+    sf_result_free(&counted);
     sf_result_free(&merged);
     buf_free(&sql);
     sf_load_drop(client, request);

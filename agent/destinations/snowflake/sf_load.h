@@ -26,6 +26,7 @@ typedef struct {
     const char *const *primary_key;
     const char *cursor;           /* NULL: the newest staged row wins without a guard */
     bool add_columns;             /* schema evolution policy: add new source columns, or fail */
+    bool replace_all;             /* full refresh: publish replaces the target's rows with the batch */
     const char *run_id;
     const char *stage_dir;        /* chunk files 00000.csv.zst … */
     unsigned chunk_count;
@@ -40,6 +41,7 @@ typedef struct {
     long long staged_rows;
     long long inserted;
     long long updated;
+    long long deleted;           /* full refresh: target rows whose key the batch no longer has */
     size_t columns_added;
     size_t columns_widened;      /* NUMBER precision or VARCHAR length raised in place */
     bool created_table;
@@ -52,7 +54,9 @@ void sf_type_for_pg(const char *pg_type, char *out, size_t size);
 
 /* Write-audit-publish in three steps. sf_load_stage creates or evolves the target, fills the
  * per-run staging table and builds the deduplicated batch table (sf_load_batch_table) that
- * quality checks read; sf_load_publish MERGEs it into the target and drops both scratch tables;
+ * quality checks read; sf_load_publish MERGEs it into the target (with replace_all, swaps the
+ * target's rows for the batch's in one INSERT OVERWRITE, so readers see the old rows or the new,
+ * never a mix, and rows deleted at the source disappear) and drops both scratch tables;
  * sf_load_drop drops them without publishing (a quarantined or failed batch). */
 weir_status_t sf_load_stage(sf_client_t *client, const sf_load_request_t *request, sf_load_result_t *result,
                             weir_err_t *err) WEIR_MUSTCHECK;

@@ -11,6 +11,7 @@
 
 #include "buf.h"
 #include "http_client.h"
+#include "weir_version.h"
 
 /* A result partition is at most tens of MB; more than this from one response is a protocol error. */
 #define SF_RESPONSE_MAX_BYTES (256u * 1024u * 1024u)
@@ -141,7 +142,7 @@ static weir_status_t http(sf_client_t *c, bool post, const char *url, const char
     snprintf(token_type, sizeof token_type, "X-Snowflake-Authorization-Token-Type: %s",
              c->keypair ? "KEYPAIR_JWT" : c->token_type);
     const char *headers[] = {auth, token_type, "Content-Type: application/json", "Accept: application/json",
-                             "User-Agent: weir-agent/0.1.0"};
+                             "User-Agent: weir-agent/" WEIR_VERSION};
     /* The server holds a synchronous request for at most 45 s before answering 202. */
     http_request_t request = {.method = post ? "POST" : "GET", .url = url, .headers = headers,
                               .header_count = sizeof headers / sizeof headers[0], .body = body,

@@ -1,43 +1,119 @@
 /* pg_extract.c — snapshot, column discovery, filtered COPY and streaming into the stage writer. */
 #include "pg_extract.h"
 
+#include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "buf.h"
 #include "pg_copy.h"
 
-PGconn *pg_source_connect(const pg_source_t *source, weir_err_t *err)
+weir_status_t pg_status_for_sqlstate(const char *sqlstate)
 {
+    if (!sqlstate || strlen(sqlstate) != 5)
+        return WEIR_ERR_UNAVAILABLE; /* no answer from the server: the connection itself failed */
+    if (strncmp(sqlstate, "28", 2) == 0 || strcmp(sqlstate, "42501") == 0)
+        return WEIR_ERR_AUTH; /* refused credentials or privileges do not improve by retrying */
+    if (strncmp(sqlstate, "08", 2) == 0 || strncmp(sqlstate, "53", 2) == 0 || strncmp(sqlstate, "57P", 3) == 0 ||
+        strcmp(sqlstate, "40001") == 0 || strcmp(sqlstate, "40P01") == 0 || strcmp(sqlstate, "55P03") == 0 ||
+        strcmp(sqlstate, "57014") == 0)
+        return WEIR_ERR_UNAVAILABLE; /* connection trouble, resources, shutdown, conflicts, timeouts */
+    if (strncmp(sqlstate, "42", 2) == 0 || strncmp(sqlstate, "3D", 2) == 0 || strncmp(sqlstate, "3F", 2) == 0 ||
+        strncmp(sqlstate, "22", 2) == 0)
+        return WEIR_ERR_INVALID; /* a table, column, database or value the spec names is wrong */
+    return WEIR_ERR_IO;
+}
+
+/* Splits a verbose libpq message ("FATAL:  28P01: text\nLOCATION: …") into its SQLSTATE and an
+ * operator-facing line without the code and location. */
+static void split_verbose(const char *message, char *sqlstate, size_t state_size, char *text, size_t text_size)
+{
+    sqlstate[0] = 0;
+    const char *colon = strstr(message, ":  ");
+    const char *body = message;
+    if (colon && strlen(colon + 3) > 6 && colon[3 + 5] == ':' && colon[3 + 6] == ' ') {
+        snprintf(sqlstate, state_size, "%.5s", colon + 3);
+        body = colon + 3 + 7;
+    }
+    size_t len = strcspn(body, "\n");
+    snprintf(text, text_size, "%.*s", (int)len, body);
+}
+
+/* Waits for a non-blocking connection to finish, at most `timeout_s`. */
+static PostgresPollingStatusType connect_wait(PGconn *conn, int timeout_s)
+{
+    struct timespec start, now;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    PostgresPollingStatusType state = PGRES_POLLING_WRITING;
+    while (state != PGRES_POLLING_OK && state != PGRES_POLLING_FAILED) {
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        long left_ms = timeout_s * 1000L - ((now.tv_sec - start.tv_sec) * 1000L + (now.tv_nsec - start.tv_nsec) / 1000000L);
+        if (left_ms <= 0)
+            return PGRES_POLLING_FAILED;
+        struct pollfd fd = {.fd = PQsocket(conn), .events = state == PGRES_POLLING_READING ? POLLIN : POLLOUT};
+        if (fd.fd < 0 || poll(&fd, 1, (int)left_ms) < 0)
+            return PGRES_POLLING_FAILED;
+        state = PQconnectPoll(conn);
+    }
+    return state;
+}
+
+/* Connections give up after this long: a source that does not answer in 10 s is down. */
+#define PG_CONNECT_TIMEOUT_S 10
+
+weir_status_t pg_source_open(const pg_source_t *source, PGconn **out, weir_err_t *err)
+{
+    *out = NULL;
     char port[16];
     snprintf(port, sizeof port, "%d", source->port);
     const char *keys[] = {"host", "port", "dbname", "user", "password", "sslmode", "sslrootcert",
-                          "connect_timeout", "application_name", "client_encoding", NULL};
+                          "application_name", "client_encoding", NULL};
     const char *values[] = {source->host, port, source->database, source->user,
                             source->password ? source->password : "", source->sslmode ? source->sslmode : "verify-full",
-                            source->sslrootcert ? source->sslrootcert : "", "10", "weir-agent", "UTF8", NULL};
-    PGconn *conn = PQconnectdbParams(keys, values, 0);
-    if (!conn || PQstatus(conn) != CONNECTION_OK) {
-        weir_err_set(err, "cannot connect to PostgreSQL %s:%d/%s as %s: %s", source->host, source->port,
-                     source->database, source->user, conn ? PQerrorMessage(conn) : "out of memory");
+                            source->sslrootcert ? source->sslrootcert : "", "weir-agent", "UTF8", NULL};
+    PGconn *conn = PQconnectStartParams(keys, values, 0);
+    if (!conn)
+        return WEIR_ERR_NOMEM;
+    /* Verbose errors carry the SQLSTATE, so failures are classified by code, not by wording. */
+    PQsetErrorVerbosity(conn, PQERRORS_VERBOSE);
+    bool connected = PQstatus(conn) != CONNECTION_BAD && connect_wait(conn, PG_CONNECT_TIMEOUT_S) == PGRES_POLLING_OK;
+    if (!connected) {
+        char sqlstate[8], text[600];
+        split_verbose(PQerrorMessage(conn), sqlstate, sizeof sqlstate, text, sizeof text);
+        weir_err_set(err, "cannot connect to PostgreSQL %s:%d/%s as %s: %s%s%s", source->host, source->port,
+                     source->database, source->user, text[0] ? text : "timed out", sqlstate[0] ? " (SQLSTATE " : "",
+                     sqlstate[0] ? sqlstate : "");
+        if (sqlstate[0])
+            snprintf(err->msg + strlen(err->msg), sizeof err->msg - strlen(err->msg), ")");
         PQfinish(conn);
-        return NULL;
+        return pg_status_for_sqlstate(sqlstate[0] ? sqlstate : NULL);
     }
+    PQsetErrorVerbosity(conn, PQERRORS_DEFAULT);
     /* Text output that round-trips exactly and does not depend on server defaults. */
     PGresult *res = PQexec(conn, "SET TIME ZONE 'UTC'; SET DateStyle = 'ISO, YMD'; "
                                  "SET IntervalStyle = 'iso_8601'; SET extra_float_digits = 3; "
                                  "SET bytea_output = 'hex'; SET client_min_messages = warning");
-    bool ok = PQresultStatus(res) == PGRES_COMMAND_OK;
-    if (!ok)
+    weir_status_t result = WEIR_OK;
+    if (PQresultStatus(res) != PGRES_COMMAND_OK) {
         weir_err_set(err, "cannot set session parameters: %s", PQerrorMessage(conn));
-    PQclear(res);
-    if (!ok) {
-        PQfinish(conn);
-        return NULL;
+        result = pg_status_for_sqlstate(PQresultErrorField(res, PG_DIAG_SQLSTATE));
     }
-    return conn;
+    PQclear(res);
+    if (result != WEIR_OK) {
+        PQfinish(conn);
+        return result;
+    }
+    *out = conn;
+    return WEIR_OK;
+}
+
+PGconn *pg_source_connect(const pg_source_t *source, weir_err_t *err)
+{
+    PGconn *conn = NULL;
+    return pg_source_open(source, &conn, err) == WEIR_OK ? conn : NULL;
 }
 
 void pg_extract_result_free(pg_extract_result_t *result)
@@ -55,16 +131,14 @@ void pg_extract_result_free(pg_extract_result_t *result)
 /* Quotes "schema"."table" (or "table") as an identifier, as the user spelled it. */
 static weir_status_t quote_table(PGconn *conn, const char *table, weir_buf_t *out)
 {
+    /* Each part is escaped straight from the name with its length: no copy, so nothing to cut. */
     const char *dot = strchr(table, '.');
-    char part[256];
     for (int i = 0; i < 2; i++) {
         if (i == 0 && !dot)
             continue;
-        if (i == 0)
-            snprintf(part, sizeof part, "%.*s", (int)(dot - table), table);
-        else
-            snprintf(part, sizeof part, "%s", dot ? dot + 1 : table);
-        char *quoted = PQescapeIdentifier(conn, part, strlen(part));
+        const char *part = i == 0 ? table : dot ? dot + 1 : table;
+        size_t part_len = i == 0 ? (size_t)(dot - table) : strlen(part);
+        char *quoted = PQescapeIdentifier(conn, part, part_len);
         if (!quoted)
             return WEIR_ERR_NOMEM;
         weir_status_t result = buf_printf(out, "%s%s", i == 1 && dot ? "." : "", quoted);
@@ -78,8 +152,9 @@ static weir_status_t quote_table(PGconn *conn, const char *table, weir_buf_t *ou
 static weir_status_t exec_ok(PGconn *conn, const char *sql, ExecStatusType want, weir_err_t *err)
 {
     PGresult *res = PQexec(conn, sql);
-    weir_status_t result = PQresultStatus(res) == want ? WEIR_OK : WEIR_ERR_IO;
-    if (result != WEIR_OK)
+    weir_status_t result =
+        PQresultStatus(res) == want ? WEIR_OK : pg_status_for_sqlstate(PQresultErrorField(res, PG_DIAG_SQLSTATE));
+    if (result != WEIR_OK && err)
         weir_err_set(err, "PostgreSQL: %s", PQerrorMessage(conn));
     PQclear(res);
     return result;
@@ -95,8 +170,12 @@ static weir_status_t discover_columns(PGconn *conn, const char *quoted_table, co
                                  1, NULL, params, NULL, NULL, 0);
     if (PQresultStatus(res) != PGRES_TUPLES_OK) {
         weir_err_set(err, "table %s: %s", quoted_table, PQerrorMessage(conn));
+        const char *sqlstate = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+        weir_status_t result = sqlstate && (strcmp(sqlstate, "42P01") == 0 || strcmp(sqlstate, "3F000") == 0)
+                                   ? WEIR_ERR_NOT_FOUND
+                                   : pg_status_for_sqlstate(sqlstate);
         PQclear(res);
-        return WEIR_ERR_NOT_FOUND;
+        return result;
     }
     int rows = PQntuples(res);
     out->column_names = calloc((size_t)rows + 1, sizeof *out->column_names);
@@ -203,8 +282,8 @@ weir_status_t pg_extract_table(PGconn *conn, const pg_extract_request_t *request
         PGresult *res = PQexec(conn, (const char *)sql.data);
         if (PQresultStatus(res) != PGRES_TUPLES_OK) {
             weir_err_set(err, "table %s: %s", (const char *)table.data, PQerrorMessage(conn));
+            result = pg_status_for_sqlstate(PQresultErrorField(res, PG_DIAG_SQLSTATE));
             PQclear(res);
-            result = WEIR_ERR_IO;
             goto out;
         }
         if (!PQgetisnull(res, 0, 0))
@@ -228,8 +307,8 @@ weir_status_t pg_extract_table(PGconn *conn, const pg_extract_request_t *request
     PGresult *res = PQexec(conn, (const char *)sql.data);
     if (PQresultStatus(res) != PGRES_COPY_OUT) {
         weir_err_set(err, "table %s: %s", (const char *)table.data, PQerrorMessage(conn));
+        result = pg_status_for_sqlstate(PQresultErrorField(res, PG_DIAG_SQLSTATE));
         PQclear(res);
-        result = WEIR_ERR_IO;
         goto out;
     }
     PQclear(res);
@@ -260,7 +339,7 @@ weir_status_t pg_extract_table(PGconn *conn, const pg_extract_request_t *request
     res = PQgetResult(conn);
     if (PQresultStatus(res) != PGRES_COMMAND_OK) {
         weir_err_set(err, "table %s: COPY ended with an error: %s", (const char *)table.data, PQerrorMessage(conn));
-        result = WEIR_ERR_IO;
+        result = pg_status_for_sqlstate(PQresultErrorField(res, PG_DIAG_SQLSTATE));
     }
     PQclear(res);
     while ((res = PQgetResult(conn)))
@@ -276,5 +355,26 @@ out:
     buf_free(&table);
     buf_free(&filter);
     buf_free(&sql);
+    return result;
+}
+
+weir_status_t pg_describe_table(PGconn *conn, const char *table, char ***names, char ***types, size_t *count,
+                                weir_err_t *err)
+{
+    weir_buf_t quoted;
+    buf_init(&quoted, 1024);
+    pg_extract_result_t columns = {0};
+    int cursor_index;
+    weir_status_t result = quote_table(conn, table, &quoted);
+    if (result == WEIR_OK)
+        result = discover_columns(conn, (const char *)quoted.data, NULL, &columns, &cursor_index, err);
+    if (result == WEIR_OK) {
+        *names = columns.column_names;
+        *types = columns.column_types;
+        *count = columns.column_count;
+        memset(&columns, 0, sizeof columns);
+    }
+    pg_extract_result_free(&columns);
+    buf_free(&quoted);
     return result;
 }

@@ -21,8 +21,14 @@ typedef struct {
     const char *sslrootcert; /* may be NULL */
 } pg_source_t;
 
-/* Opens a connection with session settings that make COPY text lossless and stable (UTC,
- * ISO dates, full float precision, hex bytea). Returns NULL with err (no password in it). */
+/* Opens a connection with session settings that make COPY text lossless and stable (UTC, ISO
+ * dates, full float precision, hex bytea). Failures are classified by SQLSTATE: refused
+ * credentials are WEIR_ERR_AUTH, a missing database WEIR_ERR_INVALID, anything that may pass
+ * (unreachable, too many connections, shutting down) WEIR_ERR_UNAVAILABLE. err never holds the
+ * password. */
+weir_status_t pg_source_open(const pg_source_t *source, PGconn **out, weir_err_t *err) WEIR_MUSTCHECK;
+
+/* pg_source_open for callers that only need the connection: NULL (with err) on failure. */
 PGconn *pg_source_connect(const pg_source_t *source, weir_err_t *err);
 
 typedef struct {
@@ -44,6 +50,16 @@ typedef struct {
 } pg_extract_result_t;
 
 void pg_extract_result_free(pg_extract_result_t *result);
+
+/* How a SQLSTATE (NULL: none, the connection failed) should be treated: WEIR_ERR_AUTH (credentials,
+ * privileges), WEIR_ERR_UNAVAILABLE (connection, resources, shutdown, serialization, timeouts: worth
+ * a retry), WEIR_ERR_INVALID (undefined objects, bad values) or WEIR_ERR_IO (anything else). */
+weir_status_t pg_status_for_sqlstate(const char *sqlstate);
+
+/* The columns of `table` ("schema.table" or "table") in order, with format_type() types (new
+ * arrays of new strings in *names and *types). WEIR_ERR_NOT_FOUND when it does not exist. */
+weir_status_t pg_describe_table(PGconn *conn, const char *table, char ***names, char ***types, size_t *count,
+                                weir_err_t *err) WEIR_MUSTCHECK;
 
 /* Extracts the rows the request selects into `writer`. Rows with a NULL cursor are extracted on
  * every incremental run (they cannot be placed against a watermark; the MERGE makes repeats

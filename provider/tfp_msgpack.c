@@ -1,5 +1,5 @@
-/* msgpack.c — a bounded msgpack reader and writer for tofu values. */
-#include "msgpack.h"
+/* tfp_msgpack.c — a bounded msgpack reader and writer for tofu values. */
+#include "tfp_msgpack.h"
 
 #include <inttypes.h>
 #include <math.h>
@@ -131,8 +131,8 @@ static wv_t *skip_ext(reader_t *r, uint64_t len)
 
 static wv_t *decode(reader_t *r, int depth)
 {
-    if (depth > MSGP_MAX_DEPTH) {
-        weir_err_set(r->err, "msgpack value nests deeper than %d levels", MSGP_MAX_DEPTH);
+    if (depth > TFP_MSGPACK_MAX_DEPTH) {
+        weir_err_set(r->err, "msgpack value nests deeper than %d levels", TFP_MSGPACK_MAX_DEPTH);
         return NULL;
     }
     const uint8_t *tag_byte;
@@ -201,7 +201,7 @@ static wv_t *decode(reader_t *r, int depth)
     return NULL;
 }
 
-wv_t *msgp_decode(const uint8_t *data, size_t len, weir_err_t *err)
+wv_t *tfp_msgpack_decode(const uint8_t *data, size_t len, weir_err_t *err)
 {
     if (err)
         err->msg[0] = 0;
@@ -277,7 +277,7 @@ static weir_status_t put_header(weir_buf_t *out, size_t count, uint8_t fix, uint
     return WEIR_ERR_TOO_BIG;
 }
 
-weir_status_t msgp_encode(const wv_t *value, weir_buf_t *out)
+weir_status_t tfp_msgpack_encode(const wv_t *value, weir_buf_t *out)
 {
     if (!value)
         return buf_putc(out, 0xc0);
@@ -307,14 +307,14 @@ weir_status_t msgp_encode(const wv_t *value, weir_buf_t *out)
     case WV_LIST:
         result = put_header(out, value->count, 0x90, 0xdc, 0xdd);
         for (size_t i = 0; result == WEIR_OK && i < value->count; i++)
-            result = msgp_encode(value->items[i], out);
+            result = tfp_msgpack_encode(value->items[i], out);
         return result;
     case WV_MAP:
         result = put_header(out, value->count, 0x80, 0xde, 0xdf);
         for (size_t i = 0; result == WEIR_OK && i < value->count; i++) {
             result = put_str(out, value->keys[i], strlen(value->keys[i]));
             if (result == WEIR_OK)
-                result = msgp_encode(value->items[i], out);
+                result = tfp_msgpack_encode(value->items[i], out);
         }
         return result;
     }

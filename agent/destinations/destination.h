@@ -1,0 +1,79 @@
+/* destination.h — what the run state machine asks of a destination, whatever its kind: open a
+ * session from the stored spec, move a staged batch where the load reads it, stage it beside the
+ * target (creating or evolving the target), measure quality checks on the staged batch or the
+ * target, and publish or discard the batch. Each kind lives in its own folder (snowflake/) behind a
+ * destination_ops_t; destination_registry.c lists them. Failures come back classified by code:
+ * WEIR_ERR_UNAVAILABLE and WEIR_ERR_IO are worth a retry, WEIR_ERR_AUTH and WEIR_ERR_INVALID not. */
+#ifndef WEIR_DESTINATION_H
+#define WEIR_DESTINATION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "sealer.h"
+#include "specs.h"
+#include "status.h"
+
+typedef struct destination_session destination_session_t; /* a backend's open client */
+
+/* One run's staged batch and how it lands. */
+typedef struct {
+    const char *run_id;
+    const char *pipeline;
+    const char *table;             /* source table as the pipeline names it */
+    const char *target;            /* the table block's target name, or NULL: derived from `table` */
+    size_t column_count;
+    const char *const *columns;    /* source column names, in staged field order */
+    const char *const *source_types; /* their source types */
+    size_t key_count;
+    const char *const *primary_key;
+    const char *cursor;            /* the newest version of a key wins by it; NULL: the last staged */
+    bool add_columns;              /* schema evolution: add new source columns, or fail */
+    bool full_refresh;             /* the target ends up holding exactly this batch's rows */
+    const char *stage_dir;         /* local chunk files 00000.csv.zst … */
+    unsigned chunk_count;
+    const sealer_t *sealer;        /* opens sealed chunks; may be NULL */
+} destination_batch_t;
+
+typedef struct {
+    long long staged_rows;         /* rows in the deduplicated batch */
+    long long inserted, updated, deleted;
+    size_t columns_added, columns_widened;
+    bool created_table;
+} destination_load_t;
+
+/* A check's raw measurement; the quality gate judges it. */
+typedef struct {
+    double value;  /* row_count: rows; null_spike: NULL rows; freshness: age in seconds; others: failing rows */
+    double total;  /* null_spike: all rows */
+    bool is_null;  /* freshness: no row has a cursor value */
+} destination_measure_t;
+
+typedef struct {
+    const char *kind;              /* the object kind it serves, e.g. "destination_snowflake" */
+    weir_status_t (*open)(const char *spec_json, const char *write_only_json, destination_session_t **out,
+                          weir_err_t *err);
+    /* Puts the staged chunks where `stage` reads them (an external stage); repeating it is harmless. */
+    weir_status_t (*upload)(destination_session_t *session, const destination_batch_t *batch, weir_err_t *err);
+    /* Creates or evolves the target and fills a scratch table with the deduplicated batch. */
+    weir_status_t (*stage)(destination_session_t *session, const destination_batch_t *batch, destination_load_t *out,
+                           weir_err_t *err);
+    /* Measures `check` on the staged batch (batch checks) or on the target (freshness). A check that
+     * cannot be measured (bad SQL, missing column) is an error with the reason in err. */
+    weir_status_t (*measure)(destination_session_t *session, const destination_batch_t *batch,
+                             const check_spec_t *check, destination_measure_t *out, weir_err_t *err);
+    /* Publishes the staged batch (a MERGE by key; for a full refresh an exact replacement in one
+     * statement) and drops the scratch tables. Repeating a publish changes nothing more. */
+    weir_status_t (*publish)(destination_session_t *session, const destination_batch_t *batch,
+                             destination_load_t *out, weir_err_t *err);
+    /* Drops the scratch tables without publishing (a quarantined or failed batch). */
+    void (*discard)(destination_session_t *session, const destination_batch_t *batch);
+    void (*close)(destination_session_t *session);
+} destination_ops_t;
+
+/* The backend serving object kind `kind`, or NULL. */
+const destination_ops_t *destination_for_kind(const char *kind);
+extern const destination_ops_t *const destination_backends[];
+extern const size_t destination_backend_count;
+
+#endif

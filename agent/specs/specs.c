@@ -1,0 +1,210 @@
+/* specs.c — field tables binding the generic runtime objects to their spec kinds. */
+#include "specs.h"
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "spec.h"
+#include "spec_bind.h"
+
+#define TEXT(type, attr, field) {attr, BIND_TEXT, offsetof(type, field), 0, NULL}
+#define DURATION(type, attr, field) {attr, BIND_DURATION, offsetof(type, field), offsetof(type, field##_seconds), NULL}
+#define INT(type, attr, field) {attr, BIND_INT, offsetof(type, field), 0, NULL}
+#define NUMBER(type, attr, field) {attr, BIND_NUMBER, offsetof(type, field), offsetof(type, has_##field), NULL}
+#define BOOL(type, attr, field) {attr, BIND_BOOL, offsetof(type, field), 0, NULL}
+#define TEXTS(type, attr, field, count) {attr, BIND_TEXTS, offsetof(type, field), offsetof(type, count), NULL}
+
+static const bind_field_t table_fields[] = {
+    TEXT(table_spec_t, "name", name),
+    TEXTS(table_spec_t, "primary_key", primary_key, key_count),
+    TEXT(table_spec_t, "cursor", cursor),
+    DURATION(table_spec_t, "lookback", lookback),
+    TEXT(table_spec_t, "target", target),
+    TEXT(table_spec_t, "mode", mode_text),
+};
+static const bind_table_t table_binding = {"table", BIND_FIELDS(table_spec_t, table_fields)};
+
+static const bind_field_t pipeline_fields[] = {
+    TEXT(pipeline_spec_t, "name", name),
+    TEXT(pipeline_spec_t, "source", source),
+    TEXT(pipeline_spec_t, "destination", destination),
+    TEXT(pipeline_spec_t, "schedule", schedule),
+    BOOL(pipeline_spec_t, "enabled", enabled),
+    DURATION(pipeline_spec_t, "jitter", jitter),
+    TEXT(pipeline_spec_t, "schema_evolution", schema_evolution),
+    INT(pipeline_spec_t, "max_parallel_tables", max_parallel_tables),
+    TEXT(pipeline_spec_t, "description", description),
+    {"table", BIND_BLOCKS, offsetof(pipeline_spec_t, tables), offsetof(pipeline_spec_t, table_count), &table_binding},
+};
+static const bind_table_t pipeline_binding = {"pipeline", BIND_FIELDS(pipeline_spec_t, pipeline_fields)};
+
+static const bind_field_t check_fields[] = {
+    TEXT(check_spec_t, "name", name),
+    TEXT(check_spec_t, "pipeline", pipeline),
+    TEXT(check_spec_t, "table", table),
+    TEXT(check_spec_t, "kind", kind_text),
+    TEXT(check_spec_t, "severity", severity),
+    BOOL(check_spec_t, "enabled", enabled),
+    DURATION(check_spec_t, "max_age", max_age),
+    TEXT(check_spec_t, "column", column),
+    TEXTS(check_spec_t, "columns", columns, column_count),
+    NUMBER(check_spec_t, "min_rows", min_rows),
+    NUMBER(check_spec_t, "max_rows", max_rows),
+    NUMBER(check_spec_t, "anomaly_threshold", anomaly_threshold),
+    NUMBER(check_spec_t, "min_history", min_history),
+    TEXT(check_spec_t, "seasonality", seasonality),
+    NUMBER(check_spec_t, "max_null_fraction", max_null_fraction),
+    NUMBER(check_spec_t, "max_null_increase", max_null_increase),
+    TEXTS(check_spec_t, "values", values, value_count),
+    TEXT(check_spec_t, "references", references),
+    TEXT(check_spec_t, "sql", sql),
+};
+static const bind_table_t check_binding = {"quality_check", BIND_FIELDS(check_spec_t, check_fields)};
+
+static const bind_field_t backfill_fields[] = {
+    TEXT(backfill_spec_t, "name", name),
+    TEXT(backfill_spec_t, "pipeline", pipeline),
+    TEXT(backfill_spec_t, "table", table),
+    TEXT(backfill_spec_t, "from", from),
+    TEXT(backfill_spec_t, "to", to),
+    TEXT(backfill_spec_t, "chunk", chunk),
+    INT(backfill_spec_t, "parallelism", parallelism),
+    DURATION(backfill_spec_t, "throttle", throttle),
+    INT(backfill_spec_t, "max_attempts", max_attempts),
+};
+static const bind_table_t backfill_binding = {"backfill", BIND_FIELDS(backfill_spec_t, backfill_fields)};
+
+static const bind_field_t channel_fields[] = {
+    TEXT(channel_spec_t, "name", name),
+    TEXT(channel_spec_t, "kind", kind),
+    TEXT(channel_spec_t, "url_ref", url_ref),
+    TEXT(channel_spec_t, "routing_key_ref", routing_key_ref),
+    TEXT(channel_spec_t, "min_severity", min_severity),
+    TEXTS(channel_spec_t, "pipelines", pipelines, pipeline_count),
+};
+static const bind_table_t channel_binding = {"alert_channel", BIND_FIELDS(channel_spec_t, channel_fields)};
+
+/* Parses `json_text` and binds it into `out`, whose first member is its arena. */
+static weir_status_t parse(const bind_table_t *binding, const char *kind, const char *json_text, const char *name,
+                           void *out, weir_err_t *err)
+{
+    const spec_kind_t *spec_kind = spec_kind_by_kind(kind);
+    char label[200];
+    snprintf(label, sizeof label, "%s %s", kind, name);
+    json_error_t parse_error;
+    json_t *object = json_loads(json_text, 0, &parse_error);
+    if (!object) {
+        weir_err_set(err, "%s: the stored spec is not JSON (%s)", label, parse_error.text);
+        return WEIR_ERR_INVALID;
+    }
+    arena_t arena;
+    arena_init(&arena);
+    weir_status_t result = spec_bind(binding, &spec_kind->block, object, &arena, out, label, err);
+    json_decref(object);
+    if (result != WEIR_OK) {
+        arena_free(&arena);
+        memset(out, 0, binding->struct_size);
+        return result;
+    }
+    *(arena_t *)out = arena;
+    return WEIR_OK;
+}
+
+weir_status_t pipeline_spec_parse(const char *json_text, const char *name, pipeline_spec_t *out, weir_err_t *err)
+{
+    weir_status_t result = parse(&pipeline_binding, "pipeline", json_text, name, out, err);
+    if (result != WEIR_OK)
+        return result;
+    out->add_columns = !out->schema_evolution || strcmp(out->schema_evolution, "add_columns") == 0;
+    for (size_t i = 0; i < out->table_count; i++) {
+        table_spec_t *table = &out->tables[i];
+        table->mode = table->mode_text && strcmp(table->mode_text, "full_refresh") == 0 ? TABLE_FULL_REFRESH
+                                                                                        : TABLE_INCREMENTAL;
+    }
+    return WEIR_OK;
+}
+
+static const char *const check_kind_names[] = {
+    [CHECK_FRESHNESS] = "freshness", [CHECK_ROW_COUNT] = "row_count", [CHECK_NULL_SPIKE] = "null_spike",
+    [CHECK_REFERENTIAL_INTEGRITY] = "referential_integrity", [CHECK_UNIQUE] = "unique",
+    [CHECK_ACCEPTED_VALUES] = "accepted_values", [CHECK_CUSTOM_SQL] = "custom_sql",
+};
+
+weir_status_t check_spec_parse(const char *json_text, const char *name, check_spec_t *out, weir_err_t *err)
+{
+    weir_status_t result = parse(&check_binding, "quality_check", json_text, name, out, err);
+    if (result != WEIR_OK)
+        return result;
+    size_t kinds = sizeof check_kind_names / sizeof check_kind_names[0], which = kinds;
+    for (size_t k = 0; out->kind_text && k < kinds; k++)
+        if (strcmp(check_kind_names[k], out->kind_text) == 0)
+            which = k;
+    if (which == kinds) {
+        weir_err_set(err, "quality_check %s: unknown kind %s", name, out->kind_text ? out->kind_text : "(none)");
+        check_spec_free(out);
+        return WEIR_ERR_INVALID;
+    }
+    out->kind = (check_kind_t)which;
+    out->is_error = !out->severity || strcmp(out->severity, "error") == 0;
+    return WEIR_OK;
+}
+
+weir_status_t backfill_spec_parse(const char *json_text, const char *name, backfill_spec_t *out, weir_err_t *err)
+{
+    return parse(&backfill_binding, "backfill", json_text, name, out, err);
+}
+
+weir_status_t channel_spec_parse(const char *json_text, const char *name, channel_spec_t *out, weir_err_t *err)
+{
+    return parse(&channel_binding, "alert_channel", json_text, name, out, err);
+}
+
+void pipeline_spec_free(pipeline_spec_t *spec)
+{
+    arena_free(&spec->arena);
+    memset(spec, 0, sizeof *spec);
+}
+
+void check_spec_free(check_spec_t *spec)
+{
+    arena_free(&spec->arena);
+    memset(spec, 0, sizeof *spec);
+}
+
+void backfill_spec_free(backfill_spec_t *spec)
+{
+    arena_free(&spec->arena);
+    memset(spec, 0, sizeof *spec);
+}
+
+void channel_spec_free(channel_spec_t *spec)
+{
+    arena_free(&spec->arena);
+    memset(spec, 0, sizeof *spec);
+}
+
+const table_spec_t *pipeline_spec_table(const pipeline_spec_t *pipeline, const char *table)
+{
+    for (size_t i = 0; i < pipeline->table_count; i++)
+        if (pipeline->tables[i].name && strcmp(pipeline->tables[i].name, table) == 0)
+            return &pipeline->tables[i];
+    return NULL;
+}
+
+weir_status_t specs_check_bindings(weir_err_t *err)
+{
+    static const struct {
+        const bind_table_t *binding;
+        const char *kind;
+    } all[] = {{&pipeline_binding, "pipeline"}, {&check_binding, "quality_check"},
+               {&backfill_binding, "backfill"}, {&channel_binding, "alert_channel"}};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
+        const spec_kind_t *kind = spec_kind_by_kind(all[i].kind);
+        weir_status_t result = kind ? spec_bind_check(all[i].binding, &kind->block, err) : WEIR_ERR_INTERNAL;
+        if (result != WEIR_OK)
+            return result;
+    }
+    return WEIR_OK;
+}

@@ -1,0 +1,128 @@
+/* specs.h — the runtime's typed view of the objects OpenTofu applies: pipelines with their tables,
+ * quality checks, backfills and alert channels, parsed once from stored spec JSON (spec_bind.h) so
+ * the runtime never looks values up by string key. Sources and destinations bind their own kind's
+ * spec in their backend folder. Each parsed object owns an arena: free it with the matching _free. */
+#ifndef WEIR_SPECS_H
+#define WEIR_SPECS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "arena.h"
+#include "status.h"
+
+typedef enum { TABLE_INCREMENTAL, TABLE_FULL_REFRESH } table_mode_t;
+
+typedef struct {
+    char *name;              /* source table as the pipeline names it */
+    char **primary_key;
+    size_t key_count;
+    char *cursor;            /* NULL without one */
+    char *lookback;
+    long long lookback_seconds;
+    char *target;            /* NULL: derived by the destination */
+    char *mode_text;
+    table_mode_t mode;
+} table_spec_t;
+
+typedef struct {
+    arena_t arena;
+    char *name;
+    char *source;            /* object names; their kinds are found through the registries */
+    char *destination;
+    char *schedule;
+    bool enabled;
+    char *jitter;
+    long long jitter_seconds;
+    char *schema_evolution;
+    bool add_columns;        /* schema_evolution = "add_columns" */
+    long long max_parallel_tables;
+    char *description;
+    table_spec_t *tables;
+    size_t table_count;
+} pipeline_spec_t;
+
+typedef enum {
+    CHECK_FRESHNESS,
+    CHECK_ROW_COUNT,
+    CHECK_NULL_SPIKE,
+    CHECK_REFERENTIAL_INTEGRITY,
+    CHECK_UNIQUE,
+    CHECK_ACCEPTED_VALUES,
+    CHECK_CUSTOM_SQL,
+} check_kind_t;
+
+typedef struct {
+    arena_t arena;
+    char *name;
+    char *pipeline;
+    char *table;
+    char *kind_text;
+    check_kind_t kind;
+    char *severity;
+    bool is_error;           /* severity = "error" */
+    bool enabled;
+    char *max_age;
+    long long max_age_seconds;
+    char *column;
+    char **columns;
+    size_t column_count;
+    double min_rows, max_rows;
+    bool has_min_rows, has_max_rows;
+    double anomaly_threshold;
+    bool has_anomaly_threshold;
+    double min_history;
+    bool has_min_history;
+    char *seasonality;
+    double max_null_fraction, max_null_increase;
+    bool has_max_null_fraction, has_max_null_increase;
+    char **values;
+    size_t value_count;
+    char *references;
+    char *sql;
+} check_spec_t;
+
+typedef struct {
+    arena_t arena;
+    char *name;
+    char *pipeline;
+    char *table;
+    char *from, *to, *chunk;
+    long long parallelism;
+    char *throttle;
+    long long throttle_seconds;
+    long long max_attempts;
+} backfill_spec_t;
+
+typedef struct {
+    arena_t arena;
+    char *name;
+    char *kind;              /* webhook | slack | pagerduty */
+    char *url_ref;
+    char *routing_key_ref;
+    char *min_severity;
+    char **pipelines;
+    size_t pipeline_count;
+} channel_spec_t;
+
+/* Parse stored spec JSON text; `name` labels errors. On failure the struct holds nothing to free. */
+weir_status_t pipeline_spec_parse(const char *json_text, const char *name, pipeline_spec_t *out,
+                                  weir_err_t *err) WEIR_MUSTCHECK;
+weir_status_t check_spec_parse(const char *json_text, const char *name, check_spec_t *out,
+                               weir_err_t *err) WEIR_MUSTCHECK;
+weir_status_t backfill_spec_parse(const char *json_text, const char *name, backfill_spec_t *out,
+                                  weir_err_t *err) WEIR_MUSTCHECK;
+weir_status_t channel_spec_parse(const char *json_text, const char *name, channel_spec_t *out,
+                                 weir_err_t *err) WEIR_MUSTCHECK;
+void pipeline_spec_free(pipeline_spec_t *spec);
+void check_spec_free(check_spec_t *spec);
+void backfill_spec_free(backfill_spec_t *spec);
+void channel_spec_free(channel_spec_t *spec);
+
+/* The pipeline's table named `table`, or NULL. Borrowed from `pipeline`. */
+const table_spec_t *pipeline_spec_table(const pipeline_spec_t *pipeline, const char *table);
+
+/* Every binding table agrees with the shared spec tables (for tests; the parsers check too). */
+weir_status_t specs_check_bindings(weir_err_t *err) WEIR_MUSTCHECK;
+
+#endif

@@ -1,0 +1,3 @@
+resource "weir_alert_channel" "oncall" {
+  routing_key_ref = var.pagerduty_key_ref
+}

@@ -1,0 +1,3 @@
+resource "weir_pipeline" "payments" {
+  schedule = "@daily"
+}
