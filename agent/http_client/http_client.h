@@ -11,6 +11,8 @@
 #include "buf.h"
 #include "status.h"
 
+/* Response headers a caller may ask for, and the room for each value: the ones worth acting on
+ * (Retry-After, an ETag, a request id) are few and short; a longer value is cut at 255 bytes. */
 #define HTTP_CAPTURE_MAX 4
 #define HTTP_CAPTURE_VALUE 256
 
@@ -36,13 +38,15 @@ typedef struct {
 typedef struct {
     long status;                    /* 0 when no response arrived */
     char captured[HTTP_CAPTURE_MAX][HTTP_CAPTURE_VALUE]; /* values of request.capture, "" if absent */
-    char error[256];                /* why there was no response */
+    char error[256];                /* why there was no response: curl's one-line reason */
 } http_response_t;
 
+/* Returns a new client in *out; the caller frees it with http_client_free. */
 weir_status_t http_client_new(http_client_t **out) WEIR_MUSTCHECK;
 void http_client_free(http_client_t *client);
 
-/* One exchange. `body` receives the response body up to its own limit (NULL discards it); a body
+/* One exchange. Borrows everything it is given (request, its strings and body, the body buffer)
+ * only for the call. `body` receives the response body up to its own limit (NULL discards it); a body
  * over the limit is a transport failure. Returns WEIR_OK when a response arrived, whatever its
  * status; WEIR_ERR_UNAVAILABLE with response->error when none did (connection, TLS, timeout,
  * oversized body); WEIR_ERR_NOMEM. `client` NULL uses a one-off connection. */
