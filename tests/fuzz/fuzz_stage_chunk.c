@@ -10,7 +10,9 @@
  *   4  the bytes as CSV text, compressed here with zstd, so the row parser sees every shape of text
  *      rather than only what survives a mutated zstd frame; read plain and then sealed, with the
  *      same rows both ways.
- * The key is a fixed test key written once to a private temporary directory. */
+ * The key is a fixed test key, read once from a file that is removed at once; the chunk's directory
+ * exists only while an input runs (libFuzzer may end the process without running atexit handlers,
+ * so nothing is left for them to clean up). */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -32,17 +34,6 @@ static const char test_key[] = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n";
 static char dir[64], run_dir[96], chunk[160];
 static sealer_t *sealer;
 
-static void cleanup(void)
-{
-    char path[128];
-    unlink(chunk);
-    rmdir(run_dir);
-    snprintf(path, sizeof path, "%s/test.key", dir);
-    unlink(path);
-    rmdir(dir);
-    sealer_free(sealer);
-}
-
 static void setup_once(void)
 {
     if (sealer)
@@ -56,13 +47,25 @@ static void setup_once(void)
     char key_path[128];
     snprintf(key_path, sizeof key_path, "%s/test.key", dir);
     FILE *file = fopen(key_path, "w");
-    if (mkdir(run_dir, 0700) != 0 || !file || fputs(test_key, file) < 0 || fclose(file) != 0 ||
-        chmod(key_path, 0600) != 0)
+    if (!file || fputs(test_key, file) < 0 || fclose(file) != 0 || chmod(key_path, 0600) != 0)
         abort();
     weir_err_t err;
-    if (sealer_from_key_file(key_path, &sealer, &err) != WEIR_OK)
+    if (sealer_from_key_file(key_path, &sealer, &err) != WEIR_OK || unlink(key_path) != 0 || rmdir(dir) != 0)
         abort();
-    atexit(cleanup);
+}
+
+/* The chunk's directories, made for one input and removed after it. */
+static void enter(void)
+{
+    if (mkdir(dir, 0700) != 0 || mkdir(run_dir, 0700) != 0)
+        abort();
+}
+
+static void leave(void)
+{
+    unlink(chunk);
+    if (rmdir(run_dir) != 0 || rmdir(dir) != 0)
+        abort();
 }
 
 static void write_file(const unsigned char *bytes, size_t len)
@@ -132,6 +135,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size < 1)
         return 0;
     setup_once();
+    enter();
     unsigned mode = data[0] % 5;
     const unsigned char *body = data + 1;
     size_t len = size - 1;
@@ -186,5 +190,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 abort(); /* sealing changes nothing about what is read */
         }
     }
+    leave();
     return 0;
 }
