@@ -1,7 +1,6 @@
 /* alerter.c — alert payloads, HTTP delivery with retries, and the delivery thread. */
 #include "alerter.h"
 
-#include <curl/curl.h>
 #include <jansson.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -13,6 +12,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "http_client.h"
 #include "log.h"
 #include "secrets.h"
 #include "specs.h"
@@ -89,47 +89,26 @@ void alerter_signature(const char *secret, long long timestamp, const char *body
     buf_free(&signed_text);
 }
 
-static size_t discard_body(char *data, size_t size, size_t count, void *userdata)
-{
-    (void)data;
-    (void)userdata;
-    return size * count;
-}
-
 /* POSTs `body`; returns the HTTP status (0 after a transport failure, with the reason). */
 static long post(const char *url, const char *body, const char *signature, long long timestamp, char *why,
                  size_t why_size)
 {
-    CURL *curl = curl_easy_init();
-    if (!curl) {
-        snprintf(why, why_size, "out of memory");
-        return 0;
-    }
-    struct curl_slist *headers = curl_slist_append(NULL, "Content-Type: application/json");
-    char line[160];
+    char timestamp_line[160], signature_line[160];
+    const char *headers[3] = {"Content-Type: application/json"};
+    size_t count = 1;
     if (signature) {
-        snprintf(line, sizeof line, "X-Weir-Timestamp: %lld", timestamp);
-        headers = curl_slist_append(headers, line);
-        snprintf(line, sizeof line, "X-Weir-Signature: %s", signature);
-        headers = curl_slist_append(headers, line);
+        snprintf(timestamp_line, sizeof timestamp_line, "X-Weir-Timestamp: %lld", timestamp);
+        snprintf(signature_line, sizeof signature_line, "X-Weir-Signature: %s", signature);
+        headers[count++] = timestamp_line;
+        headers[count++] = signature_line;
     }
-    curl_easy_setopt(curl, CURLOPT_URL, url);
-    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT, ALERTER_TIMEOUT_S);
-    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(curl, CURLOPT_USERAGENT, "weir-agent");
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, discard_body);
-    CURLcode code = curl_easy_perform(curl);
-    long status = 0;
-    if (code == CURLE_OK)
-        curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-    else
-        snprintf(why, why_size, "%s", curl_easy_strerror(code));
-    curl_slist_free_all(headers);
-    curl_easy_cleanup(curl);
-    return status;
+    http_request_t request = {.method = "POST", .url = url, .headers = headers, .header_count = count,
+                              .body = body, .body_len = strlen(body), .timeout_ms = ALERTER_TIMEOUT_S * 1000,
+                              .user_agent = "weir-agent"};
+    http_response_t response;
+    if (http_request(NULL, &request, NULL, &response) != WEIR_OK)
+        snprintf(why, why_size, "%s", response.error);
+    return response.status;
 }
 
 /* One attempt at one delivery; records the outcome. */

@@ -1,7 +1,6 @@
 /* aws_client.c — credentials (environment, IMDSv2), region, endpoints and signed JSON calls. */
 #include "aws_client.h"
 
-#include <curl/curl.h>
 #include <jansson.h>
 #include <openssl/crypto.h>
 #include <pthread.h>
@@ -10,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "http_client.h"
 #include "log.h"
 
 #define IMDS_DEFAULT "http://169.254.169.254"
@@ -31,37 +31,23 @@ static weir_status_t imds(const char *path, const char *token, weir_buf_t *out, 
         base_len--;
     char url[512], header[600];
     snprintf(url, sizeof url, "%.*s%s", (int)base_len, base, path);
-    CURL *curl = curl_easy_init();
-    struct curl_slist *headers = NULL;
     if (token)
         snprintf(header, sizeof header, "X-aws-ec2-metadata-token: %s", token);
     else
         snprintf(header, sizeof header, "X-aws-ec2-metadata-token-ttl-seconds: 21600");
-    headers = curl_slist_append(headers, header);
-    buf_reset(out);
-    if (!curl || !headers) {
-        curl_slist_free_all(headers);
-        curl_easy_cleanup(curl);
-        return WEIR_ERR_NOMEM;
-    }
-    curl_easy_setopt(curl, CURLOPT_URL, url);
-    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-    if (!token)
-        curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, "PUT");
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, IMDS_TIMEOUT_MS);
-    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, buf_write_callback);
-    curl_easy_setopt(curl, CURLOPT_WRITEDATA, out);
-    CURLcode code = curl_easy_perform(curl);
-    long status = 0;
-    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-    curl_slist_free_all(headers);
-    curl_easy_cleanup(curl);
-    if (code != CURLE_OK || status != 200 || buf_append(out, "", 1) != WEIR_OK) {
+    const char *headers[] = {header};
+    http_request_t request = {.method = token ? "GET" : "PUT", .url = url, .headers = headers, .header_count = 1,
+                              .timeout_ms = IMDS_TIMEOUT_MS};
+    http_response_t response;
+    weir_status_t result = http_request(NULL, &request, out, &response);
+    OPENSSL_cleanse(header, sizeof header);
+    if (result == WEIR_ERR_NOMEM)
+        return result;
+    if (result != WEIR_OK || response.status != 200 || buf_append(out, "", 1) != WEIR_OK) {
         weir_err_set(err, "instance metadata (IMDSv2) %s: %s", path,
-                     code != CURLE_OK ? curl_easy_strerror(code) : status == 404 ? "not found (no instance profile?)"
-                                                                                 : "unexpected HTTP status");
+                     result != WEIR_OK            ? response.error
+                     : response.status == 404 ? "not found (no instance profile?)"
+                                              : "unexpected HTTP status");
         return WEIR_ERR_UNAVAILABLE;
     }
     out->len--; /* keep the terminator out of the length */
@@ -228,47 +214,34 @@ weir_status_t aws_json_call(const char *service, const char *region, const char 
                                    .when = time(NULL)};
     aws_sigv4_result_t signature;
     result = aws_sigv4_sign(&request, &credentials, &signature, err);
-    CURL *curl = result == WEIR_OK ? curl_easy_init() : NULL;
-    struct curl_slist *headers = NULL;
     char *token_header = NULL;
+    long status = 0;
     if (result != WEIR_OK)
         goto out;
-    if (!curl) {
-        result = WEIR_ERR_NOMEM;
-        goto out;
-    }
     snprintf(date_header, sizeof date_header, "X-Amz-Date: %s", signature.amz_date);
     snprintf(auth_header, sizeof auth_header, "Authorization: %s", signature.authorization);
-    headers = curl_slist_append(headers, "Content-Type: application/x-amz-json-1.1");
-    headers = curl_slist_append(headers, target_header);
-    headers = curl_slist_append(headers, date_header);
-    headers = curl_slist_append(headers, auth_header);
+    const char *headers[6] = {"Content-Type: application/x-amz-json-1.1", target_header, date_header, auth_header};
+    size_t header_count = 4;
     if (credentials.session_token[0]) {
         size_t len = strlen(credentials.session_token) + 32;
         token_header = malloc(len);
         if (token_header) {
             snprintf(token_header, len, "X-Amz-Security-Token: %s", credentials.session_token);
-            headers = curl_slist_append(headers, token_header);
+            headers[header_count++] = token_header;
         }
     }
-    headers = curl_slist_append(headers, "Expect:");
+    headers[header_count++] = "Expect:";
     char url[600];
     snprintf(url, sizeof url, "%s/", endpoint);
-    buf_reset(response);
-    curl_easy_setopt(curl, CURLOPT_URL, url);
-    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT, AWS_CALL_TIMEOUT_S);
-    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, buf_write_callback);
-    curl_easy_setopt(curl, CURLOPT_WRITEDATA, response);
-    CURLcode code = curl_easy_perform(curl);
-    long status = 0;
-    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-    if (code != CURLE_OK) {
-        weir_err_set(err, "%s %s: %s", service, target, curl_easy_strerror(code));
+    http_request_t http = {.method = "POST", .url = url, .headers = headers, .header_count = header_count,
+                           .body = body, .body_len = strlen(body), .timeout_ms = AWS_CALL_TIMEOUT_S * 1000};
+    http_response_t answer;
+    result = http_request(NULL, &http, response, &answer);
+    status = answer.status;
+    if (result == WEIR_ERR_NOMEM) {
+        goto out;
+    } else if (result != WEIR_OK) {
+        weir_err_set(err, "%s %s: %s", service, target, answer.error);
         result = WEIR_ERR_UNAVAILABLE;
     } else if (status < 200 || status > 299) {
         json_t *doc = json_loadb((const char *)response->data, response->len, 0, NULL);
@@ -288,8 +261,6 @@ weir_status_t aws_json_call(const char *service, const char *region, const char 
         json_decref(doc); /* `type` and `message` point into it */
     }
 out:
-    curl_slist_free_all(headers);
-    curl_easy_cleanup(curl);
     if (token_header) {
         OPENSSL_cleanse(token_header, strlen(token_header));
         free(token_header);

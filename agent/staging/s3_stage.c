@@ -4,44 +4,28 @@
  * x-amz-server-side-encryption and every SSE-KMS upload fails with SignatureDoesNotMatch. */
 #include "s3_stage.h"
 
-#include <curl/curl.h>
-#include <errno.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 
 #include "aws_client.h"
 #include "buf.h"
+#include "http_client.h"
 #include "stage_reader.h"
 
 #define S3_ATTEMPTS 4
 #define S3_TIMEOUT_S 600L
 
-/* S3 wants the payload's SHA-256 as a header; hashing the file first keeps memory flat. */
-static weir_status_t file_sha256(FILE *file, char out[65], weir_err_t *err)
+/* S3 wants the payload's SHA-256 as a header. */
+static weir_status_t bytes_sha256(const unsigned char *bytes, size_t size, char out[65])
 {
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    unsigned char block[64 * 1024], digest[32];
+    unsigned char digest[32];
     unsigned int len = 0;
-    size_t n;
-    if (!ctx || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1) {
-        EVP_MD_CTX_free(ctx);
+    if (EVP_Digest(bytes, size, digest, &len, EVP_sha256(), NULL) != 1)
         return WEIR_ERR_NOMEM;
-    }
-    while ((n = fread(block, 1, sizeof block, file)) > 0)
-        EVP_DigestUpdate(ctx, block, n);
-    bool failed = ferror(file);
-    EVP_DigestFinal_ex(ctx, digest, &len);
-    EVP_MD_CTX_free(ctx);
-    rewind(file);
-    if (failed) {
-        weir_err_set(err, "cannot read the chunk file: %s", strerror(errno));
-        return WEIR_ERR_IO;
-    }
     for (unsigned int i = 0; i < len; i++)
         snprintf(out + 2 * i, 3, "%02x", digest[i]);
     return WEIR_OK;
@@ -63,10 +47,10 @@ static bool split_url(const char *url, char *bucket, size_t bucket_size, char *p
     return true;
 }
 
-static weir_status_t put_once(CURL *curl, const char *url, const char *host, const char *path, const char *region,
-                              const aws_credentials_t *credentials, const s3_stage_t *stage, FILE *file,
-                              curl_off_t size, const char *sha256, weir_buf_t *response, long *status,
-                              weir_err_t *err)
+static weir_status_t put_once(http_client_t *client, const char *url, const char *host, const char *path,
+                              const char *region, const aws_credentials_t *credentials, const s3_stage_t *stage,
+                              const unsigned char *bytes, size_t size, const char *sha256, weir_buf_t *response,
+                              long *status, weir_err_t *err)
 {
     char kms_signed[600];
     const char *signed_extra[3] = {"content-type:application/zstd"};
@@ -86,45 +70,33 @@ static weir_status_t put_once(CURL *curl, const char *url, const char *host, con
     weir_status_t result = aws_sigv4_sign(&request, credentials, &signature, err);
     if (result != WEIR_OK)
         return result;
-    struct curl_slist *headers = NULL;
-    char line[4200];
+    /* Header lines: the signed extras, then content hash, date, token, authorization, "Expect:". */
+    char lines[3 + 5][4200];
+    const char *headers[3 + 5];
+    size_t count = 0;
     for (size_t i = 0; i < extra; i++) {
         const char *colon = strchr(signed_extra[i], ':');
-        snprintf(line, sizeof line, "%.*s: %s", (int)(colon - signed_extra[i]), signed_extra[i], colon + 1);
-        headers = curl_slist_append(headers, line);
+        snprintf(lines[count], sizeof lines[count], "%.*s: %s", (int)(colon - signed_extra[i]), signed_extra[i],
+                 colon + 1);
+        count++;
     }
-    snprintf(line, sizeof line, "x-amz-content-sha256: %s", signature.payload_hash);
-    headers = curl_slist_append(headers, line);
-    snprintf(line, sizeof line, "x-amz-date: %s", signature.amz_date);
-    headers = curl_slist_append(headers, line);
-    if (credentials->session_token[0]) {
-        snprintf(line, sizeof line, "x-amz-security-token: %s", credentials->session_token);
-        headers = curl_slist_append(headers, line);
-    }
-    snprintf(line, sizeof line, "Authorization: %s", signature.authorization);
-    headers = curl_slist_append(headers, line);
-    headers = curl_slist_append(headers, "Expect:"); /* not signed, so safe to drop */
-    OPENSSL_cleanse(line, sizeof line);
-    rewind(file);
-    buf_reset(response);
-    curl_easy_reset(curl);
-    curl_easy_setopt(curl, CURLOPT_URL, url);
-    curl_easy_setopt(curl, CURLOPT_UPLOAD, 1L);
-    curl_easy_setopt(curl, CURLOPT_READDATA, file);
-    curl_easy_setopt(curl, CURLOPT_INFILESIZE_LARGE, size);
-    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT, S3_TIMEOUT_S);
-    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, buf_write_callback);
-    curl_easy_setopt(curl, CURLOPT_WRITEDATA, response);
-    CURLcode code = curl_easy_perform(curl);
-    *status = 0;
-    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, status);
-    curl_slist_free_all(headers); /* held the session token: freed right away */
-    if (code != CURLE_OK) {
-        weir_err_set(err, "%s", curl_easy_strerror(code));
-        return WEIR_ERR_UNAVAILABLE;
+    snprintf(lines[count++], sizeof lines[0], "x-amz-content-sha256: %s", signature.payload_hash);
+    snprintf(lines[count++], sizeof lines[0], "x-amz-date: %s", signature.amz_date);
+    if (credentials->session_token[0])
+        snprintf(lines[count++], sizeof lines[0], "x-amz-security-token: %s", credentials->session_token);
+    snprintf(lines[count++], sizeof lines[0], "Authorization: %s", signature.authorization);
+    snprintf(lines[count++], sizeof lines[0], "Expect:"); /* not signed, so safe to drop */
+    for (size_t i = 0; i < count; i++)
+        headers[i] = lines[i];
+    http_request_t request_http = {.method = "PUT", .url = url, .headers = headers, .header_count = count,
+                                   .body = bytes, .body_len = size, .timeout_ms = S3_TIMEOUT_S * 1000};
+    http_response_t answer;
+    result = http_request(client, &request_http, response, &answer);
+    OPENSSL_cleanse(lines, sizeof lines); /* held the session token: wiped right away */
+    *status = answer.status;
+    if (result != WEIR_OK) {
+        weir_err_set(err, "%s", answer.error);
+        return result == WEIR_ERR_NOMEM ? result : WEIR_ERR_UNAVAILABLE;
     }
     return WEIR_OK;
 }
@@ -169,23 +141,18 @@ weir_status_t s3_stage_upload(const s3_stage_t *stage, const char *local_path, c
     result = stage_chunk_load(local_path, sealer, &bytes, &size, err);
     if (result != WEIR_OK)
         return result;
-    FILE *file = fmemopen(bytes, size ? size : 1, "rb");
-    if (!file) {
-        OPENSSL_cleanse(bytes, size);
-        free(bytes);
-        weir_err_set(err, "out of memory");
-        return WEIR_ERR_NOMEM;
-    }
-    CURL *curl = curl_easy_init();
+    http_client_t *client = NULL;
     weir_buf_t response;
     buf_init(&response, 64 * 1024);
-    result = curl ? file_sha256(file, sha256, err) : WEIR_ERR_NOMEM;
+    result = http_client_new(&client);
+    if (result == WEIR_OK)
+        result = bytes_sha256(bytes, size, sha256);
     for (int attempt = 0; result == WEIR_OK && attempt < S3_ATTEMPTS; attempt++) {
         aws_credentials_t credentials;
         long status = 0;
         result = aws_credentials_get(&credentials, err);
         if (result == WEIR_OK)
-            result = put_once(curl, url, host, path, region, &credentials, stage, file, (curl_off_t)size, sha256,
+            result = put_once(client, url, host, path, region, &credentials, stage, bytes, size, sha256,
                               &response, &status, err);
         OPENSSL_cleanse(&credentials, sizeof credentials);
         if (result == WEIR_OK && status >= 200 && status <= 299)
@@ -208,8 +175,7 @@ weir_status_t s3_stage_upload(const s3_stage_t *stage, const char *local_path, c
         weir_err_set(err, "upload of %s to s3://%s/%s%s: %s", local_path, bucket, prefix, key, why);
     }
     buf_free(&response);
-    curl_easy_cleanup(curl);
-    fclose(file);
+    http_client_free(client);
     OPENSSL_cleanse(bytes, size);
     free(bytes);
     return result;

@@ -198,6 +198,18 @@ static int read_version(store_t *store)
     return version;
 }
 
+static weir_status_t apply_migration(store_t *store, void *ctx, weir_err_t *err)
+{
+    int version = *(const int *)ctx;
+    char stamp[64];
+    store__now(stamp, sizeof stamp);
+    weir_status_t result = store__exec(store, migrations[version - 1], err);
+    if (result == WEIR_OK)
+        result = store__exec_bound(store, NULL, err, "INSERT INTO schema_migrations VALUES (?1, ?2)", "it", version,
+                                   stamp);
+    return result;
+}
+
 static weir_status_t migrate(store_t *store, weir_err_t *err)
 {
     weir_status_t result = store__exec(store,
@@ -210,20 +222,8 @@ static weir_status_t migrate(store_t *store, weir_err_t *err)
                      version, migration_count);
         return WEIR_ERR_INVALID;
     }
-    for (int v = version + 1; result == WEIR_OK && v <= migration_count; v++) {
-        char stamp[64], record[200];
-        store__now(stamp, sizeof stamp);
-        snprintf(record, sizeof record, "INSERT INTO schema_migrations VALUES (%d, '%s')", v, stamp);
-        result = store__exec(store, "BEGIN IMMEDIATE", err);
-        if (result == WEIR_OK)
-            result = store__exec(store, migrations[v - 1], err);
-        if (result == WEIR_OK)
-            result = store__exec(store, record, err);
-        if (result == WEIR_OK)
-            result = store__exec(store, "COMMIT", err);
-        else
-            store__rollback(store);
-    }
+    for (int v = version + 1; result == WEIR_OK && v <= migration_count; v++)
+        result = store__transaction(store, apply_migration, &v, err);
     return result;
 }
 
@@ -305,11 +305,10 @@ static weir_status_t get_locked(store_t *store, const char *kind, const char *na
     sqlite3_stmt *stmt = NULL;
     weir_status_t result = WEIR_ERR_IO;
     memset(out, 0, sizeof *out);
-    if (sqlite3_prepare_v2(store->db, "SELECT " OBJECT_COLUMNS " FROM objects WHERE kind = ?1 AND name = ?2",
-                           -1, &stmt, NULL) != SQLITE_OK)
-        goto out;
-    sqlite3_bind_text(stmt, 1, kind, -1, SQLITE_STATIC);
-    sqlite3_bind_text(stmt, 2, name, -1, SQLITE_STATIC);
+    weir_status_t bound = store__prepare_bound(
+        store, &stmt, err, "SELECT " OBJECT_COLUMNS " FROM objects WHERE kind = ?1 AND name = ?2", "tt", kind, name);
+    if (bound != WEIR_OK)
+        return bound;
     int step = sqlite3_step(stmt);
     if (step == SQLITE_ROW)
         result = row_to_object(stmt, out);
@@ -317,7 +316,6 @@ static weir_status_t get_locked(store_t *store, const char *kind, const char *na
         weir_err_set(err, "no %s named \"%s\"", kind, name);
         result = WEIR_ERR_NOT_FOUND;
     }
-out:
     if (result == WEIR_ERR_IO)
         weir_err_set(err, "store: %s", sqlite3_errmsg(store->db));
     sqlite3_finalize(stmt);
@@ -340,10 +338,11 @@ weir_status_t store_get_write_only(store_t *store, const char *kind, const char 
     weir_status_t result = WEIR_ERR_IO;
     *json = NULL;
     pthread_mutex_lock(&store->lock);
-    if (sqlite3_prepare_v2(store->db, "SELECT write_only_json FROM objects WHERE kind = ?1 AND name = ?2", -1, &stmt,
-                           NULL) == SQLITE_OK) {
-        sqlite3_bind_text(stmt, 1, kind, -1, SQLITE_STATIC);
-        sqlite3_bind_text(stmt, 2, name, -1, SQLITE_STATIC);
+    weir_status_t bound = store__prepare_bound(
+        store, &stmt, err, "SELECT write_only_json FROM objects WHERE kind = ?1 AND name = ?2", "tt", kind, name);
+    if (bound != WEIR_OK)
+        result = bound;
+    else {
         int step = sqlite3_step(stmt);
         if (step == SQLITE_ROW) {
             *json = column_text(stmt, 0);
@@ -364,7 +363,7 @@ weir_status_t store_get_write_only(store_t *store, const char *kind, const char 
             result = WEIR_ERR_NOT_FOUND;
         }
     }
-    if (result == WEIR_ERR_IO)
+    if (result == WEIR_ERR_IO && bound == WEIR_OK)
         weir_err_set(err, "store: %s", sqlite3_errmsg(store->db));
     sqlite3_finalize(stmt);
     pthread_mutex_unlock(&store->lock);
@@ -380,15 +379,15 @@ weir_status_t store_list(store_t *store, const char *kind, const char *after_kin
     out->items = NULL;
     out->count = 0;
     pthread_mutex_lock(&store->lock);
-    if (sqlite3_prepare_v2(store->db,
-                           "SELECT " OBJECT_COLUMNS " FROM objects WHERE (?1 = '' OR kind = ?1) "
-                           "AND (?2 = '' OR (kind, name) > (?2, ?3)) ORDER BY kind, name LIMIT ?4",
-                           -1, &stmt, NULL) != SQLITE_OK)
-        goto out;
-    sqlite3_bind_text(stmt, 1, kind, -1, SQLITE_STATIC);
-    sqlite3_bind_text(stmt, 2, after_kind ? after_kind : "", -1, SQLITE_STATIC);
-    sqlite3_bind_text(stmt, 3, after_name ? after_name : "", -1, SQLITE_STATIC);
-    sqlite3_bind_int(stmt, 4, limit > 0 ? limit : -1);
+    weir_status_t bound = store__prepare_bound(
+        store, &stmt, err,
+        "SELECT " OBJECT_COLUMNS " FROM objects WHERE (?1 = '' OR kind = ?1) "
+        "AND (?2 = '' OR (kind, name) > (?2, ?3)) ORDER BY kind, name LIMIT ?4",
+        "ttti", kind, after_kind ? after_kind : "", after_name ? after_name : "", limit > 0 ? limit : -1);
+    if (bound != WEIR_OK) {
+        pthread_mutex_unlock(&store->lock);
+        return bound;
+    }
     int step;
     result = WEIR_OK;
     while (result == WEIR_OK && (step = sqlite3_step(stmt)) == SQLITE_ROW) {
@@ -408,7 +407,6 @@ weir_status_t store_list(store_t *store, const char *kind, const char *after_kin
     }
     if (result == WEIR_OK && step != SQLITE_DONE)
         result = WEIR_ERR_IO;
-out:
     if (result == WEIR_ERR_IO)
         weir_err_set(err, "store: %s", sqlite3_errmsg(store->db));
     else if (result == WEIR_ERR_NOMEM)
@@ -422,26 +420,25 @@ out:
 
 /* Finds an object of a kind starting with `prefix` and named `name`; writes its kind. */
 static weir_status_t find_by_prefix(store_t *store, const char *prefix, const char *name, const char *skip_kind,
-                                    char *kind_out, size_t kind_size)
+                                    char *kind_out, size_t kind_size, weir_err_t *err)
 {
     sqlite3_stmt *stmt = NULL;
-    weir_status_t result = WEIR_ERR_IO;
-    if (sqlite3_prepare_v2(store->db,
-                           "SELECT kind FROM objects WHERE substr(kind, 1, length(?1)) = ?1 AND name = ?2 "
-                           "AND kind <> ?3 LIMIT 1",
-                           -1, &stmt, NULL) != SQLITE_OK)
-        goto out;
-    sqlite3_bind_text(stmt, 1, prefix, -1, SQLITE_STATIC);
-    sqlite3_bind_text(stmt, 2, name, -1, SQLITE_STATIC);
-    sqlite3_bind_text(stmt, 3, skip_kind ? skip_kind : "", -1, SQLITE_STATIC);
+    weir_status_t result = store__prepare_bound(store, &stmt, err,
+                                                "SELECT kind FROM objects WHERE substr(kind, 1, length(?1)) = ?1 "
+                                                "AND name = ?2 AND kind <> ?3 LIMIT 1",
+                                                "ttt", prefix, name, skip_kind ? skip_kind : "");
+    if (result != WEIR_OK)
+        return result;
+    result = WEIR_ERR_IO;
     int step = sqlite3_step(stmt);
     if (step == SQLITE_ROW) {
         snprintf(kind_out, kind_size, "%s", (const char *)sqlite3_column_text(stmt, 0));
         result = WEIR_OK;
     } else if (step == SQLITE_DONE) {
         result = WEIR_ERR_NOT_FOUND;
+    } else {
+        weir_err_set(err, "store: %s", sqlite3_errmsg(store->db));
     }
-out:
     sqlite3_finalize(stmt);
     return result;
 }
@@ -455,7 +452,7 @@ static weir_status_t check_references(store_t *store, const spec_kind_t *spec, c
     if (underscore) {
         char prefix[64], other[64];
         snprintf(prefix, sizeof prefix, "%.*s_", (int)(underscore - kind), kind);
-        weir_status_t found = find_by_prefix(store, prefix, name, kind, other, sizeof other);
+        weir_status_t found = find_by_prefix(store, prefix, name, kind, other, sizeof other, err);
         if (found == WEIR_OK) {
             weir_err_set(err, "name \"%s\" is already used by a %s; %s* names must be unique", name, other, prefix);
             return WEIR_ERR_EXISTS;
@@ -470,10 +467,10 @@ static weir_status_t check_references(store_t *store, const spec_kind_t *spec, c
         sqlite3_stmt *stmt = NULL;
         char path[80];
         snprintf(path, sizeof path, "$.%s", attr->name);
-        if (sqlite3_prepare_v2(store->db, "SELECT json_extract(?1, ?2)", -1, &stmt, NULL) != SQLITE_OK)
-            return WEIR_ERR_IO;
-        sqlite3_bind_text(stmt, 1, spec_json, -1, SQLITE_STATIC);
-        sqlite3_bind_text(stmt, 2, path, -1, SQLITE_STATIC);
+        weir_status_t bound =
+            store__prepare_bound(store, &stmt, err, "SELECT json_extract(?1, ?2)", "tt", spec_json, path);
+        if (bound != WEIR_OK)
+            return bound;
         char target[256] = "";
         if (sqlite3_step(stmt) == SQLITE_ROW && sqlite3_column_type(stmt, 0) == SQLITE_TEXT)
             snprintf(target, sizeof target, "%s", (const char *)sqlite3_column_text(stmt, 0));
@@ -481,7 +478,8 @@ static weir_status_t check_references(store_t *store, const spec_kind_t *spec, c
         if (!target[0])
             continue;
         char found_kind[64];
-        weir_status_t found = find_by_prefix(store, attr->ref_prefix, target, NULL, found_kind, sizeof found_kind);
+        weir_status_t found =
+            find_by_prefix(store, attr->ref_prefix, target, NULL, found_kind, sizeof found_kind, err);
         if (found == WEIR_ERR_NOT_FOUND) {
             weir_err_set(err,
                          "%s: no %s named \"%s\" exists on the agent. Create it first; in HCL, refer to "
@@ -513,113 +511,98 @@ void store__new_id(char *out, size_t size)
              bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]);
 }
 
+typedef struct {
+    const char *kind, *name, *spec_json, *write_only_json;
+    int64_t expected_generation;
+    agent_object_t *out;
+} put_ctx_t;
+
+/* Seals `write_only_json` for the object (NULL when there is none to store). */
+static weir_status_t seal_write_only(store_t *store, const put_ctx_t *p, char **sealed, weir_err_t *err)
+{
+    *sealed = NULL;
+    if (!p->write_only_json || !*p->write_only_json)
+        return WEIR_OK;
+    if (!store->sealer) {
+        weir_err_set(err, "this agent has no key to store write-only secrets at rest: start it with --kms-key-id or "
+                          "--secrets-key-file, or use a secret reference (password_ref, url_ref) instead");
+        return WEIR_ERR_INVALID;
+    }
+    char context[300];
+    snprintf(context, sizeof context, "%s/%s", p->kind, p->name);
+    *sealed = sealer_seal(store->sealer, context, p->write_only_json, err);
+    return *sealed ? WEIR_OK : WEIR_ERR_INTERNAL;
+}
+
+static weir_status_t put_in_transaction(store_t *store, void *ctx, weir_err_t *err)
+{
+    put_ctx_t *p = ctx;
+    agent_object_t existing = {0};
+    char *sealed = NULL;
+    weir_status_t result = get_locked(store, p->kind, p->name, &existing, err);
+    bool exists = result == WEIR_OK;
+    if (result == WEIR_ERR_NOT_FOUND)
+        result = WEIR_OK;
+    if (result != WEIR_OK)
+        goto out;
+    if (p->expected_generation == 0 && exists) {
+        weir_err_set(err, "a %s named \"%s\" already exists (generation %lld); import it instead of creating it",
+                     p->kind, p->name, (long long)existing.generation);
+        result = WEIR_ERR_EXISTS;
+    } else if (p->expected_generation > 0 && !exists) {
+        weir_err_set(err, "%s \"%s\" was deleted since it was last read", p->kind, p->name);
+        result = WEIR_ERR_NOT_FOUND;
+    } else if (p->expected_generation > 0 && existing.generation != p->expected_generation) {
+        weir_err_set(err,
+                     "%s \"%s\" changed on the agent since it was read (generation %lld, expected %lld); "
+                     "refresh and plan again",
+                     p->kind, p->name, (long long)existing.generation, (long long)p->expected_generation);
+        result = WEIR_ERR_CONFLICT;
+    }
+    if (result == WEIR_OK)
+        result = check_references(store, spec_kind_by_kind(p->kind), p->kind, p->name, p->spec_json, err);
+    if (result == WEIR_OK)
+        result = seal_write_only(store, p, &sealed, err);
+    if (result != WEIR_OK)
+        goto out;
+    char stamp[64], id[40];
+    store__now(stamp, sizeof stamp);
+    if (exists) {
+        result = store__exec_bound(store, NULL, err,
+                                   "UPDATE objects SET generation = generation + 1, spec_json = ?3, "
+                                   "write_only_json = CASE WHEN ?4 = '' THEN write_only_json ELSE ?4 END, "
+                                   "updated_at = ?5 WHERE kind = ?1 AND name = ?2",
+                                   "ttttt", p->kind, p->name, p->spec_json, sealed ? sealed : "", stamp);
+    } else {
+        store__new_id(id, sizeof id);
+        result = store__exec_bound(store, NULL, err,
+                                   "INSERT INTO objects (kind, name, spec_json, write_only_json, created_at, "
+                                   "updated_at, id, generation) VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6, 1)",
+                                   "tttttt", p->kind, p->name, p->spec_json, sealed ? sealed : "", stamp, id);
+    }
+    if (result == WEIR_OK)
+        result = get_locked(store, p->kind, p->name, p->out, err);
+out:
+    agent_object_clear(&existing);
+    free(sealed);
+    return result;
+}
+
 weir_status_t store_put(store_t *store, const char *kind, const char *name, const char *spec_json,
                         const char *write_only_json, int64_t expected_generation, agent_object_t *out,
                         weir_err_t *err)
 {
-    weir_status_t result;
-    agent_object_t existing = {0};
-    sqlite3_stmt *stmt = NULL;
-    char *sealed = NULL;
     memset(out, 0, sizeof *out);
-    pthread_mutex_lock(&store->lock);
-    result = store__exec(store, "BEGIN IMMEDIATE", err);
+    put_ctx_t ctx = {kind, name, spec_json, write_only_json, expected_generation, out};
+    weir_status_t result = store__transaction(store, put_in_transaction, &ctx, err);
     if (result != WEIR_OK)
-        goto unlock;
-
-    weir_status_t found = get_locked(store, kind, name, &existing, err);
-    if (found != WEIR_OK && found != WEIR_ERR_NOT_FOUND) {
-        result = found;
-        goto rollback;
-    }
-    bool exists = found == WEIR_OK;
-    if (expected_generation == 0 && exists) {
-        weir_err_set(err, "a %s named \"%s\" already exists (generation %lld); import it instead of creating it",
-                     kind, name, (long long)existing.generation);
-        result = WEIR_ERR_EXISTS;
-        goto rollback;
-    }
-    if (expected_generation > 0 && !exists) {
-        weir_err_set(err, "%s \"%s\" was deleted since it was last read", kind, name);
-        result = WEIR_ERR_NOT_FOUND;
-        goto rollback;
-    }
-    if (expected_generation > 0 && existing.generation != expected_generation) {
-        weir_err_set(err,
-                     "%s \"%s\" changed on the agent since it was read (generation %lld, expected %lld); "
-                     "refresh and plan again",
-                     kind, name, (long long)existing.generation, (long long)expected_generation);
-        result = WEIR_ERR_CONFLICT;
-        goto rollback;
-    }
-    result = check_references(store, spec_kind_by_kind(kind), kind, name, spec_json, err);
-    if (result != WEIR_OK)
-        goto rollback;
-
-    char stamp[64];
-    store__now(stamp, sizeof stamp);
-    if (exists) {
-        if (sqlite3_prepare_v2(store->db,
-                               "UPDATE objects SET generation = generation + 1, spec_json = ?3, "
-                               "write_only_json = CASE WHEN ?4 = '' THEN write_only_json ELSE ?4 END, "
-                               "updated_at = ?5 WHERE kind = ?1 AND name = ?2",
-                               -1, &stmt, NULL) != SQLITE_OK)
-            goto io_error;
-    } else {
-        char id[40];
-        store__new_id(id, sizeof id);
-        if (sqlite3_prepare_v2(store->db,
-                               "INSERT INTO objects (kind, name, spec_json, write_only_json, created_at, "
-                               "updated_at, id, generation) VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6, 1)",
-                               -1, &stmt, NULL) != SQLITE_OK)
-            goto io_error;
-        sqlite3_bind_text(stmt, 6, id, -1, SQLITE_TRANSIENT);
-    }
-    sqlite3_bind_text(stmt, 1, kind, -1, SQLITE_STATIC);
-    sqlite3_bind_text(stmt, 2, name, -1, SQLITE_STATIC);
-    sqlite3_bind_text(stmt, 3, spec_json, -1, SQLITE_STATIC);
-    if (write_only_json && *write_only_json) {
-        if (!store->sealer) {
-            weir_err_set(err, "this agent has no key to store write-only secrets at rest: start it with --kms-key-id or "
-                              "--secrets-key-file, or use a secret reference (password_ref, url_ref) instead");
-            result = WEIR_ERR_INVALID;
-            goto rollback;
-        }
-        char context[300];
-        snprintf(context, sizeof context, "%s/%s", kind, name);
-        sealed = sealer_seal(store->sealer, context, write_only_json, err);
-        if (!sealed) {
-            result = WEIR_ERR_INTERNAL;
-            goto rollback;
-        }
-    }
-    sqlite3_bind_text(stmt, 4, sealed ? sealed : "", -1, SQLITE_STATIC);
-    sqlite3_bind_text(stmt, 5, stamp, -1, SQLITE_STATIC);
-    if (sqlite3_step(stmt) != SQLITE_DONE)
-        goto io_error;
-    result = get_locked(store, kind, name, out, err);
-    if (result == WEIR_OK)
-        result = store__exec(store, "COMMIT", err);
-    if (result != WEIR_OK)
-        goto rollback;
-    goto unlock;
-
-io_error:
-    weir_err_set(err, "store: %s", sqlite3_errmsg(store->db));
-    result = WEIR_ERR_IO;
-rollback:
-    store__rollback(store);
-    agent_object_clear(out);
-unlock:
-    sqlite3_finalize(stmt);
-    agent_object_clear(&existing);
-    free(sealed);
-    pthread_mutex_unlock(&store->lock);
+        agent_object_clear(out);
     return result;
 }
 
 /* Lists objects whose spec refers to (kind, name), as "kind/name, ..." into `out`. */
-static weir_status_t referrers(store_t *store, const char *kind, const char *name, weir_buf_t *out)
+static weir_status_t referrers(store_t *store, const char *kind, const char *name, weir_buf_t *out,
+                               weir_err_t *err)
 {
     for (size_t k = 0; k < spec_kind_count; k++) {
         const spec_kind_t *spec = spec_kinds[k];
@@ -630,14 +613,12 @@ static weir_status_t referrers(store_t *store, const char *kind, const char *nam
             sqlite3_stmt *stmt = NULL;
             char path[80];
             snprintf(path, sizeof path, "$.%s", attr->name);
-            if (sqlite3_prepare_v2(store->db,
-                                   "SELECT name FROM objects WHERE kind = ?1 AND json_extract(spec_json, ?2) = ?3 "
-                                   "ORDER BY name",
-                                   -1, &stmt, NULL) != SQLITE_OK)
-                return WEIR_ERR_IO;
-            sqlite3_bind_text(stmt, 1, spec->kind, -1, SQLITE_STATIC);
-            sqlite3_bind_text(stmt, 2, path, -1, SQLITE_STATIC);
-            sqlite3_bind_text(stmt, 3, name, -1, SQLITE_STATIC);
+            weir_status_t bound = store__prepare_bound(
+                store, &stmt, err,
+                "SELECT name FROM objects WHERE kind = ?1 AND json_extract(spec_json, ?2) = ?3 ORDER BY name", "ttt",
+                spec->kind, path, name);
+            if (bound != WEIR_OK)
+                return bound;
             while (sqlite3_step(stmt) == SQLITE_ROW) {
                 if (buf_printf(out, "%s%s \"%s\"", out->len ? ", " : "", spec->kind,
                                (const char *)sqlite3_column_text(stmt, 0)) != WEIR_OK)
@@ -649,75 +630,54 @@ static weir_status_t referrers(store_t *store, const char *kind, const char *nam
     return WEIR_OK;
 }
 
-weir_status_t store_delete(store_t *store, const char *kind, const char *name, int64_t expected_generation,
-                           weir_err_t *err)
+typedef struct {
+    const char *kind, *name;
+    int64_t expected_generation;
+} delete_ctx_t;
+
+static weir_status_t delete_in_transaction(store_t *store, void *ctx, weir_err_t *err)
 {
+    const delete_ctx_t *d = ctx;
     agent_object_t existing = {0};
     weir_buf_t users;
     buf_init(&users, 4096); /* the message names the first referrers; more would not help */
-    pthread_mutex_lock(&store->lock);
-    weir_status_t result = store__exec(store, "BEGIN IMMEDIATE", err);
-    if (result != WEIR_OK)
-        goto unlock;
-    result = get_locked(store, kind, name, &existing, err);
-    if (result != WEIR_OK)
-        goto rollback;
-    if (expected_generation > 0 && existing.generation != expected_generation) {
-        weir_err_set(err, "%s \"%s\" changed on the agent since it was read; refresh and try again", kind, name);
+    weir_status_t result = get_locked(store, d->kind, d->name, &existing, err);
+    if (result == WEIR_OK && d->expected_generation > 0 && existing.generation != d->expected_generation) {
+        weir_err_set(err, "%s \"%s\" changed on the agent since it was read; refresh and try again", d->kind,
+                     d->name);
         result = WEIR_ERR_CONFLICT;
-        goto rollback;
     }
-    result = referrers(store, kind, name, &users);
+    if (result == WEIR_OK)
+        result = referrers(store, d->kind, d->name, &users, err);
     if (result == WEIR_OK && users.len) {
-        weir_err_set(err, "%s \"%s\" is still used by %s; delete or change those first", kind, name,
+        weir_err_set(err, "%s \"%s\" is still used by %s; delete or change those first", d->kind, d->name,
                      (const char *)users.data);
         result = WEIR_ERR_IN_USE;
     }
-    if (result != WEIR_OK)
-        goto rollback;
-    sqlite3_stmt *stmt = NULL;
-    if (sqlite3_prepare_v2(store->db, "DELETE FROM objects WHERE kind = ?1 AND name = ?2", -1, &stmt, NULL) ==
-        SQLITE_OK) {
-        sqlite3_bind_text(stmt, 1, kind, -1, SQLITE_STATIC);
-        sqlite3_bind_text(stmt, 2, name, -1, SQLITE_STATIC);
-        if (sqlite3_step(stmt) != SQLITE_DONE)
-            result = WEIR_ERR_IO;
-    } else {
-        result = WEIR_ERR_IO;
-    }
-    sqlite3_finalize(stmt);
     if (result == WEIR_OK)
-        result = store__exec(store, "COMMIT", err);
-    else
-        weir_err_set(err, "store: %s", sqlite3_errmsg(store->db));
-    if (result == WEIR_OK)
-        goto unlock;
-rollback:
-    store__rollback(store);
-unlock:
+        result = store__exec_bound(store, NULL, err, "DELETE FROM objects WHERE kind = ?1 AND name = ?2", "tt",
+                                   d->kind, d->name);
     agent_object_clear(&existing);
     buf_free(&users);
-    pthread_mutex_unlock(&store->lock);
     return result;
 }
 
-weir_status_t store_set_sealer(store_t *store, const sealer_t *sealer, weir_err_t *err)
+weir_status_t store_delete(store_t *store, const char *kind, const char *name, int64_t expected_generation,
+                           weir_err_t *err)
 {
-    sqlite3_stmt *stmt = NULL, *update = NULL;
-    pthread_mutex_lock(&store->lock);
-    store->sealer = sealer;
-    weir_status_t result = sealer ? store__exec(store, "BEGIN IMMEDIATE", err) : WEIR_OK;
-    if (!sealer)
-        goto unlock;
-    if (result != WEIR_OK)
-        goto unlock;
-    /* Secrets an agent stored before it sealed them are sealed now, once. */
-    result = store__prepare(store, "SELECT kind, name, write_only_json FROM objects WHERE write_only_json <> '' "
-                                   "AND write_only_json NOT LIKE 'weir-sealed:%'", &stmt, err);
-    if (result == WEIR_OK)
-        result = store__prepare(store, "UPDATE objects SET write_only_json = ?3 WHERE kind = ?1 AND name = ?2",
-                                &update, err);
-    int sealed_count = 0;
+    delete_ctx_t ctx = {kind, name, expected_generation};
+    return store__transaction(store, delete_in_transaction, &ctx, err);
+}
+
+/* Secrets an agent stored before it sealed them are sealed now, once. */
+static weir_status_t seal_plain_secrets(store_t *store, void *ctx, weir_err_t *err)
+{
+    const sealer_t *sealer = store->sealer;
+    int *sealed_count = ctx;
+    sqlite3_stmt *stmt = NULL;
+    weir_status_t result = store__prepare(store, "SELECT kind, name, write_only_json FROM objects WHERE "
+                                                 "write_only_json <> '' AND write_only_json NOT LIKE 'weir-sealed:%'",
+                                          &stmt, err);
     while (result == WEIR_OK && sqlite3_step(stmt) == SQLITE_ROW) {
         const char *kind = (const char *)sqlite3_column_text(stmt, 0), *name = (const char *)sqlite3_column_text(stmt, 1);
         char context[300];
@@ -727,24 +687,27 @@ weir_status_t store_set_sealer(store_t *store, const sealer_t *sealer, weir_err_
             result = WEIR_ERR_INTERNAL;
             break;
         }
-        sqlite3_reset(update);
-        sqlite3_bind_text(update, 1, kind, -1, SQLITE_STATIC);
-        sqlite3_bind_text(update, 2, name, -1, SQLITE_STATIC);
-        sqlite3_bind_text(update, 3, sealed, -1, SQLITE_TRANSIENT);
-        result = store__step_done(store, update, err);
+        result = store__exec_bound(store, NULL, err,
+                                   "UPDATE objects SET write_only_json = ?3 WHERE kind = ?1 AND name = ?2", "ttt",
+                                   kind, name, sealed);
         free(sealed);
-        sealed_count++;
+        (*sealed_count)++;
     }
     sqlite3_finalize(stmt);
-    sqlite3_finalize(update);
-    if (result == WEIR_OK)
-        result = store__exec(store, "COMMIT", err);
-    if (result != WEIR_OK)
-        store__rollback(store);
-    else if (sealed_count)
+    return result;
+}
+
+weir_status_t store_set_sealer(store_t *store, const sealer_t *sealer, weir_err_t *err)
+{
+    pthread_mutex_lock(&store->lock);
+    store->sealer = sealer;
+    pthread_mutex_unlock(&store->lock);
+    if (!sealer)
+        return WEIR_OK;
+    int sealed_count = 0;
+    weir_status_t result = store__transaction(store, seal_plain_secrets, &sealed_count, err);
+    if (result == WEIR_OK && sealed_count)
         log_info("store", "sealed the write-only secrets of %d object(s) stored in plain text by an older agent",
                  sealed_count);
-unlock:
-    pthread_mutex_unlock(&store->lock);
     return result;
 }

@@ -23,123 +23,96 @@ static void row_to_incident(sqlite3_stmt *stmt, int first, store_incident_t *out
     store__column_text(stmt, first + 9, out->resolved_at, sizeof out->resolved_at);
 }
 
-/* Steps a statement that returns no rows, then finalizes it. */
-static weir_status_t step_done(store_t *store, sqlite3_stmt *stmt, weir_err_t *err)
-{
-    weir_status_t result = store__step_done(store, stmt, err);
-    sqlite3_finalize(stmt);
-    return result;
-}
+typedef struct {
+    store_incident_t *incident;
+    char *const *channels;
+    size_t channel_count;
+    bool opened;
+} open_ctx_t;
 
-weir_status_t store_incident_open(store_t *store, store_incident_t *incident, char *const *channels,
-                                  size_t channel_count, bool *opened, weir_err_t *err)
+static weir_status_t open_in_transaction(store_t *store, void *ctx, weir_err_t *err)
 {
+    open_ctx_t *o = ctx;
+    store_incident_t *incident = o->incident;
     sqlite3_stmt *stmt = NULL;
-    *opened = false;
-    pthread_mutex_lock(&store->lock);
-    weir_status_t result = store__exec(store, "BEGIN IMMEDIATE", err);
+    weir_status_t result = store__prepare_bound(
+        store, &stmt, err, "SELECT id, opened_at FROM incidents WHERE incident_key = ?1 AND resolved_at = ''", "t",
+        incident->key);
     if (result != WEIR_OK)
-        goto unlock;
-    result = store__prepare(store, "SELECT id, opened_at FROM incidents WHERE incident_key = ?1 AND resolved_at = ''",
-                            &stmt, err);
-    if (result != WEIR_OK)
-        goto rollback;
-    sqlite3_bind_text(stmt, 1, incident->key, -1, SQLITE_STATIC);
+        return result;
     bool exists = sqlite3_step(stmt) == SQLITE_ROW;
     if (exists) {
         store__column_text(stmt, 0, incident->id, sizeof incident->id);
         store__column_text(stmt, 1, incident->opened_at, sizeof incident->opened_at);
     }
     sqlite3_finalize(stmt);
-    if (exists) {
-        result = store__prepare(store, "UPDATE incidents SET summary = ?2, run_id = ?3 WHERE id = ?1", &stmt, err);
-        if (result != WEIR_OK)
-            goto rollback;
-        sqlite3_bind_text(stmt, 1, incident->id, -1, SQLITE_STATIC);
-        sqlite3_bind_text(stmt, 2, incident->summary, -1, SQLITE_STATIC);
-        sqlite3_bind_text(stmt, 3, incident->run_id, -1, SQLITE_STATIC);
-        result = step_done(store, stmt, err);
-    } else {
-        store__new_id(incident->id, sizeof incident->id);
-        store__now(incident->opened_at, sizeof incident->opened_at);
-        incident->resolved_at[0] = 0;
-        result = store__prepare(store, "INSERT INTO incidents (" INCIDENT_COLUMNS ") VALUES "
-                                       "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, '')", &stmt, err);
-        if (result != WEIR_OK)
-            goto rollback;
-        const char *values[] = {incident->id, incident->key, incident->pipeline, incident->table_name, incident->kind,
-                                incident->severity, incident->summary, incident->run_id, incident->opened_at};
-        for (int i = 0; i < 9; i++)
-            sqlite3_bind_text(stmt, i + 1, values[i], -1, SQLITE_STATIC);
-        result = step_done(store, stmt, err);
-        for (size_t c = 0; result == WEIR_OK && c < channel_count; c++) {
-            result = store__prepare(store, "INSERT INTO alert_deliveries (incident_id, channel, event) "
-                                           "VALUES (?1, ?2, 'trigger')", &stmt, err);
-            if (result == WEIR_OK) {
-                sqlite3_bind_text(stmt, 1, incident->id, -1, SQLITE_STATIC);
-                sqlite3_bind_text(stmt, 2, channels[c], -1, SQLITE_STATIC);
-                result = step_done(store, stmt, err);
-            }
-        }
-        *opened = result == WEIR_OK;
-    }
+    if (exists)
+        return store__exec_bound(store, NULL, err, "UPDATE incidents SET summary = ?2, run_id = ?3 WHERE id = ?1",
+                                 "ttt", incident->id, incident->summary, incident->run_id);
+    store__new_id(incident->id, sizeof incident->id);
+    store__now(incident->opened_at, sizeof incident->opened_at);
+    incident->resolved_at[0] = 0;
+    result = store__exec_bound(store, NULL, err,
+                               "INSERT INTO incidents (" INCIDENT_COLUMNS ") VALUES "
+                               "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, '')",
+                               "ttttttttt", incident->id, incident->key, incident->pipeline, incident->table_name,
+                               incident->kind, incident->severity, incident->summary, incident->run_id,
+                               incident->opened_at);
+    for (size_t c = 0; result == WEIR_OK && c < o->channel_count; c++)
+        result = store__exec_bound(store, NULL, err,
+                                   "INSERT INTO alert_deliveries (incident_id, channel, event) "
+                                   "VALUES (?1, ?2, 'trigger')",
+                                   "tt", incident->id, o->channels[c]);
+    o->opened = result == WEIR_OK;
+    return result;
+}
+
+weir_status_t store_incident_open(store_t *store, store_incident_t *incident, char *const *channels,
+                                  size_t channel_count, bool *opened, weir_err_t *err)
+{
+    open_ctx_t ctx = {incident, channels, channel_count, false};
+    weir_status_t result = store__transaction(store, open_in_transaction, &ctx, err);
+    *opened = result == WEIR_OK && ctx.opened;
+    return result;
+}
+
+typedef struct {
+    const char *key;
+    bool resolved;
+} resolve_ctx_t;
+
+static weir_status_t resolve_in_transaction(store_t *store, void *ctx, weir_err_t *err)
+{
+    resolve_ctx_t *r = ctx;
+    sqlite3_stmt *stmt = NULL;
+    char stamp[64], id[40] = "";
+    store__now(stamp, sizeof stamp);
+    weir_status_t result = store__prepare_bound(
+        store, &stmt, err, "SELECT id FROM incidents WHERE incident_key = ?1 AND resolved_at = ''", "t", r->key);
+    if (result != WEIR_OK)
+        return result;
+    if (sqlite3_step(stmt) == SQLITE_ROW)
+        store__column_text(stmt, 0, id, sizeof id);
+    sqlite3_finalize(stmt);
+    if (!id[0])
+        return WEIR_OK; /* nothing open under this key */
+    result = store__exec_bound(store, NULL, err, "UPDATE incidents SET resolved_at = ?2 WHERE id = ?1", "tt", id,
+                               stamp);
     if (result == WEIR_OK)
-        result = store__exec(store, "COMMIT", err);
-    if (result == WEIR_OK)
-        goto unlock;
-rollback:
-    *opened = false;
-    store__rollback(store);
-unlock:
-    pthread_mutex_unlock(&store->lock);
+        result = store__exec_bound(store, NULL, err,
+                                   "INSERT INTO alert_deliveries (incident_id, channel, event) SELECT ?1, channel, "
+                                   "'resolve' FROM alert_deliveries WHERE incident_id = ?1 AND event = 'trigger' "
+                                   "AND state <> 'failed'",
+                                   "t", id);
+    r->resolved = result == WEIR_OK;
     return result;
 }
 
 weir_status_t store_incident_resolve(store_t *store, const char *key, bool *resolved, weir_err_t *err)
 {
-    sqlite3_stmt *stmt = NULL;
-    *resolved = false;
-    char stamp[64], id[40] = "";
-    store__now(stamp, sizeof stamp);
-    pthread_mutex_lock(&store->lock);
-    weir_status_t result = store__exec(store, "BEGIN IMMEDIATE", err);
-    if (result != WEIR_OK)
-        goto unlock;
-    result = store__prepare(store, "SELECT id FROM incidents WHERE incident_key = ?1 AND resolved_at = ''", &stmt, err);
-    if (result != WEIR_OK)
-        goto rollback;
-    sqlite3_bind_text(stmt, 1, key, -1, SQLITE_STATIC);
-    if (sqlite3_step(stmt) == SQLITE_ROW)
-        store__column_text(stmt, 0, id, sizeof id);
-    sqlite3_finalize(stmt);
-    if (!id[0]) {
-        result = store__exec(store, "COMMIT", err);
-        goto unlock;
-    }
-    result = store__prepare(store, "UPDATE incidents SET resolved_at = ?2 WHERE id = ?1", &stmt, err);
-    if (result == WEIR_OK) {
-        sqlite3_bind_text(stmt, 1, id, -1, SQLITE_STATIC);
-        sqlite3_bind_text(stmt, 2, stamp, -1, SQLITE_STATIC);
-        result = step_done(store, stmt, err);
-    }
-    if (result == WEIR_OK)
-        result = store__prepare(store, "INSERT INTO alert_deliveries (incident_id, channel, event) SELECT ?1, channel, "
-                                       "'resolve' FROM alert_deliveries WHERE incident_id = ?1 AND event = 'trigger' "
-                                       "AND state <> 'failed'", &stmt, err);
-    if (result == WEIR_OK) {
-        sqlite3_bind_text(stmt, 1, id, -1, SQLITE_STATIC);
-        result = step_done(store, stmt, err);
-    }
-    if (result == WEIR_OK)
-        result = store__exec(store, "COMMIT", err);
-    if (result == WEIR_OK) {
-        *resolved = true;
-        goto unlock;
-    }
-rollback:
-    store__rollback(store);
-unlock:
-    pthread_mutex_unlock(&store->lock);
+    resolve_ctx_t ctx = {key, false};
+    weir_status_t result = store__transaction(store, resolve_in_transaction, &ctx, err);
+    *resolved = result == WEIR_OK && ctx.resolved;
     return result;
 }
 
@@ -148,16 +121,15 @@ weir_status_t store_delivery_next(store_t *store, long long now_epoch, store_del
     sqlite3_stmt *stmt = NULL;
     pthread_mutex_lock(&store->lock);
     /* A resolve never overtakes its own trigger: it waits while the trigger is still pending. */
-    weir_status_t result = store__prepare(
-        store,
+    weir_status_t result = store__prepare_bound(
+        store, &stmt, err,
         "SELECT d.id, d.channel, d.event, d.attempts, i.id, i.incident_key, i.pipeline, i.table_name, i.kind, "
         "i.severity, i.summary, i.run_id, i.opened_at, i.resolved_at FROM alert_deliveries d "
         "JOIN incidents i ON i.id = d.incident_id WHERE d.state = 'pending' AND d.next_attempt_epoch <= ?1 "
         "AND NOT (d.event = 'resolve' AND EXISTS (SELECT 1 FROM alert_deliveries t WHERE t.incident_id = d.incident_id "
         "AND t.channel = d.channel AND t.event = 'trigger' AND t.state = 'pending')) ORDER BY d.id LIMIT 1",
-        &stmt, err);
+        "I", now_epoch);
     if (result == WEIR_OK) {
-        sqlite3_bind_int64(stmt, 1, now_epoch);
         int step = sqlite3_step(stmt);
         if (step == SQLITE_ROW) {
             memset(out, 0, sizeof *out);
@@ -181,23 +153,14 @@ weir_status_t store_delivery_next(store_t *store, long long now_epoch, store_del
 weir_status_t store_delivery_attempted(store_t *store, long long id, const char *state, long long retry_epoch,
                                        const char *error, weir_err_t *err)
 {
-    sqlite3_stmt *stmt = NULL;
     char stamp[64];
     store__now(stamp, sizeof stamp);
     pthread_mutex_lock(&store->lock);
-    weir_status_t result = store__prepare(store,
-                                          "UPDATE alert_deliveries SET state = ?2, attempts = attempts + 1, "
-                                          "next_attempt_epoch = ?3, last_error = ?4, "
-                                          "sent_at = CASE WHEN ?2 = 'sent' THEN ?5 ELSE sent_at END WHERE id = ?1",
-                                          &stmt, err);
-    if (result == WEIR_OK) {
-        sqlite3_bind_int64(stmt, 1, id);
-        sqlite3_bind_text(stmt, 2, state, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(stmt, 3, retry_epoch);
-        sqlite3_bind_text(stmt, 4, error ? error : "", -1, SQLITE_STATIC);
-        sqlite3_bind_text(stmt, 5, stamp, -1, SQLITE_STATIC);
-        result = step_done(store, stmt, err);
-    }
+    weir_status_t result = store__exec_bound(store, NULL, err,
+                                             "UPDATE alert_deliveries SET state = ?2, attempts = attempts + 1, "
+                                             "next_attempt_epoch = ?3, last_error = ?4, "
+                                             "sent_at = CASE WHEN ?2 = 'sent' THEN ?5 ELSE sent_at END WHERE id = ?1",
+                                             "ItItt", id, state, retry_epoch, error ? error : "", stamp);
     pthread_mutex_unlock(&store->lock);
     return result;
 }

@@ -7,20 +7,6 @@
 
 #include "store_internal.h"
 
-/* Runs one statement with text parameters ?1…?n. Caller holds the lock. */
-static weir_status_t exec_text(store_t *store, const char *sql, const char *const *params, int count, weir_err_t *err)
-{
-    sqlite3_stmt *stmt = NULL;
-    weir_status_t result = store__prepare(store, sql, &stmt, err);
-    if (result != WEIR_OK)
-        return result;
-    for (int i = 0; i < count; i++)
-        sqlite3_bind_text(stmt, i + 1, params[i], -1, SQLITE_STATIC);
-    result = store__step_done(store, stmt, err);
-    sqlite3_finalize(stmt);
-    return result;
-}
-
 weir_status_t store_backfill_planned(store_t *store, const char *name, char *object_id, size_t size, bool *found,
                                      weir_err_t *err)
 {
@@ -28,9 +14,9 @@ weir_status_t store_backfill_planned(store_t *store, const char *name, char *obj
     *found = false;
     object_id[0] = 0;
     pthread_mutex_lock(&store->lock);
-    weir_status_t result = store__prepare(store, "SELECT object_id FROM backfills WHERE name = ?1", &stmt, err);
+    weir_status_t result =
+        store__prepare_bound(store, &stmt, err, "SELECT object_id FROM backfills WHERE name = ?1", "t", name);
     if (result == WEIR_OK) {
-        sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
         int step = sqlite3_step(stmt);
         if (step == SQLITE_ROW) {
             store__column_text(stmt, 0, object_id, size);
@@ -45,62 +31,60 @@ weir_status_t store_backfill_planned(store_t *store, const char *name, char *obj
     return result;
 }
 
-weir_status_t store_backfill_plan(store_t *store, const char *name, const char *object_id, const char *pipeline,
-                                  const char *table_name, char *const *bounds, size_t chunk_count, weir_err_t *err)
+typedef struct {
+    const char *name, *object_id, *pipeline, *table_name;
+    char *const *bounds;
+    size_t chunk_count;
+} plan_ctx_t;
+
+static weir_status_t plan_in_transaction(store_t *store, void *ctx, weir_err_t *err)
 {
-    sqlite3_stmt *stmt = NULL;
+    const plan_ctx_t *p = ctx;
     char stamp[64];
     store__now(stamp, sizeof stamp);
-    pthread_mutex_lock(&store->lock);
-    weir_status_t result = store__exec(store, "BEGIN IMMEDIATE", err);
-    if (result != WEIR_OK)
-        goto unlock;
-    const char *by_name[] = {name};
-    result = exec_text(store, "DELETE FROM backfill_chunks WHERE backfill = ?1", by_name, 1, err);
+    weir_status_t result =
+        store__exec_bound(store, NULL, err, "DELETE FROM backfill_chunks WHERE backfill = ?1", "t", p->name);
     if (result == WEIR_OK)
-        result = exec_text(store, "DELETE FROM backfills WHERE name = ?1", by_name, 1, err);
-    const char *row[] = {name, object_id, pipeline, table_name, stamp};
+        result = store__exec_bound(store, NULL, err, "DELETE FROM backfills WHERE name = ?1", "t", p->name);
     if (result == WEIR_OK)
-        result = exec_text(store, "INSERT INTO backfills (name, object_id, pipeline, table_name, planned_at) "
-                                  "VALUES (?1, ?2, ?3, ?4, ?5)", row, 5, err);
+        result = store__exec_bound(store, NULL, err,
+                                   "INSERT INTO backfills (name, object_id, pipeline, table_name, planned_at) "
+                                   "VALUES (?1, ?2, ?3, ?4, ?5)",
+                                   "ttttt", p->name, p->object_id, p->pipeline, p->table_name, stamp);
+    sqlite3_stmt *stmt = NULL;
     if (result == WEIR_OK)
         result = store__prepare(store, "INSERT INTO backfill_chunks (backfill, seq, range_from, range_to) "
                                        "VALUES (?1, ?2, ?3, ?4)", &stmt, err);
-    for (size_t i = 0; result == WEIR_OK && i < chunk_count; i++) {
+    for (size_t i = 0; result == WEIR_OK && i < p->chunk_count; i++) {
         sqlite3_reset(stmt);
-        sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(stmt, 2, (sqlite3_int64)i);
-        sqlite3_bind_text(stmt, 3, bounds[i], -1, SQLITE_STATIC);
-        sqlite3_bind_text(stmt, 4, bounds[i + 1], -1, SQLITE_STATIC);
-        result = store__step_done(store, stmt, err);
+        result = store__bind(store, stmt, err, "tItt", p->name, (long long)i, p->bounds[i], p->bounds[i + 1]);
+        if (result == WEIR_OK)
+            result = store__step_done(store, stmt, err);
     }
     sqlite3_finalize(stmt);
-    if (result == WEIR_OK)
-        result = store__exec(store, "COMMIT", err);
-    if (result != WEIR_OK)
-        store__rollback(store);
-unlock:
-    pthread_mutex_unlock(&store->lock);
     return result;
 }
 
-weir_status_t store_backfill_forget_deleted(store_t *store, int *forgotten, weir_err_t *err)
+weir_status_t store_backfill_plan(store_t *store, const char *name, const char *object_id, const char *pipeline,
+                                  const char *table_name, char *const *bounds, size_t chunk_count, weir_err_t *err)
 {
-    *forgotten = 0;
-    pthread_mutex_lock(&store->lock);
-    weir_status_t result = store__exec(store, "BEGIN IMMEDIATE", err);
-    if (result != WEIR_OK)
-        goto unlock;
+    plan_ctx_t ctx = {name, object_id, pipeline, table_name, bounds, chunk_count};
+    return store__transaction(store, plan_in_transaction, &ctx, err);
+}
+
+static weir_status_t forget_in_transaction(store_t *store, void *ctx, weir_err_t *err)
+{
+    int *forgotten = ctx;
     char stamp[64];
     store__now(stamp, sizeof stamp);
-    const char *now[] = {stamp};
     /* A replaced backfill (same name, new object) is re-planned by the caller; only vanished
      * names are forgotten here. */
-    result = exec_text(store,
-                       "UPDATE runs SET state = 'failed', error = 'the backfill was deleted before this chunk "
-                       "started', updated_at = ?1, finished_at = ?1 WHERE state = 'queued' AND backfill <> '' "
-                       "AND backfill NOT IN (SELECT name FROM objects WHERE kind = 'backfill')",
-                       now, 1, err);
+    weir_status_t result = store__exec_bound(
+        store, NULL, err,
+        "UPDATE runs SET state = 'failed', error = 'the backfill was deleted before this chunk "
+        "started', updated_at = ?1, finished_at = ?1 WHERE state = 'queued' AND backfill <> '' "
+        "AND backfill NOT IN (SELECT name FROM objects WHERE kind = 'backfill')",
+        "t", stamp);
     if (result == WEIR_OK)
         result = store__exec(store, "DELETE FROM backfill_chunks WHERE backfill NOT IN "
                                     "(SELECT name FROM objects WHERE kind = 'backfill')", err);
@@ -109,21 +93,23 @@ weir_status_t store_backfill_forget_deleted(store_t *store, int *forgotten, weir
                                     "(SELECT name FROM objects WHERE kind = 'backfill')", err);
         *forgotten = sqlite3_changes(store->db);
     }
-    if (result == WEIR_OK)
-        result = store__exec(store, "COMMIT", err);
+    return result;
+}
+
+weir_status_t store_backfill_forget_deleted(store_t *store, int *forgotten, weir_err_t *err)
+{
+    *forgotten = 0;
+    weir_status_t result = store__transaction(store, forget_in_transaction, forgotten, err);
     if (result != WEIR_OK)
-        store__rollback(store);
-unlock:
-    pthread_mutex_unlock(&store->lock);
+        *forgotten = 0;
     return result;
 }
 
 weir_status_t store_backfill_settle(store_t *store, const char *name, long long max_attempts, weir_err_t *err)
 {
-    sqlite3_stmt *stmt = NULL;
     pthread_mutex_lock(&store->lock);
-    weir_status_t result = store__prepare(
-        store,
+    weir_status_t result = store__exec_bound(
+        store, NULL, err,
         "UPDATE backfill_chunks SET "
         "  state = CASE WHEN r.state = 'committed' THEN 'done' WHEN backfill_chunks.attempts >= ?2 THEN 'failed' "
         "               ELSE 'pending' END,"
@@ -131,14 +117,56 @@ weir_status_t store_backfill_settle(store_t *store, const char *name, long long 
         "  error = CASE WHEN r.state = 'committed' THEN '' ELSE r.error END "
         "FROM runs r WHERE r.id = backfill_chunks.run_id AND backfill_chunks.backfill = ?1 "
         "AND backfill_chunks.state = 'queued' AND r.state IN ('committed', 'failed', 'discarded')",
-        &stmt, err);
-    if (result == WEIR_OK) {
-        sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(stmt, 2, max_attempts);
-        result = store__step_done(store, stmt, err);
-    }
-    sqlite3_finalize(stmt);
+        "tI", name, max_attempts);
     pthread_mutex_unlock(&store->lock);
+    return result;
+}
+
+typedef struct {
+    const char *name;
+    const store_run_request_t *request;
+    long long parallelism, throttle_s, now_epoch;
+    bool started;
+    store_run_t *run;
+} start_ctx_t;
+
+static weir_status_t start_in_transaction(store_t *store, void *ctx, weir_err_t *err)
+{
+    start_ctx_t *c = ctx;
+    sqlite3_stmt *stmt = NULL;
+    weir_status_t result = store__prepare_bound(
+        store, &stmt, err,
+        "SELECT c.seq, c.range_from, c.range_to FROM backfill_chunks c JOIN backfills b "
+        "ON b.name = c.backfill WHERE c.backfill = ?1 AND c.state = 'pending' "
+        "AND (SELECT COUNT(*) FROM backfill_chunks q WHERE q.backfill = ?1 AND q.state = 'queued') < ?2 "
+        "AND (b.last_start_epoch = 0 OR ?4 - b.last_start_epoch >= ?3) ORDER BY c.seq LIMIT 1",
+        "tIII", c->name, c->parallelism, c->throttle_s, c->now_epoch);
+    if (result != WEIR_OK)
+        return result;
+    int step = sqlite3_step(stmt);
+    if (step != SQLITE_ROW) {
+        if (step != SQLITE_DONE) {
+            weir_err_set(err, "store: %s", sqlite3_errmsg(store->db));
+            result = WEIR_ERR_IO;
+        }
+        sqlite3_finalize(stmt);
+        return result; /* no chunk may start now: commit the empty transaction */
+    }
+    long long seq = sqlite3_column_int64(stmt, 0);
+    char range_from[128], range_to[128];
+    store__column_text(stmt, 1, range_from, sizeof range_from);
+    store__column_text(stmt, 2, range_to, sizeof range_to);
+    sqlite3_finalize(stmt);
+    result = store__insert_run(store, c->request, c->name, range_from, range_to, c->run, err);
+    if (result == WEIR_OK)
+        result = store__exec_bound(store, NULL, err,
+                                   "UPDATE backfill_chunks SET state = 'queued', run_id = ?3, attempts = attempts + 1 "
+                                   "WHERE backfill = ?1 AND seq = ?2",
+                                   "tIt", c->name, seq, c->run->id);
+    if (result == WEIR_OK)
+        result = store__exec_bound(store, NULL, err, "UPDATE backfills SET last_start_epoch = ?2 WHERE name = ?1",
+                                   "tI", c->name, c->now_epoch);
+    c->started = result == WEIR_OK;
     return result;
 }
 
@@ -146,72 +174,9 @@ weir_status_t store_backfill_start_next(store_t *store, const char *name, const 
                                         long long parallelism, long long throttle_s, long long now_epoch,
                                         bool *started, store_run_t *run, weir_err_t *err)
 {
-    sqlite3_stmt *stmt = NULL;
-    *started = false;
-    pthread_mutex_lock(&store->lock);
-    weir_status_t result = store__exec(store, "BEGIN IMMEDIATE", err);
-    if (result != WEIR_OK)
-        goto unlock;
-    result = store__prepare(store,
-                            "SELECT c.seq, c.range_from, c.range_to FROM backfill_chunks c JOIN backfills b "
-                            "ON b.name = c.backfill WHERE c.backfill = ?1 AND c.state = 'pending' "
-                            "AND (SELECT COUNT(*) FROM backfill_chunks q WHERE q.backfill = ?1 AND q.state = 'queued') < ?2 "
-                            "AND (b.last_start_epoch = 0 OR ?4 - b.last_start_epoch >= ?3) ORDER BY c.seq LIMIT 1",
-                            &stmt, err);
-    if (result != WEIR_OK)
-        goto rollback;
-    sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(stmt, 2, parallelism);
-    sqlite3_bind_int64(stmt, 3, throttle_s);
-    sqlite3_bind_int64(stmt, 4, now_epoch);
-    int step = sqlite3_step(stmt);
-    if (step == SQLITE_DONE) {
-        result = store__exec(store, "COMMIT", err);
-        goto rollback_if_failed;
-    }
-    if (step != SQLITE_ROW) {
-        weir_err_set(err, "store: %s", sqlite3_errmsg(store->db));
-        result = WEIR_ERR_IO;
-        goto rollback;
-    }
-    long long seq = sqlite3_column_int64(stmt, 0);
-    char range_from[128], range_to[128];
-    store__column_text(stmt, 1, range_from, sizeof range_from);
-    store__column_text(stmt, 2, range_to, sizeof range_to);
-    sqlite3_finalize(stmt);
-    stmt = NULL;
-    result = store__insert_run(store, request, name, range_from, range_to, run, err);
-    if (result != WEIR_OK)
-        goto rollback;
-    result = store__prepare(store, "UPDATE backfill_chunks SET state = 'queued', run_id = ?3, attempts = attempts + 1 "
-                                   "WHERE backfill = ?1 AND seq = ?2", &stmt, err);
-    if (result != WEIR_OK)
-        goto rollback;
-    sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(stmt, 2, seq);
-    sqlite3_bind_text(stmt, 3, run->id, -1, SQLITE_STATIC);
-    result = store__step_done(store, stmt, err);
-    sqlite3_finalize(stmt);
-    stmt = NULL;
-    if (result != WEIR_OK)
-        goto rollback;
-    result = store__prepare(store, "UPDATE backfills SET last_start_epoch = ?2 WHERE name = ?1", &stmt, err);
-    if (result != WEIR_OK)
-        goto rollback;
-    sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(stmt, 2, now_epoch);
-    result = store__step_done(store, stmt, err);
-    if (result == WEIR_OK)
-        result = store__exec(store, "COMMIT", err);
-    *started = result == WEIR_OK;
-rollback_if_failed:
-    if (result == WEIR_OK)
-        goto unlock;
-rollback:
-    store__rollback(store);
-unlock:
-    sqlite3_finalize(stmt);
-    pthread_mutex_unlock(&store->lock);
+    start_ctx_t ctx = {name, request, parallelism, throttle_s, now_epoch, false, run};
+    weir_status_t result = store__transaction(store, start_in_transaction, &ctx, err);
+    *started = result == WEIR_OK && ctx.started;
     return result;
 }
 
@@ -254,9 +219,9 @@ weir_status_t store_backfill_progress(store_t *store, const char *name, store_ba
 {
     sqlite3_stmt *stmt = NULL;
     pthread_mutex_lock(&store->lock);
-    weir_status_t result = store__prepare(store, PROGRESS_SQL "WHERE b.name = ?1 GROUP BY b.name", &stmt, err);
+    weir_status_t result =
+        store__prepare_bound(store, &stmt, err, PROGRESS_SQL "WHERE b.name = ?1 GROUP BY b.name", "t", name);
     if (result == WEIR_OK) {
-        sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
         int step = sqlite3_step(stmt);
         if (step == SQLITE_ROW) {
             row_to_progress(stmt, out);
@@ -282,10 +247,10 @@ weir_status_t store_backfill_list(store_t *store, const char *pipeline, store_ba
     *out = NULL;
     *count = 0;
     pthread_mutex_lock(&store->lock);
-    weir_status_t result = store__prepare(store, PROGRESS_SQL "WHERE ?1 = '' OR b.pipeline = ?1 GROUP BY b.name "
-                                                 "ORDER BY b.name", &stmt, err);
+    weir_status_t result = store__prepare_bound(
+        store, &stmt, err, PROGRESS_SQL "WHERE ?1 = '' OR b.pipeline = ?1 GROUP BY b.name ORDER BY b.name", "t",
+        pipeline);
     if (result == WEIR_OK) {
-        sqlite3_bind_text(stmt, 1, pipeline, -1, SQLITE_STATIC);
         int step;
         while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
             if (used == cap) {
@@ -320,11 +285,13 @@ weir_status_t store_backfill_retry(store_t *store, const char *name, long long *
 {
     *restarted = 0;
     pthread_mutex_lock(&store->lock);
-    const char *by_name[] = {name};
-    weir_status_t result = exec_text(store, "UPDATE backfill_chunks SET state = 'pending', attempts = 0 "
-                                            "WHERE backfill = ?1 AND state = 'failed'", by_name, 1, err);
+    int changes = 0;
+    weir_status_t result = store__exec_bound(store, &changes, err,
+                                             "UPDATE backfill_chunks SET state = 'pending', attempts = 0 "
+                                             "WHERE backfill = ?1 AND state = 'failed'",
+                                             "t", name);
     if (result == WEIR_OK)
-        *restarted = sqlite3_changes(store->db);
+        *restarted = changes;
     pthread_mutex_unlock(&store->lock);
     return result;
 }

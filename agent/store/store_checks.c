@@ -30,33 +30,15 @@ static void row_to_result(sqlite3_stmt *stmt, store_check_result_t *out)
 
 weir_status_t store_check_record(store_t *store, const store_check_result_t *result, weir_err_t *err)
 {
-    sqlite3_stmt *stmt = NULL;
     char stamp[64];
     store__now(stamp, sizeof stamp);
     pthread_mutex_lock(&store->lock);
-    weir_status_t status = store__prepare(store, "INSERT INTO check_results (" RESULT_COLUMNS ") VALUES "
-                                                 "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)", &stmt, err);
-    if (status == WEIR_OK) {
-        sqlite3_bind_text(stmt, 1, result->run_id, -1, SQLITE_STATIC);
-        sqlite3_bind_text(stmt, 2, result->check, -1, SQLITE_STATIC);
-        sqlite3_bind_text(stmt, 3, result->pipeline, -1, SQLITE_STATIC);
-        sqlite3_bind_text(stmt, 4, result->table_name, -1, SQLITE_STATIC);
-        sqlite3_bind_text(stmt, 5, result->kind, -1, SQLITE_STATIC);
-        sqlite3_bind_text(stmt, 6, result->severity, -1, SQLITE_STATIC);
-        sqlite3_bind_text(stmt, 7, result->stage, -1, SQLITE_STATIC);
-        sqlite3_bind_int(stmt, 8, result->passed);
-        if (result->has_observed)
-            sqlite3_bind_double(stmt, 9, result->observed);
-        else
-            sqlite3_bind_null(stmt, 9);
-        sqlite3_bind_text(stmt, 10, result->detail, -1, SQLITE_STATIC);
-        sqlite3_bind_text(stmt, 11, stamp, -1, SQLITE_STATIC);
-        if (sqlite3_step(stmt) != SQLITE_DONE) {
-            weir_err_set(err, "store: %s", sqlite3_errmsg(store->db));
-            status = WEIR_ERR_IO;
-        }
-    }
-    sqlite3_finalize(stmt);
+    weir_status_t status = store__exec_bound(
+        store, NULL, err,
+        "INSERT INTO check_results (" RESULT_COLUMNS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        "tttttttiDtt", result->run_id, result->check, result->pipeline, result->table_name, result->kind,
+        result->severity, result->stage, (int)result->passed, result->has_observed ? &result->observed : NULL,
+        result->detail, stamp);
     pthread_mutex_unlock(&store->lock);
     return status;
 }
@@ -81,15 +63,13 @@ weir_status_t store_check_history(store_t *store, const char *check, size_t limi
     sqlite3_stmt *stmt = NULL;
     *count = 0;
     pthread_mutex_lock(&store->lock);
-    weir_status_t status = store__prepare(
-        store,
+    weir_status_t status = store__prepare_bound(
+        store, &stmt, err,
         "SELECT c.observed, c.created_at FROM check_results c JOIN runs r ON r.id = c.run_id "
         "WHERE c.check_name = ?1 AND r.state = 'committed' AND c.observed IS NOT NULL "
         "ORDER BY c.created_at DESC LIMIT ?2",
-        &stmt, err);
+        "tI", check, (long long)limit);
     if (status == WEIR_OK) {
-        sqlite3_bind_text(stmt, 1, check, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(stmt, 2, (sqlite3_int64)limit);
         while (*count < limit && sqlite3_step(stmt) == SQLITE_ROW) {
             values[*count] = sqlite3_column_double(stmt, 0);
             const unsigned char *stamp = sqlite3_column_text(stmt, 1);
@@ -111,9 +91,8 @@ static weir_status_t select_results(store_t *store, const char *sql, const char 
     *out = NULL;
     *count = 0;
     pthread_mutex_lock(&store->lock);
-    weir_status_t status = store__prepare(store, sql, &stmt, err);
+    weir_status_t status = store__prepare_bound(store, &stmt, err, sql, "t", param);
     if (status == WEIR_OK) {
-        sqlite3_bind_text(stmt, 1, param, -1, SQLITE_STATIC);
         while (sqlite3_step(stmt) == SQLITE_ROW) {
             if (used == cap) {
                 size_t grown = cap ? cap * 2 : 8;

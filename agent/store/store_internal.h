@@ -37,4 +37,26 @@ weir_status_t store__step_done(store_t *store, sqlite3_stmt *stmt, weir_err_t *e
 /* Rolls back the open transaction; a failure here leaves nothing further to do. */
 void store__rollback(store_t *store);
 
+/* Binds parameters ?1, ?2, ... from `types`, one letter each, every bind checked (the first failure
+ * fills err and returns WEIR_ERR_IO):
+ *   t  const char *, bound in place (SQLITE_STATIC); NULL binds SQL NULL
+ *   c  const char *, copied (SQLITE_TRANSIENT): for buffers reused before the step
+ *   i  int     I  long long     d  double     D  const double *, NULL binds SQL NULL
+ *   n  SQL NULL (no argument) */
+weir_status_t store__bind(store_t *store, sqlite3_stmt *stmt, weir_err_t *err, const char *types, ...)
+    WEIR_MUSTCHECK;
+/* Prepares `sql` and binds as store__bind; on failure *stmt is NULL. Caller holds the lock. */
+weir_status_t store__prepare_bound(store_t *store, sqlite3_stmt **stmt, weir_err_t *err, const char *sql,
+                                   const char *types, ...) WEIR_MUSTCHECK;
+/* Prepares, binds, steps to the end and finalizes a statement that returns no rows; `changes`
+ * (may be NULL) receives the rows it changed. Caller holds the lock. */
+weir_status_t store__exec_bound(store_t *store, int *changes, weir_err_t *err, const char *sql, const char *types,
+                                ...) WEIR_MUSTCHECK;
+
+/* The body of a transaction; returns WEIR_OK to commit. */
+typedef weir_status_t (*store_transaction_fn)(store_t *store, void *ctx, weir_err_t *err);
+/* Takes the lock and runs `fn` between BEGIN IMMEDIATE and COMMIT; rolls back when `fn` or the
+ * commit fails and returns that failure. The one place the store opens a transaction. */
+weir_status_t store__transaction(store_t *store, store_transaction_fn fn, void *ctx, weir_err_t *err) WEIR_MUSTCHECK;
+
 #endif

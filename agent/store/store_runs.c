@@ -93,33 +93,17 @@ static weir_status_t one_run(store_t *store, sqlite3_stmt *stmt, store_run_t *ou
 weir_status_t store__insert_run(store_t *store, const store_run_request_t *request, const char *backfill,
                                 const char *range_from, const char *range_to, store_run_t *out, weir_err_t *err)
 {
-    sqlite3_stmt *stmt = NULL;
     char id[40], stamp[64];
     store__new_id(id, sizeof id);
     store__now(stamp, sizeof stamp);
-    weir_status_t result =
-        store__prepare(store, "INSERT INTO runs (id, pipeline, table_name, trigger, state, created_at, updated_at, "
-                              "source, destination, not_before, backfill, range_from, range_to) "
-                              "VALUES (?1, ?2, ?3, ?4, 'queued', ?5, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-                       &stmt, err);
-    if (result != WEIR_OK)
-        return result;
-    sqlite3_bind_text(stmt, 1, id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(stmt, 2, request->pipeline, -1, SQLITE_STATIC);
-    sqlite3_bind_text(stmt, 3, request->table_name, -1, SQLITE_STATIC);
-    sqlite3_bind_text(stmt, 4, request->trigger, -1, SQLITE_STATIC);
-    sqlite3_bind_text(stmt, 5, stamp, -1, SQLITE_STATIC);
-    sqlite3_bind_text(stmt, 6, request->source ? request->source : "", -1, SQLITE_STATIC);
-    sqlite3_bind_text(stmt, 7, request->destination ? request->destination : "", -1, SQLITE_STATIC);
-    sqlite3_bind_text(stmt, 8, request->not_before ? request->not_before : "", -1, SQLITE_STATIC);
-    sqlite3_bind_text(stmt, 9, backfill, -1, SQLITE_STATIC);
-    sqlite3_bind_text(stmt, 10, range_from, -1, SQLITE_STATIC);
-    sqlite3_bind_text(stmt, 11, range_to, -1, SQLITE_STATIC);
-    if (sqlite3_step(stmt) != SQLITE_DONE) {
-        weir_err_set(err, "store: %s", sqlite3_errmsg(store->db));
-        result = WEIR_ERR_IO;
-    }
-    sqlite3_finalize(stmt);
+    weir_status_t result = store__exec_bound(
+        store, NULL, err,
+        "INSERT INTO runs (id, pipeline, table_name, trigger, state, created_at, updated_at, "
+        "source, destination, not_before, backfill, range_from, range_to) "
+        "VALUES (?1, ?2, ?3, ?4, 'queued', ?5, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        "ttttttttttt", id, request->pipeline, request->table_name, request->trigger, stamp,
+        request->source ? request->source : "", request->destination ? request->destination : "",
+        request->not_before ? request->not_before : "", backfill, range_from, range_to);
     if (result != WEIR_OK)
         return result;
     memset(out, 0, sizeof *out);
@@ -136,168 +120,131 @@ weir_status_t store__insert_run(store_t *store, const store_run_request_t *reque
     return WEIR_OK;
 }
 
+typedef struct {
+    const store_run_request_t *request;
+    store_run_t *out;     /* the run still active, when there is one */
+    store_run_t inserted; /* the new run, handed out once committed */
+} enqueue_ctx_t;
+
+static weir_status_t enqueue_in_transaction(store_t *store, void *ctx, weir_err_t *err)
+{
+    enqueue_ctx_t *e = ctx;
+    const char *pipeline = e->request->pipeline, *table_name = e->request->table_name;
+    sqlite3_stmt *stmt = NULL;
+    store_run_t active;
+    weir_status_t result = store__prepare_bound(
+        store, &stmt, err,
+        "SELECT " RUN_COLUMNS " FROM runs WHERE pipeline = ?1 AND table_name = ?2 AND backfill = '' "
+        "AND state NOT IN ('committed', 'failed', 'discarded') ORDER BY created_at LIMIT 1",
+        "tt", pipeline, table_name);
+    if (result == WEIR_OK)
+        result = one_run(store, stmt, &active, err);
+    sqlite3_finalize(stmt);
+    if (result == WEIR_OK) {
+        *e->out = active;
+        weir_err_set(err, "run %s of %s %s is still %s", active.id, pipeline, table_name,
+                     run_state_name(active.state));
+        return WEIR_ERR_EXISTS;
+    }
+    if (result != WEIR_ERR_NOT_FOUND)
+        return result;
+    return store__insert_run(store, e->request, "", "", "", &e->inserted, err);
+}
+
 weir_status_t store_run_enqueue(store_t *store, const store_run_request_t *request, store_run_t *out,
                                 weir_err_t *err)
 {
-    const char *pipeline = request->pipeline, *table_name = request->table_name;
-    sqlite3_stmt *stmt = NULL;
-    pthread_mutex_lock(&store->lock);
-    weir_status_t result = store__exec(store, "BEGIN IMMEDIATE", err);
-    if (result != WEIR_OK)
-        goto unlock;
-    result = store__prepare(store, "SELECT " RUN_COLUMNS " FROM runs WHERE pipeline = ?1 AND table_name = ?2 "
-                            "AND backfill = '' AND state NOT IN ('committed', 'failed', 'discarded') ORDER BY created_at LIMIT 1", &stmt, err);
-    if (result == WEIR_OK) {
-        sqlite3_bind_text(stmt, 1, pipeline, -1, SQLITE_STATIC);
-        sqlite3_bind_text(stmt, 2, table_name, -1, SQLITE_STATIC);
-        result = one_run(store, stmt, out, err);
-        sqlite3_finalize(stmt);
-        stmt = NULL;
-        if (result == WEIR_OK) {
-            weir_err_set(err, "run %s of %s %s is still %s", out->id, pipeline, table_name, run_state_name(out->state));
-            result = WEIR_ERR_EXISTS;
-        } else if (result == WEIR_ERR_NOT_FOUND) {
-            result = WEIR_OK;
-        }
-    }
-    if (result != WEIR_OK)
-        goto rollback;
-    store_run_t inserted;
-    result = store__insert_run(store, request, "", "", "", &inserted, err);
-    if (result != WEIR_OK)
-        goto rollback;
-    result = store__exec(store, "COMMIT", err);
-    if (result != WEIR_OK)
-        goto rollback;
-    *out = inserted;
-    goto unlock;
-rollback:
-    store__rollback(store);
-unlock:
-    sqlite3_finalize(stmt);
-    pthread_mutex_unlock(&store->lock);
+    enqueue_ctx_t ctx = {.request = request, .out = out};
+    weir_status_t result = store__transaction(store, enqueue_in_transaction, &ctx, err);
+    if (result == WEIR_OK)
+        *out = ctx.inserted;
     return result;
 }
 
-weir_status_t store_run_claim(store_t *store, const char *owner, store_run_t *out, weir_err_t *err)
+typedef struct {
+    const char *owner;
+    store_run_t *out;
+    char stamp[64]; /* when it was claimed */
+} claim_ctx_t;
+
+static weir_status_t claim_in_transaction(store_t *store, void *ctx, weir_err_t *err)
 {
+    claim_ctx_t *c = ctx;
+    store_run_t *out = c->out;
     sqlite3_stmt *stmt = NULL;
-    pthread_mutex_lock(&store->lock);
-    weir_status_t result = store__exec(store, "BEGIN IMMEDIATE", err);
-    if (result != WEIR_OK)
-        goto unlock;
-    /* Queued runs first; then runs a crash interrupted, which resume from their persisted step. */
     char now[64];
     store__now(now, sizeof now);
     /* Interrupted runs resume first (they already hold their place); queued runs start in order
      * when their time has come and their source and destination have room (limits default to 4)
      * and their pipeline has fewer than max_parallel_tables tables in flight (default 2; backfill
      * chunks have their own parallelism). */
-    result = store__prepare(store,
-                     "SELECT " RUN_COLUMNS " FROM runs WHERE state NOT IN ('committed', 'failed', 'discarded', "
-                     "'quarantined') AND ("
-                     "  (state <> 'queued' AND owner <> ?1) OR"
-                     "  (state = 'queued' AND (not_before = '' OR not_before <= ?2)"
-                     "   AND pipeline NOT IN (SELECT pipeline FROM paused_pipelines)"
-                     "   AND (SELECT COUNT(*) FROM runs a WHERE a.source = runs.source"
-                     "        AND a.state IN " ACTIVE_STATES ")"
-                     "     < COALESCE((SELECT json_extract(spec_json, '$.max_connections') FROM objects"
-                     "                 WHERE kind LIKE 'source\\_%' ESCAPE '\\' AND name = runs.source), 4)"
-                     "   AND (SELECT COUNT(*) FROM runs b WHERE b.destination = runs.destination"
-                     "        AND b.state IN " ACTIVE_STATES ")"
-                     "     < COALESCE((SELECT json_extract(spec_json, '$.max_concurrent_loads') FROM objects"
-                     "                 WHERE kind LIKE 'destination\\_%' ESCAPE '\\' AND name = runs.destination), 4)"
-                     "   AND (runs.backfill <> '' OR (SELECT COUNT(*) FROM runs c WHERE c.pipeline = runs.pipeline"
-                     "        AND c.backfill = '' AND c.state IN " ACTIVE_STATES ")"
-                     "     < COALESCE((SELECT json_extract(spec_json, '$.max_parallel_tables') FROM objects"
-                     "                 WHERE kind = 'pipeline' AND name = runs.pipeline), 2))))"
-                     " ORDER BY state = 'queued', created_at LIMIT 1",
-                     &stmt, err);
-    if (result == WEIR_OK) {
-        sqlite3_bind_text(stmt, 1, owner, -1, SQLITE_STATIC);
-        sqlite3_bind_text(stmt, 2, now, -1, SQLITE_STATIC);
+    weir_status_t result = store__prepare_bound(
+        store, &stmt, err,
+        "SELECT " RUN_COLUMNS " FROM runs WHERE state NOT IN ('committed', 'failed', 'discarded', "
+        "'quarantined') AND ("
+        "  (state <> 'queued' AND owner <> ?1) OR"
+        "  (state = 'queued' AND (not_before = '' OR not_before <= ?2)"
+        "   AND pipeline NOT IN (SELECT pipeline FROM paused_pipelines)"
+        "   AND (SELECT COUNT(*) FROM runs a WHERE a.source = runs.source"
+        "        AND a.state IN " ACTIVE_STATES ")"
+        "     < COALESCE((SELECT json_extract(spec_json, '$.max_connections') FROM objects"
+        "                 WHERE kind LIKE 'source\\_%' ESCAPE '\\' AND name = runs.source), 4)"
+        "   AND (SELECT COUNT(*) FROM runs b WHERE b.destination = runs.destination"
+        "        AND b.state IN " ACTIVE_STATES ")"
+        "     < COALESCE((SELECT json_extract(spec_json, '$.max_concurrent_loads') FROM objects"
+        "                 WHERE kind LIKE 'destination\\_%' ESCAPE '\\' AND name = runs.destination), 4)"
+        "   AND (runs.backfill <> '' OR (SELECT COUNT(*) FROM runs c WHERE c.pipeline = runs.pipeline"
+        "        AND c.backfill = '' AND c.state IN " ACTIVE_STATES ")"
+        "     < COALESCE((SELECT json_extract(spec_json, '$.max_parallel_tables') FROM objects"
+        "                 WHERE kind = 'pipeline' AND name = runs.pipeline), 2))))"
+        " ORDER BY state = 'queued', created_at LIMIT 1",
+        "tt", c->owner, now);
+    if (result == WEIR_OK)
         result = one_run(store, stmt, out, err);
-    }
     sqlite3_finalize(stmt);
-    stmt = NULL;
     if (result != WEIR_OK)
-        goto rollback;
-    char stamp[64];
-    store__now(stamp, sizeof stamp);
-    result = store__prepare(store, "UPDATE runs SET attempts = attempts + 1, updated_at = ?2, owner = ?3, "
-                            "started_at = CASE WHEN started_at = '' THEN ?2 ELSE started_at END, "
-                            "state = CASE WHEN state = 'queued' THEN 'extracting' ELSE state END WHERE id = ?1",
-                     &stmt, err);
-    if (result != WEIR_OK)
-        goto rollback;
-    sqlite3_bind_text(stmt, 1, out->id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(stmt, 2, stamp, -1, SQLITE_STATIC);
-    sqlite3_bind_text(stmt, 3, owner, -1, SQLITE_STATIC);
-    if (sqlite3_step(stmt) != SQLITE_DONE) {
-        weir_err_set(err, "store: %s", sqlite3_errmsg(store->db));
-        result = WEIR_ERR_IO;
-        goto rollback;
-    }
-    result = store__exec(store, "COMMIT", err);
-    if (result != WEIR_OK)
-        goto rollback;
-    out->attempts++;
-    if (!out->started_at[0])
-        snprintf(out->started_at, sizeof out->started_at, "%s", stamp);
-    if (out->state == RUN_QUEUED)
-        out->state = RUN_EXTRACTING;
-    goto unlock;
-rollback:
-    store__rollback(store);
-unlock:
-    sqlite3_finalize(stmt);
-    pthread_mutex_unlock(&store->lock);
-    return result;
+        return result;
+    store__now(c->stamp, sizeof c->stamp);
+    return store__exec_bound(store, NULL, err,
+                             "UPDATE runs SET attempts = attempts + 1, updated_at = ?2, owner = ?3, "
+                             "started_at = CASE WHEN started_at = '' THEN ?2 ELSE started_at END, "
+                             "state = CASE WHEN state = 'queued' THEN 'extracting' ELSE state END WHERE id = ?1",
+                             "ttt", out->id, c->stamp, c->owner);
 }
 
-static void bind_watermark(sqlite3_stmt *stmt, int index, bool has, const char *value)
+weir_status_t store_run_claim(store_t *store, const char *owner, store_run_t *out, weir_err_t *err)
 {
-    if (has)
-        sqlite3_bind_text(stmt, index, value, -1, SQLITE_STATIC);
-    else
-        sqlite3_bind_null(stmt, index);
+    claim_ctx_t ctx = {.owner = owner, .out = out};
+    weir_status_t result = store__transaction(store, claim_in_transaction, &ctx, err);
+    if (result != WEIR_OK)
+        return result;
+    out->attempts++;
+    if (!out->started_at[0])
+        snprintf(out->started_at, sizeof out->started_at, "%s", ctx.stamp);
+    if (out->state == RUN_QUEUED)
+        out->state = RUN_EXTRACTING;
+    return WEIR_OK;
 }
 
 static weir_status_t save_locked(store_t *store, store_run_t *run, weir_err_t *err)
 {
-    sqlite3_stmt *stmt = NULL;
     store__now(run->updated_at, sizeof run->updated_at);
     if (run_state_terminal(run->state) && !run->finished_at[0])
         snprintf(run->finished_at, sizeof run->finished_at, "%s", run->updated_at);
-    weir_status_t result = store__prepare(store,
-                                   "UPDATE runs SET state = ?2, updated_at = ?3, finished_at = ?4, watermark_from = ?5, "
-                                   "watermark_to = ?6, stage_dir = ?7, rows_extracted = ?8, rows_loaded = ?9, error = ?10, "
-                                   "extract_seconds = ?11, load_seconds = ?12, bytes_extracted = ?13, bytes_staged = ?14 WHERE id = ?1",
-                                   &stmt, err);
-    if (result != WEIR_OK)
-        return result;
-    sqlite3_bind_text(stmt, 1, run->id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(stmt, 2, run_state_name(run->state), -1, SQLITE_STATIC);
-    sqlite3_bind_text(stmt, 3, run->updated_at, -1, SQLITE_STATIC);
-    sqlite3_bind_text(stmt, 4, run->finished_at, -1, SQLITE_STATIC);
-    bind_watermark(stmt, 5, run->has_watermark_from, run->watermark_from);
-    bind_watermark(stmt, 6, run->has_watermark_to, run->watermark_to);
-    sqlite3_bind_text(stmt, 7, run->stage_dir, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(stmt, 8, run->rows_extracted);
-    sqlite3_bind_int64(stmt, 9, run->rows_loaded);
-    sqlite3_bind_text(stmt, 10, run->error, -1, SQLITE_STATIC);
-    sqlite3_bind_double(stmt, 11, run->extract_seconds);
-    sqlite3_bind_double(stmt, 12, run->load_seconds);
-    sqlite3_bind_int64(stmt, 13, run->bytes_extracted);
-    sqlite3_bind_int64(stmt, 14, run->bytes_staged);
-    if (sqlite3_step(stmt) != SQLITE_DONE) {
-        weir_err_set(err, "store: %s", sqlite3_errmsg(store->db));
-        result = WEIR_ERR_IO;
-    } else if (sqlite3_changes(store->db) != 1) {
+    int changes = 0;
+    weir_status_t result = store__exec_bound(
+        store, &changes, err,
+        "UPDATE runs SET state = ?2, updated_at = ?3, finished_at = ?4, watermark_from = ?5, "
+        "watermark_to = ?6, stage_dir = ?7, rows_extracted = ?8, rows_loaded = ?9, error = ?10, "
+        "extract_seconds = ?11, load_seconds = ?12, bytes_extracted = ?13, bytes_staged = ?14 WHERE id = ?1",
+        "tttttttIItddII", run->id, run_state_name(run->state), run->updated_at, run->finished_at,
+        run->has_watermark_from ? run->watermark_from : NULL, run->has_watermark_to ? run->watermark_to : NULL,
+        run->stage_dir, (long long)run->rows_extracted, (long long)run->rows_loaded, run->error, run->extract_seconds,
+        run->load_seconds, (long long)run->bytes_extracted, (long long)run->bytes_staged);
+    if (result == WEIR_OK && changes != 1) {
         weir_err_set(err, "store: run %s does not exist", run->id);
         result = WEIR_ERR_NOT_FOUND;
     }
-    sqlite3_finalize(stmt);
     return result;
 }
 
@@ -309,54 +256,37 @@ weir_status_t store_run_save(store_t *store, store_run_t *run, weir_err_t *err)
     return result;
 }
 
-weir_status_t store_run_commit(store_t *store, store_run_t *run, weir_err_t *err)
+static weir_status_t commit_in_transaction(store_t *store, void *ctx, weir_err_t *err)
 {
-    sqlite3_stmt *stmt = NULL;
-    pthread_mutex_lock(&store->lock);
-    weir_status_t result = store__exec(store, "BEGIN IMMEDIATE", err);
-    if (result != WEIR_OK)
-        goto unlock;
+    store_run_t *run = ctx;
     if (run->has_watermark_to) {
-        result = store__prepare(store, "INSERT INTO watermarks (pipeline, table_name, value, run_id, updated_at) "
-                                "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (pipeline, table_name) DO UPDATE SET "
-                                "value = excluded.value, run_id = excluded.run_id, updated_at = excluded.updated_at",
-                         &stmt, err);
-        if (result != WEIR_OK)
-            goto rollback;
         char stamp[64];
         store__now(stamp, sizeof stamp);
-        sqlite3_bind_text(stmt, 1, run->pipeline, -1, SQLITE_STATIC);
-        sqlite3_bind_text(stmt, 2, run->table_name, -1, SQLITE_STATIC);
-        sqlite3_bind_text(stmt, 3, run->watermark_to, -1, SQLITE_STATIC);
-        sqlite3_bind_text(stmt, 4, run->id, -1, SQLITE_STATIC);
-        sqlite3_bind_text(stmt, 5, stamp, -1, SQLITE_STATIC);
-        if (sqlite3_step(stmt) != SQLITE_DONE) {
-            weir_err_set(err, "store: %s", sqlite3_errmsg(store->db));
-            result = WEIR_ERR_IO;
-            goto rollback;
-        }
+        weir_status_t result = store__exec_bound(
+            store, NULL, err,
+            "INSERT INTO watermarks (pipeline, table_name, value, run_id, updated_at) "
+            "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (pipeline, table_name) DO UPDATE SET "
+            "value = excluded.value, run_id = excluded.run_id, updated_at = excluded.updated_at",
+            "ttttt", run->pipeline, run->table_name, run->watermark_to, run->id, stamp);
+        if (result != WEIR_OK)
+            return result;
     }
     run->state = RUN_COMMITTED;
-    result = save_locked(store, run, err);
-    if (result == WEIR_OK)
-        result = store__exec(store, "COMMIT", err);
-    if (result == WEIR_OK)
-        goto unlock;
-rollback:
-    store__rollback(store);
-unlock:
-    sqlite3_finalize(stmt);
-    pthread_mutex_unlock(&store->lock);
-    return result;
+    return save_locked(store, run, err);
+}
+
+weir_status_t store_run_commit(store_t *store, store_run_t *run, weir_err_t *err)
+{
+    return store__transaction(store, commit_in_transaction, run, err);
 }
 
 weir_status_t store_run_get(store_t *store, const char *id, store_run_t *out, weir_err_t *err)
 {
     sqlite3_stmt *stmt = NULL;
     pthread_mutex_lock(&store->lock);
-    weir_status_t result = store__prepare(store, "SELECT " RUN_COLUMNS " FROM runs WHERE id = ?1", &stmt, err);
+    weir_status_t result =
+        store__prepare_bound(store, &stmt, err, "SELECT " RUN_COLUMNS " FROM runs WHERE id = ?1", "t", id);
     if (result == WEIR_OK) {
-        sqlite3_bind_text(stmt, 1, id, -1, SQLITE_STATIC);
         result = one_run(store, stmt, out, err);
         if (result == WEIR_ERR_NOT_FOUND)
             weir_err_set(err, "no run %s", id);
@@ -376,11 +306,11 @@ weir_status_t store_run_list(store_t *store, const char *pipeline, size_t limit,
     if (!runs)
         return WEIR_ERR_NOMEM;
     pthread_mutex_lock(&store->lock);
-    weir_status_t result = store__prepare(store, "SELECT " RUN_COLUMNS " FROM runs WHERE ?1 = '' OR pipeline = ?1 "
-                                          "ORDER BY created_at DESC LIMIT ?2", &stmt, err);
+    weir_status_t result = store__prepare_bound(store, &stmt, err,
+                                                "SELECT " RUN_COLUMNS " FROM runs WHERE ?1 = '' OR pipeline = ?1 "
+                                                "ORDER BY created_at DESC LIMIT ?2",
+                                                "tI", pipeline, (long long)limit);
     if (result == WEIR_OK) {
-        sqlite3_bind_text(stmt, 1, pipeline, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(stmt, 2, (sqlite3_int64)limit);
         while (*count < limit && sqlite3_step(stmt) == SQLITE_ROW)
             row_to_run(stmt, &runs[(*count)++]);
     }
@@ -402,11 +332,10 @@ weir_status_t store_watermark_get(store_t *store, const char *pipeline, const ch
     *found = false;
     value[0] = 0;
     pthread_mutex_lock(&store->lock);
-    weir_status_t result = store__prepare(store, "SELECT value FROM watermarks WHERE pipeline = ?1 AND table_name = ?2",
-                                   &stmt, err);
+    weir_status_t result = store__prepare_bound(
+        store, &stmt, err, "SELECT value FROM watermarks WHERE pipeline = ?1 AND table_name = ?2", "tt", pipeline,
+        table_name);
     if (result == WEIR_OK) {
-        sqlite3_bind_text(stmt, 1, pipeline, -1, SQLITE_STATIC);
-        sqlite3_bind_text(stmt, 2, table_name, -1, SQLITE_STATIC);
         if (sqlite3_step(stmt) == SQLITE_ROW && sqlite3_column_type(stmt, 0) != SQLITE_NULL) {
             store__column_text(stmt, 0, value, size);
             *found = true;
@@ -424,30 +353,19 @@ static weir_status_t decide(store_t *store, const char *id, run_state_t decision
     char stamp[64];
     store__now(stamp, sizeof stamp);
     pthread_mutex_lock(&store->lock);
-    weir_status_t result = store__prepare(
-        store,
+    int changes = 0;
+    weir_status_t result = store__exec_bound(
+        store, &changes, err,
         "UPDATE runs SET state = ?2, updated_at = ?3, owner = '', skip_checks = (?2 = 'staged'), "
         "finished_at = CASE WHEN ?2 = 'discarded' THEN ?3 ELSE finished_at END WHERE id = ?1 AND state = 'quarantined'",
-        &stmt, err);
-    if (result == WEIR_OK) {
-        sqlite3_bind_text(stmt, 1, id, -1, SQLITE_STATIC);
-        sqlite3_bind_text(stmt, 2, run_state_name(decision), -1, SQLITE_STATIC);
-        sqlite3_bind_text(stmt, 3, stamp, -1, SQLITE_STATIC);
-        if (sqlite3_step(stmt) != SQLITE_DONE) {
-            weir_err_set(err, "store: %s", sqlite3_errmsg(store->db));
-            result = WEIR_ERR_IO;
-        } else if (sqlite3_changes(store->db) != 1) {
-            result = WEIR_ERR_CONFLICT;
-        }
-    }
-    sqlite3_finalize(stmt);
-    stmt = NULL;
+        "ttt", id, run_state_name(decision), stamp);
+    if (result == WEIR_OK && changes != 1)
+        result = WEIR_ERR_CONFLICT;
     if (result == WEIR_OK || result == WEIR_ERR_CONFLICT) {
-        weir_status_t found = store__prepare(store, "SELECT " RUN_COLUMNS " FROM runs WHERE id = ?1", &stmt, err);
-        if (found == WEIR_OK) {
-            sqlite3_bind_text(stmt, 1, id, -1, SQLITE_STATIC);
+        weir_status_t found =
+            store__prepare_bound(store, &stmt, err, "SELECT " RUN_COLUMNS " FROM runs WHERE id = ?1", "t", id);
+        if (found == WEIR_OK)
             found = one_run(store, stmt, out, err);
-        }
         if (found == WEIR_ERR_NOT_FOUND) {
             weir_err_set(err, "no run %s", id);
             result = WEIR_ERR_NOT_FOUND;
@@ -473,28 +391,15 @@ weir_status_t store_run_discard(store_t *store, const char *id, store_run_t *out
 weir_status_t store_pipeline_pause(store_t *store, const char *pipeline, const char *reason, bool paused,
                                    weir_err_t *err)
 {
-    sqlite3_stmt *stmt = NULL;
     char stamp[64];
     store__now(stamp, sizeof stamp);
     pthread_mutex_lock(&store->lock);
-    weir_status_t result = store__prepare(store,
-                                          paused ? "INSERT INTO paused_pipelines (pipeline, paused_at, reason) "
-                                                   "VALUES (?1, ?2, ?3) ON CONFLICT (pipeline) DO UPDATE SET "
-                                                   "reason = excluded.reason"
-                                                 : "DELETE FROM paused_pipelines WHERE pipeline = ?1",
-                                          &stmt, err);
-    if (result == WEIR_OK) {
-        sqlite3_bind_text(stmt, 1, pipeline, -1, SQLITE_STATIC);
-        if (paused) {
-            sqlite3_bind_text(stmt, 2, stamp, -1, SQLITE_STATIC);
-            sqlite3_bind_text(stmt, 3, reason ? reason : "", -1, SQLITE_STATIC);
-        }
-        if (sqlite3_step(stmt) != SQLITE_DONE) {
-            weir_err_set(err, "store: %s", sqlite3_errmsg(store->db));
-            result = WEIR_ERR_IO;
-        }
-    }
-    sqlite3_finalize(stmt);
+    weir_status_t result =
+        paused ? store__exec_bound(store, NULL, err,
+                                   "INSERT INTO paused_pipelines (pipeline, paused_at, reason) VALUES (?1, ?2, ?3) "
+                                   "ON CONFLICT (pipeline) DO UPDATE SET reason = excluded.reason",
+                                   "ttt", pipeline, stamp, reason ? reason : "")
+               : store__exec_bound(store, NULL, err, "DELETE FROM paused_pipelines WHERE pipeline = ?1", "t", pipeline);
     pthread_mutex_unlock(&store->lock);
     return result;
 }
@@ -505,10 +410,9 @@ weir_status_t store_pipeline_paused(store_t *store, const char *pipeline, bool *
     sqlite3_stmt *stmt = NULL;
     *paused = false;
     pthread_mutex_lock(&store->lock);
-    weir_status_t result =
-        store__prepare(store, "SELECT reason, paused_at FROM paused_pipelines WHERE pipeline = ?1", &stmt, err);
+    weir_status_t result = store__prepare_bound(
+        store, &stmt, err, "SELECT reason, paused_at FROM paused_pipelines WHERE pipeline = ?1", "t", pipeline);
     if (result == WEIR_OK) {
-        sqlite3_bind_text(stmt, 1, pipeline, -1, SQLITE_STATIC);
         if (sqlite3_step(stmt) == SQLITE_ROW) {
             *paused = true;
             if (reason)
@@ -532,12 +436,11 @@ weir_status_t store_run_list_table(store_t *store, const char *pipeline, const c
     if (!run)
         return WEIR_ERR_NOMEM;
     pthread_mutex_lock(&store->lock);
-    weir_status_t result = store__prepare(store, "SELECT " RUN_COLUMNS " FROM runs WHERE pipeline = ?1 AND "
-                                                 "table_name = ?2 AND backfill = '' ORDER BY created_at DESC LIMIT 1",
-                                          &stmt, err);
+    weir_status_t result = store__prepare_bound(store, &stmt, err,
+                                                "SELECT " RUN_COLUMNS " FROM runs WHERE pipeline = ?1 AND "
+                                                "table_name = ?2 AND backfill = '' ORDER BY created_at DESC LIMIT 1",
+                                                "tt", pipeline, table_name);
     if (result == WEIR_OK) {
-        sqlite3_bind_text(stmt, 1, pipeline, -1, SQLITE_STATIC);
-        sqlite3_bind_text(stmt, 2, table_name, -1, SQLITE_STATIC);
         result = one_run(store, stmt, run, err);
     }
     sqlite3_finalize(stmt);

@@ -13,6 +13,7 @@
 import datetime
 import decimal
 import json
+import logging
 import os
 import re
 import sys
@@ -23,6 +24,19 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 warnings.simplefilter("ignore")
 from fakesnow.instance import FakeSnow  # noqa: E402
+
+
+class DropTransientWarning(logging.Filter):
+    """fakesnow turns Snowflake's CREATE TRANSIENT TABLE into DuckDB SQL with sqlglot, whose
+    generator logs "Unsupported property transientproperty" on the "sqlglot" logger each time:
+    DuckDB has no transient tables, and losing that property is what an emulator should do. Only
+    that message is dropped; sqlglot's other warnings still reach stderr."""
+
+    def filter(self, record):
+        return not record.getMessage().startswith("Unsupported property transientproperty")
+
+
+logging.getLogger("sqlglot").addFilter(DropTransientWarning())
 
 mirror_dir = tempfile.mkdtemp(prefix="weir-sf-s3-") if os.environ.get("AWS_ENDPOINT_URL_S3") else None
 

@@ -1,4 +1,5 @@
-/* test_store.c — SQLite store: migrations, CRUD, generations, references, reopen. */
+/* test_store.c — SQLite store: migrations, CRUD, generations, references, reopen, and the checked
+ * bind and transaction helpers every store file uses. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,6 +13,7 @@
 #include <sqlite3.h>
 
 #include "store.h"
+#include "store_internal.h"
 
 typedef struct {
     char dir[256];
@@ -156,6 +158,92 @@ static void refuses_newer_schema(void **state)
     f->store = NULL;
 }
 
+typedef struct {
+    const char *reason; /* NULL breaks the column's NOT NULL */
+    weir_status_t then; /* what the body returns after its insert */
+} body_t;
+
+static weir_status_t insert_then(store_t *store, void *ctx, weir_err_t *err)
+{
+    const body_t *body = ctx;
+    weir_status_t result = store__exec_bound(store, NULL, err,
+                                             "INSERT INTO paused_pipelines (pipeline, paused_at, reason) "
+                                             "VALUES (?1, ?2, ?3)",
+                                             "ttt", "orders", "2024-01-01T00:00:00.000Z", body->reason);
+    if (result == WEIR_OK && body->then != WEIR_OK)
+        weir_err_set(err, "the body failed on purpose");
+    return result == WEIR_OK ? body->then : result;
+}
+
+static int paused_count(store_t *store)
+{
+    pthread_mutex_lock(&store->lock);
+    sqlite3_stmt *stmt = NULL;
+    weir_err_t err;
+    int count = -1;
+    if (store__prepare_bound(store, &stmt, &err, "SELECT COUNT(*) FROM paused_pipelines WHERE pipeline = ?1", "t",
+                             "orders") == WEIR_OK &&
+        sqlite3_step(stmt) == SQLITE_ROW)
+        count = sqlite3_column_int(stmt, 0);
+    sqlite3_finalize(stmt);
+    pthread_mutex_unlock(&store->lock);
+    return count;
+}
+
+static void transaction_commits_or_rolls_back(void **state)
+{
+    fixture_t *f = *state;
+    weir_err_t err = {{0}};
+    /* A failing body leaves nothing behind (its insert is rolled back), and says why. */
+    body_t fail = {"maintenance", WEIR_ERR_INVALID};
+    assert_int_equal(store__transaction(f->store, insert_then, &fail, &err), WEIR_ERR_INVALID);
+    assert_string_equal(err.msg, "the body failed on purpose");
+    assert_int_equal(paused_count(f->store), 0);
+    /* The NOT NULL reason bound as NULL fails the step: an error, rolled back. */
+    body_t null_reason = {NULL, WEIR_OK};
+    assert_int_equal(store__transaction(f->store, insert_then, &null_reason, &err), WEIR_ERR_IO);
+    assert_non_null(strstr(err.msg, "NOT NULL"));
+    assert_int_equal(paused_count(f->store), 0);
+    /* The store is usable afterwards (no transaction was left open), and a body that succeeds commits. */
+    body_t ok = {"maintenance", WEIR_OK};
+    assert_int_equal(store__transaction(f->store, insert_then, &ok, &err), WEIR_OK);
+    assert_int_equal(paused_count(f->store), 1);
+}
+
+static void binds_are_checked(void **state)
+{
+    fixture_t *f = *state;
+    weir_err_t err = {{0}};
+    pthread_mutex_lock(&f->store->lock);
+    /* More parameters than the statement has: the bind fails, and the statement never runs. */
+    int changes = -1;
+    assert_int_equal(store__exec_bound(f->store, &changes, &err, "DELETE FROM paused_pipelines WHERE pipeline = ?1",
+                                       "tt", "a", "b"),
+                     WEIR_ERR_IO);
+    assert_non_null(strstr(err.msg, "cannot bind ?2"));
+    assert_int_equal(changes, 0);
+    sqlite3_stmt *stmt = (sqlite3_stmt *)&err; /* must be reset to NULL on failure */
+    assert_int_equal(store__prepare_bound(f->store, &stmt, &err, "SELECT ?1", "x", 1), WEIR_ERR_INTERNAL);
+    assert_null(stmt);
+    assert_non_null(strstr(err.msg, "bad parameter type 'x'"));
+    /* Every type binds what it is given. */
+    double observed = 2.5;
+    assert_int_equal(store__prepare_bound(f->store, &stmt, &err, "SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8", "tciIdDDn",
+                                          "text", "copied", 7, 1LL << 40, 0.25, &observed, (const double *)NULL),
+                     WEIR_OK);
+    assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
+    assert_string_equal((const char *)sqlite3_column_text(stmt, 0), "text");
+    assert_string_equal((const char *)sqlite3_column_text(stmt, 1), "copied");
+    assert_int_equal(sqlite3_column_int(stmt, 2), 7);
+    assert_true(sqlite3_column_int64(stmt, 3) == (1LL << 40));
+    assert_true(sqlite3_column_double(stmt, 4) == 0.25);
+    assert_true(sqlite3_column_double(stmt, 5) == 2.5);
+    assert_int_equal(sqlite3_column_type(stmt, 6), SQLITE_NULL);
+    assert_int_equal(sqlite3_column_type(stmt, 7), SQLITE_NULL);
+    sqlite3_finalize(stmt);
+    pthread_mutex_unlock(&f->store->lock);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -163,6 +251,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(references_guard_create_and_delete, setup, teardown),
         cmocka_unit_test_setup_teardown(list_and_reopen, setup, teardown),
         cmocka_unit_test_setup_teardown(refuses_newer_schema, setup, teardown),
+        cmocka_unit_test_setup_teardown(transaction_commits_or_rolls_back, setup, teardown),
+        cmocka_unit_test_setup_teardown(binds_are_checked, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,10 +1,7 @@
-/* sf_sql.c — Snowflake SQL API v2 over libcurl: submission, polling, partitions, auth renewal, retries. */
+/* sf_sql.c — Snowflake SQL API v2 over the agent's HTTP client: submission, polling, partitions, auth renewal, retries. */
 #include "sf_sql.h"
 
-/* curl's type-checking macros rely on GNU pragmas that strict C17 rejects. */
-#define CURL_DISABLE_TYPECHECK 1
 #include <ctype.h>
-#include <curl/curl.h>
 #include <openssl/rand.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -13,6 +10,7 @@
 #include <time.h>
 
 #include "buf.h"
+#include "http_client.h"
 #include "weir_version.h"
 
 /* A result partition is at most tens of MB; more than this from one response is a protocol error. */
@@ -22,7 +20,7 @@
 #define SF_JWT_RENEW_MARGIN_S 300
 
 struct sf_client {
-    CURL *curl;
+    http_client_t *http;
     char *base_url, *account, *user, *role, *warehouse, *database, *schema, *token, *token_type;
     const sf_keypair_t *keypair;
     char *jwt;
@@ -43,7 +41,8 @@ weir_status_t sf_client_new(const sf_config_t *config, sf_client_t **out, weir_e
     sf_client_t *c = calloc(1, sizeof *c);
     if (!c)
         return WEIR_ERR_NOMEM;
-    c->curl = curl_easy_init();
+    if (http_client_new(&c->http) != WEIR_OK)
+        c->http = NULL;
     c->base_url = dup_opt(config->base_url);
     c->account = dup_opt(config->account);
     c->user = dup_opt(config->user);
@@ -57,7 +56,7 @@ weir_status_t sf_client_new(const sf_config_t *config, sf_client_t **out, weir_e
     c->statement_timeout_s = config->statement_timeout_s > 0 ? config->statement_timeout_s : 3600;
     c->max_attempts = config->max_attempts > 0 ? config->max_attempts : 6;
     c->backoff_base_ms = config->backoff_base_ms > 0 ? config->backoff_base_ms : 500;
-    if (!c->curl || !c->base_url || !c->account || !c->user || !c->database || !c->schema) {
+    if (!c->http || !c->base_url || !c->account || !c->user || !c->database || !c->schema) {
         sf_client_free(c);
         weir_err_set(err, "Snowflake: incomplete client configuration or out of memory");
         return WEIR_ERR_INVALID;
@@ -78,8 +77,7 @@ void sf_client_free(sf_client_t *c)
 {
     if (!c)
         return;
-    if (c->curl)
-        curl_easy_cleanup(c->curl);
+    http_client_free(c->http);
     free(c->base_url);
     free(c->account);
     free(c->user);
@@ -108,12 +106,6 @@ const char *sf_result_text(const sf_result_t *result, size_t row, size_t column)
 {
     json_t *value = json_array_get(json_array_get(result->rows, row), column);
     return json_is_string(value) ? json_string_value(value) : NULL;
-}
-
-static size_t on_body(char *data, size_t size, size_t count, void *ctx)
-{
-    weir_buf_t *body = ctx;
-    return buf_append(body, data, size * count) == WEIR_OK ? size * count : 0;
 }
 
 static weir_status_t bearer(sf_client_t *c, bool force_renew, char *header, size_t size, weir_err_t *err)
@@ -149,38 +141,23 @@ static weir_status_t http(sf_client_t *c, bool post, const char *url, const char
     char token_type[96];
     snprintf(token_type, sizeof token_type, "X-Snowflake-Authorization-Token-Type: %s",
              c->keypair ? "KEYPAIR_JWT" : c->token_type);
-    struct curl_slist *headers = NULL;
-    headers = curl_slist_append(headers, auth);
-    headers = curl_slist_append(headers, token_type);
-    headers = curl_slist_append(headers, "Content-Type: application/json");
-    headers = curl_slist_append(headers, "Accept: application/json");
-    headers = curl_slist_append(headers, "User-Agent: weir-agent/" WEIR_VERSION);
-    memset(auth, 0, sizeof auth);
-    buf_reset(response);
-    CURL *h = c->curl;
-    curl_easy_reset(h);
-    curl_easy_setopt(h, CURLOPT_URL, url);
-    curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, response);
-    curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
-    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 10L);
+    const char *headers[] = {auth, token_type, "Content-Type: application/json", "Accept: application/json",
+                             "User-Agent: weir-agent/" WEIR_VERSION};
     /* The server holds a synchronous request for at most 45 s before answering 202. */
-    curl_easy_setopt(h, CURLOPT_TIMEOUT, 120L);
-    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "https,http");
-    if (post) {
-        curl_easy_setopt(h, CURLOPT_POST, 1L);
-        curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
-    }
-    CURLcode code = curl_easy_perform(h);
-    curl_slist_free_all(headers);
-    *status = 0;
-    if (code != CURLE_OK) {
-        weir_err_set(err, "Snowflake: %s: %s", url, curl_easy_strerror(code));
+    http_request_t request = {.method = post ? "POST" : "GET", .url = url, .headers = headers,
+                              .header_count = sizeof headers / sizeof headers[0], .body = body,
+                              .body_len = body ? strlen(body) : 0, .timeout_ms = 120 * 1000,
+                              .connect_timeout_ms = 10 * 1000, .accept_encoding = true};
+    http_response_t answer;
+    result = http_request(c->http, &request, response, &answer);
+    memset(auth, 0, sizeof auth);
+    *status = answer.status;
+    if (result == WEIR_ERR_NOMEM)
+        return result;
+    if (result != WEIR_OK) {
+        weir_err_set(err, "Snowflake: %s: %s", url, answer.error);
         return WEIR_OK; /* transport failures are retried by the caller */
     }
-    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, status);
     return WEIR_OK;
 }
 
