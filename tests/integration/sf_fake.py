@@ -82,6 +82,8 @@ class Handler(BaseHTTPRequestHandler):
         if "'broken'" in statement:
             return self.reply(422, {"code": "002003", "sqlState": "42S02", "statementHandle": "h-bad",
                                     "message": "SQL compilation error: Object 'NOPE' does not exist."})
+        if "'forbidden'" in statement:
+            return self.reply(403, {"code": "390102", "message": "role WEIR_LOADER may not use warehouse LOAD_WH"})
         if "'down'" in statement:
             return self.reply(503, {"code": "000000", "message": "service unavailable"})
         return self.reply(200, result_set([[statement]]))

@@ -109,7 +109,10 @@ static void errors_are_reported(void **state)
     assert_non_null(strstr(err.msg, "does not exist"));
     assert_int_equal(sf_execute(c, "SELECT 'down'", &result, &err), WEIR_ERR_UNAVAILABLE);
     assert_non_null(strstr(err.msg, "503"));
-    assert_int_equal(sf_client_stats(c).submissions, 1 + 3);
+    /* A refused role or warehouse is classified by its status, and not retried. */
+    assert_int_equal(sf_execute(c, "SELECT 'forbidden'", &result, &err), WEIR_ERR_AUTH);
+    assert_non_null(strstr(err.msg, "390102"));
+    assert_int_equal(sf_client_stats(c).submissions, 1 + 3 + 1);
     sf_client_free(c);
 
     sf_config_t closed = {.base_url = "http://127.0.0.1:9", .account = "a", .user = "u", .database = "d",

@@ -371,7 +371,11 @@ weir_status_t sf_execute(sf_client_t *c, const char *statement, sf_result_t *res
             continue;
         }
         describe_error(&response, code, err);
-        status = code == 401 ? WEIR_ERR_AUTH : code == 408 ? WEIR_ERR_UNAVAILABLE : WEIR_ERR_INVALID;
+        /* By status: refused credentials or role (401, 403) will not improve by retrying; a timeout or
+         * another server error (408, 5xx) may pass; anything else is a statement Snowflake rejected. */
+        status = code == 401 || code == 403 ? WEIR_ERR_AUTH
+                 : code == 408 || code >= 500 ? WEIR_ERR_UNAVAILABLE
+                                              : WEIR_ERR_INVALID;
         goto out;
     }
 out:
