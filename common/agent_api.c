@@ -31,10 +31,10 @@ void agent_object_list_free(agent_object_list_t *list)
 weir_status_t agent_object_copy(const agent_object_t *from, agent_object_t *to)
 {
     memset(to, 0, sizeof *to);
-    const char *const sources[] = {from->kind, from->name, from->id, from->spec_json, from->status_json,
-                                   from->created_at, from->updated_at};
-    char **targets[] = {&to->kind, &to->name, &to->id, &to->spec_json, &to->status_json, &to->created_at,
-                        &to->updated_at};
+    const char *const sources[] = {from->kind,        from->name,       from->id,        from->spec_json,
+                                   from->status_json, from->created_at, from->updated_at};
+    char **targets[] = {&to->kind,        &to->name,       &to->id,        &to->spec_json,
+                        &to->status_json, &to->created_at, &to->updated_at};
     for (size_t i = 0; i < sizeof targets / sizeof targets[0]; i++) {
         *targets[i] = strdup(sources[i] ? sources[i] : "");
         if (!*targets[i]) {
@@ -51,17 +51,22 @@ static weir_status_t copy_object(const Weir__Agent__V1__Object *from, agent_obje
     memset(to, 0, sizeof *to);
     if (!from)
         return WEIR_ERR_INTERNAL;
-    agent_object_t view = {.kind = from->kind, .name = from->name, .id = from->id, .spec_json = from->spec_json,
-                           .status_json = from->status_json, .created_at = from->created_at,
-                           .updated_at = from->updated_at, .generation = from->generation};
+    agent_object_t view = {.kind = from->kind,
+                           .name = from->name,
+                           .id = from->id,
+                           .spec_json = from->spec_json,
+                           .status_json = from->status_json,
+                           .created_at = from->created_at,
+                           .updated_at = from->updated_at,
+                           .generation = from->generation};
     return agent_object_copy(&view, to);
 }
 
 /* First pause before retrying a call the agent was too busy to take; doubling up to 32 times that. */
 #define AGENT_API_BUSY_PAUSE_MS 50
 
-static weir_status_t call(rpc_channel_t *channel, int timeout_ms, const char *method,
-                          const ProtobufCMessage *request, weir_buf_t *response, rpc_error_t *error)
+static weir_status_t call(rpc_channel_t *channel, int timeout_ms, const char *method, const ProtobufCMessage *request,
+                          weir_buf_t *response, rpc_error_t *error)
 {
     size_t len = protobuf_c_message_get_packed_size(request);
     uint8_t *packed = malloc(len ? len : 1);
@@ -94,8 +99,8 @@ static weir_status_t call(rpc_channel_t *channel, int timeout_ms, const char *me
 #define REPLY_LIMIT (256u * 1024u * 1024u)
 
 weir_status_t agent_api_put(rpc_channel_t *channel, int timeout_ms, const char *kind, const char *name,
-                            const char *spec_json, const char *write_only_json,
-                            int64_t expected_generation, agent_object_t *out, rpc_error_t *error)
+                            const char *spec_json, const char *write_only_json, int64_t expected_generation,
+                            agent_object_t *out, rpc_error_t *error)
 {
     Weir__Agent__V1__PutObjectRequest request = WEIR__AGENT__V1__PUT_OBJECT_REQUEST__INIT;
     request.kind = (char *)kind;
@@ -141,8 +146,8 @@ weir_status_t agent_api_get(rpc_channel_t *channel, int timeout_ms, const char *
  * reply and its decoded form stay well under a megabyte each. */
 #define LIST_PAGE_SIZE 500
 
-weir_status_t agent_api_list(rpc_channel_t *channel, int timeout_ms, const char *kind,
-                             agent_object_list_t *out, rpc_error_t *error)
+weir_status_t agent_api_list(rpc_channel_t *channel, int timeout_ms, const char *kind, agent_object_list_t *out,
+                             rpc_error_t *error)
 {
     out->items = NULL;
     out->count = 0;
@@ -157,8 +162,9 @@ weir_status_t agent_api_list(rpc_channel_t *channel, int timeout_ms, const char 
         weir_buf_t response;
         buf_init(&response, REPLY_LIMIT);
         result = call(channel, timeout_ms, AGENT_METHOD_LIST, &request.base, &response, error);
-        Weir__Agent__V1__ListObjectsResponse *reply =
-            result == WEIR_OK ? weir__agent__v1__list_objects_response__unpack(NULL, response.len, response.data) : NULL;
+        Weir__Agent__V1__ListObjectsResponse *reply = result == WEIR_OK
+            ? weir__agent__v1__list_objects_response__unpack(NULL, response.len, response.data)
+            : NULL;
         buf_free(&response);
         if (result == WEIR_OK && !reply)
             result = WEIR_ERR_INTERNAL;
@@ -201,8 +207,8 @@ weir_status_t agent_api_list(rpc_channel_t *channel, int timeout_ms, const char 
     return result;
 }
 
-weir_status_t agent_api_delete(rpc_channel_t *channel, int timeout_ms, const char *kind,
-                               const char *name, int64_t expected_generation, rpc_error_t *error)
+weir_status_t agent_api_delete(rpc_channel_t *channel, int timeout_ms, const char *kind, const char *name,
+                               int64_t expected_generation, rpc_error_t *error)
 {
     Weir__Agent__V1__DeleteObjectRequest request = WEIR__AGENT__V1__DELETE_OBJECT_REQUEST__INIT;
     request.kind = (char *)kind;

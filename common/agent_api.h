@@ -49,16 +49,14 @@ void agent_object_list_free(agent_object_list_t *list);
  * NOT_FOUND → WEIR_ERR_NOT_FOUND, UNAVAILABLE/DEADLINE_EXCEEDED → WEIR_ERR_UNAVAILABLE, others
  * WEIR_ERR_INVALID. `timeout_ms` bounds each call. */
 weir_status_t agent_api_put(rpc_channel_t *channel, int timeout_ms, const char *kind, const char *name,
-                            const char *spec_json, const char *write_only_json,
-                            int64_t expected_generation, agent_object_t *out,
-                            rpc_error_t *error) WEIR_MUSTCHECK;
+                            const char *spec_json, const char *write_only_json, int64_t expected_generation,
+                            agent_object_t *out, rpc_error_t *error) WEIR_MUSTCHECK;
 weir_status_t agent_api_get(rpc_channel_t *channel, int timeout_ms, const char *kind, const char *name,
                             agent_object_t *out, rpc_error_t *error) WEIR_MUSTCHECK;
 /* `kind` may be "" for every kind. */
-weir_status_t agent_api_list(rpc_channel_t *channel, int timeout_ms, const char *kind,
-                             agent_object_list_t *out, rpc_error_t *error) WEIR_MUSTCHECK;
-weir_status_t agent_api_delete(rpc_channel_t *channel, int timeout_ms, const char *kind,
-                               const char *name, int64_t expected_generation,
-                               rpc_error_t *error) WEIR_MUSTCHECK;
+weir_status_t agent_api_list(rpc_channel_t *channel, int timeout_ms, const char *kind, agent_object_list_t *out,
+                             rpc_error_t *error) WEIR_MUSTCHECK;
+weir_status_t agent_api_delete(rpc_channel_t *channel, int timeout_ms, const char *kind, const char *name,
+                               int64_t expected_generation, rpc_error_t *error) WEIR_MUSTCHECK;
 
 #endif

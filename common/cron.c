@@ -18,8 +18,9 @@ static const char *const month_names[] = {"jan", "feb", "mar", "apr", "may", "ju
 static const char *const day_names[] = {"sun", "mon", "tue", "wed", "thu", "fri", "sat", "sun"};
 
 static const field_t fields[5] = {
-    {"minute", 0, 59, NULL},         {"hour", 0, 23, NULL}, {"day of month", 1, 31, NULL},
-    {"month", 1, 12, month_names},   {"day of week", 0, 7, day_names},
+    {"minute", 0, 59, NULL},          {"hour", 0, 23, NULL},
+    {"day of month", 1, 31, NULL},    {"month", 1, 12, month_names},
+    {"day of week", 0, 7, day_names},
 };
 
 static bool parse_number(const field_t *field, const char **cursor, int *out)
@@ -33,8 +34,7 @@ static bool parse_number(const field_t *field, const char **cursor, int *out)
         *cursor = p;
         return true;
     }
-    if (field->names && isalpha((unsigned char)p[0]) && isalpha((unsigned char)p[1]) &&
-        isalpha((unsigned char)p[2])) {
+    if (field->names && isalpha((unsigned char)p[0]) && isalpha((unsigned char)p[1]) && isalpha((unsigned char)p[2])) {
         for (int i = 0; i <= field->hi - field->lo; i++) {
             if (strncasecmp(p, field->names[i], 3) == 0) {
                 *out = field->lo + i;
@@ -47,8 +47,7 @@ static bool parse_number(const field_t *field, const char **cursor, int *out)
 }
 
 /* Parses one field ("*", "*\/15", "1-5", "mon-fri", "0,30") into bits lo..hi. */
-static bool parse_field(const field_t *field, const char *text, uint64_t *bits, bool *any,
-                        char *why, size_t why_size)
+static bool parse_field(const field_t *field, const char *text, uint64_t *bits, bool *any, char *why, size_t why_size)
 {
     *bits = 0;
     *any = strcmp(text, "*") == 0;
@@ -80,8 +79,8 @@ static bool parse_field(const field_t *field, const char *text, uint64_t *bits, 
                 goto bad;
         }
         if (start < field->lo || end > field->hi || start > end) {
-            snprintf(why, why_size, "%s field \"%s\": values must lie in %d-%d", field->label, text,
-                     field->lo, field->hi);
+            snprintf(why, why_size, "%s field \"%s\": values must lie in %d-%d", field->label, text, field->lo,
+                     field->hi);
             return false;
         }
         for (int v = start; v <= end; v += step)
@@ -96,8 +95,8 @@ static bool parse_field(const field_t *field, const char *text, uint64_t *bits, 
     }
     return true;
 bad:
-    snprintf(why, why_size, "%s field \"%s\" is not a number, range (a-b), list (a,b) or step (*/n)",
-             field->label, text);
+    snprintf(why, why_size, "%s field \"%s\" is not a number, range (a-b), list (a,b) or step (*/n)", field->label,
+             text);
     return false;
 }
 
@@ -105,9 +104,8 @@ static const struct {
     const char *macro;
     const char *expansion;
 } macros[] = {
-    {"@hourly", "0 * * * *"},   {"@daily", "0 0 * * *"},    {"@midnight", "0 0 * * *"},
-    {"@weekly", "0 0 * * 0"},   {"@monthly", "0 0 1 * *"},  {"@yearly", "0 0 1 1 *"},
-    {"@annually", "0 0 1 1 *"},
+    {"@hourly", "0 * * * *"},  {"@daily", "0 0 * * *"},  {"@midnight", "0 0 * * *"}, {"@weekly", "0 0 * * 0"},
+    {"@monthly", "0 0 1 * *"}, {"@yearly", "0 0 1 1 *"}, {"@annually", "0 0 1 1 *"},
 };
 
 bool cron_parse(const char *text, cron_t *out, char *why, size_t why_size)
@@ -117,8 +115,7 @@ bool cron_parse(const char *text, cron_t *out, char *why, size_t why_size)
         for (size_t i = 0; i < sizeof macros / sizeof macros[0]; i++)
             if (strcmp(text, macros[i].macro) == 0)
                 return cron_parse(macros[i].expansion, out, why, why_size);
-        snprintf(why, why_size, "unknown macro \"%s\" (use @hourly, @daily, @weekly, @monthly or @yearly)",
-                 text);
+        snprintf(why, why_size, "unknown macro \"%s\" (use @hourly, @daily, @weekly, @monthly or @yearly)", text);
         return false;
     }
     char copy[256];

@@ -8,12 +8,12 @@
 #include <stdint.h>
 
 typedef struct {
-    uint64_t minutes;  /* bit n = minute n (0..59) */
-    uint32_t hours;    /* 0..23 */
-    uint32_t mdays;    /* 1..31 */
-    uint16_t months;   /* 1..12 */
-    uint8_t wdays;     /* 0..6, Sunday = 0 (7 is accepted as Sunday) */
-    bool mday_any;     /* '*' in day-of-month: only day-of-week restricts */
+    uint64_t minutes; /* bit n = minute n (0..59) */
+    uint32_t hours;   /* 0..23 */
+    uint32_t mdays;   /* 1..31 */
+    uint16_t months;  /* 1..12 */
+    uint8_t wdays;    /* 0..6, Sunday = 0 (7 is accepted as Sunday) */
+    bool mday_any;    /* '*' in day-of-month: only day-of-week restricts */
     bool wday_any;
 } cron_t;
 

@@ -81,14 +81,18 @@ static bool parse_time(const char *text, long long *epoch, bool *has_time)
             return false;
         }
     }
-    struct tm tm = {.tm_year = year - 1900, .tm_mon = month - 1, .tm_mday = day,
-                    .tm_hour = hour, .tm_min = minute, .tm_sec = second};
+    struct tm tm = {.tm_year = year - 1900,
+                    .tm_mon = month - 1,
+                    .tm_mday = day,
+                    .tm_hour = hour,
+                    .tm_min = minute,
+                    .tm_sec = second};
     *epoch = (long long)timegm(&tm) - offset;
     return true;
 }
 
-bool cursor_range_parse(const char *from, const char *to, const char *chunk, cursor_range_t *out,
-                        const char **bad_attr, char *why, size_t why_size)
+bool cursor_range_parse(const char *from, const char *to, const char *chunk, cursor_range_t *out, const char **bad_attr,
+                        char *why, size_t why_size)
 {
     memset(out, 0, sizeof *out);
     bool from_time = false, to_time = false;
@@ -127,7 +131,8 @@ bool cursor_range_parse(const char *from, const char *to, const char *chunk, cur
         *bad_attr = "from";
         snprintf(why, why_size,
                  "\"%s\" is neither an integer, a date (2024-01-31) nor a timestamp with a zone "
-                 "(2024-01-31T00:00:00Z).", from);
+                 "(2024-01-31T00:00:00Z).",
+                 from);
         return false;
     }
     if (out->to <= out->from) {
@@ -158,9 +163,9 @@ void cursor_range_bound(const cursor_range_t *range, long long index, char *out,
     long long count = cursor_range_chunk_count(range);
     /* In unsigned arithmetic: index × step may pass LLONG_MAX on the way even though the bound
      * itself lies within [from, to]. */
-    long long value = index >= count ? range->to
-                                     : (long long)((unsigned long long)range->from +
-                                                   (unsigned long long)index * (unsigned long long)range->step);
+    long long value = index >= count
+        ? range->to
+        : (long long)((unsigned long long)range->from + (unsigned long long)index * (unsigned long long)range->step);
     if (range->kind == CURSOR_RANGE_INTEGER) {
         snprintf(out, size, "%lld", value);
         return;
@@ -171,6 +176,6 @@ void cursor_range_bound(const cursor_range_t *range, long long index, char *out,
     if (range->kind == CURSOR_RANGE_DATE)
         snprintf(out, size, "%04d-%02d-%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
     else
-        snprintf(out, size, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                 tm.tm_hour, tm.tm_min, tm.tm_sec);
+        snprintf(out, size, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+                 tm.tm_min, tm.tm_sec);
 }

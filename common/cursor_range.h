@@ -21,8 +21,8 @@ typedef struct {
  * YYYY-MM-DDTHH:MM[:SS] with Z or ±HH:MM) and `chunk` (a positive integer for integers, a duration
  * otherwise; whole days for dates). On failure names the attribute at fault in *bad_attr and says
  * why. */
-bool cursor_range_parse(const char *from, const char *to, const char *chunk, cursor_range_t *out,
-                        const char **bad_attr, char *why, size_t why_size);
+bool cursor_range_parse(const char *from, const char *to, const char *chunk, cursor_range_t *out, const char **bad_attr,
+                        char *why, size_t why_size);
 
 /* Number of chunks; the last one may be shorter. */
 long long cursor_range_chunk_count(const cursor_range_t *range);

@@ -10,8 +10,7 @@
 /* Returns new NUL-terminated contents, or NULL with err filled (missing, unreadable, larger than max). */
 char *file_read_all(const char *path, size_t max_bytes, weir_err_t *err);
 /* Writes atomically (temp file + rename) with the given mode. */
-weir_status_t file_write_all(const char *path, const char *data, size_t len, int mode,
-                             weir_err_t *err) WEIR_MUSTCHECK;
+weir_status_t file_write_all(const char *path, const char *data, size_t len, int mode, weir_err_t *err) WEIR_MUSTCHECK;
 /* `mkdir -p`: creates `path` and any missing parents with `mode` (parents that exist keep theirs).
  * An existing directory is fine; an existing non-directory anywhere on the path is an error. */
 weir_status_t dir_make_all(const char *path, int mode, weir_err_t *err) WEIR_MUSTCHECK;

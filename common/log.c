@@ -140,14 +140,14 @@ void log_emit(log_level_t level, const char *module, const char *fmt, ...)
     struct tm tm;
     gmtime_r(&now.tv_sec, &tm);
     char stamp[64];
-    snprintf(stamp, sizeof stamp, "%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ", tm.tm_year + 1900,
-             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (long)now.tv_usec);
+    snprintf(stamp, sizeof stamp, "%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+             tm.tm_hour, tm.tm_min, tm.tm_sec, (long)now.tv_usec);
 
     /* A log line is bounded so a runaway message cannot exhaust memory. */
     weir_buf_t line;
     buf_init(&line, 8192);
-    weir_status_t result = buf_printf(&line, "{\"@level\":\"%s\",\"@timestamp\":\"%s\",\"@module\":",
-                                      level_names[level], stamp);
+    weir_status_t result =
+        buf_printf(&line, "{\"@level\":\"%s\",\"@timestamp\":\"%s\",\"@module\":", level_names[level], stamp);
     if (result == WEIR_OK)
         result = put_json_string(&line, module);
     if (result == WEIR_OK)

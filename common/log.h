@@ -24,10 +24,10 @@ void log_context_clear(void);
 /* Registers a secret value (4 bytes or more) to be redacted from every later line. */
 void log_redact(const char *secret);
 
-#define LOG_AT(level, module, ...)                                                                 \
-    do {                                                                                           \
-        if ((level) >= log_min_level)                                                              \
-            log_emit((level), (module), __VA_ARGS__);                                              \
+#define LOG_AT(level, module, ...)                    \
+    do {                                              \
+        if ((level) >= log_min_level)                 \
+            log_emit((level), (module), __VA_ARGS__); \
     } while (0)
 #define log_debug(module, ...) LOG_AT(LOG_DEBUG, module, __VA_ARGS__)
 #define log_info(module, ...) LOG_AT(LOG_INFO, module, __VA_ARGS__)

@@ -23,8 +23,7 @@ struct rpc_channel {
     inflight_t *inflight;
 };
 
-rpc_channel_t *rpc_channel_new(const char *target, const char *ca_pem, const char *token,
-                               weir_err_t *err)
+rpc_channel_t *rpc_channel_new(const char *target, const char *ca_pem, const char *token, weir_err_t *err)
 {
     rpc_channel_t *channel = calloc(1, sizeof *channel);
     if (!channel) {
@@ -43,10 +42,8 @@ rpc_channel_t *rpc_channel_new(const char *target, const char *ca_pem, const cha
     }
     grpc_channel_credentials *creds = grpc_ssl_credentials_create(ca_pem, NULL, NULL, NULL);
     grpc_arg args[3] = {
-        {.type = GRPC_ARG_INTEGER, .key = GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH,
-         .value.integer = RPC_MAX_MESSAGE_BYTES},
-        {.type = GRPC_ARG_INTEGER, .key = GRPC_ARG_MAX_SEND_MESSAGE_LENGTH,
-         .value.integer = RPC_MAX_MESSAGE_BYTES},
+        {.type = GRPC_ARG_INTEGER, .key = GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH, .value.integer = RPC_MAX_MESSAGE_BYTES},
+        {.type = GRPC_ARG_INTEGER, .key = GRPC_ARG_MAX_SEND_MESSAGE_LENGTH, .value.integer = RPC_MAX_MESSAGE_BYTES},
         /* Retry a refused connection quickly so an agent that just started is found, but keep the
          * backoff short enough that an unreachable agent fails within seconds. */
         {.type = GRPC_ARG_INTEGER, .key = GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, .value.integer = 200},
@@ -102,16 +99,15 @@ void rpc_channel_cancel_all(rpc_channel_t *channel)
     pthread_mutex_unlock(&channel->lock);
 }
 
-weir_status_t rpc_call(rpc_channel_t *channel, const char *method, const uint8_t *request,
-                       size_t request_len, weir_buf_t *response, int timeout_ms, rpc_error_t *error)
+weir_status_t rpc_call(rpc_channel_t *channel, const char *method, const uint8_t *request, size_t request_len,
+                       weir_buf_t *response, int timeout_ms, rpc_error_t *error)
 {
     weir_status_t result = WEIR_ERR_INTERNAL;
     grpc_completion_queue *cq = grpc_completion_queue_create_for_pluck(NULL);
-    gpr_timespec deadline =
-        gpr_time_add(gpr_now(GPR_CLOCK_REALTIME), gpr_time_from_millis(timeout_ms, GPR_TIMESPAN));
+    gpr_timespec deadline = gpr_time_add(gpr_now(GPR_CLOCK_REALTIME), gpr_time_from_millis(timeout_ms, GPR_TIMESPAN));
     grpc_slice method_slice = grpc_slice_from_copied_string(method);
-    grpc_call *call = grpc_channel_create_call(channel->channel, NULL, GRPC_PROPAGATE_DEFAULTS, cq,
-                                               method_slice, NULL, deadline, NULL);
+    grpc_call *call = grpc_channel_create_call(channel->channel, NULL, GRPC_PROPAGATE_DEFAULTS, cq, method_slice, NULL,
+                                               deadline, NULL);
     grpc_slice_unref(method_slice);
     grpc_slice body = grpc_slice_from_copied_buffer((const char *)request, request_len);
     grpc_byte_buffer *send_payload = grpc_raw_byte_buffer_create(&body, 1);
@@ -140,8 +136,7 @@ weir_status_t rpc_call(rpc_channel_t *channel, const char *method, const uint8_t
         {.op = GRPC_OP_RECV_INITIAL_METADATA, .data.recv_initial_metadata.recv_initial_metadata = &initial},
         {.op = GRPC_OP_RECV_MESSAGE, .data.recv_message.recv_message = &recv_payload},
         {.op = GRPC_OP_RECV_STATUS_ON_CLIENT,
-         .data.recv_status_on_client = {.trailing_metadata = &trailing, .status = &status,
-                                        .status_details = &details}},
+         .data.recv_status_on_client = {.trailing_metadata = &trailing, .status = &status, .status_details = &details}},
     };
     if (grpc_call_start_batch(call, ops, 6, (void *)1, NULL) != GRPC_CALL_OK) {
         error->code = GRPC_STATUS_INTERNAL;
@@ -149,15 +144,13 @@ weir_status_t rpc_call(rpc_channel_t *channel, const char *method, const uint8_t
         goto out;
     }
     /* The deadline bounds the call; the extra second only covers delivery of its completion. */
-    grpc_completion_queue_pluck(cq, (void *)1, gpr_time_add(deadline, gpr_time_from_seconds(1, GPR_TIMESPAN)),
-                                NULL);
+    grpc_completion_queue_pluck(cq, (void *)1, gpr_time_add(deadline, gpr_time_from_seconds(1, GPR_TIMESPAN)), NULL);
     error->code = status;
     snprintf(error->message, sizeof error->message, "%.*s", (int)GRPC_SLICE_LENGTH(details),
              (const char *)GRPC_SLICE_START_PTR(details));
     if (status != GRPC_STATUS_OK) {
-        result = status == GRPC_STATUS_UNAVAILABLE || status == GRPC_STATUS_DEADLINE_EXCEEDED
-                     ? WEIR_ERR_UNAVAILABLE
-                     : WEIR_ERR_INVALID;
+        result = status == GRPC_STATUS_UNAVAILABLE || status == GRPC_STATUS_DEADLINE_EXCEEDED ? WEIR_ERR_UNAVAILABLE
+                                                                                              : WEIR_ERR_INVALID;
         goto out;
     }
     if (recv_payload) {

@@ -20,16 +20,16 @@ struct rpc_server {
     size_t method_count;
     void *ctx;
     rpc_authorize_fn authorize;
-    int max_calls;           /* 0: unbounded */
-    int port;                /* bound by the last rpc_server_listen */
+    int max_calls; /* 0: unbounded */
+    int port;      /* bound by the last rpc_server_listen */
     atomic_int stopping;
     pthread_mutex_t lock;
-    pthread_cond_t idle;     /* signalled when a worker exits */
-    pthread_cond_t work;     /* signalled when a call is queued or the server stops */
-    int workers;             /* worker threads alive */
-    int idle_workers;        /* of which waiting for work */
-    int active_calls;        /* admitted and not yet finished: queued or being served */
-    int queued_calls;        /* of which waiting for a worker */
+    pthread_cond_t idle; /* signalled when a worker exits */
+    pthread_cond_t work; /* signalled when a call is queued or the server stops */
+    int workers;         /* worker threads alive */
+    int idle_workers;    /* of which waiting for work */
+    int active_calls;    /* admitted and not yet finished: queued or being served */
+    int queued_calls;    /* of which waiting for a worker */
     struct call_ctx *queue_head, *queue_tail;
     rpc_server_stats_t stats; /* under `lock` */
 };
@@ -64,17 +64,14 @@ void rpc_reply_pack(rpc_reply_t *reply, const ProtobufCMessage *message)
     free(packed);
 }
 
-rpc_server_t *rpc_server_new(const rpc_method_t *methods, size_t count, void *ctx,
-                             rpc_authorize_fn authorize)
+rpc_server_t *rpc_server_new(const rpc_method_t *methods, size_t count, void *ctx, rpc_authorize_fn authorize)
 {
     rpc_server_t *server = calloc(1, sizeof *server);
     if (!server)
         return NULL;
     grpc_arg args[2] = {
-        {.type = GRPC_ARG_INTEGER, .key = GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH,
-         .value.integer = RPC_MAX_MESSAGE_BYTES},
-        {.type = GRPC_ARG_INTEGER, .key = GRPC_ARG_MAX_SEND_MESSAGE_LENGTH,
-         .value.integer = RPC_MAX_MESSAGE_BYTES},
+        {.type = GRPC_ARG_INTEGER, .key = GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH, .value.integer = RPC_MAX_MESSAGE_BYTES},
+        {.type = GRPC_ARG_INTEGER, .key = GRPC_ARG_MAX_SEND_MESSAGE_LENGTH, .value.integer = RPC_MAX_MESSAGE_BYTES},
     };
     grpc_channel_args channel_args = {.num_args = 2, .args = args};
     server->server = grpc_server_create(&channel_args, NULL);
@@ -90,8 +87,7 @@ rpc_server_t *rpc_server_new(const rpc_method_t *methods, size_t count, void *ct
     return server;
 }
 
-weir_status_t rpc_server_listen(rpc_server_t *server, const char *addr, grpc_server_credentials *creds,
-                                weir_err_t *err)
+weir_status_t rpc_server_listen(rpc_server_t *server, const char *addr, grpc_server_credentials *creds, weir_err_t *err)
 {
     int port = grpc_server_add_http2_port(server->server, addr, creds);
     grpc_server_credentials_release(creds);
@@ -103,9 +99,15 @@ weir_status_t rpc_server_listen(rpc_server_t *server, const char *addr, grpc_ser
     return WEIR_OK;
 }
 
-int rpc_server_port(const rpc_server_t *server) { return server->port; }
+int rpc_server_port(const rpc_server_t *server)
+{
+    return server->port;
+}
 
-void rpc_server_set_max_calls(rpc_server_t *server, int max_calls) { server->max_calls = max_calls > 0 ? max_calls : 0; }
+void rpc_server_set_max_calls(rpc_server_t *server, int max_calls)
+{
+    server->max_calls = max_calls > 0 ? max_calls : 0;
+}
 
 void rpc_server_stats(rpc_server_t *server, rpc_server_stats_t *out)
 {
@@ -121,8 +123,14 @@ static void count(rpc_server_t *server, unsigned long *counter)
     pthread_mutex_unlock(&server->lock);
 }
 
-void rpc_server_stop(rpc_server_t *server) { atomic_store(&server->stopping, 1); }
-bool rpc_server_stopping(const rpc_server_t *server) { return atomic_load(&server->stopping) != 0; }
+void rpc_server_stop(rpc_server_t *server)
+{
+    atomic_store(&server->stopping, 1);
+}
+bool rpc_server_stopping(const rpc_server_t *server)
+{
+    return atomic_load(&server->stopping) != 0;
+}
 
 static void free_call_ctx(call_ctx_t *ctx)
 {
@@ -144,15 +152,14 @@ static call_ctx_t *request_call(rpc_server_t *server)
     ctx->call_cq = grpc_completion_queue_create_for_pluck(NULL);
     grpc_call_details_init(&ctx->details);
     grpc_metadata_array_init(&ctx->metadata);
-    if (grpc_server_request_call(server->server, &ctx->call, &ctx->details, &ctx->metadata, ctx->call_cq,
-                                 server->cq, ctx) != GRPC_CALL_OK) {
+    if (grpc_server_request_call(server->server, &ctx->call, &ctx->details, &ctx->metadata, ctx->call_cq, server->cq,
+                                 ctx) != GRPC_CALL_OK) {
         ctx->call = NULL;
         free_call_ctx(ctx);
         return NULL;
     }
     return ctx;
 }
-
 
 static char *slice_dup(grpc_slice slice)
 {
@@ -320,10 +327,8 @@ static void serve_call(call_ctx_t *ctx)
     bool payload_ok;
     read_payload(request_payload, &request_body, &payload_ok);
     count(server, &server->stats.request_bodies_read);
-    rpc_request_t request = {.method = method_name,
-                             .body = request_body.data,
-                             .body_len = request_body.len,
-                             .authorization = authorization};
+    rpc_request_t request = {
+        .method = method_name, .body = request_body.data, .body_len = request_body.len, .authorization = authorization};
     if (!payload_ok) {
         reply.code = GRPC_STATUS_RESOURCE_EXHAUSTED;
         snprintf(reply.message, sizeof reply.message, "request could not be read");
@@ -410,8 +415,10 @@ static void dispatch(rpc_server_t *server, call_ctx_t *ctx)
         server->stats.refused_busy++;
         int cap = server->max_calls;
         pthread_mutex_unlock(&server->lock);
-        log_warn("rpc", "refused a call: %d calls already in service (the cap; raise it if clients run more "
-                        "in parallel)", cap);
+        log_warn("rpc",
+                 "refused a call: %d calls already in service (the cap; raise it if clients run more "
+                 "in parallel)",
+                 cap);
         refuse_now(ctx, GRPC_STATUS_RESOURCE_EXHAUSTED,
                    "the agent is serving as many calls as it allows at once; retry shortly");
         return;

@@ -25,8 +25,8 @@ typedef struct {
 } rpc_call_meta_t;
 
 typedef struct {
-    const char *method;        /* "/pkg.Service/Method", borrowed */
-    const uint8_t *body;       /* serialized request, borrowed */
+    const char *method;  /* "/pkg.Service/Method", borrowed */
+    const uint8_t *body; /* serialized request, borrowed */
     size_t body_len;
     const char *authorization; /* value of the "authorization" header, or NULL */
 } rpc_request_t;
@@ -55,16 +55,15 @@ typedef struct rpc_server rpc_server_t;
 
 /* Counters since the server was created, for tests and metrics. */
 typedef struct {
-    unsigned long calls_served;       /* reached a handler */
-    unsigned long refused_auth;       /* UNAUTHENTICATED from the metadata, body never read */
-    unsigned long refused_busy;       /* RESOURCE_EXHAUSTED: the worker cap was reached */
+    unsigned long calls_served; /* reached a handler */
+    unsigned long refused_auth; /* UNAUTHENTICATED from the metadata, body never read */
+    unsigned long refused_busy; /* RESOURCE_EXHAUSTED: the worker cap was reached */
     unsigned long request_bodies_read;
-    int peak_workers;                 /* most worker threads alive at once */
+    int peak_workers; /* most worker threads alive at once */
 } rpc_server_stats_t;
 
 /* `methods` and `ctx` are borrowed for the server's lifetime. Unknown methods get UNIMPLEMENTED. */
-rpc_server_t *rpc_server_new(const rpc_method_t *methods, size_t count, void *ctx,
-                             rpc_authorize_fn authorize);
+rpc_server_t *rpc_server_new(const rpc_method_t *methods, size_t count, void *ctx, rpc_authorize_fn authorize);
 /* At most `max_calls` calls are served at once, each on its own worker thread; a call beyond that is
  * refused at once with RESOURCE_EXHAUSTED instead of starting another thread. 0 (the default)
  * leaves it unbounded, for the provider whose only caller is the tofu process that started it.
@@ -78,8 +77,7 @@ weir_status_t rpc_server_listen(rpc_server_t *server, const char *addr, grpc_ser
 int rpc_server_port(const rpc_server_t *server);
 /* Starts serving and blocks until rpc_server_stop() is called or *external_stop becomes non-zero,
  * then stops gracefully: in-flight calls get up to `grace_ms` to finish before being cancelled. */
-weir_status_t rpc_server_run(rpc_server_t *server, volatile sig_atomic_t *external_stop,
-                             int grace_ms) WEIR_MUSTCHECK;
+weir_status_t rpc_server_run(rpc_server_t *server, volatile sig_atomic_t *external_stop, int grace_ms) WEIR_MUSTCHECK;
 /* Thread-safe; may be called from a handler. */
 void rpc_server_stop(rpc_server_t *server);
 bool rpc_server_stopping(const rpc_server_t *server);

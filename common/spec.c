@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 const spec_kind_t *spec_kind_by_type(const char *type_name)
 {
     for (size_t i = 0; i < spec_kind_count; i++)
@@ -31,7 +30,10 @@ const spec_attr_t *spec_block_attr(const spec_block_t *block, const char *name)
     return NULL;
 }
 
-void spec_diags_init(spec_diags_t *diags) { memset(diags, 0, sizeof *diags); }
+void spec_diags_init(spec_diags_t *diags)
+{
+    memset(diags, 0, sizeof *diags);
+}
 
 void spec_diags_free(spec_diags_t *diags)
 {
@@ -49,8 +51,8 @@ bool spec_diags_has_error(const spec_diags_t *diags)
     return false;
 }
 
-void spec_diag_add(spec_diags_t *diags, bool is_error, const spec_step_t *path, int path_len,
-                   const char *summary, const char *fmt, ...)
+void spec_diag_add(spec_diags_t *diags, bool is_error, const spec_step_t *path, int path_len, const char *summary,
+                   const char *fmt, ...)
 {
     if (diags->count == diags->cap) {
         size_t cap = diags->cap ? diags->cap * 2 : 8;
@@ -138,7 +140,8 @@ static wv_t *conform_scalar(const spec_attr_t *attr, const wv_t *value, weir_err
         if (value->kind == WV_STRING && strcmp(value->text, "false") == 0)
             return wv_bool(false);
         break;
-    default: break;
+    default:
+        break;
     }
     weir_err_set(err, "%s: wrong type of value", attr->name);
     return NULL;
@@ -178,11 +181,13 @@ static wv_t *conform_value(const spec_attr_t *attr, const wv_t *value, weir_err_
     switch (attr->type) {
     case ST_STRING:
     case ST_NUMBER:
-    case ST_BOOL: return conform_scalar(attr, value, err);
+    case ST_BOOL:
+        return conform_scalar(attr, value, err);
     case ST_LIST_STRING:
     case ST_SET_STRING:
     case ST_MAP_STRING:
-    case ST_BLOCK_LIST: return conform_collection(attr, value, err);
+    case ST_BLOCK_LIST:
+        return conform_collection(attr, value, err);
     case ST_BLOCK_SINGLE:
         if (wv_is_null(value))
             return wv_null();

@@ -24,7 +24,7 @@ typedef enum {
 enum {
     SA_REQUIRED = 1u << 0,
     SA_OPTIONAL = 1u << 1,
-    SA_COMPUTED = 1u << 2,   /* with SA_OPTIONAL: defaulted or echoed by the agent */
+    SA_COMPUTED = 1u << 2, /* with SA_OPTIONAL: defaulted or echoed by the agent */
     SA_SENSITIVE = 1u << 3,
     SA_WRITE_ONLY = 1u << 4, /* never stored in state nor returned by the agent */
     SA_FORCE_NEW = 1u << 5,  /* a change replaces the object */
@@ -33,21 +33,21 @@ enum {
 
 typedef enum {
     SV_NONE,
-    SV_NAME,           /* object names: lowercase letters, digits, '-' and '_' */
-    SV_CRON,           /* 5-field cron or @hourly/@daily/... */
-    SV_DURATION,       /* 90s, 15m, 1h30m, 2d */
-    SV_ENUM,           /* one of `enum_values` */
-    SV_SECRET_REF,     /* env:, file:, aws-sm:, ssm: */
-    SV_HOST,           /* DNS name or IP literal */
-    SV_PORT,           /* 1..65535 */
-    SV_PG_TABLE,       /* [schema.]table */
-    SV_PG_COLUMN,      /* a column name */
-    SV_SF_IDENT,       /* Snowflake identifier, unquoted form */
-    SV_SF_ACCOUNT,     /* ORG-ACCOUNT or a locator */
-    SV_S3_URL,         /* s3://bucket/prefix/ */
+    SV_NAME,       /* object names: lowercase letters, digits, '-' and '_' */
+    SV_CRON,       /* 5-field cron or @hourly/@daily/... */
+    SV_DURATION,   /* 90s, 15m, 1h30m, 2d */
+    SV_ENUM,       /* one of `enum_values` */
+    SV_SECRET_REF, /* env:, file:, aws-sm:, ssm: */
+    SV_HOST,       /* DNS name or IP literal */
+    SV_PORT,       /* 1..65535 */
+    SV_PG_TABLE,   /* [schema.]table */
+    SV_PG_COLUMN,  /* a column name */
+    SV_SF_IDENT,   /* Snowflake identifier, unquoted form */
+    SV_SF_ACCOUNT, /* ORG-ACCOUNT or a locator */
+    SV_S3_URL,     /* s3://bucket/prefix/ */
     SV_HTTPS_URL,
-    SV_POSITIVE,       /* number > 0 */
-    SV_FRACTION,       /* 0 <= number <= 1 */
+    SV_POSITIVE, /* number > 0 */
+    SV_FRACTION, /* 0 <= number <= 1 */
     SV_NON_EMPTY,
 } spec_validator_t;
 
@@ -60,10 +60,10 @@ typedef struct {
     const char *default_json; /* JSON text of the default, or NULL */
     spec_validator_t validator;
     const char *const *enum_values; /* NULL-terminated, for SV_ENUM */
-    const char *description;       /* Markdown, one or two sentences */
-    const spec_block_t *block;     /* for ST_BLOCK_* */
-    int min_items, max_items;      /* for ST_BLOCK_LIST and list attributes; 0 = no bound */
-    const char *ref_prefix;        /* names an object whose kind starts with this, e.g. "source_" */
+    const char *description;        /* Markdown, one or two sentences */
+    const spec_block_t *block;      /* for ST_BLOCK_* */
+    int min_items, max_items;       /* for ST_BLOCK_LIST and list attributes; 0 = no bound */
+    const char *ref_prefix;         /* names an object whose kind starts with this, e.g. "source_" */
 } spec_attr_t;
 
 /* Diagnostics collected while validating; paths are attribute/index steps. */
@@ -98,12 +98,12 @@ struct spec_block {
 };
 
 typedef struct {
-    const char *kind;       /* "pipeline" */
-    const char *type_name;  /* "weir_pipeline" */
+    const char *kind;      /* "pipeline" */
+    const char *type_name; /* "weir_pipeline" */
     const char *title;
     const char *description; /* Markdown paragraph */
     spec_block_t block;
-    spec_check_fn check;     /* cross-attribute rules, may be NULL */
+    spec_check_fn check; /* cross-attribute rules, may be NULL */
     const char *example_hcl;
 } spec_kind_t;
 
@@ -120,8 +120,8 @@ const spec_attr_t *spec_block_attr(const spec_block_t *block, const char *name);
 void spec_diags_init(spec_diags_t *diags);
 void spec_diags_free(spec_diags_t *diags);
 bool spec_diags_has_error(const spec_diags_t *diags);
-void spec_diag_add(spec_diags_t *diags, bool is_error, const spec_step_t *path, int path_len,
-                   const char *summary, const char *fmt, ...) WEIR_PRINTF(6, 7);
+void spec_diag_add(spec_diags_t *diags, bool is_error, const spec_step_t *path, int path_len, const char *summary,
+                   const char *fmt, ...) WEIR_PRINTF(6, 7);
 /* Renders "table[0].cursor" into `out`. */
 void spec_path_format(const spec_step_t *path, int path_len, char *out, size_t size);
 

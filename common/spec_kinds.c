@@ -5,42 +5,51 @@
 #include "cursor_range.h"
 #include "spec.h"
 
-#define ATTRS(array) {array, sizeof(array) / sizeof((array)[0])}
+#define ATTRS(array)                              \
+    {                                             \
+        array, sizeof(array) / sizeof((array)[0]) \
+    }
 
 static const char *const sslmodes[] = {"disable", "require", "verify-ca", "verify-full", NULL};
 static const char *const snowflake_auths[] = {"key_pair", "oauth", "programmatic_access_token", NULL};
 static const char *const evolutions[] = {"add_columns", "fail", NULL};
 static const char *const table_modes[] = {"incremental", "full_refresh", NULL};
 static const char *const severities[] = {"warn", "error", NULL};
-static const char *const check_kinds[] = {"freshness",      "row_count",    "null_spike",
-                                          "referential_integrity", "unique", "accepted_values",
-                                          "custom_sql",     NULL};
+static const char *const check_kinds[] = {"freshness", "row_count",       "null_spike", "referential_integrity",
+                                          "unique",    "accepted_values", "custom_sql", NULL};
 static const char *const seasonalities[] = {"none", "hour_of_week", NULL};
 static const char *const channel_kinds[] = {"webhook", "slack", "pagerduty", NULL};
 
 /* A macro, not a variable: static array initialisers need constant expressions. */
-#define ID_ATTR                                                                                    \
-    {"id", ST_STRING, SA_COMPUTED | SA_META, NULL, SV_NONE, NULL,                                 \
-     "Identifier the agent assigned when the object was created.", NULL, 0, 0, NULL}
+#define ID_ATTR                                                                            \
+    {                                                                                      \
+        "id", ST_STRING, SA_COMPUTED | SA_META, NULL, SV_NONE, NULL,                       \
+            "Identifier the agent assigned when the object was created.", NULL, 0, 0, NULL \
+    }
 
 /* ---- provider configuration ---- */
 
 static const spec_attr_t provider_attrs[] = {
     {"endpoint", ST_STRING, SA_OPTIONAL, NULL, SV_NON_EMPTY, NULL,
      "Address of the Weir agent's control API as `host:port`. Falls back to the `WEIR_ENDPOINT` "
-     "environment variable.", NULL, 0, 0, NULL},
+     "environment variable.",
+     NULL, 0, 0, NULL},
     {"token", ST_STRING, SA_OPTIONAL | SA_SENSITIVE, NULL, SV_NON_EMPTY, NULL,
      "Bearer token the agent expects. Falls back to `WEIR_TOKEN`.", NULL, 0, 0, NULL},
     {"ca_cert", ST_STRING, SA_OPTIONAL, NULL, SV_NON_EMPTY, NULL,
      "PEM text of the CA that signed the agent's TLS certificate. Falls back to `WEIR_CA_CERT`, "
-     "which may hold the PEM text or a path to a PEM file.", NULL, 0, 0, NULL},
+     "which may hold the PEM text or a path to a PEM file.",
+     NULL, 0, 0, NULL},
 };
 
 const spec_kind_t spec_provider_config = {
-    "provider", "weir", "Provider configuration",
+    "provider",
+    "weir",
+    "Provider configuration",
     "Connects OpenTofu to a Weir agent over TLS with a bearer token. Every argument may come from "
     "the environment instead, so CI can keep the token out of the configuration.",
-    ATTRS(provider_attrs), NULL,
+    ATTRS(provider_attrs),
+    NULL,
     "provider \"weir\" {\n  endpoint = \"weir-agent.internal:7443\"\n  token    = var.weir_token\n"
     "  ca_cert  = file(\"${path.module}/ca.pem\")\n}\n"};
 
@@ -50,29 +59,29 @@ static const spec_attr_t source_postgres_attrs[] = {
     {"name", ST_STRING, SA_REQUIRED | SA_FORCE_NEW, NULL, SV_NAME, NULL,
      "Name pipelines use to refer to this source. Changing it replaces the source.", NULL, 0, 0, NULL},
     ID_ATTR,
-    {"host", ST_STRING, SA_REQUIRED, NULL, SV_HOST, NULL, "Database host name or IP address.", NULL, 0,
-     0, NULL},
+    {"host", ST_STRING, SA_REQUIRED, NULL, SV_HOST, NULL, "Database host name or IP address.", NULL, 0, 0, NULL},
     {"port", ST_NUMBER, SA_OPTIONAL | SA_COMPUTED, "5432", SV_PORT, NULL, "TCP port.", NULL, 0, 0, NULL},
-    {"database", ST_STRING, SA_REQUIRED, NULL, SV_NON_EMPTY, NULL, "Database to read from.", NULL, 0,
-     0, NULL},
+    {"database", ST_STRING, SA_REQUIRED, NULL, SV_NON_EMPTY, NULL, "Database to read from.", NULL, 0, 0, NULL},
     {"user", ST_STRING, SA_REQUIRED, NULL, SV_NON_EMPTY, NULL,
      "Role the agent logs in as; it needs only SELECT on the extracted tables.", NULL, 0, 0, NULL},
     {"password_ref", ST_STRING, SA_OPTIONAL, NULL, SV_SECRET_REF, NULL,
      "Where the agent reads the password at run time: `env:NAME`, `file:/path`, `aws-sm:<arn>[#key]` "
-     "or `ssm:/parameter`. Exclusive with `password_wo`.", NULL, 0, 0, NULL},
+     "or `ssm:/parameter`. Exclusive with `password_wo`.",
+     NULL, 0, 0, NULL},
     {"password_wo", ST_STRING, SA_OPTIONAL | SA_SENSITIVE | SA_WRITE_ONLY, NULL, SV_NON_EMPTY, NULL,
      "The password itself, write-only: sent to the agent at apply and never stored in the state. "
-     "Exclusive with `password_ref`.", NULL, 0, 0, NULL},
+     "Exclusive with `password_ref`.",
+     NULL, 0, 0, NULL},
     {"password_wo_version", ST_NUMBER, SA_OPTIONAL, NULL, SV_NONE, NULL,
      "Change this number to send a new `password_wo`: write-only values are never compared, so a "
-     "rotated password alone plans no change.", NULL, 0, 0, NULL},
+     "rotated password alone plans no change.",
+     NULL, 0, 0, NULL},
     {"sslmode", ST_STRING, SA_OPTIONAL | SA_COMPUTED, "\"verify-full\"", SV_ENUM, sslmodes,
      "libpq TLS mode. The default checks the server's certificate and host name.", NULL, 0, 0, NULL},
     {"sslrootcert", ST_STRING, SA_OPTIONAL, NULL, SV_NON_EMPTY, NULL,
      "Path on the agent host of the CA bundle that signed the server certificate.", NULL, 0, 0, NULL},
     {"max_connections", ST_NUMBER, SA_OPTIONAL | SA_COMPUTED, "4", SV_POSITIVE, NULL,
-     "Most connections the agent opens to this database at once, across all pipelines.", NULL, 0, 0,
-     NULL},
+     "Most connections the agent opens to this database at once, across all pipelines.", NULL, 0, 0, NULL},
 };
 
 static void check_source_postgres(const wv_t *object, spec_diags_t *diags)
@@ -87,10 +96,13 @@ static void check_source_postgres(const wv_t *object, spec_diags_t *diags)
 }
 
 static const spec_kind_t source_postgres = {
-    "source_postgres", "weir_source_postgres", "PostgreSQL source",
+    "source_postgres",
+    "weir_source_postgres",
+    "PostgreSQL source",
     "A PostgreSQL database the agent extracts from over TLS. Credentials are secret references "
     "resolved by the agent at run time, or a write-only password; neither value is kept in the state.",
-    ATTRS(source_postgres_attrs), check_source_postgres,
+    ATTRS(source_postgres_attrs),
+    check_source_postgres,
     "resource \"weir_source_postgres\" \"payments\" {\n  name         = \"payments\"\n"
     "  host         = \"payments.cluster-abc.eu-central-1.rds.amazonaws.com\"\n"
     "  database     = \"payments\"\n  user         = \"weir_reader\"\n"
@@ -113,22 +125,20 @@ static const spec_block_t stage_block = ATTRS(stage_attrs);
 
 static const spec_attr_t destination_snowflake_attrs[] = {
     {"name", ST_STRING, SA_REQUIRED | SA_FORCE_NEW, NULL, SV_NAME, NULL,
-     "Name pipelines use to refer to this destination. Changing it replaces the destination.", NULL,
-     0, 0, NULL},
+     "Name pipelines use to refer to this destination. Changing it replaces the destination.", NULL, 0, 0, NULL},
     ID_ATTR,
     {"account", ST_STRING, SA_REQUIRED, NULL, SV_SF_ACCOUNT, NULL,
      "Account identifier, `ORGNAME-ACCOUNTNAME` or a locator.", NULL, 0, 0, NULL},
-    {"user", ST_STRING, SA_REQUIRED, NULL, SV_SF_IDENT, NULL, "User the agent loads as.", NULL, 0, 0,
-     NULL},
+    {"user", ST_STRING, SA_REQUIRED, NULL, SV_SF_IDENT, NULL, "User the agent loads as.", NULL, 0, 0, NULL},
     {"role", ST_STRING, SA_OPTIONAL, NULL, SV_SF_IDENT, NULL,
      "Role for every statement; the user's default role when unset.", NULL, 0, 0, NULL},
-    {"warehouse", ST_STRING, SA_REQUIRED, NULL, SV_SF_IDENT, NULL, "Warehouse that runs loads.", NULL,
-     0, 0, NULL},
+    {"warehouse", ST_STRING, SA_REQUIRED, NULL, SV_SF_IDENT, NULL, "Warehouse that runs loads.", NULL, 0, 0, NULL},
     {"database", ST_STRING, SA_REQUIRED, NULL, SV_SF_IDENT, NULL, "Target database.", NULL, 0, 0, NULL},
     {"schema", ST_STRING, SA_REQUIRED, NULL, SV_SF_IDENT, NULL, "Target schema.", NULL, 0, 0, NULL},
     {"auth", ST_STRING, SA_OPTIONAL | SA_COMPUTED, "\"key_pair\"", SV_ENUM, snowflake_auths,
      "How the agent authenticates: a key-pair JWT signed with `private_key_ref`, or a bearer token "
-     "from `token_ref`.", NULL, 0, 0, NULL},
+     "from `token_ref`.",
+     NULL, 0, 0, NULL},
     {"private_key_ref", ST_STRING, SA_OPTIONAL, NULL, SV_SECRET_REF, NULL,
      "Secret reference to the PKCS#8 PEM private key, for `auth = \"key_pair\"`.", NULL, 0, 0, NULL},
     {"token_ref", ST_STRING, SA_OPTIONAL, NULL, SV_SECRET_REF, NULL,
@@ -137,10 +147,12 @@ static const spec_attr_t destination_snowflake_attrs[] = {
      "Most runs loading into this destination at once, across all pipelines.", NULL, 0, 0, NULL},
     {"api_url", ST_STRING, SA_OPTIONAL, NULL, SV_HTTPS_URL, NULL,
      "Base URL of the SQL API; defaults to `https://<account>.snowflakecomputing.com`. Set it for "
-     "PrivateLink (`https://<account>.privatelink.snowflakecomputing.com`).", NULL, 0, 0, NULL},
+     "PrivateLink (`https://<account>.privatelink.snowflakecomputing.com`).",
+     NULL, 0, 0, NULL},
     {"stage", ST_BLOCK_SINGLE, SA_OPTIONAL, NULL, SV_NONE, NULL,
      "External S3 stage for bulk loads with COPY INTO. Without it the agent loads with multi-row "
-     "INSERT statements, which suits small tables only.", &stage_block, 0, 1, NULL},
+     "INSERT statements, which suits small tables only.",
+     &stage_block, 0, 1, NULL},
 };
 
 static void check_destination_snowflake(const wv_t *object, spec_diags_t *diags)
@@ -153,16 +165,18 @@ static void check_destination_snowflake(const wv_t *object, spec_diags_t *diags)
     const wv_t *value = wv_map_get(object, needed);
     if (wv_is_null(value)) {
         spec_step_t path[] = {{.kind = PATH_ATTR, .name = needed}};
-        spec_diag_add(diags, true, path, 1, "Missing credentials",
-                      "auth = \"%s\" needs %s.", auth->text, needed);
+        spec_diag_add(diags, true, path, 1, "Missing credentials", "auth = \"%s\" needs %s.", auth->text, needed);
     }
 }
 
 static const spec_kind_t destination_snowflake = {
-    "destination_snowflake", "weir_destination_snowflake", "Snowflake destination",
+    "destination_snowflake",
+    "weir_destination_snowflake",
+    "Snowflake destination",
     "A Snowflake database and schema the agent loads into through the SQL API, idempotently "
     "(per-batch staging table and MERGE by primary key).",
-    ATTRS(destination_snowflake_attrs), check_destination_snowflake,
+    ATTRS(destination_snowflake_attrs),
+    check_destination_snowflake,
     "resource \"weir_destination_snowflake\" \"raw\" {\n  name            = \"raw\"\n"
     "  account         = \"MYORG-ANALYTICS\"\n  user            = \"WEIR_LOADER\"\n"
     "  role            = \"LOADER\"\n  warehouse       = \"LOAD_WH\"\n  database        = \"RAW\"\n"
@@ -174,16 +188,15 @@ static const spec_kind_t destination_snowflake = {
 /* ---- weir_pipeline ---- */
 
 static const spec_attr_t table_attrs[] = {
-    {"name", ST_STRING, SA_REQUIRED, NULL, SV_PG_TABLE, NULL, "Source table, `schema.table`.", NULL,
-     0, 0, NULL},
+    {"name", ST_STRING, SA_REQUIRED, NULL, SV_PG_TABLE, NULL, "Source table, `schema.table`.", NULL, 0, 0, NULL},
     {"primary_key", ST_LIST_STRING, SA_REQUIRED, NULL, SV_PG_COLUMN, NULL,
      "Columns that identify a row; the MERGE key in the destination.", NULL, 1, 32, NULL},
     {"cursor", ST_STRING, SA_OPTIONAL, NULL, SV_PG_COLUMN, NULL,
-     "Column that grows when a row changes (e.g. `updated_at`); required for incremental mode.",
-     NULL, 0, 0, NULL},
+     "Column that grows when a row changes (e.g. `updated_at`); required for incremental mode.", NULL, 0, 0, NULL},
     {"lookback", ST_STRING, SA_OPTIONAL | SA_COMPUTED, "\"15m\"", SV_DURATION, NULL,
      "How far behind the watermark each incremental run re-reads, so rows from transactions that "
-     "committed late are not missed. Re-read rows merge harmlessly.", NULL, 0, 0, NULL},
+     "committed late are not missed. Re-read rows merge harmlessly.",
+     NULL, 0, 0, NULL},
     {"target", ST_STRING, SA_OPTIONAL, NULL, SV_SF_IDENT, NULL,
      "Destination table name; defaults to the source table name in upper case.", NULL, 0, 0, NULL},
     {"mode", ST_STRING, SA_OPTIONAL | SA_COMPUTED, "\"incremental\"", SV_ENUM, table_modes,
@@ -195,21 +208,23 @@ static const spec_block_t table_block = ATTRS(table_attrs);
 
 static const spec_attr_t pipeline_attrs[] = {
     {"name", ST_STRING, SA_REQUIRED | SA_FORCE_NEW, NULL, SV_NAME, NULL,
-     "Pipeline name; appears in run ids, metrics and stage paths. Changing it replaces the pipeline.",
-     NULL, 0, 0, NULL},
+     "Pipeline name; appears in run ids, metrics and stage paths. Changing it replaces the pipeline.", NULL, 0, 0,
+     NULL},
     ID_ATTR,
-    {"source", ST_STRING, SA_REQUIRED, NULL, SV_NAME, NULL, "Name of the source to extract from.",
-     NULL, 0, 0, "source_"},
-    {"destination", ST_STRING, SA_REQUIRED, NULL, SV_NAME, NULL, "Name of the destination to load into.",
-     NULL, 0, 0, "destination_"},
+    {"source", ST_STRING, SA_REQUIRED, NULL, SV_NAME, NULL, "Name of the source to extract from.", NULL, 0, 0,
+     "source_"},
+    {"destination", ST_STRING, SA_REQUIRED, NULL, SV_NAME, NULL, "Name of the destination to load into.", NULL, 0, 0,
+     "destination_"},
     {"schedule", ST_STRING, SA_OPTIONAL | SA_COMPUTED, "\"@hourly\"", SV_CRON, NULL,
      "When runs start: five cron fields in UTC (`*/15 * * * *`) or `@hourly`, `@daily`, `@weekly`, "
-     "`@monthly`.", NULL, 0, 0, NULL},
+     "`@monthly`.",
+     NULL, 0, 0, NULL},
     {"enabled", ST_BOOL, SA_OPTIONAL | SA_COMPUTED, "true", SV_NONE, NULL,
      "Set to false to pause scheduled runs; manual runs still work.", NULL, 0, 0, NULL},
     {"jitter", ST_STRING, SA_OPTIONAL | SA_COMPUTED, "\"0s\"", SV_DURATION, NULL,
      "Scheduled runs start up to this long after the schedule fires, at a delay fixed per pipeline, "
-     "so many pipelines on one schedule do not all hit their sources at once.", NULL, 0, 0, NULL},
+     "so many pipelines on one schedule do not all hit their sources at once.",
+     NULL, 0, 0, NULL},
     {"schema_evolution", ST_STRING, SA_OPTIONAL | SA_COMPUTED, "\"add_columns\"", SV_ENUM, evolutions,
      "What a new source column does: `add_columns` adds it to the target, `fail` stops the run. "
      "Either way a wider source type widens the target in place (NUMBER precision, VARCHAR length); "
@@ -217,10 +232,9 @@ static const spec_attr_t pipeline_attrs[] = {
      NULL, 0, 0, NULL},
     {"max_parallel_tables", ST_NUMBER, SA_OPTIONAL | SA_COMPUTED, "2", SV_POSITIVE, NULL,
      "Tables of this pipeline extracted at the same time.", NULL, 0, 0, NULL},
-    {"description", ST_STRING, SA_OPTIONAL, NULL, SV_NONE, NULL, "Free text for operators.", NULL, 0,
-     0, NULL},
-    {"table", ST_BLOCK_LIST, SA_OPTIONAL, NULL, SV_NONE, NULL, "A table to copy; at least one.",
-     &table_block, 1, 0, NULL},
+    {"description", ST_STRING, SA_OPTIONAL, NULL, SV_NONE, NULL, "Free text for operators.", NULL, 0, 0, NULL},
+    {"table", ST_BLOCK_LIST, SA_OPTIONAL, NULL, SV_NONE, NULL, "A table to copy; at least one.", &table_block, 1, 0,
+     NULL},
 };
 
 static void check_pipeline(const wv_t *object, spec_diags_t *diags)
@@ -232,8 +246,7 @@ static void check_pipeline(const wv_t *object, spec_diags_t *diags)
         const wv_t *table = tables->items[i];
         const wv_t *mode = wv_map_get(table, "mode");
         const wv_t *cursor = wv_map_get(table, "cursor");
-        if (mode && mode->kind == WV_STRING && strcmp(mode->text, "incremental") == 0 &&
-            wv_is_null(cursor)) {
+        if (mode && mode->kind == WV_STRING && strcmp(mode->text, "incremental") == 0 && wv_is_null(cursor)) {
             spec_step_t path[] = {{.kind = PATH_ATTR, .name = "table"},
                                   {.kind = PATH_INDEX, .index = (long)i},
                                   {.kind = PATH_ATTR, .name = "cursor"}};
@@ -256,11 +269,14 @@ static void check_pipeline(const wv_t *object, spec_diags_t *diags)
 }
 
 static const spec_kind_t pipeline = {
-    "pipeline", "weir_pipeline", "Pipeline",
+    "pipeline",
+    "weir_pipeline",
+    "Pipeline",
     "Copies tables from a source to a destination on a schedule: incrementally by a cursor column "
     "with a lookback overlap, or by full refresh. Loads are MERGEs by primary key, so repeating a "
     "window never duplicates rows.",
-    ATTRS(pipeline_attrs), check_pipeline,
+    ATTRS(pipeline_attrs),
+    check_pipeline,
     "resource \"weir_pipeline\" \"payments\" {\n  name        = \"payments-hourly\"\n"
     "  source      = weir_source_postgres.payments.name\n"
     "  destination = weir_destination_snowflake.raw.name\n  schedule    = \"@hourly\"\n\n"
@@ -270,8 +286,8 @@ static const spec_kind_t pipeline = {
 /* ---- weir_quality_check ---- */
 
 static const spec_attr_t quality_check_attrs[] = {
-    {"name", ST_STRING, SA_REQUIRED | SA_FORCE_NEW, NULL, SV_NAME, NULL,
-     "Check name, unique across checks.", NULL, 0, 0, NULL},
+    {"name", ST_STRING, SA_REQUIRED | SA_FORCE_NEW, NULL, SV_NAME, NULL, "Check name, unique across checks.", NULL, 0,
+     0, NULL},
     ID_ATTR,
     {"pipeline", ST_STRING, SA_REQUIRED | SA_FORCE_NEW, NULL, SV_NAME, NULL,
      "Pipeline whose batches or target this check guards.", NULL, 0, 0, "pipeline"},
@@ -281,50 +297,51 @@ static const spec_attr_t quality_check_attrs[] = {
      "What is checked; each kind reads the arguments documented with it.", NULL, 0, 0, NULL},
     {"severity", ST_STRING, SA_OPTIONAL | SA_COMPUTED, "\"error\"", SV_ENUM, severities,
      "`error` quarantines a failing batch; `warn` alerts and publishes.", NULL, 0, 0, NULL},
-    {"enabled", ST_BOOL, SA_OPTIONAL | SA_COMPUTED, "true", SV_NONE, NULL, "Set false to skip the check.",
-     NULL, 0, 0, NULL},
+    {"enabled", ST_BOOL, SA_OPTIONAL | SA_COMPUTED, "true", SV_NONE, NULL, "Set false to skip the check.", NULL, 0, 0,
+     NULL},
     {"max_age", ST_STRING, SA_OPTIONAL, NULL, SV_DURATION, NULL,
      "`freshness`: the newest cursor value may be at most this old.", NULL, 0, 0, NULL},
     {"column", ST_STRING, SA_OPTIONAL, NULL, SV_PG_COLUMN, NULL,
      "`null_spike`, `accepted_values`, `referential_integrity`: the column checked.", NULL, 0, 0, NULL},
     {"columns", ST_LIST_STRING, SA_OPTIONAL, NULL, SV_PG_COLUMN, NULL,
      "`unique`: the columns that must be unique together.", NULL, 0, 0, NULL},
-    {"min_rows", ST_NUMBER, SA_OPTIONAL, NULL, SV_NONE, NULL, "`row_count`: fewest rows a batch may have.",
-     NULL, 0, 0, NULL},
-    {"max_rows", ST_NUMBER, SA_OPTIONAL, NULL, SV_POSITIVE, NULL,
-     "`row_count`: most rows a batch may have.", NULL, 0, 0, NULL},
+    {"min_rows", ST_NUMBER, SA_OPTIONAL, NULL, SV_NONE, NULL, "`row_count`: fewest rows a batch may have.", NULL, 0, 0,
+     NULL},
+    {"max_rows", ST_NUMBER, SA_OPTIONAL, NULL, SV_POSITIVE, NULL, "`row_count`: most rows a batch may have.", NULL, 0,
+     0, NULL},
     {"anomaly_threshold", ST_NUMBER, SA_OPTIONAL | SA_COMPUTED, "3.5", SV_POSITIVE, NULL,
      "`row_count`: how far from the history's median, in robust standard deviations "
-     "(MAD × 1.4826), a batch may fall before it counts as an anomaly.", NULL, 0, 0, NULL},
+     "(MAD × 1.4826), a batch may fall before it counts as an anomaly.",
+     NULL, 0, 0, NULL},
     {"min_history", ST_NUMBER, SA_OPTIONAL | SA_COMPUTED, "8", SV_POSITIVE, NULL,
      "`row_count`, `null_spike`: committed runs needed before the history judges; until then only "
-     "the static bounds apply.", NULL, 0, 0, NULL},
+     "the static bounds apply.",
+     NULL, 0, 0, NULL},
     {"seasonality", ST_STRING, SA_OPTIONAL | SA_COMPUTED, "\"none\"", SV_ENUM, seasonalities,
      "`row_count`: `hour_of_week` compares a batch only with batches taken in the same hour of the week "
-     "(UTC), for tables whose volume follows the week.", NULL, 0, 0, NULL},
+     "(UTC), for tables whose volume follows the week.",
+     NULL, 0, 0, NULL},
     {"max_null_fraction", ST_NUMBER, SA_OPTIONAL, NULL, SV_FRACTION, NULL,
      "`null_spike`: largest share of NULLs (0-1) a batch may have in `column`.", NULL, 0, 0, NULL},
     {"max_null_increase", ST_NUMBER, SA_OPTIONAL, NULL, SV_FRACTION, NULL,
-     "`null_spike`: largest rise of the NULL share over its historical median (0.1 = ten points).",
+     "`null_spike`: largest rise of the NULL share over its historical median (0.1 = ten points).", NULL, 0, 0, NULL},
+    {"values", ST_SET_STRING, SA_OPTIONAL, NULL, SV_NONE, NULL, "`accepted_values`: the values `column` may hold.",
      NULL, 0, 0, NULL},
-    {"values", ST_SET_STRING, SA_OPTIONAL, NULL, SV_NONE, NULL,
-     "`accepted_values`: the values `column` may hold.", NULL, 0, 0, NULL},
     {"references", ST_STRING, SA_OPTIONAL, NULL, SV_NON_EMPTY, NULL,
      "`referential_integrity`: parent `TABLE.COLUMN` (or `SCHEMA.TABLE.COLUMN`) in the destination "
-     "database; batch values of `column` missing there fail the check.", NULL, 0, 0, NULL},
-    {"sql", ST_STRING, SA_OPTIONAL, NULL, SV_NON_EMPTY, NULL,
-     "`custom_sql`: a query returning the number of failing rows; `{{batch}}` names the staged batch.",
+     "database; batch values of `column` missing there fail the check.",
      NULL, 0, 0, NULL},
+    {"sql", ST_STRING, SA_OPTIONAL, NULL, SV_NON_EMPTY, NULL,
+     "`custom_sql`: a query returning the number of failing rows; `{{batch}}` names the staged batch.", NULL, 0, 0,
+     NULL},
 };
 
-static void require_for_kind(const wv_t *object, const char *kind, const char *attr,
-                             spec_diags_t *diags)
+static void require_for_kind(const wv_t *object, const char *kind, const char *attr, spec_diags_t *diags)
 {
     const wv_t *value = wv_map_get(object, attr);
     if (wv_is_null(value)) {
         spec_step_t path[] = {{.kind = PATH_ATTR, .name = attr}};
-        spec_diag_add(diags, true, path, 1, "Missing argument for this kind",
-                      "kind = \"%s\" needs %s.", kind, attr);
+        spec_diag_add(diags, true, path, 1, "Missing argument for this kind", "kind = \"%s\" needs %s.", kind, attr);
     }
 }
 
@@ -354,10 +371,13 @@ static void check_quality_check(const wv_t *object, spec_diags_t *diags)
 }
 
 static const spec_kind_t quality_check = {
-    "quality_check", "weir_quality_check", "Quality check",
+    "quality_check",
+    "weir_quality_check",
+    "Quality check",
     "A rule a pipeline's data must pass. Batch checks run on staged data before it is merged; a "
     "failing `error` check quarantines the batch. Target checks run after publish.",
-    ATTRS(quality_check_attrs), check_quality_check,
+    ATTRS(quality_check_attrs),
+    check_quality_check,
     "# One check of each kind on a pipeline's transactions table.\n"
     "resource \"weir_quality_check\" \"volume\" {\n  name        = \"transactions-volume\"\n"
     "  pipeline    = weir_pipeline.payments.name\n  table       = \"public.transactions\"\n"
@@ -391,21 +411,21 @@ static const spec_attr_t alert_channel_attrs[] = {
     ID_ATTR,
     {"kind", ST_STRING, SA_REQUIRED | SA_FORCE_NEW, NULL, SV_ENUM, channel_kinds,
      "`webhook` (JSON with an HMAC-SHA256 signature), `slack` (incoming webhook) or `pagerduty` "
-     "(Events API v2).", NULL, 0, 0, NULL},
+     "(Events API v2).",
+     NULL, 0, 0, NULL},
     {"url_ref", ST_STRING, SA_OPTIONAL, NULL, SV_SECRET_REF, NULL,
      "Secret reference to the webhook or Slack URL (such URLs are credentials). For `pagerduty`, "
-     "optionally the Events API URL (default `https://events.pagerduty.com/v2/enqueue`).", NULL, 0, 0,
-     NULL},
+     "optionally the Events API URL (default `https://events.pagerduty.com/v2/enqueue`).",
+     NULL, 0, 0, NULL},
     {"routing_key_ref", ST_STRING, SA_OPTIONAL, NULL, SV_SECRET_REF, NULL,
      "`pagerduty`: secret reference to the integration's routing key.", NULL, 0, 0, NULL},
-    {"signing_secret_wo", ST_STRING, SA_OPTIONAL | SA_SENSITIVE | SA_WRITE_ONLY, NULL, SV_NON_EMPTY,
-     NULL, "`webhook`: HMAC key, write-only (never in state). Each request then carries "
+    {"signing_secret_wo", ST_STRING, SA_OPTIONAL | SA_SENSITIVE | SA_WRITE_ONLY, NULL, SV_NON_EMPTY, NULL,
+     "`webhook`: HMAC key, write-only (never in state). Each request then carries "
      "`X-Weir-Timestamp` (seconds since the epoch) and `X-Weir-Signature: sha256=<hex>`, the "
      "HMAC-SHA256 of `<timestamp>.<body>`; receivers recompute it and reject stale timestamps.",
      NULL, 0, 0, NULL},
     {"signing_secret_wo_version", ST_NUMBER, SA_OPTIONAL, NULL, SV_NONE, NULL,
-     "Change this number to send a new `signing_secret_wo` (write-only values are never compared).",
-     NULL, 0, 0, NULL},
+     "Change this number to send a new `signing_secret_wo` (write-only values are never compared).", NULL, 0, 0, NULL},
     {"min_severity", ST_STRING, SA_OPTIONAL | SA_COMPUTED, "\"warn\"", SV_ENUM, severities,
      "Least severity that reaches this channel.", NULL, 0, 0, NULL},
     {"pipelines", ST_SET_STRING, SA_OPTIONAL, NULL, SV_NAME, NULL,
@@ -417,17 +437,19 @@ static void check_alert_channel(const wv_t *object, spec_diags_t *diags)
     const wv_t *kind = wv_map_get(object, "kind");
     if (!kind || kind->kind != WV_STRING)
         return;
-    require_for_kind(object, kind->text,
-                     strcmp(kind->text, "pagerduty") == 0 ? "routing_key_ref" : "url_ref", diags);
+    require_for_kind(object, kind->text, strcmp(kind->text, "pagerduty") == 0 ? "routing_key_ref" : "url_ref", diags);
 }
 
 static const spec_kind_t alert_channel = {
-    "alert_channel", "weir_alert_channel", "Alert channel",
+    "alert_channel",
+    "weir_alert_channel",
+    "Alert channel",
     "Where alerts about failed runs and quality checks go. An incident is a table's failing runs or one "
     "failing check; it alerts once when it opens (however many runs it lasts) and sends a resolve when "
     "a run commits or the check passes again. PagerDuty incidents use a dedup key stable for the "
     "incident. Failed deliveries are retried with growing pauses (up to ten attempts).",
-    ATTRS(alert_channel_attrs), check_alert_channel,
+    ATTRS(alert_channel_attrs),
+    check_alert_channel,
     "resource \"weir_alert_channel\" \"oncall\" {\n  name            = \"data-oncall\"\n"
     "  kind            = \"pagerduty\"\n  routing_key_ref = \"ssm:/weir/pagerduty-routing-key\"\n"
     "  min_severity    = \"error\"\n}\n"};
@@ -435,36 +457,37 @@ static const spec_kind_t alert_channel = {
 /* ---- weir_backfill ---- */
 
 static const spec_attr_t backfill_attrs[] = {
-    {"name", ST_STRING, SA_REQUIRED | SA_FORCE_NEW, NULL, SV_NAME, NULL,
-     "Backfill name, unique across backfills.", NULL, 0, 0, NULL},
+    {"name", ST_STRING, SA_REQUIRED | SA_FORCE_NEW, NULL, SV_NAME, NULL, "Backfill name, unique across backfills.",
+     NULL, 0, 0, NULL},
     ID_ATTR,
     {"pipeline", ST_STRING, SA_REQUIRED | SA_FORCE_NEW, NULL, SV_NAME, NULL,
-     "Pipeline whose table is reloaded; its source, destination, key and cursor are used.", NULL, 0, 0,
-     "pipeline"},
+     "Pipeline whose table is reloaded; its source, destination, key and cursor are used.", NULL, 0, 0, "pipeline"},
     {"table", ST_STRING, SA_REQUIRED | SA_FORCE_NEW, NULL, SV_PG_TABLE, NULL,
      "One of the pipeline's tables (`schema.table`); it must have a cursor column.", NULL, 0, 0, NULL},
     {"from", ST_STRING, SA_REQUIRED | SA_FORCE_NEW, NULL, SV_NON_EMPTY, NULL,
      "First cursor value of the range, inclusive: an integer, a date (`2024-01-31`) or a timestamp with "
-     "a zone (`2024-01-31T00:00:00Z`).", NULL, 0, 0, NULL},
+     "a zone (`2024-01-31T00:00:00Z`).",
+     NULL, 0, 0, NULL},
     {"to", ST_STRING, SA_REQUIRED | SA_FORCE_NEW, NULL, SV_NON_EMPTY, NULL,
      "End of the range, exclusive, in the same form as `from`.", NULL, 0, 0, NULL},
     {"chunk", ST_STRING, SA_REQUIRED | SA_FORCE_NEW, NULL, SV_NON_EMPTY, NULL,
      "Width of one chunk: a duration (`6h`, `1d`; whole days for dates) or, for an integer range, a "
      "positive integer. Each chunk is one run: extracted, loaded and merged on its own, so a failure "
-     "repeats only its chunk.", NULL, 0, 0, NULL},
+     "repeats only its chunk.",
+     NULL, 0, 0, NULL},
     {"parallelism", ST_NUMBER, SA_OPTIONAL | SA_COMPUTED, "2", SV_POSITIVE, NULL,
      "Chunks in flight at once (the source's `max_connections` still bounds all runs).", NULL, 0, 0, NULL},
     {"throttle", ST_STRING, SA_OPTIONAL | SA_COMPUTED, "\"0s\"", SV_DURATION, NULL,
      "Least time between the starts of two chunks, to spare the source.", NULL, 0, 0, NULL},
     {"max_attempts", ST_NUMBER, SA_OPTIONAL | SA_COMPUTED, "3", SV_POSITIVE, NULL,
      "Runs a chunk may take before it is marked failed; `weir-agent ctl backfill retry` starts failed "
-     "chunks again.", NULL, 0, 0, NULL},
+     "chunks again.",
+     NULL, 0, 0, NULL},
 };
 
 static void check_backfill(const wv_t *object, spec_diags_t *diags)
 {
-    const wv_t *from = wv_map_get(object, "from"), *to = wv_map_get(object, "to"),
-               *chunk = wv_map_get(object, "chunk");
+    const wv_t *from = wv_map_get(object, "from"), *to = wv_map_get(object, "to"), *chunk = wv_map_get(object, "chunk");
     if (!from || from->kind != WV_STRING || !to || to->kind != WV_STRING || !chunk || chunk->kind != WV_STRING)
         return; /* unknown or missing: reported elsewhere, checked again once known */
     cursor_range_t range;
@@ -477,18 +500,21 @@ static void check_backfill(const wv_t *object, spec_diags_t *diags)
 }
 
 static const spec_kind_t backfill = {
-    "backfill", "weir_backfill", "Backfill",
+    "backfill",
+    "weir_backfill",
+    "Backfill",
     "Reloads a range of a pipeline table's cursor, split into chunks that run with bounded "
     "parallelism and a throttle against the source. Progress is persisted per chunk, so a restarted "
     "agent carries on where it stopped; the table's regular watermark is left alone and loads stay "
     "MERGEs, so a backfill never duplicates rows nor overwrites newer versions. Progress shows in "
     "`weir-agent ctl backfill status` and in the `weir_pipeline` data source's `status`.",
-    ATTRS(backfill_attrs), check_backfill,
+    ATTRS(backfill_attrs),
+    check_backfill,
     "resource \"weir_backfill\" \"transactions_2024\" {\n  name        = \"transactions-2024\"\n"
     "  pipeline    = weir_pipeline.payments.name\n  table       = \"public.transactions\"\n"
     "  from        = \"2024-01-01T00:00:00Z\"\n  to          = \"2025-01-01T00:00:00Z\"\n"
     "  chunk       = \"7d\"\n  parallelism = 2\n  throttle    = \"30s\"\n}\n"};
 
 const spec_kind_t *const spec_kinds[] = {&source_postgres, &destination_snowflake, &pipeline,
-                                         &backfill, &quality_check, &alert_channel};
+                                         &backfill,        &quality_check,         &alert_channel};
 const size_t spec_kind_count = sizeof spec_kinds / sizeof spec_kinds[0];

@@ -42,11 +42,20 @@ bool spec_duration_seconds(const char *text, long long *seconds)
         }
         long long unit;
         switch (*p++) {
-        case 's': unit = 1; break;
-        case 'm': unit = 60; break;
-        case 'h': unit = 3600; break;
-        case 'd': unit = 86400; break;
-        default: return false;
+        case 's':
+            unit = 1;
+            break;
+        case 'm':
+            unit = 60;
+            break;
+        case 'h':
+            unit = 3600;
+            break;
+        case 'd':
+            unit = 86400;
+            break;
+        default:
+            return false;
         }
         total += amount * unit;
     }
@@ -59,7 +68,7 @@ static bool all_chars(const char *text, const char *extra, bool allow_upper)
     for (const char *p = text; *p; p++) {
         unsigned char c = (unsigned char)*p;
         bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || (allow_upper && c >= 'A' && c <= 'Z') ||
-                  (c && strchr(extra, c));
+            (c && strchr(extra, c));
         if (!ok)
             return false;
     }
@@ -87,8 +96,7 @@ bool spec_secret_ref_valid(const char *text, char *why, size_t why_size)
     if (strncmp(text, "aws-sm:", 7) == 0) {
         const char *id = text + 7;
         if (strncmp(id, "arn:aws", 7) != 0 && !all_chars(id, "/_+=.@-#", true)) {
-            snprintf(why, why_size,
-                     "aws-sm: takes a secret ARN or name, optionally followed by #json-key");
+            snprintf(why, why_size, "aws-sm: takes a secret ARN or name, optionally followed by #json-key");
             return false;
         }
         return *id != 0;
@@ -126,24 +134,24 @@ static bool valid_pg_ident(const char *text)
     return all_chars(text, "_$", true);
 }
 
-static void check_string(const spec_attr_t *attr, const wv_t *value, const path_t *path,
-                         spec_diags_t *diags)
+static void check_string(const spec_attr_t *attr, const wv_t *value, const path_t *path, spec_diags_t *diags)
 {
     const char *text = value->text;
     char why[256] = "";
     switch (attr->validator) {
-    case SV_NONE: return;
+    case SV_NONE:
+        return;
     case SV_NON_EMPTY:
         if (!*text)
-            spec_diag_add(diags, true, path->steps, path->len, "Empty value",
-                          "%s must not be empty.", attr->name);
+            spec_diag_add(diags, true, path->steps, path->len, "Empty value", "%s must not be empty.", attr->name);
         return;
     case SV_NAME: {
         size_t len = strlen(text);
         if (len == 0 || len > 63 || !all_chars(text, "-_", false) || !isalnum((unsigned char)text[0]))
             spec_diag_add(diags, true, path->steps, path->len, "Invalid name",
                           "\"%s\" is not a valid name: use 1-63 lowercase letters, digits, '-' or '_', "
-                          "starting with a letter or digit.", text);
+                          "starting with a letter or digit.",
+                          text);
         return;
     }
     case SV_CRON: {
@@ -158,7 +166,8 @@ static void check_string(const spec_attr_t *attr, const wv_t *value, const path_
         if (!spec_duration_seconds(text, &seconds))
             spec_diag_add(diags, true, path->steps, path->len, "Invalid duration",
                           "\"%s\" is not a duration: write a number and a unit (s, m, h, d), e.g. 15m "
-                          "or 1h30m.", text);
+                          "or 1h30m.",
+                          text);
         return;
     }
     case SV_ENUM: {
@@ -171,8 +180,8 @@ static void check_string(const spec_attr_t *attr, const wv_t *value, const path_
             if (n > 0 && (size_t)n < sizeof allowed - used)
                 used += (size_t)n;
         }
-        spec_diag_add(diags, true, path->steps, path->len, "Unsupported value",
-                      "\"%s\" is not one of %s.", text, allowed);
+        spec_diag_add(diags, true, path->steps, path->len, "Unsupported value", "\"%s\" is not one of %s.", text,
+                      allowed);
         return;
     }
     case SV_SECRET_REF:
@@ -199,7 +208,8 @@ static void check_string(const spec_attr_t *attr, const wv_t *value, const path_
         if (!ok)
             spec_diag_add(diags, true, path->steps, path->len, "Invalid table name",
                           "\"%s\" is not a table name: write schema.table or table, with letters, "
-                          "digits and '_'.", text);
+                          "digits and '_'.",
+                          text);
         return;
     }
     case SV_PG_COLUMN:
@@ -211,13 +221,15 @@ static void check_string(const spec_attr_t *attr, const wv_t *value, const path_
         if (!*text || strlen(text) > 255 || !all_chars(text, "_$", true) || isdigit((unsigned char)*text))
             spec_diag_add(diags, true, path->steps, path->len, "Invalid Snowflake identifier",
                           "\"%s\" is not an unquoted Snowflake identifier (letters, digits, '_' and "
-                          "'$', not starting with a digit).", text);
+                          "'$', not starting with a digit).",
+                          text);
         return;
     case SV_SF_ACCOUNT:
         if (!*text || !all_chars(text, "-_.", true))
             spec_diag_add(diags, true, path->steps, path->len, "Invalid Snowflake account",
                           "\"%s\" is not an account identifier: use ORGNAME-ACCOUNTNAME or an "
-                          "account locator such as xy12345.eu-central-1.", text);
+                          "account locator such as xy12345.eu-central-1.",
+                          text);
         return;
     case SV_S3_URL:
         if (strncmp(text, "s3://", 5) != 0 || strlen(text) < 8 || text[strlen(text) - 1] != '/')
@@ -232,12 +244,12 @@ static void check_string(const spec_attr_t *attr, const wv_t *value, const path_
         return;
     case SV_PORT:
     case SV_POSITIVE:
-    case SV_FRACTION: return;
+    case SV_FRACTION:
+        return;
     }
 }
 
-static void check_number(const spec_attr_t *attr, const wv_t *value, const path_t *path,
-                         spec_diags_t *diags)
+static void check_number(const spec_attr_t *attr, const wv_t *value, const path_t *path, spec_diags_t *diags)
 {
     double number = 0;
     int64_t integer = 0;
@@ -257,12 +269,12 @@ static void check_number(const spec_attr_t *attr, const wv_t *value, const path_
             spec_diag_add(diags, true, path->steps, path->len, "Value out of range",
                           "%s must lie between 0 and 1, not %s.", attr->name, value->text);
         return;
-    default: return;
+    default:
+        return;
     }
 }
 
-static void validate_block(const spec_block_t *block, const wv_t *object, path_t *path,
-                           spec_diags_t *diags);
+static void validate_block(const spec_block_t *block, const wv_t *object, path_t *path, spec_diags_t *diags);
 
 static void validate_attr(const spec_attr_t *attr, const wv_t *value, path_t *path, spec_diags_t *diags)
 {
@@ -276,8 +288,7 @@ static void validate_attr(const spec_attr_t *attr, const wv_t *value, path_t *pa
                               attr->min_items == 1 ? " is" : "s are");
             else
                 spec_diag_add(diags, true, path->steps, path->len, "Missing required argument",
-                              "The argument \"%s\" is required, but no definition was found.",
-                              attr->name);
+                              "The argument \"%s\" is required, but no definition was found.", attr->name);
         }
         return;
     }
@@ -290,18 +301,17 @@ static void validate_attr(const spec_attr_t *attr, const wv_t *value, path_t *pa
         if (value->kind == WV_NUMBER)
             check_number(attr, value, path, diags);
         return;
-    case ST_BOOL: return;
+    case ST_BOOL:
+        return;
     case ST_LIST_STRING:
     case ST_SET_STRING:
     case ST_BLOCK_LIST:
         if (attr->min_items && value->count < (size_t)attr->min_items)
-            spec_diag_add(diags, true, path->steps, path->len, "Too few elements",
-                          "%s needs at least %d element%s.", attr->name, attr->min_items,
-                          attr->min_items == 1 ? "" : "s");
+            spec_diag_add(diags, true, path->steps, path->len, "Too few elements", "%s needs at least %d element%s.",
+                          attr->name, attr->min_items, attr->min_items == 1 ? "" : "s");
         if (attr->max_items && value->count > (size_t)attr->max_items)
-            spec_diag_add(diags, true, path->steps, path->len, "Too many elements",
-                          "%s takes at most %d element%s.", attr->name, attr->max_items,
-                          attr->max_items == 1 ? "" : "s");
+            spec_diag_add(diags, true, path->steps, path->len, "Too many elements", "%s takes at most %d element%s.",
+                          attr->name, attr->max_items, attr->max_items == 1 ? "" : "s");
         for (size_t i = 0; i < value->count; i++) {
             push_index(path, (long)i);
             if (attr->type == ST_BLOCK_LIST)
@@ -311,13 +321,15 @@ static void validate_attr(const spec_attr_t *attr, const wv_t *value, path_t *pa
             path->len--;
         }
         return;
-    case ST_MAP_STRING: return;
-    case ST_BLOCK_SINGLE: validate_block(attr->block, value, path, diags); return;
+    case ST_MAP_STRING:
+        return;
+    case ST_BLOCK_SINGLE:
+        validate_block(attr->block, value, path, diags);
+        return;
     }
 }
 
-static void validate_block(const spec_block_t *block, const wv_t *object, path_t *path,
-                           spec_diags_t *diags)
+static void validate_block(const spec_block_t *block, const wv_t *object, path_t *path, spec_diags_t *diags)
 {
     if (wv_is_null(object) || object->kind != WV_MAP)
         return;

@@ -10,15 +10,15 @@
 typedef enum {
     WEIR_OK = 0,
     WEIR_ERR_NOMEM,
-    WEIR_ERR_INVALID,     /* input broke a rule; detail says which */
+    WEIR_ERR_INVALID, /* input broke a rule; detail says which */
     WEIR_ERR_NOT_FOUND,
     WEIR_ERR_EXISTS,
-    WEIR_ERR_CONFLICT,    /* optimistic-concurrency generation mismatch */
-    WEIR_ERR_IN_USE,      /* referential integrity would break */
+    WEIR_ERR_CONFLICT, /* optimistic-concurrency generation mismatch */
+    WEIR_ERR_IN_USE,   /* referential integrity would break */
     WEIR_ERR_IO,
     WEIR_ERR_UNAVAILABLE, /* a peer could not be reached */
     WEIR_ERR_AUTH,
-    WEIR_ERR_TOO_BIG,     /* a bounded buffer or document hit its cap */
+    WEIR_ERR_TOO_BIG, /* a bounded buffer or document hit its cap */
     WEIR_ERR_INTERNAL,
 } weir_status_t;
 

@@ -8,8 +8,7 @@ static weir_status_t too_long(char *dst, size_t size, size_t needed, const char 
 {
     if (size)
         dst[0] = 0;
-    weir_err_set(err, "%s is too long (%zu bytes; at most %zu)", what ? what : "value", needed,
-                 size ? size - 1 : 0);
+    weir_err_set(err, "%s is too long (%zu bytes; at most %zu)", what ? what : "value", needed, size ? size - 1 : 0);
     return WEIR_ERR_INVALID;
 }
 

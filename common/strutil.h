@@ -16,9 +16,9 @@ weir_status_t str_copy(char *dst, size_t size, const char *src, const char *what
 
 /* snprintf into `dst` with the same rule: a result that does not fit (or an encoding error) leaves
  * `dst` empty and returns WEIR_ERR_INVALID with "<what> is too long ...". */
-weir_status_t str_format(char *dst, size_t size, weir_err_t *err, const char *what, const char *fmt, ...)
-    WEIR_MUSTCHECK WEIR_PRINTF(5, 6);
-weir_status_t str_vformat(char *dst, size_t size, weir_err_t *err, const char *what, const char *fmt, va_list ap)
-    WEIR_MUSTCHECK WEIR_PRINTF(5, 0);
+weir_status_t str_format(char *dst, size_t size, weir_err_t *err, const char *what, const char *fmt, ...) WEIR_MUSTCHECK
+    WEIR_PRINTF(5, 6);
+weir_status_t str_vformat(char *dst, size_t size, weir_err_t *err, const char *what, const char *fmt,
+                          va_list ap) WEIR_MUSTCHECK WEIR_PRINTF(5, 0);
 
 #endif

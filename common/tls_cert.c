@@ -68,9 +68,8 @@ static int append_sans(char *out, size_t size, const char *prefix, const char *l
     return 1;
 }
 
-weir_status_t tls_cert_generate(const char *common_name, const char *dns_names,
-                                const char *ip_addresses, int valid_days, tls_cert_t *out,
-                                weir_err_t *err)
+weir_status_t tls_cert_generate(const char *common_name, const char *dns_names, const char *ip_addresses,
+                                int valid_days, tls_cert_t *out, weir_err_t *err)
 {
     weir_status_t result = WEIR_ERR_INTERNAL;
     EVP_PKEY *key = NULL;
@@ -113,8 +112,7 @@ weir_status_t tls_cert_generate(const char *common_name, const char *dns_names,
     X509_set_issuer_name(cert, name);
 
     char sans[1200] = "";
-    if (!append_sans(sans, sizeof sans, "DNS", dns_names) ||
-        !append_sans(sans, sizeof sans, "IP", ip_addresses)) {
+    if (!append_sans(sans, sizeof sans, "DNS", dns_names) || !append_sans(sans, sizeof sans, "IP", ip_addresses)) {
         weir_err_set(err, "too many subject alternative names");
         result = WEIR_ERR_INVALID;
         goto out;
@@ -122,8 +120,7 @@ weir_status_t tls_cert_generate(const char *common_name, const char *dns_names,
     if (!add_ext(cert, NID_basic_constraints, "critical,CA:TRUE") ||
         !add_ext(cert, NID_key_usage, "critical,digitalSignature,keyEncipherment,keyAgreement,keyCertSign") ||
         !add_ext(cert, NID_ext_key_usage, "serverAuth,clientAuth") ||
-        !add_ext(cert, NID_subject_key_identifier, "hash") ||
-        (sans[0] && !add_ext(cert, NID_subject_alt_name, sans))) {
+        !add_ext(cert, NID_subject_key_identifier, "hash") || (sans[0] && !add_ext(cert, NID_subject_alt_name, sans))) {
         weir_err_set(err, "cannot add certificate extensions");
         goto out;
     }
@@ -132,8 +129,7 @@ weir_status_t tls_cert_generate(const char *common_name, const char *dns_names,
         goto out;
     }
 
-    if (!PEM_write_bio_X509(cert_bio, cert) ||
-        !PEM_write_bio_PrivateKey(key_bio, key, NULL, NULL, 0, NULL, NULL))
+    if (!PEM_write_bio_X509(cert_bio, cert) || !PEM_write_bio_PrivateKey(key_bio, key, NULL, NULL, 0, NULL, NULL))
         goto out;
     int der_len = i2d_X509(cert, &der);
     if (der_len <= 0)

@@ -5,17 +5,16 @@
 #include "status.h"
 
 typedef struct {
-    char *cert_pem;       /* owned */
-    char *key_pem;        /* owned, PKCS#8 */
-    char *cert_der_b64;   /* owned: standard alphabet, no '=' padding (go-plugin's handshake form) */
+    char *cert_pem;     /* owned */
+    char *key_pem;      /* owned, PKCS#8 */
+    char *cert_der_b64; /* owned: standard alphabet, no '=' padding (go-plugin's handshake form) */
 } tls_cert_t;
 
 /* Creates a CA-capable self-signed certificate for `common_name` whose SANs are the
  * comma-separated `dns_names` and `ip_addresses` (either may be NULL). Valid from a minute ago for
  * `valid_days`. */
-weir_status_t tls_cert_generate(const char *common_name, const char *dns_names,
-                                const char *ip_addresses, int valid_days, tls_cert_t *out,
-                                weir_err_t *err) WEIR_MUSTCHECK;
+weir_status_t tls_cert_generate(const char *common_name, const char *dns_names, const char *ip_addresses,
+                                int valid_days, tls_cert_t *out, weir_err_t *err) WEIR_MUSTCHECK;
 void tls_cert_free(tls_cert_t *cert);
 
 #endif

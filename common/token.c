@@ -7,22 +7,28 @@
 
 #include "fileutil.h"
 
-static bool set(const char *value) { return value && *value; }
+static bool set(const char *value)
+{
+    return value && *value;
+}
 
 token_sources_t token_sources_from_env(const char *flag_file)
 {
-    return (token_sources_t){.flag_file = flag_file,
-                             .env_token = getenv("WEIR_TOKEN"),
-                             .env_file = getenv("WEIR_TOKEN_FILE")};
+    return (token_sources_t){
+        .flag_file = flag_file, .env_token = getenv("WEIR_TOKEN"), .env_file = getenv("WEIR_TOKEN_FILE")};
 }
 
 const char *token_source_text(token_source_t source)
 {
     switch (source) {
-    case TOKEN_FROM_NONE: return "no token source";
-    case TOKEN_FROM_FLAG_FILE: return "--token-file";
-    case TOKEN_FROM_ENV: return "WEIR_TOKEN";
-    case TOKEN_FROM_ENV_FILE: return "WEIR_TOKEN_FILE";
+    case TOKEN_FROM_NONE:
+        return "no token source";
+    case TOKEN_FROM_FLAG_FILE:
+        return "--token-file";
+    case TOKEN_FROM_ENV:
+        return "WEIR_TOKEN";
+    case TOKEN_FROM_ENV_FILE:
+        return "WEIR_TOKEN_FILE";
     }
     return "unknown token source";
 }

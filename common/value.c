@@ -16,10 +16,22 @@ static wv_t *make(wv_kind_t kind)
     return value;
 }
 
-wv_t *wv_null(void) { return make(WV_NULL); }
-wv_t *wv_unknown(void) { return make(WV_UNKNOWN); }
-wv_t *wv_list(void) { return make(WV_LIST); }
-wv_t *wv_map(void) { return make(WV_MAP); }
+wv_t *wv_null(void)
+{
+    return make(WV_NULL);
+}
+wv_t *wv_unknown(void)
+{
+    return make(WV_UNKNOWN);
+}
+wv_t *wv_list(void)
+{
+    return make(WV_LIST);
+}
+wv_t *wv_map(void)
+{
+    return make(WV_MAP);
+}
 
 wv_t *wv_bool(bool flag)
 {
@@ -46,8 +58,14 @@ static wv_t *make_text(wv_kind_t kind, const char *text, size_t len)
     return value;
 }
 
-wv_t *wv_string_len(const char *text, size_t len) { return make_text(WV_STRING, text, len); }
-wv_t *wv_string(const char *text) { return wv_string_len(text, strlen(text)); }
+wv_t *wv_string_len(const char *text, size_t len)
+{
+    return make_text(WV_STRING, text, len);
+}
+wv_t *wv_string(const char *text)
+{
+    return wv_string_len(text, strlen(text));
+}
 
 wv_t *wv_number_i64(int64_t number)
 {
@@ -143,11 +161,15 @@ wv_t *wv_clone(const wv_t *value)
         return wv_null();
     wv_t *copy = NULL;
     switch (value->kind) {
-    case WV_NULL: return wv_null();
-    case WV_UNKNOWN: return wv_unknown();
-    case WV_BOOL: return wv_bool(value->boolean);
+    case WV_NULL:
+        return wv_null();
+    case WV_UNKNOWN:
+        return wv_unknown();
+    case WV_BOOL:
+        return wv_bool(value->boolean);
     case WV_NUMBER:
-    case WV_STRING: return make_text(value->kind, value->text, value->text_len);
+    case WV_STRING:
+        return make_text(value->kind, value->text, value->text_len);
     case WV_LIST:
     case WV_MAP:
         copy = make(value->kind);
@@ -155,8 +177,8 @@ wv_t *wv_clone(const wv_t *value)
             return NULL;
         for (size_t i = 0; i < value->count; i++) {
             wv_t *item = wv_clone(value->items[i]);
-            weir_status_t result = value->kind == WV_LIST ? wv_list_push(copy, item)
-                                                          : wv_map_set(copy, value->keys[i], item);
+            weir_status_t result =
+                value->kind == WV_LIST ? wv_list_push(copy, item) : wv_map_set(copy, value->keys[i], item);
             if (result != WEIR_OK) {
                 wv_free(copy);
                 return NULL;
@@ -254,7 +276,10 @@ void wv_map_del(wv_t *map, const char *key)
     }
 }
 
-bool wv_is_null(const wv_t *value) { return !value || value->kind == WV_NULL; }
+bool wv_is_null(const wv_t *value)
+{
+    return !value || value->kind == WV_NULL;
+}
 
 bool wv_wholly_known(const wv_t *value)
 {
@@ -298,11 +323,14 @@ bool wv_equal(const wv_t *a, const wv_t *b)
         return false;
     switch (a->kind) {
     case WV_NULL:
-    case WV_UNKNOWN: return true;
-    case WV_BOOL: return a->boolean == b->boolean;
+    case WV_UNKNOWN:
+        return true;
+    case WV_BOOL:
+        return a->boolean == b->boolean;
     case WV_NUMBER:
         return strcmp(a->text, b->text) == 0;
-    case WV_STRING: return a->text_len == b->text_len && memcmp(a->text, b->text, a->text_len) == 0;
+    case WV_STRING:
+        return a->text_len == b->text_len && memcmp(a->text, b->text, a->text_len) == 0;
     case WV_LIST:
         if (a->count != b->count)
             return false;

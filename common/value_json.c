@@ -13,17 +13,22 @@ static wv_t *from_json(json_t *node, int depth, weir_err_t *err)
         return NULL;
     }
     switch (json_typeof(node)) {
-    case JSON_NULL: return wv_null();
-    case JSON_TRUE: return wv_bool(true);
-    case JSON_FALSE: return wv_bool(false);
-    case JSON_INTEGER: return wv_number_i64(json_integer_value(node));
+    case JSON_NULL:
+        return wv_null();
+    case JSON_TRUE:
+        return wv_bool(true);
+    case JSON_FALSE:
+        return wv_bool(false);
+    case JSON_INTEGER:
+        return wv_number_i64(json_integer_value(node));
     case JSON_REAL: {
         wv_t *number = wv_number_double(json_real_value(node));
         if (!number)
             weir_err_set(err, "number out of range");
         return number;
     }
-    case JSON_STRING: return wv_string_len(json_string_value(node), json_string_length(node));
+    case JSON_STRING:
+        return wv_string_len(json_string_value(node), json_string_length(node));
     case JSON_ARRAY: {
         wv_t *list = wv_list();
         if (!list)
@@ -43,7 +48,8 @@ static wv_t *from_json(json_t *node, int depth, weir_err_t *err)
             return NULL;
         const char *key;
         json_t *item_node;
-        json_object_foreach(node, key, item_node) {
+        json_object_foreach(node, key, item_node)
+        {
             wv_t *item = from_json(item_node, depth + 1, err);
             if (!item || wv_map_set(map, key, item) != WEIR_OK) {
                 wv_free(map);
@@ -60,14 +66,12 @@ static wv_t *from_json(json_t *node, int depth, weir_err_t *err)
 wv_t *wv_from_json(const char *text, size_t len, weir_err_t *err)
 {
     if (len > WV_JSON_MAX_BYTES) {
-        weir_err_set(err, "JSON document of %zu bytes exceeds the %u-byte limit", len,
-                     WV_JSON_MAX_BYTES);
+        weir_err_set(err, "JSON document of %zu bytes exceeds the %u-byte limit", len, WV_JSON_MAX_BYTES);
         return NULL;
     }
     json_error_t jerr;
     /* Object keys must be unique: a duplicate would make one of them silently win. */
-    json_t *root = json_loadb(text, len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL,
-                              &jerr);
+    json_t *root = json_loadb(text, len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
     if (!root) {
         weir_err_set(err, "invalid JSON at line %d column %d: %s", jerr.line, jerr.column, jerr.text);
         return NULL;
@@ -83,9 +87,12 @@ static json_t *to_json(const wv_t *value)
     if (wv_is_null(value))
         return json_null();
     switch (value->kind) {
-    case WV_NULL: return json_null();
-    case WV_UNKNOWN: return NULL;
-    case WV_BOOL: return json_boolean(value->boolean);
+    case WV_NULL:
+        return json_null();
+    case WV_UNKNOWN:
+        return NULL;
+    case WV_BOOL:
+        return json_boolean(value->boolean);
     case WV_NUMBER: {
         int64_t integer;
         double real;
@@ -95,7 +102,8 @@ static json_t *to_json(const wv_t *value)
             return json_real(real);
         return NULL;
     }
-    case WV_STRING: return json_stringn_nocheck(value->text, value->text_len);
+    case WV_STRING:
+        return json_stringn_nocheck(value->text, value->text_len);
     case WV_LIST: {
         json_t *array = json_array();
         for (size_t i = 0; array && i < value->count; i++) {
@@ -127,8 +135,7 @@ char *wv_to_json(const wv_t *value)
     json_t *root = to_json(value);
     if (!root)
         return NULL;
-    char *text = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY |
-                                      JSON_REAL_PRECISION(17));
+    char *text = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY | JSON_REAL_PRECISION(17));
     json_decref(root);
     return text;
 }

@@ -18,7 +18,7 @@ struct agent_client {
     pthread_cond_t listed;
     rpc_channel_t *channel;
     char *endpoint;
-    bool listing;        /* one thread is fetching the snapshot; others wait */
+    bool listing; /* one thread is fetching the snapshot; others wait */
     bool have_snapshot;
     agent_object_list_t snapshot; /* sorted by kind, name */
 };
@@ -83,8 +83,10 @@ static weir_status_t explain(const agent_client_t *client, weir_status_t result,
                      client->endpoint, what, error->message);
         return WEIR_ERR_UNAVAILABLE;
     case GRPC_STATUS_UNAUTHENTICATED:
-        weir_err_set(err, "The Weir agent at %s refused the token while trying to %s: set the "
-                          "provider's token (or WEIR_TOKEN) to the agent's token.", client->endpoint, what);
+        weir_err_set(err,
+                     "The Weir agent at %s refused the token while trying to %s: set the "
+                     "provider's token (or WEIR_TOKEN) to the agent's token.",
+                     client->endpoint, what);
         return WEIR_ERR_AUTH;
     case GRPC_STATUS_CANCELLED:
         weir_err_set(err, "Cancelled while trying to %s.", what);
@@ -110,8 +112,8 @@ static int compare_objects(const void *a, const void *b)
     return by_kind ? by_kind : strcmp(x->name, y->name);
 }
 
-weir_status_t agent_client_read(agent_client_t *client, const char *kind, const char *name,
-                                agent_object_t *out, weir_err_t *err)
+weir_status_t agent_client_read(agent_client_t *client, const char *kind, const char *name, agent_object_t *out,
+                                weir_err_t *err)
 {
     weir_status_t result = WEIR_OK;
     pthread_mutex_lock(&client->lock);
@@ -128,8 +130,8 @@ weir_status_t agent_client_read(agent_client_t *client, const char *kind, const 
 
         agent_object_list_t list = {0};
         rpc_error_t error = {0};
-        result = explain(client, agent_api_list(channel, LIST_TIMEOUT_MS, "", &list, &error), &error,
-                         "list objects", err);
+        result =
+            explain(client, agent_api_list(channel, LIST_TIMEOUT_MS, "", &list, &error), &error, "list objects", err);
         if (result == WEIR_OK) {
             qsort(list.items, list.count, sizeof *list.items, compare_objects);
             log_debug("agent_client", "snapshot of %zu objects", list.count);
@@ -146,8 +148,8 @@ weir_status_t agent_client_read(agent_client_t *client, const char *kind, const 
     }
     if (result == WEIR_OK) {
         agent_object_t key = {.kind = (char *)kind, .name = (char *)name};
-        const agent_object_t *found = bsearch(&key, client->snapshot.items, client->snapshot.count,
-                                              sizeof key, compare_objects);
+        const agent_object_t *found =
+            bsearch(&key, client->snapshot.items, client->snapshot.count, sizeof key, compare_objects);
         result = found ? agent_object_copy(found, out) : WEIR_ERR_NOT_FOUND;
     }
     pthread_mutex_unlock(&client->lock);
@@ -169,20 +171,20 @@ static void invalidate(agent_client_t *client)
     pthread_mutex_unlock(&client->lock);
 }
 
-weir_status_t agent_client_get(agent_client_t *client, const char *kind, const char *name,
-                               agent_object_t *out, weir_err_t *err)
+weir_status_t agent_client_get(agent_client_t *client, const char *kind, const char *name, agent_object_t *out,
+                               weir_err_t *err)
 {
     rpc_channel_t *channel = channel_of(client, err);
     if (!channel)
         return WEIR_ERR_INVALID;
     rpc_error_t error = {0};
-    return explain(client, agent_api_get(channel, CALL_TIMEOUT_MS, kind, name, out, &error), &error,
-                   "read the object", err);
+    return explain(client, agent_api_get(channel, CALL_TIMEOUT_MS, kind, name, out, &error), &error, "read the object",
+                   err);
 }
 
-weir_status_t agent_client_put(agent_client_t *client, const char *kind, const char *name,
-                               const char *spec_json, const char *write_only_json,
-                               int64_t expected_generation, agent_object_t *out, weir_err_t *err)
+weir_status_t agent_client_put(agent_client_t *client, const char *kind, const char *name, const char *spec_json,
+                               const char *write_only_json, int64_t expected_generation, agent_object_t *out,
+                               weir_err_t *err)
 {
     rpc_channel_t *channel = channel_of(client, err);
     if (!channel)
@@ -198,8 +200,7 @@ weir_status_t agent_client_put(agent_client_t *client, const char *kind, const c
     return explain(client, result, &error, "store the object", err);
 }
 
-weir_status_t agent_client_delete(agent_client_t *client, const char *kind, const char *name,
-                                  weir_err_t *err)
+weir_status_t agent_client_delete(agent_client_t *client, const char *kind, const char *name, weir_err_t *err)
 {
     rpc_channel_t *channel = channel_of(client, err);
     if (!channel)

@@ -17,14 +17,13 @@ weir_status_t agent_client_configure(agent_client_t *client, const char *endpoin
 
 /* Reads an object through the snapshot (listed once, on first use). WEIR_ERR_NOT_FOUND when absent.
  * `out` receives a copy. */
-weir_status_t agent_client_read(agent_client_t *client, const char *kind, const char *name,
-                                agent_object_t *out, weir_err_t *err) WEIR_MUSTCHECK;
+weir_status_t agent_client_read(agent_client_t *client, const char *kind, const char *name, agent_object_t *out,
+                                weir_err_t *err) WEIR_MUSTCHECK;
 /* Reads straight from the agent (import, data sources). */
-weir_status_t agent_client_get(agent_client_t *client, const char *kind, const char *name,
-                               agent_object_t *out, weir_err_t *err) WEIR_MUSTCHECK;
-weir_status_t agent_client_put(agent_client_t *client, const char *kind, const char *name,
-                               const char *spec_json, const char *write_only_json,
-                               int64_t expected_generation, agent_object_t *out,
+weir_status_t agent_client_get(agent_client_t *client, const char *kind, const char *name, agent_object_t *out,
+                               weir_err_t *err) WEIR_MUSTCHECK;
+weir_status_t agent_client_put(agent_client_t *client, const char *kind, const char *name, const char *spec_json,
+                               const char *write_only_json, int64_t expected_generation, agent_object_t *out,
                                weir_err_t *err) WEIR_MUSTCHECK;
 /* Deleting an object that is already gone succeeds. */
 weir_status_t agent_client_delete(agent_client_t *client, const char *kind, const char *name,

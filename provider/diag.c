@@ -42,8 +42,8 @@ static Tfplugin6__AttributePath *make_path(arena_t *arena, const spec_step_t *pa
     return out;
 }
 
-void diag_add(diag_list_t *list, bool is_error, const char *summary, const char *detail,
-              const spec_step_t *path, int path_len)
+void diag_add(diag_list_t *list, bool is_error, const char *summary, const char *detail, const spec_step_t *path,
+              int path_len)
 {
     if (list->count == list->cap) {
         size_t cap = list->cap ? list->cap * 2 : 8;

@@ -55,8 +55,7 @@ static void controller_shutdown(void *ctx, const rpc_request_t *request, rpc_rep
 }
 
 static const rpc_method_t plugin_methods[] = {
-    {"/grpc.health.v1.Health/Check", health_check},
-    {"/plugin.GRPCController/Shutdown", controller_shutdown},
+    {"/grpc.health.v1.Health/Check", health_check}, {"/plugin.GRPCController/Shutdown", controller_shutdown},
     /* /plugin.GRPCStdio/StreamStdio is deliberately absent: our stderr already reaches tofu's log,
      * and go-plugin accepts UNIMPLEMENTED. Holding that stream open beside the first calls
      * coincided with rare stalls in gRPC C core 1.51 where a new call was never delivered. */
@@ -141,8 +140,7 @@ int plugin_server_run(tfp_provider_t *provider)
         grpc_ssl_pem_key_cert_pair pair = {.private_key = cert.key_pem, .cert_chain = cert.cert_pem};
         /* AutoMTLS: trust exactly the certificate the host put in our environment. */
         creds = grpc_ssl_server_credentials_create_ex(client_cert, &pair, 1,
-                                                      GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY,
-                                                      NULL);
+                                                      GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY, NULL);
     } else {
         creds = grpc_insecure_server_credentials_create();
     }

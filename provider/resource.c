@@ -13,8 +13,7 @@ void res_validate_config(const spec_kind_t *kind, const wv_t *config, spec_diags
     spec_validate(kind, config, diags);
 }
 
-static weir_status_t plan_block(const spec_block_t *block, wv_t *planned, const wv_t *config,
-                                const wv_t *prior)
+static weir_status_t plan_block(const spec_block_t *block, wv_t *planned, const wv_t *config, const wv_t *prior)
 {
     if (wv_is_null(planned) || planned->kind != WV_MAP)
         return WEIR_OK;
@@ -26,8 +25,7 @@ static weir_status_t plan_block(const spec_block_t *block, wv_t *planned, const 
         if (attr->flags & SA_WRITE_ONLY) {
             result = wv_map_set(planned, attr->name, wv_null());
         } else if (attr->flags & SA_META) {
-            result = wv_map_set(planned, attr->name,
-                                wv_is_null(prior_value) ? wv_unknown() : wv_clone(prior_value));
+            result = wv_map_set(planned, attr->name, wv_is_null(prior_value) ? wv_unknown() : wv_clone(prior_value));
         } else if (attr->default_json && wv_is_null(config_value)) {
             /* A removed argument returns to its default instead of keeping the prior value. */
             result = wv_map_set(planned, attr->name, spec_default_value(attr));
@@ -36,9 +34,11 @@ static weir_status_t plan_block(const spec_block_t *block, wv_t *planned, const 
             const wv_t *config_items = wv_map_get(config, attr->name);
             for (size_t j = 0; result == WEIR_OK && items && items->kind == WV_LIST && j < items->count; j++) {
                 const wv_t *config_item = config_items && config_items->kind == WV_LIST && j < config_items->count
-                                              ? config_items->items[j] : NULL;
+                    ? config_items->items[j]
+                    : NULL;
                 const wv_t *prior_item = prior_value && prior_value->kind == WV_LIST && j < prior_value->count
-                                             ? prior_value->items[j] : NULL;
+                    ? prior_value->items[j]
+                    : NULL;
                 result = plan_block(attr->block, items->items[j], config_item, prior_item);
             }
         } else if (attr->type == ST_BLOCK_SINGLE) {
@@ -125,8 +125,8 @@ wv_t *res_state_from_object(const spec_kind_t *kind, const agent_object_t *objec
     return state;
 }
 
-weir_status_t res_agent_payload(const spec_kind_t *kind, const wv_t *planned, const wv_t *config,
-                                char **spec_json, char **write_only_json, weir_err_t *err)
+weir_status_t res_agent_payload(const spec_kind_t *kind, const wv_t *planned, const wv_t *config, char **spec_json,
+                                char **write_only_json, weir_err_t *err)
 {
     *spec_json = NULL;
     *write_only_json = NULL;

@@ -30,8 +30,8 @@ wv_t *res_state_from_object(const spec_kind_t *kind, const agent_object_t *objec
 
 /* What to send at apply: spec JSON (write-only and metadata removed) and the write-only values
  * from config as a JSON object ("" when there are none). Both returned new. */
-weir_status_t res_agent_payload(const spec_kind_t *kind, const wv_t *planned, const wv_t *config,
-                                char **spec_json, char **write_only_json, weir_err_t *err) WEIR_MUSTCHECK;
+weir_status_t res_agent_payload(const spec_kind_t *kind, const wv_t *planned, const wv_t *config, char **spec_json,
+                                char **write_only_json, weir_err_t *err) WEIR_MUSTCHECK;
 
 /* Private bytes carry the generation the state was read at, for optimistic concurrency. */
 int res_private_format(int64_t generation, char *out, size_t size);

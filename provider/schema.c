@@ -33,23 +33,36 @@ void schema_type_json(const spec_attr_t *attr, char *out, size_t size)
 {
     out[0] = 0;
     switch (attr->type) {
-    case ST_STRING: append(out, size, "\"string\""); return;
-    case ST_NUMBER: append(out, size, "\"number\""); return;
-    case ST_BOOL: append(out, size, "\"bool\""); return;
-    case ST_LIST_STRING: append(out, size, "[\"list\",\"string\"]"); return;
-    case ST_SET_STRING: append(out, size, "[\"set\",\"string\"]"); return;
-    case ST_MAP_STRING: append(out, size, "[\"map\",\"string\"]"); return;
+    case ST_STRING:
+        append(out, size, "\"string\"");
+        return;
+    case ST_NUMBER:
+        append(out, size, "\"number\"");
+        return;
+    case ST_BOOL:
+        append(out, size, "\"bool\"");
+        return;
+    case ST_LIST_STRING:
+        append(out, size, "[\"list\",\"string\"]");
+        return;
+    case ST_SET_STRING:
+        append(out, size, "[\"set\",\"string\"]");
+        return;
+    case ST_MAP_STRING:
+        append(out, size, "[\"map\",\"string\"]");
+        return;
     case ST_BLOCK_LIST:
         append(out, size, "[\"list\",");
         block_object_type(attr->block, out, size);
         append(out, size, "]");
         return;
-    case ST_BLOCK_SINGLE: block_object_type(attr->block, out, size); return;
+    case ST_BLOCK_SINGLE:
+        block_object_type(attr->block, out, size);
+        return;
     }
 }
 
-static Tfplugin6__Schema__Attribute *make_attribute(arena_t *arena, const spec_attr_t *attr,
-                                                     bool data_source)
+static Tfplugin6__Schema__Attribute *make_attribute(arena_t *arena, const spec_attr_t *attr, bool data_source)
 {
     Tfplugin6__Schema__Attribute *out = arena_alloc(arena, sizeof *out);
     if (!out)
@@ -76,8 +89,8 @@ static Tfplugin6__Schema__Attribute *make_attribute(arena_t *arena, const spec_a
     return out;
 }
 
-static Tfplugin6__Schema__Block *make_block(arena_t *arena, const spec_block_t *block,
-                                            const char *description, bool data_source);
+static Tfplugin6__Schema__Block *make_block(arena_t *arena, const spec_block_t *block, const char *description,
+                                            bool data_source);
 
 static Tfplugin6__Schema__NestedBlock *make_nested(arena_t *arena, const spec_attr_t *attr)
 {
@@ -94,8 +107,8 @@ static Tfplugin6__Schema__NestedBlock *make_nested(arena_t *arena, const spec_at
     return out;
 }
 
-static Tfplugin6__Schema__Block *make_block(arena_t *arena, const spec_block_t *block,
-                                            const char *description, bool data_source)
+static Tfplugin6__Schema__Block *make_block(arena_t *arena, const spec_block_t *block, const char *description,
+                                            bool data_source)
 {
     Tfplugin6__Schema__Block *out = arena_alloc(arena, sizeof *out);
     Tfplugin6__Schema__Attribute **attrs = ARENA_ARRAY(arena, Tfplugin6__Schema__Attribute *, block->count + 2);
@@ -116,12 +129,28 @@ static Tfplugin6__Schema__Block *make_block(arena_t *arena, const spec_block_t *
             attrs[out->n_attributes++] = make_attribute(arena, attr, data_source);
     }
     if (data_source) {
-        static const spec_attr_t generation = {SCHEMA_DS_GENERATION, ST_NUMBER, SA_COMPUTED, NULL, SV_NONE,
-                                               NULL, "Generation of the stored object; bumped by every change.",
-                                               NULL, 0, 0, NULL};
-        static const spec_attr_t status = {SCHEMA_DS_STATUS, ST_STRING, SA_COMPUTED, NULL, SV_NONE, NULL,
-                                           "What the agent reports about the object, as JSON.", NULL, 0,
-                                           0, NULL};
+        static const spec_attr_t generation = {SCHEMA_DS_GENERATION,
+                                               ST_NUMBER,
+                                               SA_COMPUTED,
+                                               NULL,
+                                               SV_NONE,
+                                               NULL,
+                                               "Generation of the stored object; bumped by every change.",
+                                               NULL,
+                                               0,
+                                               0,
+                                               NULL};
+        static const spec_attr_t status = {SCHEMA_DS_STATUS,
+                                           ST_STRING,
+                                           SA_COMPUTED,
+                                           NULL,
+                                           SV_NONE,
+                                           NULL,
+                                           "What the agent reports about the object, as JSON.",
+                                           NULL,
+                                           0,
+                                           0,
+                                           NULL};
         attrs[out->n_attributes++] = make_attribute(arena, &generation, true);
         attrs[out->n_attributes++] = make_attribute(arena, &status, true);
     }

@@ -50,8 +50,7 @@ static wv_t *decode_array(reader_t *r, uint64_t count, int depth)
 {
     /* Every element takes at least one byte: a larger count is a lie, refuse before allocating. */
     if (count > (uint64_t)(r->end - r->p)) {
-        weir_err_set(r->err, "msgpack array claims %" PRIu64 " elements in %zu bytes", count,
-                     (size_t)(r->end - r->p));
+        weir_err_set(r->err, "msgpack array claims %" PRIu64 " elements in %zu bytes", count, (size_t)(r->end - r->p));
         return NULL;
     }
     wv_t *list = wv_list();
@@ -70,8 +69,7 @@ static wv_t *decode_array(reader_t *r, uint64_t count, int depth)
 static wv_t *decode_map(reader_t *r, uint64_t count, int depth)
 {
     if (count > (uint64_t)(r->end - r->p) / 2) {
-        weir_err_set(r->err, "msgpack map claims %" PRIu64 " entries in %zu bytes", count,
-                     (size_t)(r->end - r->p));
+        weir_err_set(r->err, "msgpack map claims %" PRIu64 " entries in %zu bytes", count, (size_t)(r->end - r->p));
         return NULL;
     }
     wv_t *map = wv_map();
@@ -151,17 +149,28 @@ static wv_t *decode(reader_t *r, int depth)
     if ((tag & 0xf0) == 0x80)
         return decode_map(r, tag & 0x0f, depth);
     switch (tag) {
-    case 0xc0: return wv_null();
-    case 0xc2: return wv_bool(false);
-    case 0xc3: return wv_bool(true);
-    case 0xcc: return read_be(r, 1, &n) ? decode_unsigned(n) : NULL;
-    case 0xcd: return read_be(r, 2, &n) ? decode_unsigned(n) : NULL;
-    case 0xce: return read_be(r, 4, &n) ? decode_unsigned(n) : NULL;
-    case 0xcf: return read_be(r, 8, &n) ? decode_unsigned(n) : NULL;
-    case 0xd0: return read_be(r, 1, &n) ? wv_number_i64((int8_t)n) : NULL;
-    case 0xd1: return read_be(r, 2, &n) ? wv_number_i64((int16_t)n) : NULL;
-    case 0xd2: return read_be(r, 4, &n) ? wv_number_i64((int32_t)n) : NULL;
-    case 0xd3: return read_be(r, 8, &n) ? wv_number_i64((int64_t)n) : NULL;
+    case 0xc0:
+        return wv_null();
+    case 0xc2:
+        return wv_bool(false);
+    case 0xc3:
+        return wv_bool(true);
+    case 0xcc:
+        return read_be(r, 1, &n) ? decode_unsigned(n) : NULL;
+    case 0xcd:
+        return read_be(r, 2, &n) ? decode_unsigned(n) : NULL;
+    case 0xce:
+        return read_be(r, 4, &n) ? decode_unsigned(n) : NULL;
+    case 0xcf:
+        return read_be(r, 8, &n) ? decode_unsigned(n) : NULL;
+    case 0xd0:
+        return read_be(r, 1, &n) ? wv_number_i64((int8_t)n) : NULL;
+    case 0xd1:
+        return read_be(r, 2, &n) ? wv_number_i64((int16_t)n) : NULL;
+    case 0xd2:
+        return read_be(r, 4, &n) ? wv_number_i64((int32_t)n) : NULL;
+    case 0xd3:
+        return read_be(r, 8, &n) ? wv_number_i64((int64_t)n) : NULL;
     case 0xca: {
         if (!read_be(r, 4, &n))
             return NULL;
@@ -178,24 +187,40 @@ static wv_t *decode(reader_t *r, int depth)
         return decode_float(r, value);
     }
     case 0xd9:
-    case 0xc4: return read_be(r, 1, &n) ? decode_string(r, n) : NULL;
+    case 0xc4:
+        return read_be(r, 1, &n) ? decode_string(r, n) : NULL;
     case 0xda:
-    case 0xc5: return read_be(r, 2, &n) ? decode_string(r, n) : NULL;
+    case 0xc5:
+        return read_be(r, 2, &n) ? decode_string(r, n) : NULL;
     case 0xdb:
-    case 0xc6: return read_be(r, 4, &n) ? decode_string(r, n) : NULL;
-    case 0xdc: return read_be(r, 2, &n) ? decode_array(r, n, depth) : NULL;
-    case 0xdd: return read_be(r, 4, &n) ? decode_array(r, n, depth) : NULL;
-    case 0xde: return read_be(r, 2, &n) ? decode_map(r, n, depth) : NULL;
-    case 0xdf: return read_be(r, 4, &n) ? decode_map(r, n, depth) : NULL;
-    case 0xd4: return skip_ext(r, 1);
-    case 0xd5: return skip_ext(r, 2);
-    case 0xd6: return skip_ext(r, 4);
-    case 0xd7: return skip_ext(r, 8);
-    case 0xd8: return skip_ext(r, 16);
-    case 0xc7: return read_be(r, 1, &n) ? skip_ext(r, n) : NULL;
-    case 0xc8: return read_be(r, 2, &n) ? skip_ext(r, n) : NULL;
-    case 0xc9: return read_be(r, 4, &n) ? skip_ext(r, n) : NULL;
-    default: break;
+    case 0xc6:
+        return read_be(r, 4, &n) ? decode_string(r, n) : NULL;
+    case 0xdc:
+        return read_be(r, 2, &n) ? decode_array(r, n, depth) : NULL;
+    case 0xdd:
+        return read_be(r, 4, &n) ? decode_array(r, n, depth) : NULL;
+    case 0xde:
+        return read_be(r, 2, &n) ? decode_map(r, n, depth) : NULL;
+    case 0xdf:
+        return read_be(r, 4, &n) ? decode_map(r, n, depth) : NULL;
+    case 0xd4:
+        return skip_ext(r, 1);
+    case 0xd5:
+        return skip_ext(r, 2);
+    case 0xd6:
+        return skip_ext(r, 4);
+    case 0xd7:
+        return skip_ext(r, 8);
+    case 0xd8:
+        return skip_ext(r, 16);
+    case 0xc7:
+        return read_be(r, 1, &n) ? skip_ext(r, n) : NULL;
+    case 0xc8:
+        return read_be(r, 2, &n) ? skip_ext(r, n) : NULL;
+    case 0xc9:
+        return read_be(r, 4, &n) ? skip_ext(r, n) : NULL;
+    default:
+        break;
     }
     weir_err_set(r->err, "invalid msgpack type byte 0x%02x", tag);
     return NULL;
@@ -283,9 +308,12 @@ weir_status_t tfp_msgpack_encode(const wv_t *value, weir_buf_t *out)
         return buf_putc(out, 0xc0);
     weir_status_t result = WEIR_OK;
     switch (value->kind) {
-    case WV_NULL: return buf_putc(out, 0xc0);
-    case WV_UNKNOWN: return buf_append(out, "\xd4\x00\x00", 3);
-    case WV_BOOL: return buf_putc(out, value->boolean ? 0xc3 : 0xc2);
+    case WV_NULL:
+        return buf_putc(out, 0xc0);
+    case WV_UNKNOWN:
+        return buf_append(out, "\xd4\x00\x00", 3);
+    case WV_BOOL:
+        return buf_putc(out, value->boolean ? 0xc3 : 0xc2);
     case WV_NUMBER: {
         int64_t integer;
         double real;
@@ -303,7 +331,8 @@ weir_status_t tfp_msgpack_encode(const wv_t *value, weir_buf_t *out)
         }
         return put_str(out, value->text, value->text_len);
     }
-    case WV_STRING: return put_str(out, value->text, value->text_len);
+    case WV_STRING:
+        return put_str(out, value->text, value->text_len);
     case WV_LIST:
         result = put_header(out, value->count, 0x90, 0xdc, 0xdd);
         for (size_t i = 0; result == WEIR_OK && i < value->count; i++)

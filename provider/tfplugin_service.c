@@ -35,8 +35,8 @@ typedef struct {
 typedef void (*tfp_handler_fn)(tfp_call_t *call, const void *request, void *response);
 
 typedef struct {
-    const char *method;                          /* "/tfplugin6.Provider/Name" */
-    const ProtobufCMessageDescriptor *request;   /* NULL: nothing in it is read, so it is not decoded */
+    const char *method;                        /* "/tfplugin6.Provider/Name" */
+    const ProtobufCMessageDescriptor *request; /* NULL: nothing in it is read, so it is not decoded */
     const ProtobufCMessageDescriptor *response;
     tfp_handler_fn handler;
 } tfp_rpc_t;
@@ -166,7 +166,8 @@ static void configure_agent(tfp_call_t *call, const wv_t *config)
         spec_step_t path = {.kind = PATH_ATTR, .name = "endpoint"};
         diag_add(diags, true, "Missing agent endpoint",
                  "Set endpoint in the provider block or the WEIR_ENDPOINT environment variable to "
-                 "the agent's host:port.", &path, 1);
+                 "the agent's host:port.",
+                 &path, 1);
         return;
     }
     if (ca && strncmp(ca, "-----BEGIN", 10) != 0) {
@@ -176,8 +177,7 @@ static void configure_agent(tfp_call_t *call, const wv_t *config)
             add_err(diags, "Cannot read the CA certificate", &err, "ca_cert");
         ca = ca_from_file;
     }
-    if (!diag_has_error(diags) &&
-        agent_client_configure(call->provider->agent, endpoint, token, ca, &err) != WEIR_OK)
+    if (!diag_has_error(diags) && agent_client_configure(call->provider->agent, endpoint, token, ca, &err) != WEIR_OK)
         add_err(diags, "Cannot configure the agent connection", &err, "endpoint");
     else if (!diag_has_error(diags))
         log_info("provider", "configured for agent at %s (token %s)", endpoint, token ? "set" : "not set");
@@ -219,8 +219,8 @@ static void validate_data_resource_config(tfp_call_t *call, const void *request,
     const Tfplugin6__ValidateDataResourceConfig__Request *req = request;
     (void)out;
     if (!schema_data_source_kind(req->type_name))
-        diag_add(call->diags, true, "Unknown data source", "This provider's only data source is weir_pipeline.",
-                 NULL, 0);
+        diag_add(call->diags, true, "Unknown data source", "This provider's only data source is weir_pipeline.", NULL,
+                 0);
 }
 
 /* ---- state upgrade ---- */
@@ -365,9 +365,8 @@ static void plan_resource_change(tfp_call_t *call, const void *request, void *ou
 /* ---- apply ---- */
 
 /* The agent deletes the object; on failure tofu keeps the prior state. */
-static void apply_delete(tfp_call_t *call, const spec_kind_t *kind,
-                         const Tfplugin6__ApplyResourceChange__Request *req, const wv_t *prior,
-                         const wv_t *planned, Tfplugin6__ApplyResourceChange__Response *response)
+static void apply_delete(tfp_call_t *call, const spec_kind_t *kind, const Tfplugin6__ApplyResourceChange__Request *req,
+                         const wv_t *prior, const wv_t *planned, Tfplugin6__ApplyResourceChange__Response *response)
 {
     weir_err_t err = {{0}};
     const char *name = name_of(prior);
@@ -381,9 +380,8 @@ static void apply_delete(tfp_call_t *call, const spec_kind_t *kind,
 }
 
 /* The agent stores the planned object (create or update) and the new state is what it returns. */
-static void apply_put(tfp_call_t *call, const spec_kind_t *kind,
-                      const Tfplugin6__ApplyResourceChange__Request *req, const wv_t *prior,
-                      const wv_t *planned, const wv_t *config,
+static void apply_put(tfp_call_t *call, const spec_kind_t *kind, const Tfplugin6__ApplyResourceChange__Request *req,
+                      const wv_t *prior, const wv_t *planned, const wv_t *config,
                       Tfplugin6__ApplyResourceChange__Response *response)
 {
     diag_list_t *diags = call->diags;
@@ -396,8 +394,8 @@ static void apply_put(tfp_call_t *call, const spec_kind_t *kind,
         goto out;
     }
     const char *name = name_of(planned);
-    int64_t expected = wv_is_null(prior) ? 0 : res_private_generation(req->planned_private.data,
-                                                                      req->planned_private.len);
+    int64_t expected =
+        wv_is_null(prior) ? 0 : res_private_generation(req->planned_private.data, req->planned_private.len);
     weir_status_t result = agent_client_put(call->provider->agent, kind->kind, name ? name : "", spec_json,
                                             write_only_json, expected, &object, &err);
     if (result != WEIR_OK) {
@@ -464,7 +462,8 @@ static void import_resource_state(tfp_call_t *call, const void *request, void *o
             char detail[512];
             snprintf(detail, sizeof detail,
                      "The agent has no %s named \"%s\". Import takes the object's name; `weir-agent ctl "
-                     "list %s` shows the names.", kind->type_name, req->id, kind->kind);
+                     "list %s` shows the names.",
+                     kind->type_name, req->id, kind->kind);
             diag_add(diags, true, "Object not found", detail, NULL, 0);
         } else if (result != WEIR_OK) {
             add_err(diags, "Cannot import", &err, NULL);
@@ -517,8 +516,7 @@ static void read_data_source(tfp_call_t *call, const void *request, void *out)
     spec_step_t name_path = {.kind = PATH_ATTR, .name = "name"};
     const spec_kind_t *kind = schema_data_source_kind(req->type_name);
     if (!kind)
-        diag_add(diags, true, "Unknown data source", "This provider's only data source is weir_pipeline.",
-                 NULL, 0);
+        diag_add(diags, true, "Unknown data source", "This provider's only data source is weir_pipeline.", NULL, 0);
     else
         config = decode_dynamic(req->config, diags, "configuration");
     const char *name = config ? name_of(config) : NULL;
@@ -558,10 +556,15 @@ static void stop_provider(tfp_call_t *call, const void *request, void *out)
 #define TFP(name) "/tfplugin6.Provider/" name
 /* Each handler is named after its method's messages: ReadResource → read_resource, which also
  * names tfplugin6__read_resource__request__descriptor and its response twin. */
-#define TFP_RPC(Name, name) \
-    {TFP(Name), &tfplugin6__##name##__request__descriptor, &tfplugin6__##name##__response__descriptor, name}
+#define TFP_RPC(Name, name)                                                                                    \
+    {                                                                                                          \
+        TFP(Name), &tfplugin6__##name##__request__descriptor, &tfplugin6__##name##__response__descriptor, name \
+    }
 /* For a method whose request carries nothing the handler reads: the frame does not decode it. */
-#define TFP_RPC_NO_REQUEST(Name, name) {TFP(Name), NULL, &tfplugin6__##name##__response__descriptor, name}
+#define TFP_RPC_NO_REQUEST(Name, name)                                    \
+    {                                                                     \
+        TFP(Name), NULL, &tfplugin6__##name##__response__descriptor, name \
+    }
 
 static const tfp_rpc_t tfp_rpcs[] = {
     TFP_RPC_NO_REQUEST("GetProviderSchema", get_provider_schema),
@@ -603,8 +606,7 @@ static void attach_diagnostics(ProtobufCMessage *response, const diag_list_t *di
 {
     const ProtobufCFieldDescriptor *field =
         protobuf_c_message_descriptor_get_field_by_name(response->descriptor, "diagnostics");
-    if (!field || field->label != PROTOBUF_C_LABEL_REPEATED ||
-        field->descriptor != &tfplugin6__diagnostic__descriptor)
+    if (!field || field->label != PROTOBUF_C_LABEL_REPEATED || field->descriptor != &tfplugin6__diagnostic__descriptor)
         return;
     char *base = (char *)response;
     memcpy(base + field->quantifier_offset, &diags->count, sizeof diags->count);
@@ -632,8 +634,7 @@ static void tfp_serve(void *ctx, const rpc_request_t *request, rpc_reply_t *repl
         req = protobuf_c_message_unpack(rpc->request, NULL, request->body_len, request->body);
         if (!req) {
             reply->code = GRPC_STATUS_INVALID_ARGUMENT;
-            snprintf(reply->message, sizeof reply->message, "cannot decode the %s request",
-                     short_name(rpc->method));
+            snprintf(reply->message, sizeof reply->message, "cannot decode the %s request", short_name(rpc->method));
             goto out;
         }
     }

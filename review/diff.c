@@ -49,15 +49,11 @@ static bool marker_set_depth(const json_t *marker, int depth)
     if (json_is_object(marker)) {
         const char *key;
         json_t *child;
-        json_object_foreach((json_t *)marker, key, child)
-            if (marker_set_depth(child, depth + 1))
-                return true;
+        json_object_foreach((json_t *)marker, key, child) if (marker_set_depth(child, depth + 1)) return true;
     } else if (json_is_array(marker)) {
         size_t i;
         json_t *child;
-        json_array_foreach(marker, i, child)
-            if (marker_set_depth(child, depth + 1))
-                return true;
+        json_array_foreach(marker, i, child) if (marker_set_depth(child, depth + 1)) return true;
     }
     return false;
 }
@@ -116,9 +112,7 @@ static bool is_container(const json_t *value)
         return false;
     size_t i;
     json_t *item;
-    json_array_foreach(value, i, item)
-        if (!json_is_object(item))
-            return false;
+    json_array_foreach(value, i, item) if (!json_is_object(item)) return false;
     return true;
 }
 
@@ -127,8 +121,8 @@ static bool is_identifier(const char *key)
     if (!key[0] || (key[0] >= '0' && key[0] <= '9'))
         return false;
     for (const char *p = key; *p; p++)
-        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-              *p == '_' || *p == '-'))
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '_' ||
+              *p == '-'))
             return false;
     return true;
 }
@@ -184,7 +178,8 @@ static bool under_replace_path(const walk_t *walk)
     const json_t *paths = walk->change->replace_paths;
     size_t i;
     json_t *path;
-    json_array_foreach(paths, i, path) {
+    json_array_foreach(paths, i, path)
+    {
         if (!json_is_array(path) || json_array_size(path) == 0 || json_array_size(path) > (size_t)walk->depth)
             continue;
         bool match = true;
@@ -204,13 +199,12 @@ static bool under_replace_path(const walk_t *walk)
     return false;
 }
 
-static weir_status_t emit(walk_t *walk, const json_t *before, const json_t *after, bool unknown,
-                          bool before_masked, bool after_masked)
+static weir_status_t emit(walk_t *walk, const json_t *before, const json_t *after, bool unknown, bool before_masked,
+                          bool after_masked)
 {
     diff_t *diff = walk->diff;
     if (diff->count >= DIFF_MAX_ATTRS) {
-        weir_err_set(walk->err, "%.200s: more than %d changed attributes", walk->change->address,
-                     DIFF_MAX_ATTRS);
+        weir_err_set(walk->err, "%.200s: more than %d changed attributes", walk->change->address, DIFF_MAX_ATTRS);
         return WEIR_ERR_TOO_BIG;
     }
     if (diff->count == diff->cap) {
@@ -249,9 +243,8 @@ static bool is_null(const json_t *value)
     return !value || json_is_null(value);
 }
 
-static weir_status_t walk_value(walk_t *walk, const json_t *before, const json_t *after,
-                                const json_t *unknown, const json_t *before_sensitive,
-                                const json_t *after_sensitive)
+static weir_status_t walk_value(walk_t *walk, const json_t *before, const json_t *after, const json_t *unknown,
+                                const json_t *before_sensitive, const json_t *after_sensitive)
 {
     if (walk->depth == 1) {
         /* Object metadata (the agent-assigned id) says nothing a reviewer can act on, and would
@@ -261,18 +254,16 @@ static weir_status_t walk_value(walk_t *walk, const json_t *before, const json_t
             return WEIR_OK;
     }
     bool after_unknown = json_is_true(unknown);
-    bool recurse = !after_unknown && walk->depth < DIFF_DEPTH_MAX &&
-                   (is_container(before) || is_container(after)) &&
-                   (is_null(before) || is_container(before) || json_is_array(before)) &&
-                   (is_null(after) || is_container(after) || json_is_array(after)) &&
-                   !(json_is_object(before) && json_is_array(after)) &&
-                   !(json_is_array(before) && json_is_object(after));
+    bool recurse = !after_unknown && walk->depth < DIFF_DEPTH_MAX && (is_container(before) || is_container(after)) &&
+        (is_null(before) || is_container(before) || json_is_array(before)) &&
+        (is_null(after) || is_container(after) || json_is_array(after)) &&
+        !(json_is_object(before) && json_is_array(after)) && !(json_is_array(before) && json_is_object(after));
     if (!recurse) {
         if (!after_unknown && (is_null(before) ? is_null(after) : (!is_null(after) && json_equal(before, after))))
             return WEIR_OK;
         bool secret = walk->depth > 0 && attr_secret(spec_at(walk));
-        return emit(walk, before, after, after_unknown,
-                    secret || diff_marker_set(before_sensitive), secret || diff_marker_set(after_sensitive));
+        return emit(walk, before, after, after_unknown, secret || diff_marker_set(before_sensitive),
+                    secret || diff_marker_set(after_sensitive));
     }
     weir_status_t result = WEIR_OK;
     if (json_is_object(before) || json_is_object(after)) {
@@ -285,19 +276,18 @@ static weir_status_t walk_value(walk_t *walk, const json_t *before, const json_t
         const json_t *sides[] = {before, after, json_is_object(unknown) ? unknown : NULL};
         for (size_t s = 0; s < 3; s++)
             if (json_is_object(sides[s]))
-                json_object_foreach((json_t *)sides[s], key, child)
-                    if (json_object_set(keys, key, json_null()) != 0) {
-                        json_decref(keys);
-                        goto nomem;
-                    }
+                json_object_foreach((json_t *)sides[s], key, child) if (json_object_set(keys, key, json_null()) != 0)
+                {
+                    json_decref(keys);
+                    goto nomem;
+                }
         size_t n = json_object_size(keys), i = 0;
         const char **sorted = calloc(n ? n : 1, sizeof *sorted);
         if (!sorted) {
             json_decref(keys);
             goto nomem;
         }
-        json_object_foreach(keys, key, child)
-            sorted[i++] = key;
+        json_object_foreach(keys, key, child) sorted[i++] = key;
         for (size_t a = 1; a < n; a++)
             for (size_t b = a; b > 0 && strcmp(sorted[b - 1], sorted[b]) > 0; b--) {
                 const char *t = sorted[b];
@@ -324,9 +314,8 @@ static weir_status_t walk_value(walk_t *walk, const json_t *before, const json_t
     for (size_t i = 0; i < n && result == WEIR_OK; i++) {
         walk->steps[walk->depth] = (step_t){.key = NULL, .index = i};
         walk->depth++;
-        result = walk_value(walk, json_array_get(before, i), json_array_get(after, i),
-                            diff_marker_index(unknown, i), diff_marker_index(before_sensitive, i),
-                            diff_marker_index(after_sensitive, i));
+        result = walk_value(walk, json_array_get(before, i), json_array_get(after, i), diff_marker_index(unknown, i),
+                            diff_marker_index(before_sensitive, i), diff_marker_index(after_sensitive, i));
         walk->depth--;
     }
     return result;
@@ -345,6 +334,5 @@ weir_status_t diff_change(const plan_change_t *change, diff_t *diff, weir_err_t 
         /* The whole object is unknown or absent: nothing attribute-level to show. */
         return WEIR_OK;
     }
-    return walk_value(&walk, change->before, change->after, unknown, change->before_sensitive,
-                      change->after_sensitive);
+    return walk_value(&walk, change->before, change->after, unknown, change->before_sensitive, change->after_sensitive);
 }

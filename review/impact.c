@@ -99,7 +99,7 @@ static bool unknown(const plan_change_t *c, const char *key)
 static bool secret(const plan_change_t *c, const char *key)
 {
     return diff_spec_secret(c->type, key) || diff_marker_set(diff_marker_key(c->before_sensitive, key)) ||
-           diff_marker_set(diff_marker_key(c->after_sensitive, key));
+        diff_marker_set(diff_marker_key(c->after_sensitive, key));
 }
 
 /* Writes a value as a code span: strings without their quotes, other values as JSON. */
@@ -177,7 +177,8 @@ static const json_t *table_named(const json_t *tables, const char *name, size_t 
 {
     size_t i;
     json_t *table;
-    json_array_foreach(tables, i, table) {
+    json_array_foreach(tables, i, table)
+    {
         const char *n = json_string_value(json_object_get(table, "name"));
         if (n && strcmp(n, name) == 0) {
             if (index)
@@ -192,7 +193,8 @@ static void list_tables(finding_t *f, const json_t *tables)
 {
     size_t i;
     json_t *table;
-    json_array_foreach(tables, i, table) {
+    json_array_foreach(tables, i, table)
+    {
         md_puts(&f->md, i ? ", " : "");
         value(f, json_object_get(table, "name"), false);
     }
@@ -216,7 +218,8 @@ static weir_status_t pipeline_tables(finding_t *f, weir_err_t *err)
     }
     size_t i;
     json_t *table;
-    json_array_foreach(was, i, table) {
+    json_array_foreach(was, i, table)
+    {
         const char *name = json_string_value(json_object_get(table, "name"));
         if (!name || result != WEIR_OK)
             continue;
@@ -250,15 +253,22 @@ static weir_status_t pipeline_tables(finding_t *f, weir_err_t *err)
         md_code(&f->md, name, false);
         md_puts(&f->md, " of pipeline ");
         attr_value(f, true, "name");
-        static const struct { const char *key; const char *why; } rules[] = {
-            {"cursor", "the stored watermark was read from the old column and is now compared with the "
-                       "new one, so rows can be skipped or loaded again"},
-            {"target", "the new target table receives only rows past the current watermark, not the "
-                       "table's history (add a `weir_backfill`)"},
-            {"primary_key", "MERGE now matches rows by the new key, so rows already loaded can be "
-                            "duplicated in the destination"},
-            {"mode", "`full_refresh` reloads the whole table on every run; `incremental` reads only rows "
-                     "past the watermark"},
+        static const struct {
+            const char *key;
+            const char *why;
+        } rules[] = {
+            {"cursor",
+             "the stored watermark was read from the old column and is now compared with the "
+             "new one, so rows can be skipped or loaded again"},
+            {"target",
+             "the new target table receives only rows past the current watermark, not the "
+             "table's history (add a `weir_backfill`)"},
+            {"primary_key",
+             "MERGE now matches rows by the new key, so rows already loaded can be "
+             "duplicated in the destination"},
+            {"mode",
+             "`full_refresh` reloads the whole table on every run; `incremental` reads only rows "
+             "past the watermark"},
         };
         for (size_t r = 0; r < sizeof rules / sizeof rules[0]; r++) {
             const json_t *a = json_object_get(table, rules[r].key), *b = json_object_get(kept, rules[r].key);
@@ -310,14 +320,16 @@ static weir_status_t pipeline(finding_t *f, weir_err_t *err)
             attr_value(f, false, "name");
             md_puts(&f->md, " is replaced by ");
             attr_value(f, true, "name");
-            md_puts(&f->md, ": watermarks are kept per pipeline name, so the new pipeline has none — "
-                            "every table reloads in full from the source (");
+            md_puts(&f->md,
+                    ": watermarks are kept per pipeline name, so the new pipeline has none — "
+                    "every table reloads in full from the source (");
             list_tables(f, after(c, "table"));
             md_puts(&f->md, ")");
         } else {
             lead(f, "Pipeline");
-            clause(f, "replaced under the same name — watermarks are kept per pipeline and table name, "
-                      "so loading resumes where it stopped");
+            clause(f,
+                   "replaced under the same name — watermarks are kept per pipeline and table name, "
+                   "so loading resumes where it stopped");
         }
         result = commit(f, err);
     }
@@ -360,19 +372,24 @@ static weir_status_t pipeline(finding_t *f, weir_err_t *err)
             attr_value(f, false, "schedule");
             md_printf(&f->md, " (every %s) to ", every_was);
             attr_value(f, true, "schedule");
-            md_printf(&f->md, " (every %s): %ld runs a year instead of %ld, so data arrives later",
-                      every_now, runs_now, runs_was);
+            md_printf(&f->md, " (every %s): %ld runs a year instead of %ld, so data arrives later", every_now, runs_now,
+                      runs_was);
             result = commit(f, err);
         }
     }
     if (result != WEIR_OK)
         return result;
 
-    static const struct { const char *key; const char *why; } moves[] = {
-        {"source", "the watermarks taken on the old source carry over, so rows of the new source "
-                   "below them are never read (rename the pipeline or add a `weir_backfill`)"},
-        {"destination", "the watermarks carry over, so the new destination receives only rows changed "
-                        "from now on, not the tables' history (add a `weir_backfill`)"},
+    static const struct {
+        const char *key;
+        const char *why;
+    } moves[] = {
+        {"source",
+         "the watermarks taken on the old source carry over, so rows of the new source "
+         "below them are never read (rename the pipeline or add a `weir_backfill`)"},
+        {"destination",
+         "the watermarks carry over, so the new destination receives only rows changed "
+         "from now on, not the tables' history (add a `weir_backfill`)"},
     };
     for (size_t i = 0; i < sizeof moves / sizeof moves[0] && result == WEIR_OK; i++) {
         const char *key = moves[i].key;
@@ -401,8 +418,8 @@ static weir_status_t pipeline(finding_t *f, weir_err_t *err)
 
 /* ---- sources and destinations ---- */
 
-static weir_status_t endpoint(finding_t *f, const char *noun, const char *const *moved_keys,
-                              const char *on_delete, const char *on_move, weir_err_t *err)
+static weir_status_t endpoint(finding_t *f, const char *noun, const char *const *moved_keys, const char *on_delete,
+                              const char *on_move, weir_err_t *err)
 {
     const plan_change_t *c = f->c;
     if (c->action == PLAN_DELETE) {
@@ -449,10 +466,8 @@ static weir_status_t endpoint(finding_t *f, const char *noun, const char *const 
 static weir_status_t source(finding_t *f, weir_err_t *err)
 {
     static const char *const keys[] = {"host", "port", "database", NULL};
-    return endpoint(f, "Source", keys,
-                    "destroyed — pipelines reading it can no longer run",
-                    "pipelines keep their watermarks, so rows of the new database below them are never read",
-                    err);
+    return endpoint(f, "Source", keys, "destroyed — pipelines reading it can no longer run",
+                    "pipelines keep their watermarks, so rows of the new database below them are never read", err);
 }
 
 static weir_status_t destination(finding_t *f, weir_err_t *err)
@@ -482,7 +497,8 @@ static weir_status_t backfill(finding_t *f, weir_err_t *err)
     begin(f);
     md_puts(&f->md, c->action == PLAN_CREATE ? "New backfill " : "Backfill ");
     attr_value(f, true, "name");
-    md_puts(&f->md, c->action == PLAN_CREATE ? " reloads " : " is replaced and runs again from its first chunk: it reloads ");
+    md_puts(&f->md,
+            c->action == PLAN_CREATE ? " reloads " : " is replaced and runs again from its first chunk: it reloads ");
     attr_value(f, true, "table");
     md_puts(&f->md, " of pipeline ");
     attr_value(f, true, "pipeline");
@@ -515,13 +531,13 @@ static bool is_looser(const plan_change_t *c, const char *key, looser_t dir)
 {
     const json_t *a = before(c, key), *b = after(c, key);
     if (!a)
-        return false;   /* newly set: a new bound is stricter */
+        return false; /* newly set: a new bound is stricter */
     if (!b)
-        return true;    /* bound removed */
+        return true; /* bound removed */
     if (dir == LOOSER_LONGER) {
         long long sa, sb;
         return json_is_string(a) && json_is_string(b) && spec_duration_seconds(json_string_value(a), &sa) &&
-               spec_duration_seconds(json_string_value(b), &sb) && sb > sa;
+            spec_duration_seconds(json_string_value(b), &sb) && sb > sa;
     }
     if (!json_is_number(a) || !json_is_number(b))
         return false;
@@ -537,7 +553,8 @@ static bool gained(const plan_change_t *c, const char *key)
         return false;
     size_t i;
     json_t *item;
-    json_array_foreach(b, i, item) {
+    json_array_foreach(b, i, item)
+    {
         bool found = false;
         for (size_t j = 0; j < json_array_size(a) && !found; j++)
             found = json_equal(item, json_array_get(a, j));
@@ -590,10 +607,12 @@ static weir_status_t quality_check(finding_t *f, weir_err_t *err)
         loosened(f, "enabled", "the check no longer runs");
     if (judged_strings(c, "table", &was, &now) && strcmp(was, now) != 0)
         loosened(f, "table", "the old table is no longer checked");
-    static const struct { const char *key; looser_t dir; } bounds[] = {
-        {"min_rows", LOOSER_LOWER},          {"max_rows", LOOSER_HIGHER},
-        {"anomaly_threshold", LOOSER_HIGHER}, {"min_history", LOOSER_HIGHER},
-        {"max_null_fraction", LOOSER_HIGHER}, {"max_null_increase", LOOSER_HIGHER},
+    static const struct {
+        const char *key;
+        looser_t dir;
+    } bounds[] = {
+        {"min_rows", LOOSER_LOWER},     {"max_rows", LOOSER_HIGHER},          {"anomaly_threshold", LOOSER_HIGHER},
+        {"min_history", LOOSER_HIGHER}, {"max_null_fraction", LOOSER_HIGHER}, {"max_null_increase", LOOSER_HIGHER},
         {"max_age", LOOSER_LONGER},
     };
     for (size_t i = 0; i < sizeof bounds / sizeof bounds[0]; i++)
@@ -612,9 +631,9 @@ static weir_status_t quality_check(finding_t *f, weir_err_t *err)
         return result;
 
     /* Values only known at apply get their own finding: they may loosen the check or not. */
-    static const char *const judged[] = {"severity", "enabled", "table", "min_rows", "max_rows",
-                                         "anomaly_threshold", "min_history", "max_null_fraction",
-                                         "max_null_increase", "max_age", "values", "columns"};
+    static const char *const judged[] = {"severity",          "enabled",           "table",       "min_rows",
+                                         "max_rows",          "anomaly_threshold", "min_history", "max_null_fraction",
+                                         "max_null_increase", "max_age",           "values",      "columns"};
     begin(f);
     lead(f, "Quality check");
     for (size_t i = 0; i < sizeof judged / sizeof judged[0]; i++)
@@ -669,7 +688,8 @@ static weir_status_t alert_channel(finding_t *f, weir_err_t *err)
         else {
             size_t i;
             json_t *item;
-            json_array_foreach(a, i, item) {
+            json_array_foreach(a, i, item)
+            {
                 bool kept = false;
                 for (size_t j = 0; j < json_array_size(b) && !kept; j++)
                     kept = json_equal(item, json_array_get(b, j));
@@ -692,9 +712,8 @@ weir_status_t impact_plan(const plan_t *plan, impacts_t *impacts, weir_err_t *er
         const char *type;
         weir_status_t (*rule)(finding_t *, weir_err_t *);
     } rules[] = {
-        {"weir_pipeline", pipeline},          {"weir_source_postgres", source},
-        {"weir_destination_snowflake", destination}, {"weir_backfill", backfill},
-        {"weir_quality_check", quality_check}, {"weir_alert_channel", alert_channel},
+        {"weir_pipeline", pipeline}, {"weir_source_postgres", source},      {"weir_destination_snowflake", destination},
+        {"weir_backfill", backfill}, {"weir_quality_check", quality_check}, {"weir_alert_channel", alert_channel},
     };
     for (size_t i = 0; i < plan->count; i++) {
         const plan_change_t *c = &plan->changes[i];

@@ -13,9 +13,9 @@
 #define IMPACT_TEXT_MAX 2048
 
 typedef struct {
-    const plan_t *plan;     /* borrowed */
-    const char *address;    /* borrowed from the plan */
-    char *text;             /* owned Markdown, one line */
+    const plan_t *plan;  /* borrowed */
+    const char *address; /* borrowed from the plan */
+    char *text;          /* owned Markdown, one line */
 } impact_t;
 
 typedef struct {

@@ -9,13 +9,20 @@
 const char *plan_action_text(plan_action_t action)
 {
     switch (action) {
-    case PLAN_NOOP: return "no-op";
-    case PLAN_CREATE: return "create";
-    case PLAN_UPDATE: return "update";
-    case PLAN_REPLACE: return "replace";
-    case PLAN_DELETE: return "delete";
-    case PLAN_READ: return "read";
-    case PLAN_FORGET: return "forget";
+    case PLAN_NOOP:
+        return "no-op";
+    case PLAN_CREATE:
+        return "create";
+    case PLAN_UPDATE:
+        return "update";
+    case PLAN_REPLACE:
+        return "replace";
+    case PLAN_DELETE:
+        return "delete";
+    case PLAN_READ:
+        return "read";
+    case PLAN_FORGET:
+        return "forget";
     }
     return "?";
 }
@@ -26,16 +33,16 @@ static bool label_ok(const char *text, size_t len)
         return false;
     for (size_t i = 0; i < len; i++) {
         char c = text[i];
-        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                  c == '-' || c == '_' || c == '.' || c == '/';
+        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+            c == '.' || c == '/';
         if (!ok)
             return false;
     }
     return text[0] != '/' && text[len - 1] != '/';
 }
 
-bool plan_label_parse(const char *arg, char env[PLAN_LABEL_MAX], char unit[PLAN_LABEL_MAX],
-                      const char **path, weir_err_t *err)
+bool plan_label_parse(const char *arg, char env[PLAN_LABEL_MAX], char unit[PLAN_LABEL_MAX], const char **path,
+                      weir_err_t *err)
 {
     const char *eq = strchr(arg, '=');
     const char *slash = eq ? memchr(arg, '/', (size_t)(eq - arg)) : NULL;
@@ -45,7 +52,8 @@ bool plan_label_parse(const char *arg, char env[PLAN_LABEL_MAX], char unit[PLAN_
     }
     size_t env_len = (size_t)(slash - arg), unit_len = (size_t)(eq - slash - 1);
     if (!label_ok(arg, env_len) || memchr(arg, '/', env_len) || !label_ok(slash + 1, unit_len)) {
-        weir_err_set(err, "--plan label \"%.*s\": environment and unit are letters, digits, '-', '_' "
+        weir_err_set(err,
+                     "--plan label \"%.*s\": environment and unit are letters, digits, '-', '_' "
                      "and '.' (the unit may contain '/'), each under %d characters",
                      (int)(eq - arg > 200 ? 200 : eq - arg), arg, PLAN_LABEL_MAX);
         return false;
@@ -78,9 +86,12 @@ static bool parse_actions(const json_t *actions, plan_action_t *out)
         }
         return false;
     }
-    static const struct { const char *word; plan_action_t action; } words[] = {
-        {"no-op", PLAN_NOOP}, {"create", PLAN_CREATE}, {"update", PLAN_UPDATE},
-        {"delete", PLAN_DELETE}, {"read", PLAN_READ}, {"forget", PLAN_FORGET},
+    static const struct {
+        const char *word;
+        plan_action_t action;
+    } words[] = {
+        {"no-op", PLAN_NOOP},    {"create", PLAN_CREATE}, {"update", PLAN_UPDATE},
+        {"delete", PLAN_DELETE}, {"read", PLAN_READ},     {"forget", PLAN_FORGET},
     };
     for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
         if (strcmp(a, words[i].word) == 0) {
@@ -98,8 +109,7 @@ static bool object_or_null(const json_t *value)
 
 static bool marker_ok(const json_t *value)
 {
-    return !value || json_is_boolean(value) || json_is_object(value) || json_is_array(value) ||
-           json_is_null(value);
+    return !value || json_is_boolean(value) || json_is_object(value) || json_is_array(value) || json_is_null(value);
 }
 
 static weir_status_t parse_change(const json_t *item, size_t index, plan_change_t *out, weir_err_t *err)
@@ -128,8 +138,10 @@ static weir_status_t parse_change(const json_t *item, size_t index, plan_change_
     }
     const json_t *actions = json_object_get(change, "actions");
     if (!json_is_array(actions) || !parse_actions(actions, &out->action)) {
-        weir_err_set(err, "resource_changes[%zu] (%.200s): \"change.actions\" is missing or not a known "
-                     "combination", index, out->address);
+        weir_err_set(err,
+                     "resource_changes[%zu] (%.200s): \"change.actions\" is missing or not a known "
+                     "combination",
+                     index, out->address);
         return WEIR_ERR_INVALID;
     }
     out->before = json_object_get(change, "before");
@@ -140,14 +152,13 @@ static weir_status_t parse_change(const json_t *item, size_t index, plan_change_
     out->replace_paths = json_object_get(change, "replace_paths");
     out->importing = json_is_object(json_object_get(change, "importing"));
     if (!object_or_null(out->before) || !object_or_null(out->after)) {
-        weir_err_set(err, "resource_changes[%zu] (%.200s): \"before\"/\"after\" must be objects or null",
-                     index, out->address);
+        weir_err_set(err, "resource_changes[%zu] (%.200s): \"before\"/\"after\" must be objects or null", index,
+                     out->address);
         return WEIR_ERR_INVALID;
     }
-    if (!marker_ok(out->after_unknown) || !marker_ok(out->before_sensitive) ||
-        !marker_ok(out->after_sensitive) || (out->replace_paths && !json_is_array(out->replace_paths))) {
-        weir_err_set(err, "resource_changes[%zu] (%.200s): malformed unknown/sensitive markers", index,
-                     out->address);
+    if (!marker_ok(out->after_unknown) || !marker_ok(out->before_sensitive) || !marker_ok(out->after_sensitive) ||
+        (out->replace_paths && !json_is_array(out->replace_paths))) {
+        weir_err_set(err, "resource_changes[%zu] (%.200s): malformed unknown/sensitive markers", index, out->address);
         return WEIR_ERR_INVALID;
     }
     if (json_is_null(out->before))
@@ -182,8 +193,8 @@ plan_t *plan_parse(const char *text, size_t len, const char *env, const char *un
     /* Duplicate keys would let two readers see different values: refuse them. */
     plan->doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
     if (!plan->doc) {
-        weir_err_set(err, "not JSON (line %d, column %d: %s); pass the output of `tofu show -json PLANFILE`",
-                     jerr.line, jerr.column, jerr.text);
+        weir_err_set(err, "not JSON (line %d, column %d: %s); pass the output of `tofu show -json PLANFILE`", jerr.line,
+                     jerr.column, jerr.text);
         goto fail;
     }
     if (!json_is_object(plan->doc)) {
@@ -200,7 +211,8 @@ plan_t *plan_parse(const char *text, size_t len, const char *env, const char *un
         goto fail;
     }
     if (!json_object_get(plan->doc, "planned_values") && !json_object_get(plan->doc, "resource_changes")) {
-        weir_err_set(err, "not a plan: no \"planned_values\" nor \"resource_changes\" (a state? run "
+        weir_err_set(err,
+                     "not a plan: no \"planned_values\" nor \"resource_changes\" (a state? run "
                      "`tofu show -json PLANFILE` on a saved plan)");
         goto fail;
     }

@@ -23,21 +23,21 @@ typedef enum {
     PLAN_UPDATE,
     PLAN_REPLACE, /* delete+create in either order */
     PLAN_DELETE,
-    PLAN_READ,    /* data sources read during apply */
-    PLAN_FORGET,  /* removed from state without being destroyed */
+    PLAN_READ,   /* data sources read during apply */
+    PLAN_FORGET, /* removed from state without being destroyed */
 } plan_action_t;
 
 typedef struct {
-    const char *address;  /* borrowed from the plan's document, like every pointer here */
-    const char *type;     /* "weir_pipeline" */
+    const char *address; /* borrowed from the plan's document, like every pointer here */
+    const char *type;    /* "weir_pipeline" */
     const char *name;
-    bool managed;         /* mode "managed" (false: a data source) */
+    bool managed; /* mode "managed" (false: a data source) */
     plan_action_t action;
-    bool importing;       /* the change adopts an existing object */
-    const json_t *before, *after;     /* objects or JSON null */
-    const json_t *after_unknown;      /* true / object mirroring `after` / NULL */
+    bool importing;               /* the change adopts an existing object */
+    const json_t *before, *after; /* objects or JSON null */
+    const json_t *after_unknown;  /* true / object mirroring `after` / NULL */
     const json_t *before_sensitive, *after_sensitive;
-    const json_t *replace_paths;      /* array of paths, or NULL */
+    const json_t *replace_paths; /* array of paths, or NULL */
 } plan_change_t;
 
 typedef struct {
@@ -46,8 +46,8 @@ typedef struct {
     json_t *doc;            /* owned: the whole document */
     plan_change_t *changes; /* owned array, sorted by address */
     size_t count;
-    size_t drift_count;     /* resources changed outside OpenTofu since the last apply */
-    bool errored;           /* the plan stopped on an error and is incomplete */
+    size_t drift_count; /* resources changed outside OpenTofu since the last apply */
+    bool errored;       /* the plan stopped on an error and is incomplete */
 } plan_t;
 
 /* Parses a document of `len` bytes (need not be NUL-terminated). Returns a new plan, or NULL with a
@@ -61,8 +61,8 @@ void plan_free(plan_t *plan);
 
 /* Splits "env/unit=path" (unit may contain '/'). Writes into the caller's buffers; `path` points
  * into `arg`. Returns false with a reason for any other shape. */
-bool plan_label_parse(const char *arg, char env[PLAN_LABEL_MAX], char unit[PLAN_LABEL_MAX],
-                      const char **path, weir_err_t *err);
+bool plan_label_parse(const char *arg, char env[PLAN_LABEL_MAX], char unit[PLAN_LABEL_MAX], const char **path,
+                      weir_err_t *err);
 
 const char *plan_action_text(plan_action_t action);
 

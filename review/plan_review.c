@@ -52,9 +52,8 @@ int main(int argc, char **argv)
             code = EXIT_OK;
             goto out;
         }
-        bool known = strcmp(arg, "--plan") == 0 || strcmp(arg, "--report") == 0 ||
-                     strcmp(arg, "--fail-on") == 0 || strcmp(arg, "--output") == 0 ||
-                     strcmp(arg, "--max-bytes") == 0;
+        bool known = strcmp(arg, "--plan") == 0 || strcmp(arg, "--report") == 0 || strcmp(arg, "--fail-on") == 0 ||
+            strcmp(arg, "--output") == 0 || strcmp(arg, "--max-bytes") == 0;
         if (!known) {
             fprintf(stderr, "weir-plan-review: unknown argument \"%.100s\"\n%s", arg, usage);
             goto out;

@@ -27,8 +27,10 @@ bool policy_parse(const char *list, unsigned *policy, weir_err_t *err)
                 found = true;
             }
         if (!found) {
-            weir_err_set(err, "--fail-on: unknown policy \"%.*s\" (use destroy, replace, data-impact, "
-                         "run-failure, separated by commas)", (int)(len > 60 ? 60 : len), p);
+            weir_err_set(err,
+                         "--fail-on: unknown policy \"%.*s\" (use destroy, replace, data-impact, "
+                         "run-failure, separated by commas)",
+                         (int)(len > 60 ? 60 : len), p);
             return false;
         }
         if (!end)
@@ -65,8 +67,8 @@ size_t policy_check(unsigned policy, const review_t *review, FILE *out)
     if (policy & POLICY_DATA_IMPACT) {
         for (size_t i = 0; i < review->impacts.count; i++) {
             const impact_t *item = &review->impacts.items[i];
-            fprintf(out, "fail-on data-impact: %s/%s %s has data impact (see the summary)\n",
-                    item->plan->env, item->plan->unit, item->address);
+            fprintf(out, "fail-on data-impact: %s/%s %s has data impact (see the summary)\n", item->plan->env,
+                    item->plan->unit, item->address);
             matched++;
         }
     }
@@ -74,8 +76,8 @@ size_t policy_check(unsigned policy, const review_t *review, FILE *out)
         for (size_t i = 0; i < review->report.count; i++) {
             const tg_run_t *run = &review->report.runs[i];
             if (!tg_run_ok(run)) {
-                fprintf(out, "fail-on run-failure: Terragrunt unit %s/%s: %s%s%s\n", run->env, run->unit,
-                        run->result, run->reason ? ", " : "", run->reason ? run->reason : "");
+                fprintf(out, "fail-on run-failure: Terragrunt unit %s/%s: %s%s%s\n", run->env, run->unit, run->result,
+                        run->reason ? ", " : "", run->reason ? run->reason : "");
                 matched++;
             }
         }

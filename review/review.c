@@ -127,13 +127,24 @@ review_counts_t review_count(const plan_t *plan, const char *type)
         if (!c->managed || (type && strcmp(c->type, type) != 0))
             continue;
         switch (c->action) {
-        case PLAN_CREATE: counts.create++; break;
-        case PLAN_UPDATE: counts.update++; break;
-        case PLAN_REPLACE: counts.replace++; break;
-        case PLAN_DELETE: counts.remove++; break;
-        case PLAN_FORGET: counts.forget++; break;
+        case PLAN_CREATE:
+            counts.create++;
+            break;
+        case PLAN_UPDATE:
+            counts.update++;
+            break;
+        case PLAN_REPLACE:
+            counts.replace++;
+            break;
+        case PLAN_DELETE:
+            counts.remove++;
+            break;
+        case PLAN_FORGET:
+            counts.forget++;
+            break;
         case PLAN_NOOP:
-        case PLAN_READ: break;
+        case PLAN_READ:
+            break;
         }
         if (c->importing)
             counts.import++;

@@ -17,8 +17,8 @@
 typedef struct {
     plan_t *plans[REVIEW_MAX_PLANS]; /* owned, in review order once review_finish ran */
     size_t plan_count;
-    tg_report_t report;              /* owned */
-    impacts_t impacts;               /* owned, grouped like the plans */
+    tg_report_t report; /* owned */
+    impacts_t impacts;  /* owned, grouped like the plans */
 } review_t;
 
 /* Counts of one plan's managed-resource changes. */

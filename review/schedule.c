@@ -38,7 +38,10 @@ void schedule_interval_text(long runs_per_year, char *out, size_t size)
         return;
     }
     long minutes = MINUTES_PER_YEAR / runs_per_year;
-    static const struct { long minutes; const char *unit; } units[] = {
+    static const struct {
+        long minutes;
+        const char *unit;
+    } units[] = {
         {365L * 24 * 60, "y"}, {30L * 24 * 60, "mo"}, {7L * 24 * 60, "w"}, {24L * 60, "d"}, {60, "h"}, {1, "m"},
     };
     for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {

@@ -20,8 +20,9 @@ static void label(md_t *md, const plan_t *plan)
 
 static void totals(md_t *md, const review_t *review)
 {
-    md_puts(md, "| environment | unit | create | update | replace | delete | data impact |\n"
-                "|---|---|---:|---:|---:|---:|---:|\n");
+    md_puts(md,
+            "| environment | unit | create | update | replace | delete | data impact |\n"
+            "|---|---|---:|---:|---:|---:|---:|\n");
     for (size_t i = 0; i < review->plan_count; i++) {
         const plan_t *plan = review->plans[i];
         review_counts_t n = review_count(plan, NULL);
@@ -40,12 +41,13 @@ static void findings(md_t *md, const review_t *review, detail_t detail)
     const impacts_t *impacts = &review->impacts;
     md_printf(md, "### Data impact (%zu)\n\n", impacts->count);
     if (impacts->count == 0) {
-        md_puts(md, "None: no pipeline or table reloads, no destroyed source or destination, no new "
-                    "backfill, no loosened quality check, no slower schedule, no disabled pipeline.\n\n");
+        md_puts(md,
+                "None: no pipeline or table reloads, no destroyed source or destination, no new "
+                "backfill, no loosened quality check, no slower schedule, no disabled pipeline.\n\n");
         return;
     }
-    size_t shown = detail == FEW_FINDINGS && impacts->count > SUMMARY_COMPACT_FINDINGS ? SUMMARY_COMPACT_FINDINGS
-                                                                                       : impacts->count;
+    size_t shown =
+        detail == FEW_FINDINGS && impacts->count > SUMMARY_COMPACT_FINDINGS ? SUMMARY_COMPACT_FINDINGS : impacts->count;
     for (size_t i = 0; i < shown; i++) {
         const impact_t *item = &impacts->items[i];
         md_puts(md, "- **");
@@ -57,8 +59,7 @@ static void findings(md_t *md, const review_t *review, detail_t detail)
         md_puts(md, ".\n");
     }
     if (shown < impacts->count)
-        md_printf(md, "- … and %zu more findings, left out to fit the comment size limit.\n",
-                  impacts->count - shown);
+        md_printf(md, "- … and %zu more findings, left out to fit the comment size limit.\n", impacts->count - shown);
     md_puts(md, "\n");
 }
 
@@ -185,16 +186,18 @@ static weir_status_t render(md_t *md, const review_t *review, detail_t detail, w
         all.remove += n.remove;
     }
     md_puts(md, "## Weir plan review\n\n");
-    md_printf(md, "%zu plan%s: %zu to create, %zu to update, %zu to replace, %zu to delete; "
-                  "**%zu data-impact finding%s**.\n\n",
-              review->plan_count, review->plan_count == 1 ? "" : "s", all.create, all.update, all.replace,
-              all.remove, review->impacts.count, review->impacts.count == 1 ? "" : "s");
+    md_printf(md,
+              "%zu plan%s: %zu to create, %zu to update, %zu to replace, %zu to delete; "
+              "**%zu data-impact finding%s**.\n\n",
+              review->plan_count, review->plan_count == 1 ? "" : "s", all.create, all.update, all.replace, all.remove,
+              review->impacts.count, review->impacts.count == 1 ? "" : "s");
     totals(md, review);
     findings(md, review, detail);
     run_report(md, review);
     if (detail != FULL)
-        md_puts(md, "_Attribute tables are left out to fit the comment size limit; run the tool "
-                    "locally or read the CI job's artifact for them._\n\n");
+        md_puts(md,
+                "_Attribute tables are left out to fit the comment size limit; run the tool "
+                "locally or read the CI job's artifact for them._\n\n");
     for (size_t i = 0; i < review->plan_count; i++) {
         const plan_t *plan = review->plans[i];
         md_puts(md, "### ");
@@ -207,8 +210,7 @@ static weir_status_t render(md_t *md, const review_t *review, detail_t detail, w
                       plan->drift_count, plan->drift_count == 1 ? "" : "s");
         review_counts_t n = review_count(plan, NULL);
         if (n.import || n.forget)
-            md_printf(md, "%zu to import, %zu to forget (removed from state, not destroyed).\n\n", n.import,
-                      n.forget);
+            md_printf(md, "%zu to import, %zu to forget (removed from state, not destroyed).\n\n", n.import, n.forget);
         if (n.create + n.update + n.replace + n.remove + n.forget == 0) {
             md_puts(md, "No changes.\n\n");
             continue;

@@ -55,8 +55,8 @@ static void strip_stack_dirs(const char *name, char *out, size_t size)
         out[--n] = 0;
 }
 
-static weir_status_t add_run(tg_report_t *report, size_t base, const char *env, const char *name,
-                             const char *result, const char *reason, weir_err_t *err)
+static weir_status_t add_run(tg_report_t *report, size_t base, const char *env, const char *name, const char *result,
+                             const char *reason, weir_err_t *err)
 {
     if (report->count - base >= TG_REPORT_MAX_RUNS) {
         weir_err_set(err, "more than %d runs in one report", TG_REPORT_MAX_RUNS);
@@ -121,8 +121,8 @@ static const char *field(const json_t *object, const char *key)
     return json_string_value(json_object_get(object, lower));
 }
 
-static weir_status_t parse_json(const char *text, size_t len, const char *env, tg_report_t *report,
-                                size_t base, weir_err_t *err)
+static weir_status_t parse_json(const char *text, size_t len, const char *env, tg_report_t *report, size_t base,
+                                weir_err_t *err)
 {
     json_error_t jerr;
     json_t *doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
@@ -187,8 +187,8 @@ static bool csv_field(const char **p, const char *end, weir_buf_t *out)
 
 #define CSV_COLUMNS_MAX 32 /* Terragrunt writes 6 or 9 */
 
-static weir_status_t parse_csv(const char *text, size_t len, const char *env, tg_report_t *report,
-                               size_t base, weir_err_t *err)
+static weir_status_t parse_csv(const char *text, size_t len, const char *env, tg_report_t *report, size_t base,
+                               weir_err_t *err)
 {
     const char *p = text, *end = text + len;
     weir_buf_t cell;
@@ -229,9 +229,12 @@ static weir_status_t parse_csv(const char *text, size_t len, const char *env, tg
         if (line == 1) {
             columns = n;
             for (int i = 0; i < n; i++) {
-                if (strcmp(row[i], "Name") == 0) name_col = i;
-                else if (strcmp(row[i], "Result") == 0) result_col = i;
-                else if (strcmp(row[i], "Reason") == 0) reason_col = i;
+                if (strcmp(row[i], "Name") == 0)
+                    name_col = i;
+                else if (strcmp(row[i], "Result") == 0)
+                    result_col = i;
+                else if (strcmp(row[i], "Reason") == 0)
+                    reason_col = i;
             }
             if (name_col < 0 || result_col < 0) {
                 weir_err_set(err, "report: neither a JSON array nor a CSV with Name and Result columns");
@@ -262,8 +265,7 @@ out:
     return result;
 }
 
-weir_status_t tg_report_parse(const char *text, size_t len, const char *env, tg_report_t *report,
-                              weir_err_t *err)
+weir_status_t tg_report_parse(const char *text, size_t len, const char *env, tg_report_t *report, weir_err_t *err)
 {
     size_t base = report->count;
     size_t i = 0;
@@ -277,9 +279,8 @@ weir_status_t tg_report_parse(const char *text, size_t len, const char *env, tg_
         weir_err_set(err, "report contains NUL bytes");
         return WEIR_ERR_INVALID;
     }
-    weir_status_t result = i < len && text[i] == '['
-                               ? parse_json(text, len, env, report, base, err)
-                               : parse_csv(text + i, len - i, env, report, base, err);
+    weir_status_t result = i < len && text[i] == '[' ? parse_json(text, len, env, report, base, err)
+                                                     : parse_csv(text + i, len - i, env, report, base, err);
     if (result != WEIR_OK) {
         while (report->count > base)
             run_clear(&report->runs[--report->count]);

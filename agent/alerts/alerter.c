@@ -64,8 +64,8 @@ char *alerter_body(const char *kind, const store_delivery_t *d, const char *rout
                              "component", i->pipeline, "group", i->table_name, "class", i->kind, "custom_details",
                              incident_json(i));
         } else {
-            body = json_pack("{s:s, s:s, s:s}", "routing_key", routing_key, "event_action", "resolve", "dedup_key",
-                             dedup);
+            body =
+                json_pack("{s:s, s:s, s:s}", "routing_key", routing_key, "event_action", "resolve", "dedup_key", dedup);
         }
     }
     char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
@@ -102,8 +102,13 @@ static long post(const char *url, const char *body, const char *signature, long 
         headers[count++] = timestamp_line;
         headers[count++] = signature_line;
     }
-    http_request_t request = {.method = "POST", .url = url, .headers = headers, .header_count = count,
-                              .body = body, .body_len = strlen(body), .timeout_ms = ALERTER_TIMEOUT_S * 1000,
+    http_request_t request = {.method = "POST",
+                              .url = url,
+                              .headers = headers,
+                              .header_count = count,
+                              .body = body,
+                              .body_len = strlen(body),
+                              .timeout_ms = ALERTER_TIMEOUT_S * 1000,
                               .user_agent = "weir-agent"};
     http_response_t response;
     if (http_request(NULL, &request, NULL, &response) != WEIR_OK)

@@ -42,12 +42,24 @@ bool control_api_authorize(void *ctx, const rpc_call_meta_t *call)
 static void fail(rpc_reply_t *reply, weir_status_t result, const weir_err_t *err)
 {
     switch (result) {
-    case WEIR_ERR_NOT_FOUND: reply->code = GRPC_STATUS_NOT_FOUND; break;
-    case WEIR_ERR_EXISTS: reply->code = GRPC_STATUS_ALREADY_EXISTS; break;
-    case WEIR_ERR_CONFLICT: reply->code = GRPC_STATUS_ABORTED; break;
-    case WEIR_ERR_IN_USE: reply->code = GRPC_STATUS_FAILED_PRECONDITION; break;
-    case WEIR_ERR_INVALID: reply->code = GRPC_STATUS_INVALID_ARGUMENT; break;
-    default: reply->code = GRPC_STATUS_INTERNAL; break;
+    case WEIR_ERR_NOT_FOUND:
+        reply->code = GRPC_STATUS_NOT_FOUND;
+        break;
+    case WEIR_ERR_EXISTS:
+        reply->code = GRPC_STATUS_ALREADY_EXISTS;
+        break;
+    case WEIR_ERR_CONFLICT:
+        reply->code = GRPC_STATUS_ABORTED;
+        break;
+    case WEIR_ERR_IN_USE:
+        reply->code = GRPC_STATUS_FAILED_PRECONDITION;
+        break;
+    case WEIR_ERR_INVALID:
+        reply->code = GRPC_STATUS_INVALID_ARGUMENT;
+        break;
+    default:
+        reply->code = GRPC_STATUS_INTERNAL;
+        break;
     }
     snprintf(reply->message, sizeof reply->message, "%s", err->msg);
 }
@@ -107,13 +119,13 @@ static void put_object(void *ctx, const rpc_request_t *request, rpc_reply_t *rep
     weir_err_t err = {{0}};
     const spec_kind_t *kind = known_kind(req->kind, reply);
     if (kind) {
-        weir_status_t result = objects_normalise(kind, req->name, req->spec_json, req->write_only_json,
-                                                 &canonical, &write_only, &err);
+        weir_status_t result =
+            objects_normalise(kind, req->name, req->spec_json, req->write_only_json, &canonical, &write_only, &err);
         if (result == WEIR_OK && strcmp(req->kind, "backfill") == 0)
             result = check_backfill(api->store, canonical, &err);
         if (result == WEIR_OK)
-            result = store_put(api->store, req->kind, req->name, canonical, write_only,
-                               req->expected_generation, &stored, &err);
+            result = store_put(api->store, req->kind, req->name, canonical, write_only, req->expected_generation,
+                               &stored, &err);
         if (result != WEIR_OK) {
             char detail[sizeof err.msg];
             snprintf(detail, sizeof detail, "%s", err.msg);
@@ -180,17 +192,18 @@ static void list_objects(void *ctx, const rpc_request_t *request, rpc_reply_t *r
     agent_object_list_t list = {0};
     weir_err_t err = {{0}};
     /* Pages bound the memory both ends need for one reply; the token is the last key sent. */
-    int page_size = req->page_size <= 0 ? LIST_DEFAULT_PAGE : req->page_size > LIST_MAX_PAGE ? LIST_MAX_PAGE
-                                                                                              : req->page_size;
+    int page_size = req->page_size <= 0  ? LIST_DEFAULT_PAGE
+        : req->page_size > LIST_MAX_PAGE ? LIST_MAX_PAGE
+                                         : req->page_size;
     /* Kinds and names are at most 63 characters (spec validation); a token holding more was not
      * made by this agent, and cutting it would resume the listing from the wrong place. */
     char after_kind[128] = "", after_name[256] = "";
     const char *tab = strchr(req->page_token, '\t');
     bool token_ok = !req->page_token[0] ||
-                    (tab && (size_t)(tab - req->page_token) < sizeof after_kind &&
-                     str_format(after_kind, sizeof after_kind, NULL, "page_token", "%.*s",
-                                (int)(tab - req->page_token), req->page_token) == WEIR_OK &&
-                     str_copy(after_name, sizeof after_name, tab + 1, "page_token", NULL) == WEIR_OK);
+        (tab && (size_t)(tab - req->page_token) < sizeof after_kind &&
+         str_format(after_kind, sizeof after_kind, NULL, "page_token", "%.*s", (int)(tab - req->page_token),
+                    req->page_token) == WEIR_OK &&
+         str_copy(after_name, sizeof after_name, tab + 1, "page_token", NULL) == WEIR_OK);
     if (!token_ok) {
         reply->code = GRPC_STATUS_INVALID_ARGUMENT;
         snprintf(reply->message, sizeof reply->message, "malformed page_token");

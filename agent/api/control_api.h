@@ -8,7 +8,7 @@
 #include "store.h"
 
 typedef struct {
-    store_t *store;          /* borrowed */
+    store_t *store;                 /* borrowed */
     unsigned char token_sha256[32]; /* the bearer token is compared by digest, in constant time */
 } control_api_t;
 

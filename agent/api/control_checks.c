@@ -63,10 +63,10 @@ static void quarantine(void *ctx, const rpc_request_t *request, rpc_reply_t *rep
         rpc_reply_pack(reply, &response.base);
     } else {
         fail(reply,
-             result == WEIR_ERR_NOT_FOUND  ? GRPC_STATUS_NOT_FOUND
-             : result == WEIR_ERR_CONFLICT ? GRPC_STATUS_FAILED_PRECONDITION
-             : result == WEIR_ERR_INVALID  ? GRPC_STATUS_INVALID_ARGUMENT
-                                           : GRPC_STATUS_INTERNAL,
+             result == WEIR_ERR_NOT_FOUND      ? GRPC_STATUS_NOT_FOUND
+                 : result == WEIR_ERR_CONFLICT ? GRPC_STATUS_FAILED_PRECONDITION
+                 : result == WEIR_ERR_INVALID  ? GRPC_STATUS_INVALID_ARGUMENT
+                                               : GRPC_STATUS_INTERNAL,
              err.msg);
     }
     weir__agent__v1__quarantine_request__free_unpacked(req, NULL);

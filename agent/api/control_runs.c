@@ -110,8 +110,11 @@ static void trigger_run(void *ctx, const rpc_request_t *request, rpc_reply_t *re
         const char *name = spec.tables[i].name;
         if (req->table[0] && strcmp(req->table, name) != 0)
             continue;
-        store_run_request_t run_request = {.pipeline = req->pipeline, .table_name = name, .trigger = "manual",
-                                           .source = spec.source, .destination = spec.destination,
+        store_run_request_t run_request = {.pipeline = req->pipeline,
+                                           .table_name = name,
+                                           .trigger = "manual",
+                                           .source = spec.source,
+                                           .destination = spec.destination,
                                            .not_before = ""};
         weir_status_t result = store_run_enqueue(api->store, &run_request, &runs[count], &err);
         if (result != WEIR_OK && result != WEIR_ERR_EXISTS) {
@@ -140,7 +143,8 @@ out:
 static void get_run(void *ctx, const rpc_request_t *request, rpc_reply_t *reply)
 {
     control_api_t *api = ctx;
-    Weir__Agent__V1__GetRunRequest *req = weir__agent__v1__get_run_request__unpack(NULL, request->body_len, request->body);
+    Weir__Agent__V1__GetRunRequest *req =
+        weir__agent__v1__get_run_request__unpack(NULL, request->body_len, request->body);
     if (!req)
         return fail(reply, GRPC_STATUS_INVALID_ARGUMENT, "cannot decode GetRunRequest");
     store_run_t run;

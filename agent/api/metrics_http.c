@@ -52,19 +52,20 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *connection, cons
     enum MHD_Result answered;
     if (strcmp(url, "/readyz") == 0) {
         bool ready = result == WEIR_OK && !atomic_load(&http->draining);
-        const char *why = atomic_load(&http->draining) ? "shutting down\n" : result != WEIR_OK ? "store unavailable\n"
-                                                                                              : "ready\n";
-        answered = reply(connection, ready ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain", why,
-                         strlen(why));
+        const char *why = atomic_load(&http->draining) ? "shutting down\n"
+            : result != WEIR_OK                        ? "store unavailable\n"
+                                                       : "ready\n";
+        answered =
+            reply(connection, ready ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain", why, strlen(why));
     } else if (strcmp(url, "/metrics") == 0) {
         if (result != WEIR_OK)
             log_error("metrics", "scrape incomplete: %s", err.msg);
-        answered = reply(connection, result == WEIR_OK ? MHD_HTTP_OK : MHD_HTTP_INTERNAL_SERVER_ERROR,
-                         "text/plain; version=0.0.4; charset=utf-8", body.data ? body.data : (const uint8_t *)"",
-                         body.len);
+        answered =
+            reply(connection, result == WEIR_OK ? MHD_HTTP_OK : MHD_HTTP_INTERNAL_SERVER_ERROR,
+                  "text/plain; version=0.0.4; charset=utf-8", body.data ? body.data : (const uint8_t *)"", body.len);
     } else {
-        answered = reply(connection, MHD_HTTP_NOT_FOUND, "text/plain", "not found: try /metrics, /healthz or /readyz\n",
-                         45);
+        answered =
+            reply(connection, MHD_HTTP_NOT_FOUND, "text/plain", "not found: try /metrics, /healthz or /readyz\n", 45);
     }
     buf_free(&body);
     return answered;
@@ -77,8 +78,8 @@ weir_status_t metrics_http_start(const char *address, store_t *store, metrics_ht
     char host[64]; /* an IPv4 address or "localhost"; anything longer is refused below */
     struct sockaddr_in sin = {.sin_family = AF_INET};
     long port = colon ? strtol(colon + 1, NULL, 10) : 0;
-    bool host_fits = str_format(host, sizeof host, NULL, "host", "%.*s", colon ? (int)(colon - address) : 0,
-                                address) == WEIR_OK;
+    bool host_fits =
+        str_format(host, sizeof host, NULL, "host", "%.*s", colon ? (int)(colon - address) : 0, address) == WEIR_OK;
     if (host_fits && strcmp(host, "localhost") == 0)
         snprintf(host, sizeof host, "127.0.0.1");
     if (!colon || !host_fits || port <= 0 || port > 65535 || inet_pton(AF_INET, host, &sin.sin_addr) != 1) {

@@ -16,9 +16,9 @@ static json_t *progress_json(const store_backfill_progress_t *p)
     return json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:s, s:s}", "name", p->name, "pipeline",
                      p->pipeline, "table", p->table_name, "state", p->state, "chunks_total",
                      (json_int_t)p->chunks_total, "chunks_done", (json_int_t)p->chunks_done, "chunks_running",
-                     (json_int_t)p->chunks_queued, "chunks_pending", (json_int_t)p->chunks_pending,
-                     "chunks_failed", (json_int_t)p->chunks_failed, "rows_loaded", (json_int_t)p->rows_loaded,
-                     "done_until", p->done_until, "last_error", p->last_error);
+                     (json_int_t)p->chunks_queued, "chunks_pending", (json_int_t)p->chunks_pending, "chunks_failed",
+                     (json_int_t)p->chunks_failed, "rows_loaded", (json_int_t)p->rows_loaded, "done_until",
+                     p->done_until, "last_error", p->last_error);
 }
 
 static json_t *check_json(const store_check_result_t *r)
@@ -48,14 +48,15 @@ static json_t *pipeline_status(store_t *store, const agent_object_t *object, wei
         size_t last_count = 0;
         if (store_run_list_table(store, object->name, name, &last, &last_count, err) != WEIR_OK)
             goto fail;
-        json_t *last_run = last_count ? json_pack("{s:s, s:s, s:s, s:s, s:I, s:f, s:f}", "id", last->id, "state",
-                                                  run_state_name(last->state), "finished_at", last->finished_at, "error", last->error,
-                                                  "rows_loaded", (json_int_t)last->rows_loaded, "extract_seconds",
-                                                  last->extract_seconds, "load_seconds", last->load_seconds)
-                                      : json_null();
+        json_t *last_run = last_count
+            ? json_pack("{s:s, s:s, s:s, s:s, s:I, s:f, s:f}", "id", last->id, "state", run_state_name(last->state),
+                        "finished_at", last->finished_at, "error", last->error, "rows_loaded",
+                        (json_int_t)last->rows_loaded, "extract_seconds", last->extract_seconds, "load_seconds",
+                        last->load_seconds)
+            : json_null();
         free(last);
-        json_t *entry = json_pack("{s:o, s:o}", "watermark", found ? json_string(watermark) : json_null(), "last_run",
-                                  last_run);
+        json_t *entry =
+            json_pack("{s:o, s:o}", "watermark", found ? json_string(watermark) : json_null(), "last_run", last_run);
         if (!entry || json_object_set_new(json_object_get(status, "tables"), name, entry) != 0)
             goto fail;
     }
@@ -63,8 +64,8 @@ static json_t *pipeline_status(store_t *store, const agent_object_t *object, wei
     char reason[256] = "", since[64] = "";
     if (store_pipeline_paused(store, object->name, &paused, reason, sizeof reason, since, sizeof since, err) != WEIR_OK)
         goto fail;
-    json_object_set_new(status, "paused", paused ? json_pack("{s:s, s:s}", "reason", reason, "since", since)
-                                                 : json_false());
+    json_object_set_new(status, "paused",
+                        paused ? json_pack("{s:s, s:s}", "reason", reason, "since", since) : json_false());
     if (store_backfill_list(store, object->name, &backfills, &count, err) != WEIR_OK)
         goto fail;
     for (size_t b = 0; b < count; b++)
@@ -109,9 +110,9 @@ void object_status_fill(store_t *store, agent_object_t *object)
     } else if (strcmp(object->kind, "backfill") == 0) {
         store_backfill_progress_t progress;
         weir_status_t result = store_backfill_progress(store, object->name, &progress, &err);
-        status = result == WEIR_OK ? progress_json(&progress)
-                 : result == WEIR_ERR_NOT_FOUND ? json_pack("{s:s}", "state", "planning")
-                                                : NULL;
+        status = result == WEIR_OK         ? progress_json(&progress)
+            : result == WEIR_ERR_NOT_FOUND ? json_pack("{s:s}", "state", "planning")
+                                           : NULL;
     }
     char *text = status ? json_dumps(status, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
     json_decref(status);

@@ -11,7 +11,7 @@
  * problem as "path: detail". `write_only_out` receives the write-only values limited to the
  * kind's write-only attributes ("" when none). */
 weir_status_t objects_normalise(const spec_kind_t *kind, const char *name, const char *spec_json,
-                                const char *write_only_json, char **canonical_out,
-                                char **write_only_out, weir_err_t *err) WEIR_MUSTCHECK;
+                                const char *write_only_json, char **canonical_out, char **write_only_out,
+                                weir_err_t *err) WEIR_MUSTCHECK;
 
 #endif

@@ -36,7 +36,10 @@ static weir_status_t imds(const char *path, const char *token, weir_buf_t *out, 
     else
         snprintf(header, sizeof header, "X-aws-ec2-metadata-token-ttl-seconds: 21600");
     const char *headers[] = {header};
-    http_request_t request = {.method = token ? "GET" : "PUT", .url = url, .headers = headers, .header_count = 1,
+    http_request_t request = {.method = token ? "GET" : "PUT",
+                              .url = url,
+                              .headers = headers,
+                              .header_count = 1,
                               .timeout_ms = IMDS_TIMEOUT_MS};
     http_response_t response;
     weir_status_t result = http_request(NULL, &request, out, &response);
@@ -46,8 +49,8 @@ static weir_status_t imds(const char *path, const char *token, weir_buf_t *out, 
     if (result != WEIR_OK || response.status != 200 || buf_append(out, "", 1) != WEIR_OK) {
         weir_err_set(err, "instance metadata (IMDSv2) %s: %s", path,
                      result != WEIR_OK            ? response.error
-                     : response.status == 404 ? "not found (no instance profile?)"
-                                              : "unexpected HTTP status");
+                         : response.status == 404 ? "not found (no instance profile?)"
+                                                  : "unexpected HTTP status");
         return WEIR_ERR_UNAVAILABLE;
     }
     out->len--; /* keep the terminator out of the length */
@@ -97,8 +100,9 @@ static weir_status_t instance_profile(aws_credentials_t *out, weir_err_t *err)
     snprintf(out->secret_access_key, sizeof out->secret_access_key, "%s", secret);
     snprintf(out->session_token, sizeof out->session_token, "%s", session ? session : "");
     struct tm tm = {0};
-    if (expiration && sscanf(expiration, "%4d-%2d-%2dT%2d:%2d:%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-                             &tm.tm_hour, &tm.tm_min, &tm.tm_sec) == 6) {
+    if (expiration &&
+        sscanf(expiration, "%4d-%2d-%2dT%2d:%2d:%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min,
+               &tm.tm_sec) == 6) {
         tm.tm_year -= 1900;
         tm.tm_mon -= 1;
         out->expires = timegm(&tm);
@@ -208,9 +212,16 @@ weir_status_t aws_json_call(const char *service, const char *region, const char 
     snprintf(host, sizeof host, "%.*s", (int)strcspn(authority, "/"), authority);
     snprintf(target_header, sizeof target_header, "x-amz-target:%s", target);
     const char *signed_headers[] = {"content-type:application/x-amz-json-1.1", target_header};
-    aws_sigv4_request_t request = {.method = "POST", .host = host, .path = "/", .query = "",
-                                   .headers = signed_headers, .header_count = 2, .payload = body,
-                                   .payload_len = strlen(body), .region = region, .service = service,
+    aws_sigv4_request_t request = {.method = "POST",
+                                   .host = host,
+                                   .path = "/",
+                                   .query = "",
+                                   .headers = signed_headers,
+                                   .header_count = 2,
+                                   .payload = body,
+                                   .payload_len = strlen(body),
+                                   .region = region,
+                                   .service = service,
                                    .when = time(NULL)};
     aws_sigv4_result_t signature;
     result = aws_sigv4_sign(&request, &credentials, &signature, err);
@@ -233,8 +244,13 @@ weir_status_t aws_json_call(const char *service, const char *region, const char 
     headers[header_count++] = "Expect:";
     char url[600];
     snprintf(url, sizeof url, "%s/", endpoint);
-    http_request_t http = {.method = "POST", .url = url, .headers = headers, .header_count = header_count,
-                           .body = body, .body_len = strlen(body), .timeout_ms = AWS_CALL_TIMEOUT_S * 1000};
+    http_request_t http = {.method = "POST",
+                           .url = url,
+                           .headers = headers,
+                           .header_count = header_count,
+                           .body = body,
+                           .body_len = strlen(body),
+                           .timeout_ms = AWS_CALL_TIMEOUT_S * 1000};
     http_response_t answer;
     result = http_request(NULL, &http, response, &answer);
     status = answer.status;
@@ -254,10 +270,10 @@ weir_status_t aws_json_call(const char *service, const char *region, const char 
             aws_xml_error_code(response, code_text, sizeof code_text);
         weir_err_set(err, "%s %s: HTTP %ld %s%s%s%s", service, target, status, type ? type : "", code_text,
                      message ? ": " : "", message ? message : "");
-        result = status == 429 || status >= 500 ? WEIR_ERR_UNAVAILABLE
-                 : status == 400 && type && strstr(type, "ResourceNotFound") ? WEIR_ERR_NOT_FOUND
-                 : status == 400 && type && strstr(type, "ParameterNotFound") ? WEIR_ERR_NOT_FOUND
-                                                                               : WEIR_ERR_AUTH;
+        result = status == 429 || status >= 500                          ? WEIR_ERR_UNAVAILABLE
+            : status == 400 && type && strstr(type, "ResourceNotFound")  ? WEIR_ERR_NOT_FOUND
+            : status == 400 && type && strstr(type, "ParameterNotFound") ? WEIR_ERR_NOT_FOUND
+                                                                         : WEIR_ERR_AUTH;
         json_decref(doc); /* `type` and `message` point into it */
     }
 out:

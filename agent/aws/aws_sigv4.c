@@ -91,14 +91,15 @@ weir_status_t aws_sigv4_sign(const aws_sigv4_request_t *request, const aws_crede
     header_t headers[SIGV4_MAX_HEADERS];
     size_t count = 0;
     bool ok = add_header(headers, &count, "host", 4, request->host) &&
-              add_header(headers, &count, "x-amz-date", 10, out->amz_date);
+        add_header(headers, &count, "x-amz-date", 10, out->amz_date);
     if (ok && credentials->session_token[0])
         ok = add_header(headers, &count, "x-amz-security-token", 20, credentials->session_token);
     if (ok && request->content_sha256_header)
         ok = add_header(headers, &count, "x-amz-content-sha256", 20, out->payload_hash);
     for (size_t i = 0; ok && i < request->header_count; i++) {
         const char *colon = strchr(request->headers[i], ':');
-        ok = colon && add_header(headers, &count, request->headers[i], (size_t)(colon - request->headers[i]), colon + 1);
+        ok =
+            colon && add_header(headers, &count, request->headers[i], (size_t)(colon - request->headers[i]), colon + 1);
     }
     if (!ok) {
         weir_err_set(err, "SigV4: malformed or too many headers to sign");

@@ -18,10 +18,10 @@ typedef struct {
 } aws_credentials_t;
 
 typedef struct {
-    const char *method;        /* "GET", "POST" … */
-    const char *host;          /* Host header value, with :port when not the default */
-    const char *path;          /* URI-encoded absolute path, "/" at least */
-    const char *query;         /* canonical query string (sorted, encoded), "" for none */
+    const char *method;         /* "GET", "POST" … */
+    const char *host;           /* Host header value, with :port when not the default */
+    const char *path;           /* URI-encoded absolute path, "/" at least */
+    const char *query;          /* canonical query string (sorted, encoded), "" for none */
     const char *const *headers; /* extra signed headers as "name:value", lowercase names */
     size_t header_count;
     const void *payload;

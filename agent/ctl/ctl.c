@@ -15,7 +15,6 @@
 #include "token.h"
 #include "weir/agent/v1/agent.pb-c.h"
 
-
 static void usage(FILE *out)
 {
     fprintf(out,
@@ -61,10 +60,10 @@ static json_t *object_json(const agent_object_t *object)
 {
     json_t *spec = json_loads(object->spec_json, 0, NULL);
     json_t *status = json_loads(object->status_json, 0, NULL);
-    return json_pack("{s:s, s:s, s:s, s:I, s:o, s:o, s:s, s:s}", "kind", object->kind, "name", object->name,
-                     "id", object->id, "generation", (json_int_t)object->generation, "spec",
-                     spec ? spec : json_null(), "status", status ? status : json_object(), "created_at",
-                     object->created_at, "updated_at", object->updated_at);
+    return json_pack("{s:s, s:s, s:s, s:I, s:o, s:o, s:s, s:s}", "kind", object->kind, "name", object->name, "id",
+                     object->id, "generation", (json_int_t)object->generation, "spec", spec ? spec : json_null(),
+                     "status", status ? status : json_object(), "created_at", object->created_at, "updated_at",
+                     object->updated_at);
 }
 
 void ctl_print_json(json_t *value)
@@ -199,7 +198,7 @@ static int cmd_delete(rpc_channel_t *channel, int argc, char **argv)
 }
 
 ProtobufCMessage *ctl_call(rpc_channel_t *channel, const char *method, const ProtobufCMessage *request,
-                                  const ProtobufCMessageDescriptor *reply_type, rpc_error_t *error)
+                           const ProtobufCMessageDescriptor *reply_type, rpc_error_t *error)
 {
     size_t len = protobuf_c_message_get_packed_size(request);
     uint8_t *packed = malloc(len ? len : 1);
@@ -234,8 +233,8 @@ static json_t *run_json(const Weir__Agent__V1__Run *run)
 {
     json_t *value = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:s}", "id", run->id,
                               "pipeline", run->pipeline, "table", run->table, "trigger", run->trigger, "state",
-                              run->state, "created_at", run->created_at, "started_at", run->started_at,
-                              "finished_at", run->finished_at, "watermark_from", run->watermark_from, "watermark_to",
+                              run->state, "created_at", run->created_at, "started_at", run->started_at, "finished_at",
+                              run->finished_at, "watermark_from", run->watermark_from, "watermark_to",
                               run->watermark_to, "rows_extracted", (json_int_t)run->rows_extracted, "rows_loaded",
                               (json_int_t)run->rows_loaded, "attempts", (json_int_t)run->attempts, "error", run->error);
     json_object_set_new(value, "backfill", json_string(run->backfill));
@@ -252,7 +251,7 @@ static json_t *run_json(const Weir__Agent__V1__Run *run)
 static bool settled(const char *state)
 {
     return strcmp(state, "committed") == 0 || strcmp(state, "failed") == 0 || strcmp(state, "discarded") == 0 ||
-           strcmp(state, "quarantined") == 0;
+        strcmp(state, "quarantined") == 0;
 }
 
 static int cmd_run_show(rpc_channel_t *channel, const ctl_options_t *options, const char *id)
@@ -263,7 +262,8 @@ static int cmd_run_show(rpc_channel_t *channel, const ctl_options_t *options, co
     Weir__Agent__V1__GetRunResponse *reply = (Weir__Agent__V1__GetRunResponse *)ctl_call(
         channel, AGENT_METHOD_GET_RUN, &request.base, &weir__agent__v1__get_run_response__descriptor, &error);
     if (!reply || !reply->run)
-        return ctl_report(error.code == GRPC_STATUS_NOT_FOUND ? WEIR_ERR_NOT_FOUND : WEIR_ERR_INVALID, &error, "run show");
+        return ctl_report(error.code == GRPC_STATUS_NOT_FOUND ? WEIR_ERR_NOT_FOUND : WEIR_ERR_INVALID, &error,
+                          "run show");
     if (options->json) {
         json_t *value = run_json(reply->run), *checks = json_array();
         for (size_t i = 0; i < reply->n_checks; i++)
@@ -276,8 +276,8 @@ static int cmd_run_show(rpc_channel_t *channel, const ctl_options_t *options, co
         printf("run        %s\npipeline   %s\ntable      %s\ntrigger    %s\nstate      %s\nattempts   %lld\n"
                "created    %s\nstarted    %s\nfinished   %s\nwatermark  %s -> %s\nextracted  %lld rows\n"
                "loaded     %lld rows\n",
-               run->id, run->pipeline, run->table, run->trigger, run->state, (long long)run->attempts,
-               run->created_at, run->started_at, run->finished_at, run->watermark_from[0] ? run->watermark_from : "(none)",
+               run->id, run->pipeline, run->table, run->trigger, run->state, (long long)run->attempts, run->created_at,
+               run->started_at, run->finished_at, run->watermark_from[0] ? run->watermark_from : "(none)",
                run->watermark_to[0] ? run->watermark_to : "(none)", (long long)run->rows_extracted,
                (long long)run->rows_loaded);
         printf("timings    extract %.1f s, load %.1f s\n", run->extract_seconds, run->load_seconds);
@@ -315,7 +315,7 @@ static int cmd_run(rpc_channel_t *channel, const ctl_options_t *options, int arg
     if (!reply)
         return ctl_report(error.code == GRPC_STATUS_NOT_FOUND ? WEIR_ERR_NOT_FOUND : WEIR_ERR_INVALID, &error, "run");
     size_t count = reply->n_runs;
-    char (*ids)[40] = calloc(count ? count : 1, sizeof *ids); /* run ids are UUIDs (36 characters) */
+    char(*ids)[40] = calloc(count ? count : 1, sizeof *ids); /* run ids are UUIDs (36 characters) */
     for (size_t i = 0; ids && i < count; i++) {
         weir_err_t err = {{0}};
         if (str_copy(ids[i], sizeof ids[i], reply->runs[i]->id, "a run id from the agent", &err) != WEIR_OK) {

@@ -43,8 +43,8 @@ static int backfill_status(rpc_channel_t *channel, const ctl_options_t *options,
     size_t count = name ? 1 : list.count;
     json_t *array = options->json ? json_array() : NULL;
     if (!options->json)
-        printf("%-28s %-20s %-24s %-10s %13s %7s %6s %12s  %s\n", "BACKFILL", "PIPELINE", "TABLE", "STATE",
-               "CHUNKS", "RUNNING", "FAILED", "ROWS", "LOADED UP TO");
+        printf("%-28s %-20s %-24s %-10s %13s %7s %6s %12s  %s\n", "BACKFILL", "PIPELINE", "TABLE", "STATE", "CHUNKS",
+               "RUNNING", "FAILED", "ROWS", "LOADED UP TO");
     for (size_t i = 0; i < count; i++) {
         json_t *status = json_loads(items[i].status_json, 0, NULL);
         if (!status)

@@ -11,8 +11,8 @@
 json_t *ctl_check_json(const Weir__Agent__V1__CheckResult *check)
 {
     return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:o, s:s, s:s}", "check", check->check, "run_id",
-                     check->run_id, "pipeline", check->pipeline, "table", check->table, "kind", check->kind,
-                     "severity", check->severity, "stage", check->stage, "passed", check->passed, "observed",
+                     check->run_id, "pipeline", check->pipeline, "table", check->table, "kind", check->kind, "severity",
+                     check->severity, "stage", check->stage, "passed", check->passed, "observed",
                      check->has_observed ? json_real(check->observed) : json_null(), "detail", check->detail,
                      "created_at", check->created_at);
 }
@@ -45,7 +45,8 @@ static int checks(rpc_channel_t *channel, const ctl_options_t *options, int argc
         ctl_print_json(array);
         json_decref(array);
     } else {
-        printf("%-28s %-22s %-8s %-6s %-6s  %s\n", "CHECK", "KIND", "SEVERITY", "STAGE", "RESULT", "DETAIL (latest run)");
+        printf("%-28s %-22s %-8s %-6s %-6s  %s\n", "CHECK", "KIND", "SEVERITY", "STAGE", "RESULT",
+               "DETAIL (latest run)");
         for (size_t i = 0; i < reply->n_results; i++)
             ctl_print_check_row(reply->results[i]);
     }

@@ -26,7 +26,8 @@ static const char *health(json_t *status, const char *table, json_t *table_statu
     const char *worst = NULL;
     size_t i;
     json_t *check;
-    json_array_foreach(json_object_get(status, "checks"), i, check) {
+    json_array_foreach(json_object_get(status, "checks"), i, check)
+    {
         if (json_is_true(json_object_get(check, "passed")) ||
             strcmp(json_string_value(json_object_get(check, "table")), table) != 0)
             continue;
@@ -66,17 +67,18 @@ static int status(rpc_channel_t *channel, const ctl_options_t *options, int argc
         json_t *state = json_loads(list.items[p].status_json, 0, NULL);
         const char *table;
         json_t *table_status;
-        json_object_foreach(json_object_get(state, "tables"), table, table_status) {
+        json_object_foreach(json_object_get(state, "tables"), table, table_status)
+        {
             const char *watermark = json_string_value(json_object_get(table_status, "watermark"));
             double epoch;
-            json_t *lag = watermark && timestamp_parse(watermark, &epoch) ? json_real((double)now - epoch)
-                                                                              : json_null();
+            json_t *lag =
+                watermark && timestamp_parse(watermark, &epoch) ? json_real((double)now - epoch) : json_null();
             json_t *last = json_object_get(table_status, "last_run");
-            json_array_append_new(rows, json_pack("{s:s, s:s, s:s, s:O, s:o, s:o, s:O}", "pipeline",
-                                                  list.items[p].name, "table", table, "health",
-                                                  health(state, table, table_status), "last_run", last, "watermark",
-                                                  watermark ? json_string(watermark) : json_null(), "lag_seconds", lag,
-                                                  "paused", json_object_get(state, "paused")));
+            json_array_append_new(rows,
+                                  json_pack("{s:s, s:s, s:s, s:O, s:o, s:o, s:O}", "pipeline", list.items[p].name,
+                                            "table", table, "health", health(state, table, table_status), "last_run",
+                                            last, "watermark", watermark ? json_string(watermark) : json_null(),
+                                            "lag_seconds", lag, "paused", json_object_get(state, "paused")));
         }
         json_decref(state);
     }
@@ -87,7 +89,8 @@ static int status(rpc_channel_t *channel, const ctl_options_t *options, int argc
                "WATERMARK");
         size_t i;
         json_t *row;
-        json_array_foreach(rows, i, row) {
+        json_array_foreach(rows, i, row)
+        {
             json_t *last = json_object_get(row, "last_run");
             char lag[32] = "-";
             if (json_is_number(json_object_get(row, "lag_seconds")))
@@ -97,8 +100,9 @@ static int status(rpc_channel_t *channel, const ctl_options_t *options, int argc
                    json_string_value(json_object_get(row, "table")), json_string_value(json_object_get(row, "health")),
                    json_is_object(last) ? json_string_value(json_object_get(last, "state")) : "-",
                    finished && *finished ? finished : "-", lag,
-                   json_string_value(json_object_get(row, "watermark")) ? json_string_value(json_object_get(row, "watermark"))
-                                                                        : "-");
+                   json_string_value(json_object_get(row, "watermark"))
+                       ? json_string_value(json_object_get(row, "watermark"))
+                       : "-");
             json_t *paused = json_object_get(row, "paused");
             if (json_is_object(paused))
                 printf("  paused since %s: %s\n", json_string_value(json_object_get(paused, "since")),
@@ -176,8 +180,9 @@ static int retry(rpc_channel_t *channel, int argc, char **argv)
         Weir__Agent__V1__TriggerRunRequest trigger = WEIR__AGENT__V1__TRIGGER_RUN_REQUEST__INIT;
         trigger.pipeline = run->pipeline;
         trigger.table = run->table;
-        Weir__Agent__V1__TriggerRunResponse *queued = (Weir__Agent__V1__TriggerRunResponse *)ctl_call(
-            channel, AGENT_METHOD_TRIGGER_RUN, &trigger.base, &weir__agent__v1__trigger_run_response__descriptor, &error);
+        Weir__Agent__V1__TriggerRunResponse *queued =
+            (Weir__Agent__V1__TriggerRunResponse *)ctl_call(channel, AGENT_METHOD_TRIGGER_RUN, &trigger.base,
+                                                            &weir__agent__v1__trigger_run_response__descriptor, &error);
         if (!queued || queued->n_runs != 1) {
             code = ctl_report(WEIR_ERR_INVALID, &error, "retry");
         } else {

@@ -10,9 +10,9 @@
 typedef struct {
     const char *flag;
     const char *env;
-    const char *metavar;     /* NULL for boolean switches */
+    const char *metavar; /* NULL for boolean switches */
     const char *default_value;
-    size_t offset;           /* of the char* (or bool) field in agent_config_t */
+    size_t offset; /* of the char* (or bool) field in agent_config_t */
     const char *help;
 } setting_t;
 
@@ -23,14 +23,12 @@ static const setting_t settings[] = {
      "Directory for the store (weir.db) and, with --dev, the generated certificate and token."},
     {"--tls-cert", "WEIR_TLS_CERT", "FILE", NULL, offsetof(agent_config_t, tls_cert),
      "PEM certificate chain the control API presents. Required unless --dev."},
-    {"--tls-key", "WEIR_TLS_KEY", "FILE", NULL, offsetof(agent_config_t, tls_key),
-     "PEM private key for --tls-cert."},
+    {"--tls-key", "WEIR_TLS_KEY", "FILE", NULL, offsetof(agent_config_t, tls_key), "PEM private key for --tls-cert."},
     {"--token-file", "WEIR_TOKEN_FILE", "FILE", NULL, offsetof(agent_config_t, token_file),
      "File holding the bearer token clients must present (see the token order below)."},
     {"--stage-dir", "WEIR_STAGE_DIR", "DIR", NULL, offsetof(agent_config_t, stage_dir),
      "Where extracted chunk files wait to be loaded (default DATA_DIR/stage). Encrypt this volume."},
-    {"--workers", "WEIR_WORKERS", "N", "2", offsetof(agent_config_t, workers),
-     "Runs executed at the same time."},
+    {"--workers", "WEIR_WORKERS", "N", "2", offsetof(agent_config_t, workers), "Runs executed at the same time."},
     {"--rpc-workers", "WEIR_RPC_WORKERS", "N", "16", offsetof(agent_config_t, rpc_workers),
      "Control API calls served at the same time, one thread each: tofu's -parallelism (10 by default) "
      "plus room for ctl. A call beyond it is refused at once with RESOURCE_EXHAUSTED."},
@@ -53,9 +51,10 @@ static const setting_t settings[] = {
 
 void config_print_help(FILE *out)
 {
-    fprintf(out, "Usage: weir-agent serve [options]\n\nRuns the Weir agent: the control API that "
-                 "terraform-provider-weir and `weir-agent ctl` talk to.\n\nOptions (each also read "
-                 "from the environment variable shown):\n");
+    fprintf(out,
+            "Usage: weir-agent serve [options]\n\nRuns the Weir agent: the control API that "
+            "terraform-provider-weir and `weir-agent ctl` talk to.\n\nOptions (each also read "
+            "from the environment variable shown):\n");
     for (size_t i = 0; i < sizeof settings / sizeof settings[0]; i++) {
         const setting_t *s = &settings[i];
         char left[64];
@@ -63,12 +62,16 @@ void config_print_help(FILE *out)
         fprintf(out, "  %-24s %s\n  %-24s [env %s%s%s]\n", left, s->help, "", s->env,
                 s->default_value ? "; default " : "", s->default_value ? s->default_value : "");
     }
-    fprintf(out, "\nThe bearer token is taken from the first of: --token-file given on the command line, "
-                 "WEIR_TOKEN, the file WEIR_TOKEN_FILE names, and with --dev DATA_DIR/dev/token. It is never a "
-                 "flag's value, so it does not show in the process list.\n");
+    fprintf(out,
+            "\nThe bearer token is taken from the first of: --token-file given on the command line, "
+            "WEIR_TOKEN, the file WEIR_TOKEN_FILE names, and with --dev DATA_DIR/dev/token. It is never a "
+            "flag's value, so it does not show in the process list.\n");
 }
 
-static char **field(agent_config_t *config, const setting_t *s) { return (char **)((char *)config + s->offset); }
+static char **field(agent_config_t *config, const setting_t *s)
+{
+    return (char **)((char *)config + s->offset);
+}
 
 weir_status_t config_parse(int argc, char **argv, agent_config_t *config, bool *show_help, weir_err_t *err)
 {
@@ -139,8 +142,9 @@ weir_status_t config_parse(int argc, char **argv, agent_config_t *config, bool *
         return WEIR_ERR_INVALID;
     }
     if (!config->dev && !config->token) {
-        weir_err_set(err, "set --token-file, WEIR_TOKEN or WEIR_TOKEN_FILE: the control API never runs without a "
-                          "token");
+        weir_err_set(err,
+                     "set --token-file, WEIR_TOKEN or WEIR_TOKEN_FILE: the control API never runs without a "
+                     "token");
         return WEIR_ERR_INVALID;
     }
     return WEIR_OK;

@@ -10,9 +10,10 @@
 
 static void usage(FILE *out)
 {
-    fprintf(out, "Usage: weir-agent serve [options]   run the agent (see serve --help)\n"
-                 "       weir-agent ctl [options] ...  operate a running agent (see ctl --help)\n"
-                 "       weir-agent --version          print the version and git revision\n");
+    fprintf(out,
+            "Usage: weir-agent serve [options]   run the agent (see serve --help)\n"
+            "       weir-agent ctl [options] ...  operate a running agent (see ctl --help)\n"
+            "       weir-agent --version          print the version and git revision\n");
 }
 
 int main(int argc, char **argv)

@@ -149,8 +149,9 @@ static weir_status_t open_sealer(serve_t *s, weir_err_t *err)
         if (result == WEIR_OK)
             result = sealer_from_new_key_file(sealer_path, &s->sealer, err);
     } else {
-        log_warn("serve", "no --kms-key-id or --secrets-key-file: objects with write-only secrets will be refused "
-                          "(secret references still work)");
+        log_warn("serve",
+                 "no --kms-key-id or --secrets-key-file: objects with write-only secrets will be refused "
+                 "(secret references still work)");
     }
     if (result == WEIR_OK && s->sealer)
         result = store_set_sealer(s->store, s->sealer, err);
@@ -172,9 +173,8 @@ static weir_status_t start_runtime(serve_t *s, weir_err_t *err)
     }
     char stage_dir[SERVE_PATH_MAX];
     weir_status_t result = config->stage_dir && *config->stage_dir
-                               ? str_copy(stage_dir, sizeof stage_dir, config->stage_dir, "the --stage-dir path", err)
-                               : str_format(stage_dir, sizeof stage_dir, err, "the --data-dir path", "%s/stage",
-                                            config->data_dir);
+        ? str_copy(stage_dir, sizeof stage_dir, config->stage_dir, "the --stage-dir path", err)
+        : str_format(stage_dir, sizeof stage_dir, err, "the --data-dir path", "%s/stage", config->data_dir);
     if (result == WEIR_OK)
         result = dir_make_all(stage_dir, 0700, err);
     if (result != WEIR_OK)
@@ -184,10 +184,11 @@ static weir_status_t start_runtime(serve_t *s, weir_err_t *err)
     char owner[64];
     snprintf(owner, sizeof owner, "agent-%ld-%ld", (long)getpid(), (long)time(NULL));
     if (!s->sealer)
-        log_warn("serve", "no secrets key: stage chunks are written in plain zstd; keep --stage-dir on an "
-                          "encrypted volume");
-    result = executor_start(s->store, stage_dir, (uint64_t)chunk_mb << 20, (int)workers, owner, s->sealer,
-                            &s->executor, err);
+        log_warn("serve",
+                 "no secrets key: stage chunks are written in plain zstd; keep --stage-dir on an "
+                 "encrypted volume");
+    result = executor_start(s->store, stage_dir, (uint64_t)chunk_mb << 20, (int)workers, owner, s->sealer, &s->executor,
+                            err);
     if (result == WEIR_OK)
         result = scheduler_start(s->store, &s->scheduler, err);
     return result == WEIR_OK ? alerter_start(s->store, &s->alerter, err) : result;
@@ -201,8 +202,7 @@ static weir_status_t start_api(serve_t *s, weir_err_t *err)
     if (!s->methods)
         return WEIR_ERR_NOMEM;
     memcpy(s->methods, control_api_methods, control_api_method_count * sizeof *s->methods);
-    memcpy(s->methods + control_api_method_count, control_runs_methods,
-           control_runs_method_count * sizeof *s->methods);
+    memcpy(s->methods + control_api_method_count, control_runs_methods, control_runs_method_count * sizeof *s->methods);
     memcpy(s->methods + control_api_method_count + control_runs_method_count, control_checks_methods,
            control_checks_method_count * sizeof *s->methods);
     s->server = rpc_server_new(s->methods, method_count, &s->api, control_api_authorize);

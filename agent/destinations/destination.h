@@ -20,23 +20,23 @@ typedef struct destination_session destination_session_t; /* a backend's open cl
 typedef struct {
     const char *run_id;
     const char *pipeline;
-    const char *table;             /* source table as the pipeline names it */
-    const char *target;            /* the table block's target name, or NULL: derived from `table` */
+    const char *table;  /* source table as the pipeline names it */
+    const char *target; /* the table block's target name, or NULL: derived from `table` */
     size_t column_count;
-    const char *const *columns;    /* source column names, in staged field order */
+    const char *const *columns;      /* source column names, in staged field order */
     const char *const *source_types; /* their source types */
     size_t key_count;
     const char *const *primary_key;
-    const char *cursor;            /* the newest version of a key wins by it; NULL: the last staged */
-    bool add_columns;              /* schema evolution: add new source columns, or fail */
-    bool full_refresh;             /* the target ends up holding exactly this batch's rows */
-    const char *stage_dir;         /* local chunk files 00000.csv.zst … */
+    const char *cursor;    /* the newest version of a key wins by it; NULL: the last staged */
+    bool add_columns;      /* schema evolution: add new source columns, or fail */
+    bool full_refresh;     /* the target ends up holding exactly this batch's rows */
+    const char *stage_dir; /* local chunk files 00000.csv.zst … */
     unsigned chunk_count;
-    const sealer_t *sealer;        /* opens sealed chunks; may be NULL */
+    const sealer_t *sealer; /* opens sealed chunks; may be NULL */
 } destination_batch_t;
 
 typedef struct {
-    long long staged_rows;         /* rows in the deduplicated batch */
+    long long staged_rows; /* rows in the deduplicated batch */
     long long inserted, updated, deleted;
     size_t columns_added, columns_widened;
     bool created_table;
@@ -44,13 +44,13 @@ typedef struct {
 
 /* A check's raw measurement; the quality gate judges it. */
 typedef struct {
-    double value;  /* row_count: rows; null_spike: NULL rows; freshness: age in seconds; others: failing rows */
-    double total;  /* null_spike: all rows */
-    bool is_null;  /* freshness: no row has a cursor value */
+    double value; /* row_count: rows; null_spike: NULL rows; freshness: age in seconds; others: failing rows */
+    double total; /* null_spike: all rows */
+    bool is_null; /* freshness: no row has a cursor value */
 } destination_measure_t;
 
 typedef struct {
-    const char *kind;              /* the object kind it serves, e.g. "destination_snowflake" */
+    const char *kind; /* the object kind it serves, e.g. "destination_snowflake" */
     weir_status_t (*open)(const char *spec_json, const char *write_only_json, destination_session_t **out,
                           weir_err_t *err);
     /* Puts the staged chunks where `stage` reads them (an external stage); repeating it is harmless. */
@@ -64,8 +64,8 @@ typedef struct {
                              const check_spec_t *check, destination_measure_t *out, weir_err_t *err);
     /* Publishes the staged batch (a MERGE by key; for a full refresh an exact replacement in one
      * statement) and drops the scratch tables. Repeating a publish changes nothing more. */
-    weir_status_t (*publish)(destination_session_t *session, const destination_batch_t *batch,
-                             destination_load_t *out, weir_err_t *err);
+    weir_status_t (*publish)(destination_session_t *session, const destination_batch_t *batch, destination_load_t *out,
+                             weir_err_t *err);
     /* Drops the scratch tables without publishing (a quarantined or failed batch). */
     void (*discard)(destination_session_t *session, const destination_batch_t *batch);
     void (*close)(destination_session_t *session);

@@ -18,7 +18,10 @@ static CURLcode global_result = CURLE_FAILED_INIT;
 
 /* curl_global_init is not thread-safe everywhere; curl_easy_init would call it implicitly, from
  * whichever thread comes first. Once, here, instead. */
-static void global_init(void) { global_result = curl_global_init(CURL_GLOBAL_DEFAULT); }
+static void global_init(void)
+{
+    global_result = curl_global_init(CURL_GLOBAL_DEFAULT);
+}
 
 static CURL *new_handle(void)
 {

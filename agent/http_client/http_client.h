@@ -20,25 +20,25 @@
 typedef struct http_client http_client_t;
 
 typedef struct {
-    const char *method;             /* "GET", "POST", "PUT"; NULL: GET, or POST when there is a body */
+    const char *method; /* "GET", "POST", "PUT"; NULL: GET, or POST when there is a body */
     const char *url;
-    const char *const *headers;     /* "Name: value" lines; "Name:" removes one curl would add */
+    const char *const *headers; /* "Name: value" lines; "Name:" removes one curl would add */
     size_t header_count;
-    const void *body;               /* sent as is; NULL sends none (a PUT without a body is empty) */
+    const void *body; /* sent as is; NULL sends none (a PUT without a body is empty) */
     size_t body_len;
-    long timeout_ms;                /* whole exchange; 0: no limit */
-    long connect_timeout_ms;        /* 0: curl's default */
-    const char *ca_file;            /* PEM bundle to verify the server against; NULL: the system's */
-    const char *user_agent;         /* NULL: none */
-    bool accept_encoding;           /* offer every encoding curl decodes (gzip, ...) */
-    const char *const *capture;     /* response header names to return (case-insensitive) */
-    size_t capture_count;           /* at most HTTP_CAPTURE_MAX */
+    long timeout_ms;            /* whole exchange; 0: no limit */
+    long connect_timeout_ms;    /* 0: curl's default */
+    const char *ca_file;        /* PEM bundle to verify the server against; NULL: the system's */
+    const char *user_agent;     /* NULL: none */
+    bool accept_encoding;       /* offer every encoding curl decodes (gzip, ...) */
+    const char *const *capture; /* response header names to return (case-insensitive) */
+    size_t capture_count;       /* at most HTTP_CAPTURE_MAX */
 } http_request_t;
 
 typedef struct {
-    long status;                    /* 0 when no response arrived */
+    long status;                                         /* 0 when no response arrived */
     char captured[HTTP_CAPTURE_MAX][HTTP_CAPTURE_VALUE]; /* values of request.capture, "" if absent */
-    char error[256];                /* why there was no response: curl's one-line reason */
+    char error[256];                                     /* why there was no response: curl's one-line reason */
 } http_response_t;
 
 /* Returns a new client in *out; the caller frees it with http_client_free. */

@@ -67,8 +67,8 @@ static weir_status_t plan(store_t *store, const agent_object_t *object, const ba
         bounds[i] = text + i * 64;
         cursor_range_bound(&range, i, bounds[i], 64);
     }
-    result = store_backfill_plan(store, object->name, object->id, spec->pipeline, spec->table, bounds, (size_t)count,
-                                 err);
+    result =
+        store_backfill_plan(store, object->name, object->id, spec->pipeline, spec->table, bounds, (size_t)count, err);
     if (result == WEIR_OK)
         log_info("backfill", "backfill %s: %s %s planned as %lld chunks from %s to %s", object->name, spec->pipeline,
                  spec->table, count, bounds[0], bounds[count]);
@@ -87,15 +87,18 @@ static int start_chunks(store_t *store, const backfill_spec_t *spec, const pipel
         return 0;
     }
     long long parallelism = paused ? 0 : spec->parallelism;
-    store_run_request_t request = {.pipeline = spec->pipeline, .table_name = spec->table, .trigger = "backfill",
-                                   .source = pipeline->source, .destination = pipeline->destination,
+    store_run_request_t request = {.pipeline = spec->pipeline,
+                                   .table_name = spec->table,
+                                   .trigger = "backfill",
+                                   .source = pipeline->source,
+                                   .destination = pipeline->destination,
                                    .not_before = ""};
     int queued = 0;
     for (long long i = 0; i < parallelism; i++) {
         bool started = false;
         store_run_t run;
-        if (store_backfill_start_next(store, spec->name, &request, parallelism, spec->throttle_seconds,
-                                      (long long)now, &started, &run, err) != WEIR_OK) {
+        if (store_backfill_start_next(store, spec->name, &request, parallelism, spec->throttle_seconds, (long long)now,
+                                      &started, &run, err) != WEIR_OK) {
             log_error("backfill", "backfill %s: %s", spec->name, err->msg);
             break;
         }

@@ -48,13 +48,12 @@ double quality_robust_z(const double *history, size_t count, double value)
 
 /* The history of this check's observed values in committed runs, optionally only those taken in
  * the current hour of the week. */
-static size_t history(const quality_context_t *ctx, const char *check, bool same_hour, double *values,
-                      weir_err_t *err)
+static size_t history(const quality_context_t *ctx, const char *check, bool same_hour, double *values, weir_err_t *err)
 {
     static __thread int hours[QUALITY_HISTORY_MAX];
     size_t count = 0;
-    if (store_check_history(ctx->store, check, same_hour ? QUALITY_HISTORY_MAX : QUALITY_HISTORY_RECENT, values,
-                            hours, &count, err) != WEIR_OK)
+    if (store_check_history(ctx->store, check, same_hour ? QUALITY_HISTORY_MAX : QUALITY_HISTORY_RECENT, values, hours,
+                            &count, err) != WEIR_OK)
         return 0;
     if (!same_hour)
         return count;
@@ -100,9 +99,9 @@ static void row_count(const quality_context_t *ctx, const check_spec_t *check, c
     double z = quality_robust_z(values, count, rows);
     double center = median(values, count);
     r->passed = z <= threshold;
-    snprintf(r->detail, sizeof r->detail, "%.0f rows against a median of %.0f over %zu %sruns: %.1f robust deviations%s",
-             rows, center, count, same_hour ? "same-hour " : "", z,
-             r->passed ? "" : " (anomaly_threshold exceeded)");
+    snprintf(r->detail, sizeof r->detail,
+             "%.0f rows against a median of %.0f over %zu %sruns: %.1f robust deviations%s", rows, center, count,
+             same_hour ? "same-hour " : "", z, r->passed ? "" : " (anomaly_threshold exceeded)");
 }
 
 static void null_spike(const quality_context_t *ctx, const check_spec_t *check, const destination_measure_t *m,
@@ -130,7 +129,8 @@ static void null_spike(const quality_context_t *ctx, const check_spec_t *check, 
     if (fraction - usual > check->max_null_increase) {
         r->passed = false;
         snprintf(r->detail, sizeof r->detail,
-                 "%.1f %% NULL in %s against a usual %.1f %% (median of %zu runs): up more than max_null_increase %.1f points",
+                 "%.1f %% NULL in %s against a usual %.1f %% (median of %zu runs): up more than max_null_increase %.1f "
+                 "points",
                  100 * fraction, check->column, 100 * usual, count, 100 * check->max_null_increase);
     }
 }
@@ -152,8 +152,8 @@ static void failing_rows(const quality_context_t *ctx, const check_spec_t *check
         snprintf(r->detail, sizeof r->detail, "%.0f rows with a value outside the accepted set", m->value);
         break;
     case CHECK_REFERENTIAL_INTEGRITY:
-        snprintf(r->detail, sizeof r->detail, "%.0f rows whose %.100s has no parent in %.200s", m->value,
-                 check->column, check->references);
+        snprintf(r->detail, sizeof r->detail, "%.0f rows whose %.100s has no parent in %.200s", m->value, check->column,
+                 check->references);
         break;
     default:
         snprintf(r->detail, sizeof r->detail, "%.0f failing rows", m->value);
@@ -185,12 +185,9 @@ static const struct {
     quality_stage_t stage;
     judge_fn judge;
 } judges[] = {
-    [CHECK_FRESHNESS] = {QUALITY_TARGET, freshness},
-    [CHECK_ROW_COUNT] = {QUALITY_BATCH, row_count},
-    [CHECK_NULL_SPIKE] = {QUALITY_BATCH, null_spike},
-    [CHECK_REFERENTIAL_INTEGRITY] = {QUALITY_BATCH, failing_rows},
-    [CHECK_UNIQUE] = {QUALITY_BATCH, failing_rows},
-    [CHECK_ACCEPTED_VALUES] = {QUALITY_BATCH, failing_rows},
+    [CHECK_FRESHNESS] = {QUALITY_TARGET, freshness},    [CHECK_ROW_COUNT] = {QUALITY_BATCH, row_count},
+    [CHECK_NULL_SPIKE] = {QUALITY_BATCH, null_spike},   [CHECK_REFERENTIAL_INTEGRITY] = {QUALITY_BATCH, failing_rows},
+    [CHECK_UNIQUE] = {QUALITY_BATCH, failing_rows},     [CHECK_ACCEPTED_VALUES] = {QUALITY_BATCH, failing_rows},
     [CHECK_CUSTOM_SQL] = {QUALITY_BATCH, failing_rows},
 };
 
@@ -239,8 +236,12 @@ static void report_incidents(const quality_context_t *ctx, const quality_report_
                  held ? " — the batch is quarantined: weir-agent ctl quarantine release|discard RUN" : "");
         char kind[64];
         snprintf(kind, sizeof kind, "check:%s", r->kind);
-        alert_condition_t condition = {.key = key, .pipeline = ctx->batch->pipeline, .table = ctx->batch->table,
-                                       .kind = kind, .severity = r->severity, .summary = summary,
+        alert_condition_t condition = {.key = key,
+                                       .pipeline = ctx->batch->pipeline,
+                                       .table = ctx->batch->table,
+                                       .kind = kind,
+                                       .severity = r->severity,
+                                       .summary = summary,
                                        .run_id = ctx->batch->run_id};
         alerts_raise(ctx->store, &condition);
     }
@@ -266,8 +267,8 @@ weir_status_t quality_run(const quality_context_t *ctx, quality_stage_t stage, q
             log_error("quality", "run %s: %s", ctx->batch->run_id, parse_err.msg);
             continue;
         }
-        bool this_table = strcmp(check.pipeline, ctx->batch->pipeline) == 0 &&
-                          strcmp(check.table, ctx->batch->table) == 0;
+        bool this_table =
+            strcmp(check.pipeline, ctx->batch->pipeline) == 0 && strcmp(check.table, ctx->batch->table) == 0;
         /* A check switched off no longer stands for a condition: its open incident resolves. */
         if (!check.enabled && strcmp(check.pipeline, ctx->batch->pipeline) == 0) {
             char key[200];

@@ -26,8 +26,8 @@ typedef struct {
 typedef struct {
     store_check_result_t *items;
     size_t count;
-    bool blocking;               /* an enabled `error` batch check failed: quarantine */
-    char summary[512];           /* "orders-unique: 3 duplicate keys; …" of the failures */
+    bool blocking;     /* an enabled `error` batch check failed: quarantine */
+    char summary[512]; /* "orders-unique: 3 duplicate keys; …" of the failures */
 } quality_report_t;
 
 /* Runs the enabled checks of the context's pipeline table for `stage`, records each result and

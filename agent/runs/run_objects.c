@@ -42,8 +42,10 @@ static run_backends_t backends_or_registries(const run_backends_t *backends)
 {
     if (backends)
         return *backends;
-    return (run_backends_t){.sources = source_backends, .source_count = source_backend_count,
-                            .destinations = destination_backends, .destination_count = destination_backend_count};
+    return (run_backends_t){.sources = source_backends,
+                            .source_count = source_backend_count,
+                            .destinations = destination_backends,
+                            .destination_count = destination_backend_count};
 }
 
 weir_status_t run_objects_load(store_t *store, const store_run_t *run, const run_backends_t *backends,

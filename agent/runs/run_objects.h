@@ -20,10 +20,10 @@ typedef struct {
 
 typedef struct {
     pipeline_spec_t pipeline;
-    const table_spec_t *table;            /* borrowed from `pipeline` */
+    const table_spec_t *table; /* borrowed from `pipeline` */
     const source_ops_t *source;
-    char *source_spec;                    /* stored spec JSON (owned) */
-    char *source_write_only;              /* write-only values JSON or NULL (owned, wiped on free) */
+    char *source_spec;       /* stored spec JSON (owned) */
+    char *source_write_only; /* write-only values JSON or NULL (owned, wiped on free) */
     const destination_ops_t *destination;
     char *destination_spec;
 } run_objects_t;

@@ -48,8 +48,7 @@ static weir_status_t prepare_stage_dir(runner_t *runner, store_run_t *run, weir_
     int written = snprintf(run->stage_dir, sizeof run->stage_dir, "%s/%s/%s/%s", runner->stage_root, run->pipeline,
                            run->table_name, run->id);
     if (written < 0 || (size_t)written >= sizeof run->stage_dir) {
-        weir_err_set(err, "the stage directory of run %s is longer than %zu bytes", run->id,
-                     sizeof run->stage_dir - 1);
+        weir_err_set(err, "the stage directory of run %s is longer than %zu bytes", run->id, sizeof run->stage_dir - 1);
         return WEIR_ERR_INVALID;
     }
     dir_remove_flat(run->stage_dir);
@@ -130,8 +129,10 @@ weir_status_t run_extract(runner_t *runner, store_run_t *run, const run_objects_
         writer = NULL;
     }
     /* The manifest makes the staged batch loadable after a restart without asking the source again. */
-    stage_manifest_t manifest = {.column_count = extracted.columns.count, .columns = extracted.columns.names,
-                                 .types = extracted.columns.types, .chunks = stats.chunks,
+    stage_manifest_t manifest = {.column_count = extracted.columns.count,
+                                 .columns = extracted.columns.names,
+                                 .types = extracted.columns.types,
+                                 .chunks = stats.chunks,
                                  .rows = (long long)extracted.rows};
     if (result == WEIR_OK)
         result = stage_manifest_write(run->stage_dir, &manifest, err);
@@ -154,15 +155,21 @@ void run_batch_describe(const runner_t *runner, const store_run_t *run, const ru
 {
     const table_spec_t *table = objects->table;
     bool backfill = run->backfill[0] != 0;
-    *out = (destination_batch_t){.run_id = run->id, .pipeline = run->pipeline, .table = run->table_name,
-                                 .target = table->target, .column_count = manifest->column_count,
+    *out = (destination_batch_t){.run_id = run->id,
+                                 .pipeline = run->pipeline,
+                                 .table = run->table_name,
+                                 .target = table->target,
+                                 .column_count = manifest->column_count,
                                  .columns = (const char *const *)manifest->columns,
-                                 .source_types = (const char *const *)manifest->types, .key_count = table->key_count,
+                                 .source_types = (const char *const *)manifest->types,
+                                 .key_count = table->key_count,
                                  .primary_key = (const char *const *)table->primary_key,
                                  .cursor = incremental(objects) || backfill ? table->cursor : NULL,
                                  .add_columns = objects->pipeline.add_columns,
-                                 .full_refresh = !incremental(objects) && !backfill, .stage_dir = run->stage_dir,
-                                 .chunk_count = manifest->chunks, .sealer = runner->sealer};
+                                 .full_refresh = !incremental(objects) && !backfill,
+                                 .stage_dir = run->stage_dir,
+                                 .chunk_count = manifest->chunks,
+                                 .sealer = runner->sealer};
 }
 
 weir_status_t run_stage_batch(const run_objects_t *objects, destination_session_t *session,
@@ -172,15 +179,17 @@ weir_status_t run_stage_batch(const run_objects_t *objects, destination_session_
     return result == WEIR_OK ? objects->destination->stage(session, batch, loaded, err) : result;
 }
 
-weir_status_t run_gate(runner_t *runner, store_run_t *run, const run_objects_t *objects,
-                       destination_session_t *session, const destination_batch_t *batch,
-                       const struct timespec *started, bool *held, weir_err_t *err)
+weir_status_t run_gate(runner_t *runner, store_run_t *run, const run_objects_t *objects, destination_session_t *session,
+                       const destination_batch_t *batch, const struct timespec *started, bool *held, weir_err_t *err)
 {
     *held = false;
     if (run->skip_checks)
         return WEIR_OK; /* released by an operator: publish as it is */
-    quality_context_t checks = {.store = runner->store, .destination = objects->destination, .session = session,
-                                .batch = batch, .judge_history = run->backfill[0] == 0};
+    quality_context_t checks = {.store = runner->store,
+                                .destination = objects->destination,
+                                .session = session,
+                                .batch = batch,
+                                .judge_history = run->backfill[0] == 0};
     quality_report_t report;
     weir_status_t result = quality_run(&checks, QUALITY_BATCH, &report, err);
     if (result == WEIR_OK && report.blocking) {
@@ -209,8 +218,11 @@ weir_status_t run_publish(runner_t *runner, store_run_t *run, const run_objects_
     /* Target checks judge what is published; a failure is recorded and reported, the data stays.
      * They run before `published` is saved, so a crash in between repeats the (harmless) publish
      * and the checks rather than skipping them. */
-    quality_context_t checks = {.store = runner->store, .destination = objects->destination, .session = session,
-                                .batch = batch, .judge_history = run->backfill[0] == 0};
+    quality_context_t checks = {.store = runner->store,
+                                .destination = objects->destination,
+                                .session = session,
+                                .batch = batch,
+                                .judge_history = run->backfill[0] == 0};
     quality_report_t report;
     weir_err_t check_err = {{0}};
     if (quality_run(&checks, QUALITY_TARGET, &report, &check_err) != WEIR_OK)

@@ -38,9 +38,8 @@ weir_status_t run_stage_batch(const run_objects_t *objects, destination_session_
 
 /* Batch checks (unless the run was released from quarantine). *held when a failing `error` check
  * quarantined the batch: the scratch tables are dropped and the run is saved as quarantined. */
-weir_status_t run_gate(runner_t *runner, store_run_t *run, const run_objects_t *objects,
-                       destination_session_t *session, const destination_batch_t *batch,
-                       const struct timespec *started, bool *held,
+weir_status_t run_gate(runner_t *runner, store_run_t *run, const run_objects_t *objects, destination_session_t *session,
+                       const destination_batch_t *batch, const struct timespec *started, bool *held,
                        weir_err_t *err) WEIR_MUSTCHECK;
 
 /* Publish, then target checks (recorded and alerted, never undoing the publish), then the run is

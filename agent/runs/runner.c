@@ -64,7 +64,8 @@ static void settle(runner_t *runner, store_run_t *run, weir_status_t *result, bo
     alerts_run_key(run->pipeline, run->table_name, run->backfill, alert_key, sizeof alert_key);
     if (*result == WEIR_OK && run->state == RUN_COMMITTED) {
         dir_remove_flat(run->stage_dir);
-        log_info("runner", "run %s committed; watermark %s", run->id, run->has_watermark_to ? run->watermark_to : "(none)");
+        log_info("runner", "run %s committed; watermark %s", run->id,
+                 run->has_watermark_to ? run->watermark_to : "(none)");
         alerts_clear(runner->store, alert_key);
         return;
     }
@@ -86,9 +87,13 @@ static void settle(runner_t *runner, store_run_t *run, weir_status_t *result, bo
     log_warn("runner", "run %s: %s %s failed: %s", run->id, run->pipeline, run->table_name, run->error);
     char summary[1200];
     snprintf(summary, sizeof summary, "run failed: %.1100s", run->error);
-    alert_condition_t condition = {.key = alert_key, .pipeline = run->pipeline, .table = run->table_name,
+    alert_condition_t condition = {.key = alert_key,
+                                   .pipeline = run->pipeline,
+                                   .table = run->table_name,
                                    .kind = run->backfill[0] ? "backfill_chunk_failed" : "run_failed",
-                                   .severity = "error", .summary = summary, .run_id = run->id};
+                                   .severity = "error",
+                                   .summary = summary,
+                                   .run_id = run->id};
     alerts_raise(runner->store, &condition);
     if (*result == WEIR_OK)
         *result = WEIR_ERR_INTERNAL;
@@ -111,7 +116,7 @@ weir_status_t runner_execute(runner_t *runner, store_run_t *run)
     bool stopped = false;
     int first_pause_ms = runner->retry_pause_ms > 0 ? runner->retry_pause_ms : 1000;
     for (int steps = 0; result == WEIR_OK && steps < RUNNER_MAX_STEPS && !run_state_terminal(run->state) &&
-                        run->state != RUN_QUARANTINED;
+         run->state != RUN_QUARANTINED;
          steps++) {
         if ((stopped = stop_requested(runner)))
             break;

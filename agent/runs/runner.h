@@ -15,12 +15,12 @@
 #include "store_runs.h"
 
 typedef struct {
-    store_t *store;          /* borrowed */
-    char stage_root[512];    /* chunk files live under <root>/<pipeline>/<table>/<run>/ */
+    store_t *store;       /* borrowed */
+    char stage_root[512]; /* chunk files live under <root>/<pipeline>/<table>/<run>/ */
     uint64_t chunk_raw_bytes;
-    const sealer_t *sealer;  /* borrowed; seals stage chunks at rest when set */
-    const atomic_int *stopping; /* borrowed, may be NULL: when set, stop at the next step boundary */
-    int retry_pause_ms;      /* first pause before retrying a failed step (then doubling); 0: 1000 */
+    const sealer_t *sealer;         /* borrowed; seals stage chunks at rest when set */
+    const atomic_int *stopping;     /* borrowed, may be NULL: when set, stop at the next step boundary */
+    int retry_pause_ms;             /* first pause before retrying a failed step (then doubling); 0: 1000 */
     const run_backends_t *backends; /* borrowed; NULL: the source and destination registries */
 } runner_t;
 

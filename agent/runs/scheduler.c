@@ -47,8 +47,8 @@ static void jitter_time(const char *pipeline, time_t fired, long long jitter_s, 
     time_t start = fired + (time_t)(hash % (uint64_t)jitter_s);
     struct tm tm;
     gmtime_r(&start, &tm);
-    snprintf(out, size, "%04d-%02d-%02dT%02d:%02d:%02d.000Z", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-             tm.tm_hour, tm.tm_min, tm.tm_sec);
+    snprintf(out, size, "%04d-%02d-%02dT%02d:%02d:%02d.000Z", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+             tm.tm_min, tm.tm_sec);
 }
 
 /* Queues a run of every table of `pipeline` (one schedule tick). */
@@ -59,8 +59,11 @@ static int queue_tables(store_t *store, const pipeline_spec_t *pipeline, const c
         const char *table = pipeline->tables[t].name;
         store_run_t run;
         weir_err_t err = {{0}};
-        store_run_request_t request = {.pipeline = pipeline->name, .table_name = table, .trigger = "schedule",
-                                       .source = pipeline->source, .destination = pipeline->destination,
+        store_run_request_t request = {.pipeline = pipeline->name,
+                                       .table_name = table,
+                                       .trigger = "schedule",
+                                       .source = pipeline->source,
+                                       .destination = pipeline->destination,
                                        .not_before = not_before};
         weir_status_t result = store_run_enqueue(store, &request, &run, &err);
         if (result == WEIR_OK) {
@@ -97,7 +100,7 @@ int scheduler_tick(store_t *store, time_t after, time_t until)
         if (store_pipeline_paused(store, pipeline.name, &paused, NULL, 0, NULL, 0, &err) != WEIR_OK)
             log_error("scheduler", "cannot read the pause of %s: %s", pipeline.name, err.msg);
         bool due = !paused && pipeline.enabled && pipeline.schedule &&
-                   cron_parse(pipeline.schedule, &cron, why, sizeof why) && fired(&cron, after, until);
+            cron_parse(pipeline.schedule, &cron, why, sizeof why) && fired(&cron, after, until);
         char not_before[64] = "";
         if (due && pipeline.jitter_seconds > 0)
             jitter_time(pipeline.name, until, pipeline.jitter_seconds, not_before, sizeof not_before);

@@ -108,7 +108,7 @@ weir_status_t sealer_from_new_key_file(const char *path, sealer_t **out, weir_er
         unsigned char key[KEY_BYTES];
         char *text = NULL;
         bool written = RAND_bytes(key, sizeof key) == 1 && (text = base64_encode(key, sizeof key)) &&
-                       write(fd, text, strlen(text)) == (ssize_t)strlen(text);
+            write(fd, text, strlen(text)) == (ssize_t)strlen(text);
         OPENSSL_cleanse(key, sizeof key);
         if (text)
             OPENSSL_cleanse(text, strlen(text));
@@ -254,8 +254,9 @@ char *sealer_open(const sealer_t *sealer, const char *context, const char *seale
         EVP_DecryptUpdate(ctx, (unsigned char *)plain, &n, packed + NONCE_BYTES, body) != 1 ||
         EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, TAG_BYTES, packed + NONCE_BYTES + body) != 1 ||
         EVP_DecryptFinal_ex(ctx, (unsigned char *)plain + n, &final) != 1) {
-        weir_err_set(err, "a sealed value does not open with this key (wrong key file or KMS key, or moved "
-                          "between objects)");
+        weir_err_set(err,
+                     "a sealed value does not open with this key (wrong key file or KMS key, or moved "
+                     "between objects)");
         OPENSSL_cleanse(plain, (size_t)len);
         free(plain);
         plain = NULL;
@@ -288,11 +289,11 @@ static sealer_stream_t *stream_start(const sealer_t *sealer, const char *context
     stream->ctx = EVP_CIPHER_CTX_new();
     int n = 0;
     bool ok = stream->ctx &&
-              (encrypting ? EVP_EncryptInit_ex(stream->ctx, EVP_aes_256_gcm(), NULL, sealer->key, nonce)
-                          : EVP_DecryptInit_ex(stream->ctx, EVP_aes_256_gcm(), NULL, sealer->key, nonce)) == 1 &&
-              (encrypting ? EVP_EncryptUpdate(stream->ctx, NULL, &n, (const unsigned char *)context, (int)strlen(context))
-                          : EVP_DecryptUpdate(stream->ctx, NULL, &n, (const unsigned char *)context,
-                                              (int)strlen(context))) == 1;
+        (encrypting ? EVP_EncryptInit_ex(stream->ctx, EVP_aes_256_gcm(), NULL, sealer->key, nonce)
+                    : EVP_DecryptInit_ex(stream->ctx, EVP_aes_256_gcm(), NULL, sealer->key, nonce)) == 1 &&
+        (encrypting
+             ? EVP_EncryptUpdate(stream->ctx, NULL, &n, (const unsigned char *)context, (int)strlen(context))
+             : EVP_DecryptUpdate(stream->ctx, NULL, &n, (const unsigned char *)context, (int)strlen(context))) == 1;
     if (!ok) {
         sealer_stream_free(stream);
         return NULL;
@@ -338,13 +339,13 @@ weir_status_t sealer_stream_finish(sealer_stream_t *stream, unsigned char tag[SE
     int n = 0;
     if (stream->encrypting)
         return EVP_EncryptFinal_ex(stream->ctx, none, &n) == 1 &&
-                       EVP_CIPHER_CTX_ctrl(stream->ctx, EVP_CTRL_GCM_GET_TAG, SEALER_FILE_TAG, tag) == 1
-                   ? WEIR_OK
-                   : WEIR_ERR_INTERNAL;
+                EVP_CIPHER_CTX_ctrl(stream->ctx, EVP_CTRL_GCM_GET_TAG, SEALER_FILE_TAG, tag) == 1
+            ? WEIR_OK
+            : WEIR_ERR_INTERNAL;
     return EVP_CIPHER_CTX_ctrl(stream->ctx, EVP_CTRL_GCM_SET_TAG, SEALER_FILE_TAG, tag) == 1 &&
-                   EVP_DecryptFinal_ex(stream->ctx, none, &n) == 1
-               ? WEIR_OK
-               : WEIR_ERR_AUTH;
+            EVP_DecryptFinal_ex(stream->ctx, none, &n) == 1
+        ? WEIR_OK
+        : WEIR_ERR_AUTH;
 }
 
 void sealer_stream_free(sealer_stream_t *stream)

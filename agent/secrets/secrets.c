@@ -48,7 +48,8 @@ static char *resolve_aws(const char *reference, weir_err_t *err)
         result = region_for(id, region, sizeof region, err);
     if (result != WEIR_OK)
         goto out;
-    request = secrets_manager ? json_pack("{s:s}", "SecretId", id) : json_pack("{s:s, s:b}", "Name", id, "WithDecryption", 1);
+    request =
+        secrets_manager ? json_pack("{s:s}", "SecretId", id) : json_pack("{s:s, s:b}", "Name", id, "WithDecryption", 1);
     body = request ? json_dumps(request, JSON_COMPACT) : NULL;
     if (!body) {
         result = WEIR_ERR_NOMEM;
@@ -63,8 +64,8 @@ static char *resolve_aws(const char *reference, weir_err_t *err)
     const char *text = secrets_manager ? json_string_value(json_object_get(doc, "SecretString"))
                                        : json_string_value(json_object_get(json_object_get(doc, "Parameter"), "Value"));
     if (!text) {
-        weir_err_set(err, "the answer has no %s", secrets_manager ? "SecretString (binary secrets are not supported)"
-                                                                 : "Parameter.Value");
+        weir_err_set(err, "the answer has no %s",
+                     secrets_manager ? "SecretString (binary secrets are not supported)" : "Parameter.Value");
         result = WEIR_ERR_INVALID;
         goto out;
     }

@@ -35,27 +35,26 @@ typedef struct {
 /* A table's columns as the source names and types them. */
 typedef struct {
     size_t count;
-    char **names;               /* owned */
-    char **types;               /* owned, in the source's own type syntax, e.g. "numeric(18,4)" */
+    char **names; /* owned */
+    char **types; /* owned, in the source's own type syntax, e.g. "numeric(18,4)" */
 } source_columns_t;
 
 void source_columns_free(source_columns_t *columns);
 
 typedef struct {
     uint64_t rows;
-    char *new_watermark;        /* largest cursor value read, as text; NULL when none (owned) */
-    source_columns_t columns;   /* in the order of the staged fields */
+    char *new_watermark;      /* largest cursor value read, as text; NULL when none (owned) */
+    source_columns_t columns; /* in the order of the staged fields */
 } source_extract_t;
 
 void source_extract_free(source_extract_t *extracted);
 
 typedef struct {
-    const char *kind;           /* the object kind it serves, e.g. "source_postgres" */
-    unsigned capabilities;      /* SOURCE_CAN_* */
+    const char *kind;      /* the object kind it serves, e.g. "source_postgres" */
+    unsigned capabilities; /* SOURCE_CAN_* */
     /* Opens a session from the stored spec JSON and the object's write-only values (JSON text,
      * may be NULL), resolving secret references. */
-    weir_status_t (*open)(const char *spec_json, const char *write_only_json, source_session_t **out,
-                          weir_err_t *err);
+    weir_status_t (*open)(const char *spec_json, const char *write_only_json, source_session_t **out, weir_err_t *err);
     /* The columns of `table`; WEIR_ERR_NOT_FOUND when it does not exist. */
     weir_status_t (*describe)(source_session_t *session, const char *table, source_columns_t *out, weir_err_t *err);
     /* Streams the rows `window` selects into `writer` (which it does not close). */

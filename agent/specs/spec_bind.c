@@ -94,8 +94,8 @@ static weir_status_t bind_blocks(const bind_field_t *field, const spec_attr_t *a
 }
 
 /* A single nested block: stored as an object (or a one-element list, as tofu sends it). */
-static weir_status_t bind_block(const bind_field_t *field, const spec_attr_t *attr, const json_t *value,
-                                arena_t *arena, char *base, const char *name, weir_err_t *err)
+static weir_status_t bind_block(const bind_field_t *field, const spec_attr_t *attr, const json_t *value, arena_t *arena,
+                                char *base, const char *name, weir_err_t *err)
 {
     if (json_is_array(value))
         value = json_array_get(value, 0);
@@ -112,8 +112,8 @@ static weir_status_t bind_block(const bind_field_t *field, const spec_attr_t *at
     return result;
 }
 
-static weir_status_t bind_field(const bind_field_t *field, const spec_attr_t *attr, const json_t *value,
-                                arena_t *arena, char *base, const char *name, weir_err_t *err)
+static weir_status_t bind_field(const bind_field_t *field, const spec_attr_t *attr, const json_t *value, arena_t *arena,
+                                char *base, const char *name, weir_err_t *err)
 {
     bool ok = true;
     switch (field->type) {
@@ -143,8 +143,8 @@ static weir_status_t bind_field(const bind_field_t *field, const spec_attr_t *at
             *(bool *)(base + field->offset) = json_is_true(value);
         break;
     case BIND_TEXTS:
-        ok = json_is_array(value) && bind_texts(value, arena, (char ***)(base + field->offset),
-                                                (size_t *)(base + field->aux)) == WEIR_OK;
+        ok = json_is_array(value) &&
+            bind_texts(value, arena, (char ***)(base + field->offset), (size_t *)(base + field->aux)) == WEIR_OK;
         break;
     case BIND_BLOCKS:
         if (!json_is_array(value))

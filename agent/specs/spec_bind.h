@@ -34,7 +34,7 @@ typedef struct {
 } bind_field_t;
 
 struct bind_table {
-    const char *what;       /* "pipeline", "table": for messages */
+    const char *what; /* "pipeline", "table": for messages */
     size_t struct_size;
     const bind_field_t *fields;
     size_t count;

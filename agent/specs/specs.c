@@ -9,20 +9,35 @@
 #include "spec.h"
 #include "spec_bind.h"
 
-#define TEXT(type, attr, field) {attr, BIND_TEXT, offsetof(type, field), 0, NULL}
-#define DURATION(type, attr, field) {attr, BIND_DURATION, offsetof(type, field), offsetof(type, field##_seconds), NULL}
-#define INT(type, attr, field) {attr, BIND_INT, offsetof(type, field), 0, NULL}
-#define NUMBER(type, attr, field) {attr, BIND_NUMBER, offsetof(type, field), offsetof(type, has_##field), NULL}
-#define BOOL(type, attr, field) {attr, BIND_BOOL, offsetof(type, field), 0, NULL}
-#define TEXTS(type, attr, field, count) {attr, BIND_TEXTS, offsetof(type, field), offsetof(type, count), NULL}
+#define TEXT(type, attr, field)                         \
+    {                                                   \
+        attr, BIND_TEXT, offsetof(type, field), 0, NULL \
+    }
+#define DURATION(type, attr, field)                                                       \
+    {                                                                                     \
+        attr, BIND_DURATION, offsetof(type, field), offsetof(type, field##_seconds), NULL \
+    }
+#define INT(type, attr, field)                         \
+    {                                                  \
+        attr, BIND_INT, offsetof(type, field), 0, NULL \
+    }
+#define NUMBER(type, attr, field)                                                   \
+    {                                                                               \
+        attr, BIND_NUMBER, offsetof(type, field), offsetof(type, has_##field), NULL \
+    }
+#define BOOL(type, attr, field)                         \
+    {                                                   \
+        attr, BIND_BOOL, offsetof(type, field), 0, NULL \
+    }
+#define TEXTS(type, attr, field, count)                                      \
+    {                                                                        \
+        attr, BIND_TEXTS, offsetof(type, field), offsetof(type, count), NULL \
+    }
 
 static const bind_field_t table_fields[] = {
-    TEXT(table_spec_t, "name", name),
-    TEXTS(table_spec_t, "primary_key", primary_key, key_count),
-    TEXT(table_spec_t, "cursor", cursor),
-    DURATION(table_spec_t, "lookback", lookback),
-    TEXT(table_spec_t, "target", target),
-    TEXT(table_spec_t, "mode", mode_text),
+    TEXT(table_spec_t, "name", name),     TEXTS(table_spec_t, "primary_key", primary_key, key_count),
+    TEXT(table_spec_t, "cursor", cursor), DURATION(table_spec_t, "lookback", lookback),
+    TEXT(table_spec_t, "target", target), TEXT(table_spec_t, "mode", mode_text),
 };
 static const bind_table_t table_binding = {"table", BIND_FIELDS(table_spec_t, table_fields)};
 
@@ -120,16 +135,17 @@ weir_status_t pipeline_spec_parse(const char *json_text, const char *name, pipel
     out->add_columns = !out->schema_evolution || strcmp(out->schema_evolution, "add_columns") == 0;
     for (size_t i = 0; i < out->table_count; i++) {
         table_spec_t *table = &out->tables[i];
-        table->mode = table->mode_text && strcmp(table->mode_text, "full_refresh") == 0 ? TABLE_FULL_REFRESH
-                                                                                        : TABLE_INCREMENTAL;
+        table->mode =
+            table->mode_text && strcmp(table->mode_text, "full_refresh") == 0 ? TABLE_FULL_REFRESH : TABLE_INCREMENTAL;
     }
     return WEIR_OK;
 }
 
 static const char *const check_kind_names[] = {
-    [CHECK_FRESHNESS] = "freshness", [CHECK_ROW_COUNT] = "row_count", [CHECK_NULL_SPIKE] = "null_spike",
-    [CHECK_REFERENTIAL_INTEGRITY] = "referential_integrity", [CHECK_UNIQUE] = "unique",
-    [CHECK_ACCEPTED_VALUES] = "accepted_values", [CHECK_CUSTOM_SQL] = "custom_sql",
+    [CHECK_FRESHNESS] = "freshness",   [CHECK_ROW_COUNT] = "row_count",
+    [CHECK_NULL_SPIKE] = "null_spike", [CHECK_REFERENTIAL_INTEGRITY] = "referential_integrity",
+    [CHECK_UNIQUE] = "unique",         [CHECK_ACCEPTED_VALUES] = "accepted_values",
+    [CHECK_CUSTOM_SQL] = "custom_sql",
 };
 
 weir_status_t check_spec_parse(const char *json_text, const char *name, check_spec_t *out, weir_err_t *err)
@@ -198,8 +214,10 @@ weir_status_t specs_check_bindings(weir_err_t *err)
     static const struct {
         const bind_table_t *binding;
         const char *kind;
-    } all[] = {{&pipeline_binding, "pipeline"}, {&check_binding, "quality_check"},
-               {&backfill_binding, "backfill"}, {&channel_binding, "alert_channel"}};
+    } all[] = {{&pipeline_binding, "pipeline"},
+               {&check_binding, "quality_check"},
+               {&backfill_binding, "backfill"},
+               {&channel_binding, "alert_channel"}};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
         const spec_kind_t *kind = spec_kind_by_kind(all[i].kind);
         weir_status_t result = kind ? spec_bind_check(all[i].binding, &kind->block, err) : WEIR_ERR_INTERNAL;

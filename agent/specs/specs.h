@@ -14,13 +14,13 @@
 typedef enum { TABLE_INCREMENTAL, TABLE_FULL_REFRESH } table_mode_t;
 
 typedef struct {
-    char *name;              /* source table as the pipeline names it */
+    char *name; /* source table as the pipeline names it */
     char **primary_key;
     size_t key_count;
-    char *cursor;            /* NULL without one */
+    char *cursor; /* NULL without one */
     char *lookback;
     long long lookback_seconds;
-    char *target;            /* NULL: derived by the destination */
+    char *target; /* NULL: derived by the destination */
     char *mode_text;
     table_mode_t mode;
 } table_spec_t;
@@ -28,14 +28,14 @@ typedef struct {
 typedef struct {
     arena_t arena;
     char *name;
-    char *source;            /* object names; their kinds are found through the registries */
+    char *source; /* object names; their kinds are found through the registries */
     char *destination;
     char *schedule;
     bool enabled;
     char *jitter;
     long long jitter_seconds;
     char *schema_evolution;
-    bool add_columns;        /* schema_evolution = "add_columns" */
+    bool add_columns; /* schema_evolution = "add_columns" */
     long long max_parallel_tables;
     char *description;
     table_spec_t *tables;
@@ -60,7 +60,7 @@ typedef struct {
     char *kind_text;
     check_kind_t kind;
     char *severity;
-    bool is_error;           /* severity = "error" */
+    bool is_error; /* severity = "error" */
     bool enabled;
     char *max_age;
     long long max_age_seconds;
@@ -97,7 +97,7 @@ typedef struct {
 typedef struct {
     arena_t arena;
     char *name;
-    char *kind;              /* webhook | slack | pagerduty */
+    char *kind; /* webhook | slack | pagerduty */
     char *url_ref;
     char *routing_key_ref;
     char *min_severity;

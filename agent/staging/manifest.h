@@ -10,7 +10,7 @@
 
 typedef struct {
     size_t column_count;
-    char **columns;     /* owned by a manifest read from disk; borrowed when writing */
+    char **columns; /* owned by a manifest read from disk; borrowed when writing */
     char **types;
     unsigned chunks;
     long long rows;

@@ -62,9 +62,16 @@ static weir_status_t put_once(http_client_t *client, const char *url, const char
     } else {
         signed_extra[extra++] = "x-amz-server-side-encryption:AES256";
     }
-    aws_sigv4_request_t request = {.method = "PUT", .host = host, .path = path, .query = "",
-                                   .headers = signed_extra, .header_count = extra, .payload_hash = sha256,
-                                   .content_sha256_header = true, .region = region, .service = "s3",
+    aws_sigv4_request_t request = {.method = "PUT",
+                                   .host = host,
+                                   .path = path,
+                                   .query = "",
+                                   .headers = signed_extra,
+                                   .header_count = extra,
+                                   .payload_hash = sha256,
+                                   .content_sha256_header = true,
+                                   .region = region,
+                                   .service = "s3",
                                    .when = time(NULL)};
     aws_sigv4_result_t signature;
     weir_status_t result = aws_sigv4_sign(&request, credentials, &signature, err);
@@ -88,8 +95,13 @@ static weir_status_t put_once(http_client_t *client, const char *url, const char
     snprintf(lines[count++], sizeof lines[0], "Expect:"); /* not signed, so safe to drop */
     for (size_t i = 0; i < count; i++)
         headers[i] = lines[i];
-    http_request_t request_http = {.method = "PUT", .url = url, .headers = headers, .header_count = count,
-                                   .body = bytes, .body_len = size, .timeout_ms = S3_TIMEOUT_S * 1000};
+    http_request_t request_http = {.method = "PUT",
+                                   .url = url,
+                                   .headers = headers,
+                                   .header_count = count,
+                                   .body = bytes,
+                                   .body_len = size,
+                                   .timeout_ms = S3_TIMEOUT_S * 1000};
     http_response_t answer;
     result = http_request(client, &request_http, response, &answer);
     OPENSSL_cleanse(lines, sizeof lines); /* held the session token: wiped right away */
@@ -152,8 +164,8 @@ weir_status_t s3_stage_upload(const s3_stage_t *stage, const char *local_path, c
         long status = 0;
         result = aws_credentials_get(&credentials, err);
         if (result == WEIR_OK)
-            result = put_once(client, url, host, path, region, &credentials, stage, bytes, size, sha256,
-                              &response, &status, err);
+            result = put_once(client, url, host, path, region, &credentials, stage, bytes, size, sha256, &response,
+                              &status, err);
         OPENSSL_cleanse(&credentials, sizeof credentials);
         if (result == WEIR_OK && status >= 200 && status <= 299)
             break;

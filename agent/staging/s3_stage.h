@@ -15,7 +15,7 @@ typedef struct {
 
 /* Uploads the chunk `local_path` (opened with `sealer` when sealed on disk) to <prefix><key>.
  * Safe to repeat: the same key is overwritten. */
-weir_status_t s3_stage_upload(const s3_stage_t *stage, const char *local_path, const char *key,
-                              const sealer_t *sealer, weir_err_t *err) WEIR_MUSTCHECK;
+weir_status_t s3_stage_upload(const s3_stage_t *stage, const char *local_path, const char *key, const sealer_t *sealer,
+                              weir_err_t *err) WEIR_MUSTCHECK;
 
 #endif

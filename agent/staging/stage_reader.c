@@ -15,17 +15,17 @@
 #define STAGE_MAX_ROW_BYTES (256u * 1024u * 1024u)
 
 struct stage_reader {
-    FILE *file;              /* plain chunks stream from the file… */
-    unsigned char *memory;   /* …sealed ones are opened and verified whole first */
+    FILE *file;            /* plain chunks stream from the file… */
+    unsigned char *memory; /* …sealed ones are opened and verified whole first */
     size_t memory_len, memory_pos;
     ZSTD_DCtx *dctx;
     unsigned char *in;
     size_t in_cap;
     ZSTD_inBuffer input;
-    char *text;      /* decompressed bytes not yet consumed */
+    char *text; /* decompressed bytes not yet consumed */
     size_t text_len, text_pos, text_cap;
     bool eof;
-    char *row;       /* decoded fields of the current row */
+    char *row; /* decoded fields of the current row */
     size_t row_cap;
     stage_field_t *fields;
     size_t fields_cap;
@@ -90,8 +90,7 @@ weir_status_t stage_chunk_load(const char *path, const sealer_t *sealer, unsigne
     return WEIR_OK;
 }
 
-weir_status_t stage_reader_open_sealed(const char *path, const sealer_t *sealer, stage_reader_t **out,
-                                       weir_err_t *err)
+weir_status_t stage_reader_open_sealed(const char *path, const sealer_t *sealer, stage_reader_t **out, weir_err_t *err)
 {
     *out = NULL;
     stage_reader_t *r = calloc(1, sizeof *r);

@@ -22,16 +22,16 @@ struct stage_writer {
     int level;
     ZSTD_CCtx *cctx;
     int fd;                /* current chunk's temp file, or -1 */
-    char temp_path[4300]; /* final_path plus ".partial" */
+    char temp_path[4300];  /* final_path plus ".partial" */
     char final_path[4200]; /* dir (< 4096) plus "/NNNNN.csv.zst" with up to 10 digits: always fits */
     uint64_t chunk_raw;    /* CSV bytes in the current chunk */
     bool row_started;
-    char *in;              /* pending CSV */
+    char *in; /* pending CSV */
     size_t in_len;
-    char *out;             /* compressed output buffer */
+    char *out; /* compressed output buffer */
     size_t out_cap;
-    unsigned char *sealed; /* encrypted output, as large as `out` */
-    const sealer_t *sealer; /* borrowed; NULL: chunks are written in plain zstd */
+    unsigned char *sealed;   /* encrypted output, as large as `out` */
+    const sealer_t *sealer;  /* borrowed; NULL: chunks are written in plain zstd */
     sealer_stream_t *stream; /* the current chunk's encryption */
     stage_stats_t stats;
 };
@@ -154,13 +154,13 @@ static weir_status_t close_chunk(stage_writer_t *w, weir_err_t *err)
     return result;
 }
 
-weir_status_t stage_writer_open(const char *dir, uint64_t chunk_raw_bytes, int zstd_level,
-                                stage_writer_t **out, weir_err_t *err)
+weir_status_t stage_writer_open(const char *dir, uint64_t chunk_raw_bytes, int zstd_level, stage_writer_t **out,
+                                weir_err_t *err)
 {
     *out = NULL;
     /* The chunk paths are built from `dir` in fixed buffers sized from it; a longer one is refused. */
     weir_err_t detail = {{0}};
-    char checked[sizeof ((stage_writer_t *)0)->dir];
+    char checked[sizeof((stage_writer_t *)0)->dir];
     if (str_copy(checked, sizeof checked, dir, "the stage directory path", &detail) != WEIR_OK) {
         weir_err_set(err, "stage: %s", detail.msg);
         return WEIR_ERR_INVALID;

@@ -26,11 +26,10 @@ typedef struct {
 } stage_stats_t;
 
 /* Creates `dir` if needed. A chunk is closed once it holds `chunk_raw_bytes` of CSV. */
-weir_status_t stage_writer_open(const char *dir, uint64_t chunk_raw_bytes, int zstd_level,
-                                stage_writer_t **out, weir_err_t *err) WEIR_MUSTCHECK;
+weir_status_t stage_writer_open(const char *dir, uint64_t chunk_raw_bytes, int zstd_level, stage_writer_t **out,
+                                weir_err_t *err) WEIR_MUSTCHECK;
 /* Adds one field to the current row; `value` NULL writes SQL NULL. */
-weir_status_t stage_writer_field(stage_writer_t *writer, const char *value, size_t len,
-                                 weir_err_t *err) WEIR_MUSTCHECK;
+weir_status_t stage_writer_field(stage_writer_t *writer, const char *value, size_t len, weir_err_t *err) WEIR_MUSTCHECK;
 weir_status_t stage_writer_end_row(stage_writer_t *writer, weir_err_t *err) WEIR_MUSTCHECK;
 /* Flushes and closes the last chunk (each chunk is fsynced and renamed into place when complete,
  * so a crash never leaves a truncated file under a final name). Frees the writer. */

@@ -142,8 +142,8 @@ void store__now(char *out, size_t size)
     gettimeofday(&now, NULL);
     struct tm tm;
     gmtime_r(&now.tv_sec, &tm);
-    snprintf(out, size, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(now.tv_usec / 1000) % 1000);
+    snprintf(out, size, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+             tm.tm_min, tm.tm_sec, (int)(now.tv_usec / 1000) % 1000);
 }
 
 void store__column_text(sqlite3_stmt *stmt, int column, char *out, size_t size)
@@ -190,8 +190,8 @@ static int read_version(store_t *store)
 {
     sqlite3_stmt *stmt = NULL;
     int version = 0;
-    if (sqlite3_prepare_v2(store->db, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations", -1, &stmt,
-                           NULL) == SQLITE_OK &&
+    if (sqlite3_prepare_v2(store->db, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations", -1, &stmt, NULL) ==
+            SQLITE_OK &&
         sqlite3_step(stmt) == SQLITE_ROW)
         version = sqlite3_column_int(stmt, 0);
     sqlite3_finalize(stmt);
@@ -205,21 +205,21 @@ static weir_status_t apply_migration(store_t *store, void *ctx, weir_err_t *err)
     store__now(stamp, sizeof stamp);
     weir_status_t result = store__exec(store, migrations[version - 1], err);
     if (result == WEIR_OK)
-        result = store__exec_bound(store, NULL, err, "INSERT INTO schema_migrations VALUES (?1, ?2)", "it", version,
-                                   stamp);
+        result =
+            store__exec_bound(store, NULL, err, "INSERT INTO schema_migrations VALUES (?1, ?2)", "it", version, stamp);
     return result;
 }
 
 static weir_status_t migrate(store_t *store, weir_err_t *err)
 {
     weir_status_t result = store__exec(store,
-                                "CREATE TABLE IF NOT EXISTS schema_migrations ("
-                                "  version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)",
-                                err);
+                                       "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                                       "  version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)",
+                                       err);
     int version = result == WEIR_OK ? read_version(store) : 0;
     if (version > migration_count) {
-        weir_err_set(err, "store: database schema version %d is newer than this agent (%d); upgrade the agent",
-                     version, migration_count);
+        weir_err_set(err, "store: database schema version %d is newer than this agent (%d); upgrade the agent", version,
+                     migration_count);
         return WEIR_ERR_INVALID;
     }
     for (int v = version + 1; result == WEIR_OK && v <= migration_count; v++)
@@ -237,8 +237,8 @@ weir_status_t store_open(const char *path, store_t **out, weir_err_t *err)
     }
     pthread_mutex_init(&store->lock, NULL);
     weir_status_t result = WEIR_ERR_IO;
-    if (sqlite3_open_v2(path, &store->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
-                        NULL) != SQLITE_OK) {
+    if (sqlite3_open_v2(path, &store->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, NULL) !=
+        SQLITE_OK) {
         weir_err_set(err, "store: cannot open %s: %s", path, store->db ? sqlite3_errmsg(store->db) : "?");
         goto fail;
     }
@@ -322,8 +322,7 @@ static weir_status_t get_locked(store_t *store, const char *kind, const char *na
     return result;
 }
 
-weir_status_t store_get(store_t *store, const char *kind, const char *name, agent_object_t *out,
-                        weir_err_t *err)
+weir_status_t store_get(store_t *store, const char *kind, const char *name, agent_object_t *out, weir_err_t *err)
 {
     pthread_mutex_lock(&store->lock);
     weir_status_t result = get_locked(store, kind, name, out, err);
@@ -331,8 +330,7 @@ weir_status_t store_get(store_t *store, const char *kind, const char *name, agen
     return result;
 }
 
-weir_status_t store_get_write_only(store_t *store, const char *kind, const char *name, char **json,
-                                   weir_err_t *err)
+weir_status_t store_get_write_only(store_t *store, const char *kind, const char *name, char **json, weir_err_t *err)
 {
     sqlite3_stmt *stmt = NULL;
     weir_status_t result = WEIR_ERR_IO;
@@ -370,8 +368,8 @@ weir_status_t store_get_write_only(store_t *store, const char *kind, const char 
     return result;
 }
 
-weir_status_t store_list(store_t *store, const char *kind, const char *after_kind, const char *after_name,
-                         int limit, agent_object_list_t *out, weir_err_t *err)
+weir_status_t store_list(store_t *store, const char *kind, const char *after_kind, const char *after_name, int limit,
+                         agent_object_list_t *out, weir_err_t *err)
 {
     sqlite3_stmt *stmt = NULL;
     weir_status_t result = WEIR_ERR_IO;
@@ -379,11 +377,11 @@ weir_status_t store_list(store_t *store, const char *kind, const char *after_kin
     out->items = NULL;
     out->count = 0;
     pthread_mutex_lock(&store->lock);
-    weir_status_t bound = store__prepare_bound(
-        store, &stmt, err,
-        "SELECT " OBJECT_COLUMNS " FROM objects WHERE (?1 = '' OR kind = ?1) "
-        "AND (?2 = '' OR (kind, name) > (?2, ?3)) ORDER BY kind, name LIMIT ?4",
-        "ttti", kind, after_kind ? after_kind : "", after_name ? after_name : "", limit > 0 ? limit : -1);
+    weir_status_t bound = store__prepare_bound(store, &stmt, err,
+                                               "SELECT " OBJECT_COLUMNS " FROM objects WHERE (?1 = '' OR kind = ?1) "
+                                               "AND (?2 = '' OR (kind, name) > (?2, ?3)) ORDER BY kind, name LIMIT ?4",
+                                               "ttti", kind, after_kind ? after_kind : "", after_name ? after_name : "",
+                                               limit > 0 ? limit : -1);
     if (bound != WEIR_OK) {
         pthread_mutex_unlock(&store->lock);
         return bound;
@@ -443,8 +441,8 @@ static weir_status_t find_by_prefix(store_t *store, const char *prefix, const ch
     return result;
 }
 
-static weir_status_t check_references(store_t *store, const spec_kind_t *spec, const char *kind,
-                                      const char *name, const char *spec_json, weir_err_t *err)
+static weir_status_t check_references(store_t *store, const spec_kind_t *spec, const char *kind, const char *name,
+                                      const char *spec_json, weir_err_t *err)
 {
     /* Names are unique across kinds that share a reference prefix (source_postgres and a later
      * source_http cannot both be "payments"), so a reference is never ambiguous. */
@@ -478,8 +476,7 @@ static weir_status_t check_references(store_t *store, const spec_kind_t *spec, c
         if (!target[0])
             continue;
         char found_kind[64];
-        weir_status_t found =
-            find_by_prefix(store, attr->ref_prefix, target, NULL, found_kind, sizeof found_kind, err);
+        weir_status_t found = find_by_prefix(store, attr->ref_prefix, target, NULL, found_kind, sizeof found_kind, err);
         if (found == WEIR_ERR_NOT_FOUND) {
             weir_err_set(err,
                          "%s: no %s named \"%s\" exists on the agent. Create it first; in HCL, refer to "
@@ -506,9 +503,9 @@ void store__new_id(char *out, size_t size)
     }
     bytes[6] = (bytes[6] & 0x0f) | 0x40; /* UUID version 4 */
     bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    snprintf(out, size, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", bytes[0],
-             bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7], bytes[8], bytes[9],
-             bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]);
+    snprintf(out, size, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", bytes[0], bytes[1],
+             bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7], bytes[8], bytes[9], bytes[10], bytes[11],
+             bytes[12], bytes[13], bytes[14], bytes[15]);
 }
 
 typedef struct {
@@ -524,8 +521,9 @@ static weir_status_t seal_write_only(store_t *store, const put_ctx_t *p, char **
     if (!p->write_only_json || !*p->write_only_json)
         return WEIR_OK;
     if (!store->sealer) {
-        weir_err_set(err, "this agent has no key to store write-only secrets at rest: start it with --kms-key-id or "
-                          "--secrets-key-file, or use a secret reference (password_ref, url_ref) instead");
+        weir_err_set(err,
+                     "this agent has no key to store write-only secrets at rest: start it with --kms-key-id or "
+                     "--secrets-key-file, or use a secret reference (password_ref, url_ref) instead");
         return WEIR_ERR_INVALID;
     }
     char context[300];
@@ -589,8 +587,7 @@ out:
 }
 
 weir_status_t store_put(store_t *store, const char *kind, const char *name, const char *spec_json,
-                        const char *write_only_json, int64_t expected_generation, agent_object_t *out,
-                        weir_err_t *err)
+                        const char *write_only_json, int64_t expected_generation, agent_object_t *out, weir_err_t *err)
 {
     memset(out, 0, sizeof *out);
     put_ctx_t ctx = {kind, name, spec_json, write_only_json, expected_generation, out};
@@ -601,8 +598,7 @@ weir_status_t store_put(store_t *store, const char *kind, const char *name, cons
 }
 
 /* Lists objects whose spec refers to (kind, name), as "kind/name, ..." into `out`. */
-static weir_status_t referrers(store_t *store, const char *kind, const char *name, weir_buf_t *out,
-                               weir_err_t *err)
+static weir_status_t referrers(store_t *store, const char *kind, const char *name, weir_buf_t *out, weir_err_t *err)
 {
     for (size_t k = 0; k < spec_kind_count; k++) {
         const spec_kind_t *spec = spec_kinds[k];
@@ -643,8 +639,7 @@ static weir_status_t delete_in_transaction(store_t *store, void *ctx, weir_err_t
     buf_init(&users, 4096); /* the message names the first referrers; more would not help */
     weir_status_t result = get_locked(store, d->kind, d->name, &existing, err);
     if (result == WEIR_OK && d->expected_generation > 0 && existing.generation != d->expected_generation) {
-        weir_err_set(err, "%s \"%s\" changed on the agent since it was read; refresh and try again", d->kind,
-                     d->name);
+        weir_err_set(err, "%s \"%s\" changed on the agent since it was read; refresh and try again", d->kind, d->name);
         result = WEIR_ERR_CONFLICT;
     }
     if (result == WEIR_OK)
@@ -655,8 +650,8 @@ static weir_status_t delete_in_transaction(store_t *store, void *ctx, weir_err_t
         result = WEIR_ERR_IN_USE;
     }
     if (result == WEIR_OK)
-        result = store__exec_bound(store, NULL, err, "DELETE FROM objects WHERE kind = ?1 AND name = ?2", "tt",
-                                   d->kind, d->name);
+        result = store__exec_bound(store, NULL, err, "DELETE FROM objects WHERE kind = ?1 AND name = ?2", "tt", d->kind,
+                                   d->name);
     agent_object_clear(&existing);
     buf_free(&users);
     return result;
@@ -675,11 +670,13 @@ static weir_status_t seal_plain_secrets(store_t *store, void *ctx, weir_err_t *e
     const sealer_t *sealer = store->sealer;
     int *sealed_count = ctx;
     sqlite3_stmt *stmt = NULL;
-    weir_status_t result = store__prepare(store, "SELECT kind, name, write_only_json FROM objects WHERE "
-                                                 "write_only_json <> '' AND write_only_json NOT LIKE 'weir-sealed:%'",
+    weir_status_t result = store__prepare(store,
+                                          "SELECT kind, name, write_only_json FROM objects WHERE "
+                                          "write_only_json <> '' AND write_only_json NOT LIKE 'weir-sealed:%'",
                                           &stmt, err);
     while (result == WEIR_OK && sqlite3_step(stmt) == SQLITE_ROW) {
-        const char *kind = (const char *)sqlite3_column_text(stmt, 0), *name = (const char *)sqlite3_column_text(stmt, 1);
+        const char *kind = (const char *)sqlite3_column_text(stmt, 0),
+                   *name = (const char *)sqlite3_column_text(stmt, 1);
         char context[300];
         snprintf(context, sizeof context, "%s/%s", kind, name);
         char *sealed = sealer_seal(sealer, context, (const char *)sqlite3_column_text(stmt, 2), err);
@@ -687,9 +684,9 @@ static weir_status_t seal_plain_secrets(store_t *store, void *ctx, weir_err_t *e
             result = WEIR_ERR_INTERNAL;
             break;
         }
-        result = store__exec_bound(store, NULL, err,
-                                   "UPDATE objects SET write_only_json = ?3 WHERE kind = ?1 AND name = ?2", "ttt",
-                                   kind, name, sealed);
+        result =
+            store__exec_bound(store, NULL, err, "UPDATE objects SET write_only_json = ?3 WHERE kind = ?1 AND name = ?2",
+                              "ttt", kind, name, sealed);
         free(sealed);
         (*sealed_count)++;
     }

@@ -26,16 +26,16 @@ weir_status_t store_get(store_t *store, const char *kind, const char *name, agen
                         weir_err_t *err) WEIR_MUSTCHECK;
 /* Lists objects ordered by kind then name: `kind` "" for every kind, only those after
  * (after_kind, after_name) when after_kind is non-empty, at most `limit` (0: no limit). */
-weir_status_t store_list(store_t *store, const char *kind, const char *after_kind, const char *after_name,
-                         int limit, agent_object_list_t *out, weir_err_t *err) WEIR_MUSTCHECK;
+weir_status_t store_list(store_t *store, const char *kind, const char *after_kind, const char *after_name, int limit,
+                         agent_object_list_t *out, weir_err_t *err) WEIR_MUSTCHECK;
 /* The write-only values stored with an object, as JSON object text ("" when none; returns new).
  * For the runtime only: never returned over the API. */
 weir_status_t store_get_write_only(store_t *store, const char *kind, const char *name, char **json,
                                    weir_err_t *err) WEIR_MUSTCHECK;
 /* Refuses (WEIR_ERR_IN_USE, naming the referrers) while other objects refer to this one.
  * expected_generation <= 0 deletes any generation. */
-weir_status_t store_delete(store_t *store, const char *kind, const char *name,
-                           int64_t expected_generation, weir_err_t *err) WEIR_MUSTCHECK;
+weir_status_t store_delete(store_t *store, const char *kind, const char *name, int64_t expected_generation,
+                           weir_err_t *err) WEIR_MUSTCHECK;
 
 /* Seals write-only values from now on with `sealer` (borrowed, outliving the store) and seals any
  * stored in plain text by an older agent. Without a sealer, puts carrying write-only values are

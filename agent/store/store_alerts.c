@@ -7,7 +7,8 @@
 
 #include "store_internal.h"
 
-#define INCIDENT_COLUMNS "id, incident_key, pipeline, table_name, kind, severity, summary, run_id, opened_at, resolved_at"
+#define INCIDENT_COLUMNS \
+    "id, incident_key, pipeline, table_name, kind, severity, summary, run_id, opened_at, resolved_at"
 
 static void row_to_incident(sqlite3_stmt *stmt, int first, store_incident_t *out)
 {
@@ -52,12 +53,12 @@ static weir_status_t open_in_transaction(store_t *store, void *ctx, weir_err_t *
     store__new_id(incident->id, sizeof incident->id);
     store__now(incident->opened_at, sizeof incident->opened_at);
     incident->resolved_at[0] = 0;
-    result = store__exec_bound(store, NULL, err,
-                               "INSERT INTO incidents (" INCIDENT_COLUMNS ") VALUES "
-                               "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, '')",
-                               "ttttttttt", incident->id, incident->key, incident->pipeline, incident->table_name,
-                               incident->kind, incident->severity, incident->summary, incident->run_id,
-                               incident->opened_at);
+    result =
+        store__exec_bound(store, NULL, err,
+                          "INSERT INTO incidents (" INCIDENT_COLUMNS ") VALUES "
+                          "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, '')",
+                          "ttttttttt", incident->id, incident->key, incident->pipeline, incident->table_name,
+                          incident->kind, incident->severity, incident->summary, incident->run_id, incident->opened_at);
     for (size_t c = 0; result == WEIR_OK && c < o->channel_count; c++)
         result = store__exec_bound(store, NULL, err,
                                    "INSERT INTO alert_deliveries (incident_id, channel, event) "
@@ -96,8 +97,8 @@ static weir_status_t resolve_in_transaction(store_t *store, void *ctx, weir_err_
     sqlite3_finalize(stmt);
     if (!id[0])
         return WEIR_OK; /* nothing open under this key */
-    result = store__exec_bound(store, NULL, err, "UPDATE incidents SET resolved_at = ?2 WHERE id = ?1", "tt", id,
-                               stamp);
+    result =
+        store__exec_bound(store, NULL, err, "UPDATE incidents SET resolved_at = ?2 WHERE id = ?1", "tt", id, stamp);
     if (result == WEIR_OK)
         result = store__exec_bound(store, NULL, err,
                                    "INSERT INTO alert_deliveries (incident_id, channel, event) SELECT ?1, channel, "
@@ -173,8 +174,10 @@ weir_status_t store_incidents_open(store_t *store, store_incident_t **out, size_
     *out = NULL;
     *count = 0;
     pthread_mutex_lock(&store->lock);
-    weir_status_t result = store__prepare(store, "SELECT " INCIDENT_COLUMNS " FROM incidents WHERE resolved_at = '' "
-                                                 "ORDER BY opened_at DESC", &stmt, err);
+    weir_status_t result = store__prepare(store,
+                                          "SELECT " INCIDENT_COLUMNS " FROM incidents WHERE resolved_at = '' "
+                                          "ORDER BY opened_at DESC",
+                                          &stmt, err);
     while (result == WEIR_OK && sqlite3_step(stmt) == SQLITE_ROW) {
         if (used == cap) {
             size_t grown = cap ? cap * 2 : 8;

@@ -22,7 +22,7 @@ typedef struct {
 typedef struct {
     long long id;
     char channel[128];
-    char event[16];     /* trigger | resolve */
+    char event[16]; /* trigger | resolve */
     long long attempts;
     store_incident_t incident;
 } store_delivery_t;

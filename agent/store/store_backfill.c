@@ -53,8 +53,10 @@ static weir_status_t plan_in_transaction(store_t *store, void *ctx, weir_err_t *
                                    "ttttt", p->name, p->object_id, p->pipeline, p->table_name, stamp);
     sqlite3_stmt *stmt = NULL;
     if (result == WEIR_OK)
-        result = store__prepare(store, "INSERT INTO backfill_chunks (backfill, seq, range_from, range_to) "
-                                       "VALUES (?1, ?2, ?3, ?4)", &stmt, err);
+        result = store__prepare(store,
+                                "INSERT INTO backfill_chunks (backfill, seq, range_from, range_to) "
+                                "VALUES (?1, ?2, ?3, ?4)",
+                                &stmt, err);
     for (size_t i = 0; result == WEIR_OK && i < p->chunk_count; i++) {
         sqlite3_reset(stmt);
         result = store__bind(store, stmt, err, "tItt", p->name, (long long)i, p->bounds[i], p->bounds[i + 1]);
@@ -79,18 +81,22 @@ static weir_status_t forget_in_transaction(store_t *store, void *ctx, weir_err_t
     store__now(stamp, sizeof stamp);
     /* A replaced backfill (same name, new object) is re-planned by the caller; only vanished
      * names are forgotten here. */
-    weir_status_t result = store__exec_bound(
-        store, NULL, err,
-        "UPDATE runs SET state = 'failed', error = 'the backfill was deleted before this chunk "
-        "started', updated_at = ?1, finished_at = ?1 WHERE state = 'queued' AND backfill <> '' "
-        "AND backfill NOT IN (SELECT name FROM objects WHERE kind = 'backfill')",
-        "t", stamp);
+    weir_status_t result =
+        store__exec_bound(store, NULL, err,
+                          "UPDATE runs SET state = 'failed', error = 'the backfill was deleted before this chunk "
+                          "started', updated_at = ?1, finished_at = ?1 WHERE state = 'queued' AND backfill <> '' "
+                          "AND backfill NOT IN (SELECT name FROM objects WHERE kind = 'backfill')",
+                          "t", stamp);
     if (result == WEIR_OK)
-        result = store__exec(store, "DELETE FROM backfill_chunks WHERE backfill NOT IN "
-                                    "(SELECT name FROM objects WHERE kind = 'backfill')", err);
+        result = store__exec(store,
+                             "DELETE FROM backfill_chunks WHERE backfill NOT IN "
+                             "(SELECT name FROM objects WHERE kind = 'backfill')",
+                             err);
     if (result == WEIR_OK) {
-        result = store__exec(store, "DELETE FROM backfills WHERE name NOT IN "
-                                    "(SELECT name FROM objects WHERE kind = 'backfill')", err);
+        result = store__exec(store,
+                             "DELETE FROM backfills WHERE name NOT IN "
+                             "(SELECT name FROM objects WHERE kind = 'backfill')",
+                             err);
         *forgotten = sqlite3_changes(store->db);
     }
     return result;
@@ -164,15 +170,15 @@ static weir_status_t start_in_transaction(store_t *store, void *ctx, weir_err_t 
                                    "WHERE backfill = ?1 AND seq = ?2",
                                    "tIt", c->name, seq, c->run->id);
     if (result == WEIR_OK)
-        result = store__exec_bound(store, NULL, err, "UPDATE backfills SET last_start_epoch = ?2 WHERE name = ?1",
-                                   "tI", c->name, c->now_epoch);
+        result = store__exec_bound(store, NULL, err, "UPDATE backfills SET last_start_epoch = ?2 WHERE name = ?1", "tI",
+                                   c->name, c->now_epoch);
     c->started = result == WEIR_OK;
     return result;
 }
 
 weir_status_t store_backfill_start_next(store_t *store, const char *name, const store_run_request_t *request,
-                                        long long parallelism, long long throttle_s, long long now_epoch,
-                                        bool *started, store_run_t *run, weir_err_t *err)
+                                        long long parallelism, long long throttle_s, long long now_epoch, bool *started,
+                                        store_run_t *run, weir_err_t *err)
 {
     start_ctx_t ctx = {name, request, parallelism, throttle_s, now_epoch, false, run};
     weir_status_t result = store__transaction(store, start_in_transaction, &ctx, err);
@@ -180,16 +186,16 @@ weir_status_t store_backfill_start_next(store_t *store, const char *name, const 
     return result;
 }
 
-#define PROGRESS_SQL                                                                                   \
-    "SELECT b.name, b.pipeline, b.table_name, COUNT(c.seq), "                                         \
-    "  COALESCE(SUM(c.state = 'pending'), 0), COALESCE(SUM(c.state = 'queued'), 0), "                 \
-    "  COALESCE(SUM(c.state = 'done'), 0), COALESCE(SUM(c.state = 'failed'), 0), "                    \
-    "  COALESCE(SUM(c.rows), 0), "                                                                     \
-    "  COALESCE((SELECT range_from FROM backfill_chunks u WHERE u.backfill = b.name AND u.state <> 'done' " \
+#define PROGRESS_SQL                                                                                          \
+    "SELECT b.name, b.pipeline, b.table_name, COUNT(c.seq), "                                                 \
+    "  COALESCE(SUM(c.state = 'pending'), 0), COALESCE(SUM(c.state = 'queued'), 0), "                         \
+    "  COALESCE(SUM(c.state = 'done'), 0), COALESCE(SUM(c.state = 'failed'), 0), "                            \
+    "  COALESCE(SUM(c.rows), 0), "                                                                            \
+    "  COALESCE((SELECT range_from FROM backfill_chunks u WHERE u.backfill = b.name AND u.state <> 'done' "   \
     "            ORDER BY u.seq LIMIT 1), (SELECT range_to FROM backfill_chunks u WHERE u.backfill = b.name " \
-    "            ORDER BY u.seq DESC LIMIT 1), ''), "                                                 \
-    "  COALESCE((SELECT error FROM backfill_chunks e WHERE e.backfill = b.name AND e.error <> '' "    \
-    "            ORDER BY e.seq LIMIT 1), '') "                                                        \
+    "            ORDER BY u.seq DESC LIMIT 1), ''), "                                                         \
+    "  COALESCE((SELECT error FROM backfill_chunks e WHERE e.backfill = b.name AND e.error <> '' "            \
+    "            ORDER BY e.seq LIMIT 1), '') "                                                               \
     "FROM backfills b LEFT JOIN backfill_chunks c ON c.backfill = b.name "
 
 static void row_to_progress(sqlite3_stmt *stmt, store_backfill_progress_t *out)
@@ -214,8 +220,7 @@ static void row_to_progress(sqlite3_stmt *stmt, store_backfill_progress_t *out)
     snprintf(out->state, sizeof out->state, "%s", state);
 }
 
-weir_status_t store_backfill_progress(store_t *store, const char *name, store_backfill_progress_t *out,
-                                      weir_err_t *err)
+weir_status_t store_backfill_progress(store_t *store, const char *name, store_backfill_progress_t *out, weir_err_t *err)
 {
     sqlite3_stmt *stmt = NULL;
     pthread_mutex_lock(&store->lock);
@@ -238,8 +243,8 @@ weir_status_t store_backfill_progress(store_t *store, const char *name, store_ba
     return result;
 }
 
-weir_status_t store_backfill_list(store_t *store, const char *pipeline, store_backfill_progress_t **out,
-                                  size_t *count, weir_err_t *err)
+weir_status_t store_backfill_list(store_t *store, const char *pipeline, store_backfill_progress_t **out, size_t *count,
+                                  weir_err_t *err)
 {
     sqlite3_stmt *stmt = NULL;
     store_backfill_progress_t *items = NULL;

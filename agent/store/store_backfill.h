@@ -38,14 +38,14 @@ weir_status_t store_backfill_settle(store_t *store, const char *name, long long 
  * running and at least throttle_s seconds passed since the previous start. *started says whether
  * it did; `run` then describes the new run. */
 weir_status_t store_backfill_start_next(store_t *store, const char *name, const store_run_request_t *request,
-                                        long long parallelism, long long throttle_s, long long now_epoch,
-                                        bool *started, store_run_t *run, weir_err_t *err) WEIR_MUSTCHECK;
+                                        long long parallelism, long long throttle_s, long long now_epoch, bool *started,
+                                        store_run_t *run, weir_err_t *err) WEIR_MUSTCHECK;
 /* WEIR_ERR_NOT_FOUND when `name` has no plan (yet). */
 weir_status_t store_backfill_progress(store_t *store, const char *name, store_backfill_progress_t *out,
                                       weir_err_t *err) WEIR_MUSTCHECK;
 /* Every planned backfill of `pipeline` ("" for all), by name. Returns a new array in *out. */
-weir_status_t store_backfill_list(store_t *store, const char *pipeline, store_backfill_progress_t **out,
-                                  size_t *count, weir_err_t *err) WEIR_MUSTCHECK;
+weir_status_t store_backfill_list(store_t *store, const char *pipeline, store_backfill_progress_t **out, size_t *count,
+                                  weir_err_t *err) WEIR_MUSTCHECK;
 /* Makes failed chunks pending again with fresh attempts; *restarted counts them. */
 weir_status_t store_backfill_retry(store_t *store, const char *name, long long *restarted,
                                    weir_err_t *err) WEIR_MUSTCHECK;

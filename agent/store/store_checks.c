@@ -8,7 +8,7 @@
 
 #include "store_internal.h"
 
-#define RESULT_COLUMNS                                                                             \
+#define RESULT_COLUMNS \
     "run_id, check_name, pipeline, table_name, kind, severity, stage, passed, observed, detail, created_at"
 
 static void row_to_result(sqlite3_stmt *stmt, store_check_result_t *out)
@@ -57,18 +57,18 @@ static int hour_of_week(const char *stamp)
     return ((utc.tm_wday + 6) % 7) * 24 + utc.tm_hour;
 }
 
-weir_status_t store_check_history(store_t *store, const char *check, size_t limit, double *values,
-                                  int *hours_of_week, size_t *count, weir_err_t *err)
+weir_status_t store_check_history(store_t *store, const char *check, size_t limit, double *values, int *hours_of_week,
+                                  size_t *count, weir_err_t *err)
 {
     sqlite3_stmt *stmt = NULL;
     *count = 0;
     pthread_mutex_lock(&store->lock);
-    weir_status_t status = store__prepare_bound(
-        store, &stmt, err,
-        "SELECT c.observed, c.created_at FROM check_results c JOIN runs r ON r.id = c.run_id "
-        "WHERE c.check_name = ?1 AND r.state = 'committed' AND c.observed IS NOT NULL "
-        "ORDER BY c.created_at DESC LIMIT ?2",
-        "tI", check, (long long)limit);
+    weir_status_t status =
+        store__prepare_bound(store, &stmt, err,
+                             "SELECT c.observed, c.created_at FROM check_results c JOIN runs r ON r.id = c.run_id "
+                             "WHERE c.check_name = ?1 AND r.state = 'committed' AND c.observed IS NOT NULL "
+                             "ORDER BY c.created_at DESC LIMIT ?2",
+                             "tI", check, (long long)limit);
     if (status == WEIR_OK) {
         while (*count < limit && sqlite3_step(stmt) == SQLITE_ROW) {
             values[*count] = sqlite3_column_double(stmt, 0);
@@ -118,8 +118,8 @@ static weir_status_t select_results(store_t *store, const char *sql, const char 
     return WEIR_OK;
 }
 
-weir_status_t store_check_results_for_run(store_t *store, const char *run_id, store_check_result_t **out,
-                                          size_t *count, weir_err_t *err)
+weir_status_t store_check_results_for_run(store_t *store, const char *run_id, store_check_result_t **out, size_t *count,
+                                          weir_err_t *err)
 {
     return select_results(store, "SELECT " RESULT_COLUMNS " FROM check_results WHERE run_id = ?1 ORDER BY id", run_id,
                           out, count, err);

@@ -16,10 +16,10 @@ typedef struct {
     char table_name[160];
     char kind[32];
     char severity[8];
-    char stage[8];     /* batch (before publish) | target (after) */
+    char stage[8]; /* batch (before publish) | target (after) */
     bool passed;
     bool has_observed;
-    double observed;   /* rows, a fraction, failing rows… as the kind defines */
+    double observed; /* rows, a fraction, failing rows… as the kind defines */
     char detail[512];
     char created_at[64];
 } store_check_result_t;
@@ -27,11 +27,11 @@ typedef struct {
 weir_status_t store_check_record(store_t *store, const store_check_result_t *result, weir_err_t *err) WEIR_MUSTCHECK;
 /* Observed values of `check` in committed runs, newest first, at most `limit`; `hours_of_week`
  * receives the UTC hour of the week (0 = Monday 00h) each was taken at. */
-weir_status_t store_check_history(store_t *store, const char *check, size_t limit, double *values,
-                                  int *hours_of_week, size_t *count, weir_err_t *err) WEIR_MUSTCHECK;
+weir_status_t store_check_history(store_t *store, const char *check, size_t limit, double *values, int *hours_of_week,
+                                  size_t *count, weir_err_t *err) WEIR_MUSTCHECK;
 /* Results of one run in check order. New array in *out. */
-weir_status_t store_check_results_for_run(store_t *store, const char *run_id, store_check_result_t **out,
-                                          size_t *count, weir_err_t *err) WEIR_MUSTCHECK;
+weir_status_t store_check_results_for_run(store_t *store, const char *run_id, store_check_result_t **out, size_t *count,
+                                          weir_err_t *err) WEIR_MUSTCHECK;
 /* The newest result of every check of `pipeline` ("" for all), by check name. New array in *out. */
 weir_status_t store_check_latest(store_t *store, const char *pipeline, store_check_result_t **out, size_t *count,
                                  weir_err_t *err) WEIR_MUSTCHECK;

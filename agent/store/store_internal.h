@@ -11,8 +11,8 @@
 
 struct store {
     sqlite3 *db;
-    pthread_mutex_t lock;    /* one connection, so statements and transactions are serialised */
-    const sealer_t *sealer;  /* borrowed; NULL: write-only values are refused */
+    pthread_mutex_t lock;   /* one connection, so statements and transactions are serialised */
+    const sealer_t *sealer; /* borrowed; NULL: write-only values are refused */
 };
 
 /* RFC 3339 UTC with milliseconds; `out` must hold 64 bytes. */
@@ -43,8 +43,7 @@ void store__rollback(store_t *store);
  *   c  const char *, copied (SQLITE_TRANSIENT): for buffers reused before the step
  *   i  int     I  long long     d  double     D  const double *, NULL binds SQL NULL
  *   n  SQL NULL (no argument) */
-weir_status_t store__bind(store_t *store, sqlite3_stmt *stmt, weir_err_t *err, const char *types, ...)
-    WEIR_MUSTCHECK;
+weir_status_t store__bind(store_t *store, sqlite3_stmt *stmt, weir_err_t *err, const char *types, ...) WEIR_MUSTCHECK;
 /* Prepares `sql` and binds as store__bind; on failure *stmt is NULL. Caller holds the lock. */
 weir_status_t store__prepare_bound(store_t *store, sqlite3_stmt **stmt, weir_err_t *err, const char *sql,
                                    const char *types, ...) WEIR_MUSTCHECK;

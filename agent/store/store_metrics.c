@@ -14,15 +14,17 @@ static weir_status_t put_label(weir_buf_t *out, const char *name, const unsigned
 {
     weir_status_t result = buf_printf(out, "%s%s=\"", first ? "" : ",", name);
     for (const unsigned char *p = value ? value : (const unsigned char *)""; result == WEIR_OK && *p; p++)
-        result = *p == '\\' ? buf_puts(out, "\\\\") : *p == '"' ? buf_puts(out, "\\\"")
-                 : *p == '\n' ? buf_puts(out, "\\n") : buf_putc(out, *p);
+        result = *p == '\\' ? buf_puts(out, "\\\\")
+            : *p == '"'     ? buf_puts(out, "\\\"")
+            : *p == '\n'    ? buf_puts(out, "\\n")
+                            : buf_putc(out, *p);
     return result == WEIR_OK ? buf_putc(out, '"') : result;
 }
 
 typedef struct {
     const char *name, *type, *help;
-    const char *sql;              /* label columns first, the value last */
-    const char *const *labels;    /* names of the label columns */
+    const char *sql;           /* label columns first, the value last */
+    const char *const *labels; /* names of the label columns */
     int label_count;
 } family_t;
 
@@ -34,8 +36,8 @@ static const char *const by_step[] = {"pipeline", "table", "step"};
 static const char *const by_pipeline[] = {"pipeline"};
 
 /* The newest committed regular run of each table. */
-#define NEWEST_COMMITTED                                                                           \
-    "state = 'committed' AND backfill = '' AND finished_at = (SELECT MAX(finished_at) FROM runs n "    \
+#define NEWEST_COMMITTED                                                                            \
+    "state = 'committed' AND backfill = '' AND finished_at = (SELECT MAX(finished_at) FROM runs n " \
     "WHERE n.pipeline = r.pipeline AND n.table_name = r.table_name AND n.state = 'committed' AND n.backfill = '')"
 
 static const family_t families[] = {
@@ -48,7 +50,8 @@ static const family_t families[] = {
      "SELECT pipeline, table_name, SUM(rows_loaded) FROM runs WHERE state = 'committed' GROUP BY 1, 2 ORDER BY 1, 2",
      by_table, 2},
     {"weir_bytes_extracted_total", "counter", "CSV bytes extracted by committed runs (before compression).",
-     "SELECT pipeline, table_name, SUM(bytes_extracted) FROM runs WHERE state = 'committed' GROUP BY 1, 2 ORDER BY 1, 2",
+     "SELECT pipeline, table_name, SUM(bytes_extracted) FROM runs WHERE state = 'committed' GROUP BY 1, 2 ORDER BY 1, "
+     "2",
      by_table, 2},
     {"weir_bytes_loaded_total", "counter", "Compressed chunk bytes loaded into the warehouse by committed runs.",
      "SELECT pipeline, table_name, SUM(bytes_staged) FROM runs WHERE state = 'committed' GROUP BY 1, 2 ORDER BY 1, 2",
@@ -65,7 +68,8 @@ static const family_t families[] = {
     {"weir_pipeline_paused", "gauge", "Pipelines an operator paused (1 while paused).",
      "SELECT pipeline, 1 FROM paused_pipelines ORDER BY 1", by_pipeline, 1},
     {"weir_last_success_timestamp_seconds", "gauge", "When the newest regular run of the table committed.",
-     "SELECT pipeline, table_name, MAX((julianday(finished_at) - 2440587.5) * 86400) FROM runs WHERE state = 'committed' "
+     "SELECT pipeline, table_name, MAX((julianday(finished_at) - 2440587.5) * 86400) FROM runs WHERE state = "
+     "'committed' "
      "AND backfill = '' GROUP BY 1, 2 ORDER BY 1, 2",
      by_table, 2},
     {"weir_check_passed", "gauge", "Latest result of each quality check: 1 passed, 0 failed.",
@@ -91,8 +95,8 @@ static const family_t families[] = {
 static weir_status_t write_family(store_t *store, const family_t *family, weir_buf_t *out, weir_err_t *err)
 {
     sqlite3_stmt *stmt = NULL;
-    weir_status_t result = buf_printf(out, "# HELP %s %s\n# TYPE %s %s\n", family->name, family->help, family->name,
-                                      family->type);
+    weir_status_t result =
+        buf_printf(out, "# HELP %s %s\n# TYPE %s %s\n", family->name, family->help, family->name, family->type);
     if (result == WEIR_OK)
         result = store__prepare(store, family->sql, &stmt, err);
     int step;
@@ -115,17 +119,19 @@ static weir_status_t write_family(store_t *store, const family_t *family, weir_b
     return result;
 }
 
-
 /* Lag of each time-typed watermark behind `now`. */
 static weir_status_t write_lag(store_t *store, time_t now, weir_buf_t *out, weir_err_t *err)
 {
     sqlite3_stmt *stmt = NULL;
     weir_status_t result =
-        buf_puts(out, "# HELP weir_watermark_lag_seconds How far the committed watermark (a time cursor) is "
-                      "behind now.\n# TYPE weir_watermark_lag_seconds gauge\n");
+        buf_puts(out,
+                 "# HELP weir_watermark_lag_seconds How far the committed watermark (a time cursor) is "
+                 "behind now.\n# TYPE weir_watermark_lag_seconds gauge\n");
     if (result == WEIR_OK)
-        result = store__prepare(store, "SELECT pipeline, table_name, value FROM watermarks WHERE value IS NOT NULL "
-                                       "ORDER BY 1, 2", &stmt, err);
+        result = store__prepare(store,
+                                "SELECT pipeline, table_name, value FROM watermarks WHERE value IS NOT NULL "
+                                "ORDER BY 1, 2",
+                                &stmt, err);
     while (result == WEIR_OK && sqlite3_step(stmt) == SQLITE_ROW) {
         double epoch;
         if (!timestamp_parse((const char *)sqlite3_column_text(stmt, 2), &epoch))
@@ -151,7 +157,9 @@ weir_status_t store_metrics_write(store_t *store, time_t now, weir_buf_t *out, w
     if (result == WEIR_OK)
         result = write_lag(store, now, out, err);
     pthread_mutex_unlock(&store->lock);
-    weir_status_t up = buf_printf(out, "# HELP weir_store_up Whether the store answered this scrape.\n"
-                                       "# TYPE weir_store_up gauge\nweir_store_up %d\n", result == WEIR_OK);
+    weir_status_t up = buf_printf(out,
+                                  "# HELP weir_store_up Whether the store answered this scrape.\n"
+                                  "# TYPE weir_store_up gauge\nweir_store_up %d\n",
+                                  result == WEIR_OK);
     return result == WEIR_OK ? up : result;
 }

@@ -12,5 +12,4 @@
  * and returns the error. */
 weir_status_t store_metrics_write(store_t *store, time_t now, weir_buf_t *out, weir_err_t *err) WEIR_MUSTCHECK;
 
-
 #endif

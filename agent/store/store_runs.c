@@ -7,18 +7,18 @@
 
 #include "store_internal.h"
 
-#define RUN_COLUMNS                                                                                \
-    "id, pipeline, table_name, trigger, state, created_at, updated_at, started_at, finished_at, "  \
-    "watermark_from, watermark_to, stage_dir, rows_extracted, rows_loaded, attempts, error, backfill, "         \
+#define RUN_COLUMNS                                                                                     \
+    "id, pipeline, table_name, trigger, state, created_at, updated_at, started_at, finished_at, "       \
+    "watermark_from, watermark_to, stage_dir, rows_extracted, rows_loaded, attempts, error, backfill, " \
     "range_from, range_to, skip_checks, extract_seconds, load_seconds, bytes_extracted, bytes_staged"
 
 /* States in which a run holds a worker and a connection. */
 #define ACTIVE_STATES "('extracting', 'staged', 'loading', 'published')"
 
 static const char *const state_names[] = {
-    [RUN_QUEUED] = "queued",       [RUN_EXTRACTING] = "extracting", [RUN_STAGED] = "staged",
-    [RUN_LOADING] = "loading",     [RUN_PUBLISHED] = "published",   [RUN_COMMITTED] = "committed",
-    [RUN_FAILED] = "failed",       [RUN_QUARANTINED] = "quarantined", [RUN_DISCARDED] = "discarded",
+    [RUN_QUEUED] = "queued",   [RUN_EXTRACTING] = "extracting",   [RUN_STAGED] = "staged",
+    [RUN_LOADING] = "loading", [RUN_PUBLISHED] = "published",     [RUN_COMMITTED] = "committed",
+    [RUN_FAILED] = "failed",   [RUN_QUARANTINED] = "quarantined", [RUN_DISCARDED] = "discarded",
 };
 
 const char *run_state_name(run_state_t state)
@@ -96,14 +96,14 @@ weir_status_t store__insert_run(store_t *store, const store_run_request_t *reque
     char id[40], stamp[64];
     store__new_id(id, sizeof id);
     store__now(stamp, sizeof stamp);
-    weir_status_t result = store__exec_bound(
-        store, NULL, err,
-        "INSERT INTO runs (id, pipeline, table_name, trigger, state, created_at, updated_at, "
-        "source, destination, not_before, backfill, range_from, range_to) "
-        "VALUES (?1, ?2, ?3, ?4, 'queued', ?5, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-        "ttttttttttt", id, request->pipeline, request->table_name, request->trigger, stamp,
-        request->source ? request->source : "", request->destination ? request->destination : "",
-        request->not_before ? request->not_before : "", backfill, range_from, range_to);
+    weir_status_t result =
+        store__exec_bound(store, NULL, err,
+                          "INSERT INTO runs (id, pipeline, table_name, trigger, state, created_at, updated_at, "
+                          "source, destination, not_before, backfill, range_from, range_to) "
+                          "VALUES (?1, ?2, ?3, ?4, 'queued', ?5, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                          "ttttttttttt", id, request->pipeline, request->table_name, request->trigger, stamp,
+                          request->source ? request->source : "", request->destination ? request->destination : "",
+                          request->not_before ? request->not_before : "", backfill, range_from, range_to);
     if (result != WEIR_OK)
         return result;
     memset(out, 0, sizeof *out);
@@ -142,8 +142,7 @@ static weir_status_t enqueue_in_transaction(store_t *store, void *ctx, weir_err_
     sqlite3_finalize(stmt);
     if (result == WEIR_OK) {
         *e->out = active;
-        weir_err_set(err, "run %s of %s %s is still %s", active.id, pipeline, table_name,
-                     run_state_name(active.state));
+        weir_err_set(err, "run %s of %s %s is still %s", active.id, pipeline, table_name, run_state_name(active.state));
         return WEIR_ERR_EXISTS;
     }
     if (result != WEIR_ERR_NOT_FOUND)
@@ -151,8 +150,7 @@ static weir_status_t enqueue_in_transaction(store_t *store, void *ctx, weir_err_
     return store__insert_run(store, e->request, "", "", "", &e->inserted, err);
 }
 
-weir_status_t store_run_enqueue(store_t *store, const store_run_request_t *request, store_run_t *out,
-                                weir_err_t *err)
+weir_status_t store_run_enqueue(store_t *store, const store_run_request_t *request, store_run_t *out, weir_err_t *err)
 {
     enqueue_ctx_t ctx = {.request = request, .out = out};
     weir_status_t result = store__transaction(store, enqueue_in_transaction, &ctx, err);
@@ -262,12 +260,12 @@ static weir_status_t commit_in_transaction(store_t *store, void *ctx, weir_err_t
     if (run->has_watermark_to) {
         char stamp[64];
         store__now(stamp, sizeof stamp);
-        weir_status_t result = store__exec_bound(
-            store, NULL, err,
-            "INSERT INTO watermarks (pipeline, table_name, value, run_id, updated_at) "
-            "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (pipeline, table_name) DO UPDATE SET "
-            "value = excluded.value, run_id = excluded.run_id, updated_at = excluded.updated_at",
-            "ttttt", run->pipeline, run->table_name, run->watermark_to, run->id, stamp);
+        weir_status_t result =
+            store__exec_bound(store, NULL, err,
+                              "INSERT INTO watermarks (pipeline, table_name, value, run_id, updated_at) "
+                              "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (pipeline, table_name) DO UPDATE SET "
+                              "value = excluded.value, run_id = excluded.run_id, updated_at = excluded.updated_at",
+                              "ttttt", run->pipeline, run->table_name, run->watermark_to, run->id, stamp);
         if (result != WEIR_OK)
             return result;
     }
@@ -332,9 +330,9 @@ weir_status_t store_watermark_get(store_t *store, const char *pipeline, const ch
     *found = false;
     value[0] = 0;
     pthread_mutex_lock(&store->lock);
-    weir_status_t result = store__prepare_bound(
-        store, &stmt, err, "SELECT value FROM watermarks WHERE pipeline = ?1 AND table_name = ?2", "tt", pipeline,
-        table_name);
+    weir_status_t result =
+        store__prepare_bound(store, &stmt, err, "SELECT value FROM watermarks WHERE pipeline = ?1 AND table_name = ?2",
+                             "tt", pipeline, table_name);
     if (result == WEIR_OK) {
         if (sqlite3_step(stmt) == SQLITE_ROW && sqlite3_column_type(stmt, 0) != SQLITE_NULL) {
             store__column_text(stmt, 0, value, size);
@@ -394,12 +392,12 @@ weir_status_t store_pipeline_pause(store_t *store, const char *pipeline, const c
     char stamp[64];
     store__now(stamp, sizeof stamp);
     pthread_mutex_lock(&store->lock);
-    weir_status_t result =
-        paused ? store__exec_bound(store, NULL, err,
-                                   "INSERT INTO paused_pipelines (pipeline, paused_at, reason) VALUES (?1, ?2, ?3) "
-                                   "ON CONFLICT (pipeline) DO UPDATE SET reason = excluded.reason",
-                                   "ttt", pipeline, stamp, reason ? reason : "")
-               : store__exec_bound(store, NULL, err, "DELETE FROM paused_pipelines WHERE pipeline = ?1", "t", pipeline);
+    weir_status_t result = paused
+        ? store__exec_bound(store, NULL, err,
+                            "INSERT INTO paused_pipelines (pipeline, paused_at, reason) VALUES (?1, ?2, ?3) "
+                            "ON CONFLICT (pipeline) DO UPDATE SET reason = excluded.reason",
+                            "ttt", pipeline, stamp, reason ? reason : "")
+        : store__exec_bound(store, NULL, err, "DELETE FROM paused_pipelines WHERE pipeline = ?1", "t", pipeline);
     pthread_mutex_unlock(&store->lock);
     return result;
 }

@@ -34,7 +34,7 @@ typedef struct {
     char id[40];
     char pipeline[128];
     char table_name[160];
-    char trigger[16];   /* manual | schedule | backfill */
+    char trigger[16]; /* manual | schedule | backfill */
     run_state_t state;
     char created_at[64], updated_at[64], started_at[64], finished_at[64];
     bool has_watermark_from, has_watermark_to;
@@ -43,12 +43,12 @@ typedef struct {
     char stage_dir[1024];
     long long rows_extracted, rows_loaded, attempts;
     char error[1024];
-    bool skip_checks;                /* released from quarantine: publish without checking again */
-    double extract_seconds;          /* time spent extracting and staging, and loading (checks included) */
+    bool skip_checks;       /* released from quarantine: publish without checking again */
+    double extract_seconds; /* time spent extracting and staging, and loading (checks included) */
     double load_seconds;
-    long long bytes_extracted;       /* CSV bytes written by the extraction, and their zstd size */
+    long long bytes_extracted; /* CSV bytes written by the extraction, and their zstd size */
     long long bytes_staged;
-    char backfill[128];              /* backfill runs: the backfill's name and cursor range [from, to) */
+    char backfill[128]; /* backfill runs: the backfill's name and cursor range [from, to) */
     char range_from[128], range_to[128];
 } store_run_t;
 
@@ -56,10 +56,10 @@ typedef struct {
 typedef struct {
     const char *pipeline;
     const char *table_name;
-    const char *trigger;     /* manual | schedule */
-    const char *source;      /* names, for the concurrency limits */
+    const char *trigger; /* manual | schedule */
+    const char *source;  /* names, for the concurrency limits */
     const char *destination;
-    const char *not_before;  /* RFC 3339 UTC, or "" to start as soon as a worker is free */
+    const char *not_before; /* RFC 3339 UTC, or "" to start as soon as a worker is free */
 } store_run_request_t;
 
 /* Queues a run unless one for the same pipeline table is still unfinished (WEIR_ERR_EXISTS; `out`

@@ -77,8 +77,7 @@ weir_status_t store__prepare_bound(store_t *store, sqlite3_stmt **stmt, weir_err
     return result;
 }
 
-weir_status_t store__exec_bound(store_t *store, int *changes, weir_err_t *err, const char *sql, const char *types,
-                                ...)
+weir_status_t store__exec_bound(store_t *store, int *changes, weir_err_t *err, const char *sql, const char *types, ...)
 {
     if (changes)
         *changes = 0;

@@ -20,9 +20,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char why[160];
     memset(why, 'x', sizeof why);
     if (cron_parse(text, &cron, why, sizeof why)) {
-        if (!cron.minutes || cron.minutes >> 60 || !cron.hours || cron.hours >> 24 || !cron.mdays ||
-            (cron.mdays & 1) || !cron.months || (cron.months & 1) || cron.months >> 13 || !cron.wdays ||
-            cron.wdays >> 7)
+        if (!cron.minutes || cron.minutes >> 60 || !cron.hours || cron.hours >> 24 || !cron.mdays || (cron.mdays & 1) ||
+            !cron.months || (cron.months & 1) || cron.months >> 13 || !cron.wdays || cron.wdays >> 7)
             abort();
         char why_again[160];
         if (!cron_parse(text, &again, why_again, sizeof why_again) || memcmp(&cron, &again, sizeof cron) != 0)

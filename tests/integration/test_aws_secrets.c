@@ -40,7 +40,7 @@ static void instance_profile_reads_secrets_and_parameters(void **state)
     char reference[1200];
     snprintf(reference, sizeof reference, "aws-sm:%s#password", getenv("WEIR_TEST_AWS_SECRET_ARN"));
     expect_secret(reference, "pg-pass-\xc3\xa9\"quoted\""); /* region from the ARN */
-    expect_secret("aws-sm:weir/plain", "plain-value");        /* region from IMDS placement */
+    expect_secret("aws-sm:weir/plain", "plain-value");      /* region from IMDS placement */
     expect_secret("ssm:/weir/snowflake-token", "sf-token-123");
 }
 
@@ -107,8 +107,10 @@ static void kms_envelope_seals_stored_secrets(void **state)
     sealer_free(sealer);
     /* A KMS key the role may not use is a clear refusal. */
     remove(blob);
-    assert_int_not_equal(sealer_from_kms("arn:aws:kms:eu-central-1:123456789012:key/00000000-0000-0000-0000-000000000000",
-                                         blob, &sealer, &err), WEIR_OK);
+    assert_int_not_equal(
+        sealer_from_kms("arn:aws:kms:eu-central-1:123456789012:key/00000000-0000-0000-0000-000000000000", blob, &sealer,
+                        &err),
+        WEIR_OK);
     assert_non_null(strstr(err.msg, "kms"));
     rmdir(dir);
 }

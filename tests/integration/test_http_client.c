@@ -39,8 +39,12 @@ static void get_captures_headers(void **state)
     buf_init(&body, 1 << 16);
     const char *capture[] = {"retry-after", "X-Absent", "X-Long"};
     const char *headers[] = {"X-Weir-Test: one"};
-    http_request_t request = {.url = at("WEIR_TEST_HTTP_URL", "/echo"), .headers = headers, .header_count = 1,
-                              .timeout_ms = 10000, .capture = capture, .capture_count = 3};
+    http_request_t request = {.url = at("WEIR_TEST_HTTP_URL", "/echo"),
+                              .headers = headers,
+                              .header_count = 1,
+                              .timeout_ms = 10000,
+                              .capture = capture,
+                              .capture_count = 3};
     http_response_t response;
     assert_int_equal(http_request(NULL, &request, &body, &response), WEIR_OK);
     assert_int_equal(response.status, 200);
@@ -57,13 +61,16 @@ static void post_and_put_send_their_bodies(void **state)
     weir_buf_t body;
     buf_init(&body, 1 << 16);
     http_response_t response;
-    http_request_t post = {.url = at("WEIR_TEST_HTTP_URL", "/echo"), .body = "a=1&b", .body_len = 5,
-                           .timeout_ms = 10000};
+    http_request_t post = {
+        .url = at("WEIR_TEST_HTTP_URL", "/echo"), .body = "a=1&b", .body_len = 5, .timeout_ms = 10000};
     assert_int_equal(http_request(NULL, &post, &body, &response), WEIR_OK);
     assert_string_equal(text(&body), "POST length=5 header=none body=a=1&b");
     unsigned char bytes[3] = {'z', 0, 'z'}; /* a binary body goes as is, NUL included */
-    http_request_t put = {.method = "PUT", .url = at("WEIR_TEST_HTTP_URL", "/echo"), .body = bytes,
-                          .body_len = sizeof bytes, .timeout_ms = 10000};
+    http_request_t put = {.method = "PUT",
+                          .url = at("WEIR_TEST_HTTP_URL", "/echo"),
+                          .body = bytes,
+                          .body_len = sizeof bytes,
+                          .timeout_ms = 10000};
     assert_int_equal(http_request(NULL, &put, &body, &response), WEIR_OK);
     assert_int_equal(body.len, strlen("PUT length=3 header=none body=") + 3);
     assert_memory_equal(body.data, "PUT length=3 header=none body=z\0z", body.len);
@@ -81,8 +88,8 @@ static void statuses_pass_through(void **state)
     buf_init(&body, 1 << 16);
     const char *capture[] = {"Retry-After"};
     http_response_t response;
-    http_request_t request = {.url = at("WEIR_TEST_HTTP_URL", "/status/429"), .timeout_ms = 10000,
-                              .capture = capture, .capture_count = 1};
+    http_request_t request = {
+        .url = at("WEIR_TEST_HTTP_URL", "/status/429"), .timeout_ms = 10000, .capture = capture, .capture_count = 1};
     assert_int_equal(http_request(NULL, &request, &body, &response), WEIR_OK);
     assert_int_equal(response.status, 429);
     assert_string_equal(response.captured[0], "30");
@@ -126,8 +133,13 @@ static void reused_client_forgets_previous_request(void **state)
     buf_init(&body, 1 << 16);
     http_response_t response;
     const char *headers[] = {"X-Weir-Test: first"};
-    http_request_t first = {.method = "POST", .url = at("WEIR_TEST_HTTP_URL", "/echo"), .headers = headers,
-                            .header_count = 1, .body = "12", .body_len = 2, .timeout_ms = 10000};
+    http_request_t first = {.method = "POST",
+                            .url = at("WEIR_TEST_HTTP_URL", "/echo"),
+                            .headers = headers,
+                            .header_count = 1,
+                            .body = "12",
+                            .body_len = 2,
+                            .timeout_ms = 10000};
     assert_int_equal(http_request(client, &first, &body, &response), WEIR_OK);
     assert_string_equal(text(&body), "POST length=2 header=first body=12");
     http_request_t second = {.url = at("WEIR_TEST_HTTP_URL", "/echo"), .timeout_ms = 10000};

@@ -61,7 +61,8 @@ static int setup(void **state)
     sql("INSERT INTO it.payments VALUES"
         " (1, -32768, 2147483647, 12345678901234.5678, 123456789012345678901234567890123456789012.123456789,"
         "  3.14159, 2.718281828459045, true, '2026-11-23', '23:59:59.999999', '2026-11-23 12:00:00.123456',"
-        "  '2026-11-23 10:00:00+00', '1 year 2 mons 3 days 04:05:06.7', E'tab\\there\\nnew line \\\\ back \"quoted\" ''single''',"
+        "  '2026-11-23 10:00:00+00', '1 year 2 mons 3 days 04:05:06.7', E'tab\\there\\nnew line \\\\ back \"quoted\" "
+        "''single''',"
         "  'ab', 'unicode ünïcødé ✓', '{\"a\": [1, 2, {\"b\": null}]}', '{\"z\": 1, \"a\": \"x\\ty\"}',"
         "  'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', '\\x00ff10', ARRAY['a', 'b,c', 'd\"e', NULL], 'it''s complicated'),"
         " (2, NULL, NULL, NULL, 'NaN', 'Infinity', '-Infinity', false, 'infinity', NULL, NULL,"
@@ -220,7 +221,8 @@ static void full_extract_is_exact(void **state)
             const cell_t *cell = &cells.cells[base + c];
             if (PQgetisnull(res, r, (int)c)) {
                 if (!cell->is_null)
-                    fail_msg("row %s column %s: want NULL, staged \"%.*s\"", id, result.column_names[c], (int)cell->len, cell->text);
+                    fail_msg("row %s column %s: want NULL, staged \"%.*s\"", id, result.column_names[c], (int)cell->len,
+                             cell->text);
             } else {
                 const char *want = PQgetvalue(res, r, (int)c);
                 size_t want_len = (size_t)PQgetlength(res, r, (int)c);
@@ -285,7 +287,8 @@ static void incremental_honours_watermark_lookback_and_nulls(void **state)
 static void chunks_rotate_without_losing_rows(void **state)
 {
     (void)state;
-    sql("CREATE TABLE it.many AS SELECT g AS id, md5(g::text) AS payload, now() AS updated_at FROM generate_series(1, 20000) g");
+    sql("CREATE TABLE it.many AS SELECT g AS id, md5(g::text) AS payload, now() AS updated_at FROM generate_series(1, "
+        "20000) g");
     char dir[300];
     snprintf(dir, sizeof dir, "%s/many", stage_dir);
     pg_extract_request_t request = {.table = "it.many"};

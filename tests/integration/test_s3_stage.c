@@ -58,9 +58,15 @@ static long get_object(const char *key, weir_buf_t *body, weir_buf_t *headers)
     snprintf(url, sizeof url, "%s%s", endpoint, path);
     aws_credentials_t credentials = {0};
     snprintf(credentials.access_key_id, sizeof credentials.access_key_id, "%s", getenv("AWS_ACCESS_KEY_ID"));
-    snprintf(credentials.secret_access_key, sizeof credentials.secret_access_key, "%s", getenv("AWS_SECRET_ACCESS_KEY"));
-    aws_sigv4_request_t request = {.method = "GET", .host = strstr(endpoint, "://") + 3, .path = path, .query = "",
-                                   .content_sha256_header = true, .region = "us-east-1", .service = "s3",
+    snprintf(credentials.secret_access_key, sizeof credentials.secret_access_key, "%s",
+             getenv("AWS_SECRET_ACCESS_KEY"));
+    aws_sigv4_request_t request = {.method = "GET",
+                                   .host = strstr(endpoint, "://") + 3,
+                                   .path = path,
+                                   .query = "",
+                                   .content_sha256_header = true,
+                                   .region = "us-east-1",
+                                   .service = "s3",
                                    .when = time(NULL)};
     aws_sigv4_result_t signature;
     weir_err_t err = {{0}};

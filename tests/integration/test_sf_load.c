@@ -72,8 +72,13 @@ static int setup(void **state)
     if (!pem || sf_keypair_load(pem, &keypair, &err) != WEIR_OK)
         return -1;
     free(pem);
-    sf_config_t config = {.base_url = getenv("WEIR_TEST_SF_URL"), .account = "myorg-analytics", .user = "weir_loader",
-                          .database = "RAW", .schema = "SHOP", .keypair = keypair, .max_attempts = 2,
+    sf_config_t config = {.base_url = getenv("WEIR_TEST_SF_URL"),
+                          .account = "myorg-analytics",
+                          .user = "weir_loader",
+                          .database = "RAW",
+                          .schema = "SHOP",
+                          .keypair = keypair,
+                          .max_attempts = 2,
                           .backoff_base_ms = 10};
     if (sf_client_new(&config, &sf, &err) != WEIR_OK)
         return -1;
@@ -111,8 +116,8 @@ static void extract(const char *watermark, batch_t *batch)
     assert_non_null(conn);
     stage_writer_t *writer;
     assert_int_equal(stage_writer_open(batch->dir, 0, 1, &writer, &err), WEIR_OK);
-    pg_extract_request_t request = {.table = "shop.orders", .cursor = "updated_at", .watermark = watermark,
-                                    .lookback_seconds = 0};
+    pg_extract_request_t request = {
+        .table = "shop.orders", .cursor = "updated_at", .watermark = watermark, .lookback_seconds = 0};
     if (pg_extract_table(conn, &request, writer, &batch->extract, &err) != WEIR_OK)
         fail_msg("extract: %s", err.msg);
     stage_stats_t stats;
@@ -125,19 +130,26 @@ static weir_status_t load(const batch_t *batch, const char *run_id, bool add_col
                           weir_err_t *err)
 {
     static const char *const key[] = {"id"};
-    sf_load_request_t request = {.database = "RAW", .schema = "SHOP", .table = "ORDERS",
+    sf_load_request_t request = {.database = "RAW",
+                                 .schema = "SHOP",
+                                 .table = "ORDERS",
                                  .column_count = batch->extract.column_count,
                                  .columns = (const char *const *)batch->extract.column_names,
                                  .pg_types = (const char *const *)batch->extract.column_types,
-                                 .key_count = 1, .primary_key = key, .cursor = "updated_at",
-                                 .add_columns = add_columns, .run_id = run_id, .stage_dir = batch->dir,
+                                 .key_count = 1,
+                                 .primary_key = key,
+                                 .cursor = "updated_at",
+                                 .add_columns = add_columns,
+                                 .run_id = run_id,
+                                 .stage_dir = batch->dir,
                                  .chunk_count = batch->chunks};
     return sf_load_batch(sf, &request, result, err);
 }
 
 static char *target_dump(void)
 {
-    sf_result_t r = sf_query("SELECT \"ID\", \"AMOUNT\", \"NOTE\", \"PAID\", \"BIG\", \"DAY\" FROM \"RAW\".\"SHOP\".\"ORDERS\" ORDER BY \"ID\"");
+    sf_result_t r = sf_query("SELECT \"ID\", \"AMOUNT\", \"NOTE\", \"PAID\", \"BIG\", \"DAY\" FROM "
+                             "\"RAW\".\"SHOP\".\"ORDERS\" ORDER BY \"ID\"");
     weir_buf_t out;
     buf_init(&out, 1 << 20);
     for (size_t row = 0; row < sf_result_row_count(&r); row++) {
@@ -166,7 +178,8 @@ static void first_load_creates_and_equals_source(void **state)
     assert_int_equal(result.staged_rows, 4);
     assert_int_equal(result.inserted, 4);
     char *dump = target_dump();
-    const char *want = "1|10.5000|tab\there\nline \\ back 'quote' \"dq\"|true|123456789012345678901234567890123456789012.5|2026-11-01\n"
+    const char *want = "1|10.5000|tab\there\nline \\ back 'quote' "
+                       "\"dq\"|true|123456789012345678901234567890123456789012.5|2026-11-01\n"
                        "2|<null>||false|NaN|<null>\n"
                        "3|-0.0001|<null>|<null>|<null>|2026-01-31\n"
                        "4|99999999999999.9999|ünïcødé ✓|true|0|1999-12-31\n";
@@ -249,19 +262,28 @@ static void full_refresh_replaces_rows_deleted_at_the_source(void **state)
     batch_t batch;
     extract(NULL, &batch);
     static const char *const key[] = {"id"};
-    sf_load_request_t request = {.database = "RAW", .schema = "SHOP", .table = "ORDERS",
+    sf_load_request_t request = {.database = "RAW",
+                                 .schema = "SHOP",
+                                 .table = "ORDERS",
                                  .column_count = batch.extract.column_count,
                                  .columns = (const char *const *)batch.extract.column_names,
-                                 .pg_types = (const char *const *)batch.extract.column_types, .key_count = 1,
-                                 .primary_key = key, .cursor = NULL, .add_columns = true, .replace_all = true,
-                                 .run_id = "run-full", .stage_dir = batch.dir, .chunk_count = batch.chunks};
+                                 .pg_types = (const char *const *)batch.extract.column_types,
+                                 .key_count = 1,
+                                 .primary_key = key,
+                                 .cursor = NULL,
+                                 .add_columns = true,
+                                 .replace_all = true,
+                                 .run_id = "run-full",
+                                 .stage_dir = batch.dir,
+                                 .chunk_count = batch.chunks};
     sf_load_result_t result;
     weir_err_t err;
     if (sf_load_batch(sf, &request, &result, &err) != WEIR_OK)
         fail_msg("full refresh: %s", err.msg);
     assert_int_equal(result.deleted, 2);
     assert_int_equal(result.inserted, 3);
-    sf_result_t r = sf_query("SELECT \"ID\", \"NOTE\", \"_WEIR_RUN_ID\" FROM \"RAW\".\"SHOP\".\"ORDERS\" ORDER BY \"ID\"");
+    sf_result_t r =
+        sf_query("SELECT \"ID\", \"NOTE\", \"_WEIR_RUN_ID\" FROM \"RAW\".\"SHOP\".\"ORDERS\" ORDER BY \"ID\"");
     assert_int_equal(sf_result_row_count(&r), 3);
     assert_string_equal(sf_result_text(&r, 0, 0), "1");
     assert_string_equal(sf_result_text(&r, 1, 0), "2");
@@ -283,7 +305,8 @@ static void widenings_apply_and_scale_changes_are_refused(void **state)
 {
     (void)state;
     pg_sql("ALTER TABLE shop.orders ALTER COLUMN amount TYPE numeric(24,4)");
-    pg_sql("UPDATE shop.orders SET amount = 12345678901234567890.1234, updated_at = '2026-11-23 13:00:00+00' WHERE id = 1");
+    pg_sql("UPDATE shop.orders SET amount = 12345678901234567890.1234, updated_at = '2026-11-23 13:00:00+00' WHERE id "
+           "= 1");
     batch_t batch;
     extract("2026-11-23 12:30:00+00", &batch);
     sf_load_result_t result;

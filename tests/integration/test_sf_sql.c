@@ -16,9 +16,15 @@ static sf_keypair_t *keypair;
 
 static sf_client_t *client(int max_attempts)
 {
-    sf_config_t config = {.base_url = getenv("WEIR_TEST_SF_FAKE_URL"), .account = "xy12345.eu-central-1",
-                          .user = "weir_loader", .role = "LOADER", .warehouse = "LOAD_WH", .database = "RAW",
-                          .schema = "PAYMENTS", .keypair = keypair, .max_attempts = max_attempts,
+    sf_config_t config = {.base_url = getenv("WEIR_TEST_SF_FAKE_URL"),
+                          .account = "xy12345.eu-central-1",
+                          .user = "weir_loader",
+                          .role = "LOADER",
+                          .warehouse = "LOAD_WH",
+                          .database = "RAW",
+                          .schema = "PAYMENTS",
+                          .keypair = keypair,
+                          .max_attempts = max_attempts,
                           .backoff_base_ms = 10};
     sf_client_t *c;
     weir_err_t err;
@@ -115,8 +121,14 @@ static void errors_are_reported(void **state)
     assert_int_equal(sf_client_stats(c).submissions, 1 + 3 + 1);
     sf_client_free(c);
 
-    sf_config_t closed = {.base_url = "http://127.0.0.1:9", .account = "a", .user = "u", .database = "d",
-                          .schema = "s", .token = "t", .max_attempts = 2, .backoff_base_ms = 10};
+    sf_config_t closed = {.base_url = "http://127.0.0.1:9",
+                          .account = "a",
+                          .user = "u",
+                          .database = "d",
+                          .schema = "s",
+                          .token = "t",
+                          .max_attempts = 2,
+                          .backoff_base_ms = 10};
     assert_int_equal(sf_client_new(&closed, &c, &err), WEIR_OK);
     assert_int_equal(sf_execute(c, "SELECT 1", &result, &err), WEIR_ERR_UNAVAILABLE);
     assert_non_null(strstr(err.msg, "127.0.0.1:9"));
@@ -130,7 +142,8 @@ int main(void)
         return 1;
     }
     char path[512];
-    snprintf(path, sizeof path, "%s/snowflake/test_rsa_key.p8", getenv("WEIR_VECTORS") ? getenv("WEIR_VECTORS") : "tests/vectors");
+    snprintf(path, sizeof path, "%s/snowflake/test_rsa_key.p8",
+             getenv("WEIR_VECTORS") ? getenv("WEIR_VECTORS") : "tests/vectors");
     weir_err_t err;
     char *pem = file_read_all(path, 1 << 16, &err);
     if (!pem || sf_keypair_load(pem, &keypair, &err) != WEIR_OK) {

@@ -9,10 +9,10 @@
 #include "value.h"
 
 /* A test buffer never fills up; if it did, the assertion would be meaningless. */
-#define MUST(call)                                                                                 \
-    do {                                                                                           \
-        if ((call) != WEIR_OK)                                                                     \
-            abort();                                                                               \
+#define MUST(call)             \
+    do {                       \
+        if ((call) != WEIR_OK) \
+            abort();           \
     } while (0)
 
 static inline void render_into(const wv_t *value, weir_buf_t *out)
@@ -22,11 +22,21 @@ static inline void render_into(const wv_t *value, weir_buf_t *out)
         return;
     }
     switch (value->kind) {
-    case WV_NULL: MUST(buf_puts(out, "null")); break;
-    case WV_UNKNOWN: MUST(buf_puts(out, "unknown")); break;
-    case WV_BOOL: MUST(buf_puts(out, value->boolean ? "true" : "false")); break;
-    case WV_NUMBER: MUST(buf_puts(out, value->text)); break;
-    case WV_STRING: MUST(buf_printf(out, "\"%s\"", value->text)); break;
+    case WV_NULL:
+        MUST(buf_puts(out, "null"));
+        break;
+    case WV_UNKNOWN:
+        MUST(buf_puts(out, "unknown"));
+        break;
+    case WV_BOOL:
+        MUST(buf_puts(out, value->boolean ? "true" : "false"));
+        break;
+    case WV_NUMBER:
+        MUST(buf_puts(out, value->text));
+        break;
+    case WV_STRING:
+        MUST(buf_printf(out, "\"%s\"", value->text));
+        break;
     case WV_LIST:
         MUST(buf_putc(out, '['));
         for (size_t i = 0; i < value->count; i++) {

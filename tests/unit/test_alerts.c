@@ -30,8 +30,9 @@ static int setup(void **state)
         return -1;
     put("alert_channel", "all-warn", "{\"name\":\"all-warn\",\"kind\":\"webhook\",\"min_severity\":\"warn\"}");
     put("alert_channel", "errors", "{\"name\":\"errors\",\"kind\":\"slack\",\"min_severity\":\"error\"}");
-    put("alert_channel", "other-team", "{\"name\":\"other-team\",\"kind\":\"slack\",\"min_severity\":\"warn\","
-                                       "\"pipelines\":[\"billing\"]}");
+    put("alert_channel", "other-team",
+        "{\"name\":\"other-team\",\"kind\":\"slack\",\"min_severity\":\"warn\","
+        "\"pipelines\":[\"billing\"]}");
     return 0;
 }
 
@@ -56,8 +57,12 @@ static size_t pending(store_delivery_t *out, size_t max)
 static void incidents_alert_once_and_resolve(void **state)
 {
     (void)state;
-    alert_condition_t condition = {.key = "run/shop/orders", .pipeline = "shop", .table = "orders",
-                                   .kind = "run_failed", .severity = "error", .summary = "run failed: boom",
+    alert_condition_t condition = {.key = "run/shop/orders",
+                                   .pipeline = "shop",
+                                   .table = "orders",
+                                   .kind = "run_failed",
+                                   .severity = "error",
+                                   .summary = "run failed: boom",
                                    .run_id = "r1"};
     alerts_raise(store, &condition);
     condition.summary = "run failed: boom again";
@@ -74,8 +79,13 @@ static void incidents_alert_once_and_resolve(void **state)
     assert_string_equal(d[0].event, "resolve");
     assert_true(d[0].incident.resolved_at[0] != 0);
 
-    alert_condition_t warning = {.key = "check/c1", .pipeline = "shop", .table = "orders", .kind = "check:unique",
-                                 .severity = "warn", .summary = "1 duplicate", .run_id = "r2"};
+    alert_condition_t warning = {.key = "check/c1",
+                                 .pipeline = "shop",
+                                 .table = "orders",
+                                 .kind = "check:unique",
+                                 .severity = "warn",
+                                 .summary = "1 duplicate",
+                                 .run_id = "r2"};
     alerts_raise(store, &warning);
     n = pending(d, 8);
     assert_int_equal(n, 1);
@@ -86,8 +96,13 @@ static void resolve_waits_for_its_trigger(void **state)
 {
     (void)state;
     weir_err_t err;
-    alert_condition_t condition = {.key = "check/c2", .pipeline = "shop", .table = "orders", .kind = "check:row_count",
-                                   .severity = "error", .summary = "drop", .run_id = "r3"};
+    alert_condition_t condition = {.key = "check/c2",
+                                   .pipeline = "shop",
+                                   .table = "orders",
+                                   .kind = "check:row_count",
+                                   .severity = "error",
+                                   .summary = "drop",
+                                   .run_id = "r3"};
     alerts_raise(store, &condition);
     store_delivery_t first;
     assert_int_equal(store_delivery_next(store, 100, &first, &err), WEIR_OK);

@@ -29,8 +29,9 @@ static int setup(void **state)
         return -1;
     put("source_postgres", "src", "{\"name\":\"src\",\"max_connections\":10}");
     put("destination_snowflake", "dst", "{\"name\":\"dst\",\"max_concurrent_loads\":10}");
-    put("pipeline", "p", "{\"name\":\"p\",\"source\":\"src\",\"destination\":\"dst\","
-                         "\"table\":[{\"name\":\"public.t\",\"cursor\":\"id\"},{\"name\":\"public.u\"}]}");
+    put("pipeline", "p",
+        "{\"name\":\"p\",\"source\":\"src\",\"destination\":\"dst\","
+        "\"table\":[{\"name\":\"public.t\",\"cursor\":\"id\"},{\"name\":\"public.u\"}]}");
     return 0;
 }
 
@@ -68,8 +69,9 @@ static void finish_next_run(bool commit, store_run_t *out)
 static void chunks_flow_within_parallelism_and_attempts(void **state)
 {
     (void)state;
-    put("backfill", "bf", "{\"name\":\"bf\",\"pipeline\":\"p\",\"table\":\"public.t\",\"from\":\"0\",\"to\":\"100\","
-                          "\"chunk\":\"25\",\"parallelism\":2,\"throttle\":\"0s\",\"max_attempts\":2}");
+    put("backfill", "bf",
+        "{\"name\":\"bf\",\"pipeline\":\"p\",\"table\":\"public.t\",\"from\":\"0\",\"to\":\"100\","
+        "\"chunk\":\"25\",\"parallelism\":2,\"throttle\":\"0s\",\"max_attempts\":2}");
     assert_int_equal(backfill_tick(store, 1000), 2);
     store_backfill_progress_t p = progress("bf");
     assert_int_equal(p.chunks_total, 4);
@@ -99,7 +101,7 @@ static void chunks_flow_within_parallelism_and_attempts(void **state)
     finish_next_run(false, &run); /* chunk [25, 50): first failure → pending again */
     assert_string_equal(run.range_from, "25");
     assert_int_equal(backfill_tick(store, 1003), 1);
-    finish_next_run(true, &run); /* [50, 75) */
+    finish_next_run(true, &run);  /* [50, 75) */
     finish_next_run(false, &run); /* [25, 50) again: second failure → failed */
     assert_string_equal(run.range_from, "25");
     assert_int_equal(backfill_tick(store, 1004), 1); /* [75, 100) */
@@ -131,8 +133,9 @@ static void chunks_flow_within_parallelism_and_attempts(void **state)
 static void throttle_spaces_chunk_starts(void **state)
 {
     (void)state;
-    put("backfill", "slow", "{\"name\":\"slow\",\"pipeline\":\"p\",\"table\":\"public.t\",\"from\":\"2024-01-01\","
-                            "\"to\":\"2024-01-11\",\"chunk\":\"1d\",\"parallelism\":5,\"throttle\":\"1m\"}");
+    put("backfill", "slow",
+        "{\"name\":\"slow\",\"pipeline\":\"p\",\"table\":\"public.t\",\"from\":\"2024-01-01\","
+        "\"to\":\"2024-01-11\",\"chunk\":\"1d\",\"parallelism\":5,\"throttle\":\"1m\"}");
     assert_int_equal(backfill_tick(store, 5000), 1);
     assert_int_equal(backfill_tick(store, 5030), 0);
     assert_int_equal(backfill_tick(store, 5060), 1);

@@ -51,8 +51,8 @@ static void matching(void **state)
     assert_true(cron_matches(&cron, 0, 13, 23, 11, 1));
     assert_false(cron_matches(&cron, 1, 13, 23, 11, 1));
     assert_true(cron_parse("30 2 * * mon-fri", &cron, why, sizeof why));
-    assert_true(cron_matches(&cron, 30, 2, 23, 11, 1));   /* Monday */
-    assert_false(cron_matches(&cron, 30, 2, 22, 11, 0));  /* Sunday */
+    assert_true(cron_matches(&cron, 30, 2, 23, 11, 1));  /* Monday */
+    assert_false(cron_matches(&cron, 30, 2, 22, 11, 0)); /* Sunday */
     /* Both day fields restricted: either one matching is enough. */
     assert_true(cron_parse("0 0 1 * mon", &cron, why, sizeof why));
     assert_true(cron_matches(&cron, 0, 0, 1, 12, 2));

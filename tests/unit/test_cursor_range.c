@@ -31,8 +31,8 @@ static void timestamps_honour_offsets_and_print_utc(void **state)
     cursor_range_t range;
     const char *bad = NULL;
     char why[320], bound[64];
-    assert_true(cursor_range_parse("2024-02-28T22:00:00-02:00", "2024-03-01T12:30:00Z", "6h", &range, &bad, why,
-                                   sizeof why));
+    assert_true(
+        cursor_range_parse("2024-02-28T22:00:00-02:00", "2024-03-01T12:30:00Z", "6h", &range, &bad, why, sizeof why));
     assert_int_equal(range.kind, CURSOR_RANGE_TIMESTAMP);
     cursor_range_bound(&range, 0, bound, sizeof bound);
     assert_string_equal(bound, "2024-02-29T00:00:00Z"); /* leap day, offset applied */

@@ -69,15 +69,15 @@ static void missing_and_damaged(void **state)
 static void sqlstates_are_classified(void **state)
 {
     (void)state;
-    assert_int_equal(pg_status_for_sqlstate("28P01"), WEIR_ERR_AUTH);  /* wrong password */
-    assert_int_equal(pg_status_for_sqlstate("28000"), WEIR_ERR_AUTH);  /* no pg_hba entry */
-    assert_int_equal(pg_status_for_sqlstate("42501"), WEIR_ERR_AUTH);  /* no privilege */
+    assert_int_equal(pg_status_for_sqlstate("28P01"), WEIR_ERR_AUTH); /* wrong password */
+    assert_int_equal(pg_status_for_sqlstate("28000"), WEIR_ERR_AUTH); /* no pg_hba entry */
+    assert_int_equal(pg_status_for_sqlstate("42501"), WEIR_ERR_AUTH); /* no privilege */
     assert_int_equal(pg_status_for_sqlstate("08006"), WEIR_ERR_UNAVAILABLE);
     assert_int_equal(pg_status_for_sqlstate("53300"), WEIR_ERR_UNAVAILABLE); /* too many connections */
     assert_int_equal(pg_status_for_sqlstate("57P01"), WEIR_ERR_UNAVAILABLE); /* admin shutdown */
     assert_int_equal(pg_status_for_sqlstate("40001"), WEIR_ERR_UNAVAILABLE);
-    assert_int_equal(pg_status_for_sqlstate("42P01"), WEIR_ERR_INVALID);     /* no such table */
-    assert_int_equal(pg_status_for_sqlstate("3D000"), WEIR_ERR_INVALID);     /* no such database */
+    assert_int_equal(pg_status_for_sqlstate("42P01"), WEIR_ERR_INVALID); /* no such table */
+    assert_int_equal(pg_status_for_sqlstate("3D000"), WEIR_ERR_INVALID); /* no such database */
     assert_int_equal(pg_status_for_sqlstate("XX000"), WEIR_ERR_IO);
     assert_int_equal(pg_status_for_sqlstate(NULL), WEIR_ERR_UNAVAILABLE);
     assert_int_equal(pg_status_for_sqlstate("28"), WEIR_ERR_UNAVAILABLE);

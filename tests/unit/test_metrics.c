@@ -40,8 +40,12 @@ static void families_from_the_store(void **state)
     weir_err_t err;
     assert_int_equal(store_open(path, &store, &err), WEIR_OK);
     store_run_t run;
-    store_run_request_t request = {.pipeline = "p", .table_name = "odd\"name\\", .trigger = "manual", .source = "s",
-                                   .destination = "d", .not_before = ""};
+    store_run_request_t request = {.pipeline = "p",
+                                   .table_name = "odd\"name\\",
+                                   .trigger = "manual",
+                                   .source = "s",
+                                   .destination = "d",
+                                   .not_before = ""};
     assert_int_equal(store_run_enqueue(store, &request, &run, &err), WEIR_OK);
     assert_int_equal(store_run_claim(store, "me", &run, &err), WEIR_OK);
     run.rows_loaded = 42;

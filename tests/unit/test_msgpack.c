@@ -89,7 +89,8 @@ static void encoder_forms(void **state)
         {wv_number_i64(INT64_MIN), "d38000000000000000"},
         {wv_number_text("0.1"), "cb3fb999999999999a"},
         /* Too many digits for a float64: sent as decimal text, as OpenTofu does. */
-        {wv_number_text("123456789012345678901234567890"), "be313233343536373839303132333435363738393031323334353637383930"},
+        {wv_number_text("123456789012345678901234567890"),
+         "be313233343536373839303132333435363738393031323334353637383930"},
         {wv_string("hi"), "a26869"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {

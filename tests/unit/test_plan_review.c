@@ -71,7 +71,10 @@ static void parses_a_plan(void **state)
 static void rejects_bad_plans(void **state)
 {
     (void)state;
-    static const struct { const char *file; const char *message; } cases[] = {
+    static const struct {
+        const char *file;
+        const char *message;
+    } cases[] = {
         {"bad_not_json.txt", "not JSON"},
         {"bad_version.json", "unsupported format_version \"2.0\""},
         {"bad_state.json", "not a plan"},
@@ -197,9 +200,13 @@ static void renders_long_values_cut(void **state)
 static void schedules(void **state)
 {
     (void)state;
-    static const struct { const char *text; long runs; const char *every; } cases[] = {
-        {"@hourly", 8760, "1h"},   {"@daily", 365, "1d"},     {"*/15 * * * *", 35040, "15m"},
-        {"0 0 * * 1", 52, "~1w"},  {"@monthly", 12, "~1mo"},  {"0 3 * * mon-fri", 261, "~1d"},
+    static const struct {
+        const char *text;
+        long runs;
+        const char *every;
+    } cases[] = {
+        {"@hourly", 8760, "1h"},  {"@daily", 365, "1d"},    {"*/15 * * * *", 35040, "15m"},
+        {"0 0 * * 1", 52, "~1w"}, {"@monthly", 12, "~1mo"}, {"0 3 * * mon-fri", 261, "~1d"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         long runs = 0;
@@ -310,8 +317,7 @@ static void terragrunt_reports(void **state)
     assert_string_equal(report.runs[3].result, "early exit");
     assert_string_equal(report.runs[3].reason, "ancestor error");
 
-    static const char *const bad[] = {"bad_report.csv", "bad_report_fields.csv", "bad_not_json.txt",
-                                      "bad_array.json"};
+    static const char *const bad[] = {"bad_report.csv", "bad_report_fields.csv", "bad_not_json.txt", "bad_array.json"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         vector_path(bad[i], path, sizeof path);
         if (tg_report_load(path, &report, &err) == WEIR_OK)
@@ -360,7 +366,8 @@ static void orders_report_runs(void **state)
         {"staging", "pipelines/audit"}, {"staging", "pipelines/ledger"}, {"staging", "pipelines/payments"},
     };
     for (size_t i = 0; i < 9; i++) {
-        if (strcmp(review->report.runs[i].env, order[i][0]) != 0 || strcmp(review->report.runs[i].unit, order[i][1]) != 0)
+        if (strcmp(review->report.runs[i].env, order[i][0]) != 0 ||
+            strcmp(review->report.runs[i].unit, order[i][1]) != 0)
             fail_msg("run %zu is %s/%s, want %s/%s", i, review->report.runs[i].env, review->report.runs[i].unit,
                      order[i][0], order[i][1]);
     }

@@ -50,8 +50,8 @@ static store_run_t new_run(const char *table)
 {
     store_run_t run;
     weir_err_t err;
-    store_run_request_t request = {.pipeline = "p", .table_name = table, .trigger = "manual", .source = "s",
-                                   .destination = "d", .not_before = ""};
+    store_run_request_t request = {
+        .pipeline = "p", .table_name = table, .trigger = "manual", .source = "s", .destination = "d", .not_before = ""};
     assert_int_equal(store_run_enqueue(store, &request, &run, &err), WEIR_OK);
     assert_int_equal(store_run_claim(store, "agent-1", &run, &err), WEIR_OK);
     return run;
@@ -105,8 +105,8 @@ static void quarantine_holds_until_released_or_discarded(void **state)
     run.state = RUN_QUARANTINED;
     assert_int_equal(store_run_save(store, &run, &err), WEIR_OK);
     /* The table is held: no second run, and nobody claims the quarantined one. */
-    store_run_request_t request = {.pipeline = "p", .table_name = "t", .trigger = "schedule", .source = "s",
-                                   .destination = "d", .not_before = ""};
+    store_run_request_t request = {
+        .pipeline = "p", .table_name = "t", .trigger = "schedule", .source = "s", .destination = "d", .not_before = ""};
     assert_int_equal(store_run_enqueue(store, &request, &other, &err), WEIR_ERR_EXISTS);
     assert_string_equal(other.id, run.id);
     assert_int_equal(store_run_claim(store, "agent-1", &claimed, &err), WEIR_ERR_NOT_FOUND);

@@ -62,8 +62,9 @@ static void plan_update_replace_and_defaults(void **state)
 {
     (void)state;
     const spec_kind_t *kind = spec_kind_by_kind("source_postgres");
-    wv_t *prior = conformed(kind, "{\"name\":\"payments\",\"id\":\"abc\",\"host\":\"h\",\"port\":5433,"
-                                  "\"database\":\"d\",\"user\":\"u\",\"sslmode\":\"require\",\"max_connections\":4}");
+    wv_t *prior = conformed(kind,
+                            "{\"name\":\"payments\",\"id\":\"abc\",\"host\":\"h\",\"port\":5433,"
+                            "\"database\":\"d\",\"user\":\"u\",\"sslmode\":\"require\",\"max_connections\":4}");
     /* The user renamed the source and removed port and sslmode from the configuration. */
     wv_t *config = conformed(kind, "{\"name\":\"payments2\",\"host\":\"h\",\"database\":\"d\",\"user\":\"u\"}");
     wv_t *proposed = wv_clone(config);
@@ -91,8 +92,9 @@ static void plan_reports_invalid_values_with_paths(void **state)
 {
     (void)state;
     const spec_kind_t *kind = spec_kind_by_kind("pipeline");
-    wv_t *config = conformed(kind, "{\"name\":\"p\",\"source\":\"s\",\"destination\":\"d\",\"schedule\":\"hourly\","
-                                   "\"table\":[{\"name\":\"t\",\"primary_key\":[\"id\"],\"cursor\":\"u\"}]}");
+    wv_t *config = conformed(kind,
+                             "{\"name\":\"p\",\"source\":\"s\",\"destination\":\"d\",\"schedule\":\"hourly\","
+                             "\"table\":[{\"name\":\"t\",\"primary_key\":[\"id\"],\"cursor\":\"u\"}]}");
     wv_t *prior = wv_null();
     res_paths_t replace;
     spec_diags_t diags;
@@ -112,7 +114,10 @@ static void state_from_object(void **state)
 {
     (void)state;
     const spec_kind_t *kind = spec_kind_by_kind("source_postgres");
-    agent_object_t object = {.kind = "source_postgres", .name = "payments", .id = "the-id", .generation = 4,
+    agent_object_t object = {.kind = "source_postgres",
+                             .name = "payments",
+                             .id = "the-id",
+                             .generation = 4,
                              .spec_json = "{\"name\":\"payments\",\"host\":\"h\",\"port\":5432,\"database\":\"d\","
                                           "\"user\":\"u\",\"sslmode\":\"verify-full\",\"max_connections\":4}",
                              .status_json = "{}"};

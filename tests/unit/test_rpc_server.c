@@ -287,7 +287,10 @@ static void calls_beyond_the_cap_are_refused(void **state)
     pthread_t threads[CAP + EXTRA];
     int finished = 0;
     for (int i = 0; i < CAP + EXTRA; i++) {
-        callers[i] = (caller_t){.channel = channel, .lock = &t->lock, .changed = &t->changed, .finished = &finished,
+        callers[i] = (caller_t){.channel = channel,
+                                .lock = &t->lock,
+                                .changed = &t->changed,
+                                .finished = &finished,
                                 .code = GRPC_STATUS_UNKNOWN};
         assert_int_equal(pthread_create(&threads[i], NULL, caller, &callers[i]), 0);
     }
@@ -295,8 +298,7 @@ static void calls_beyond_the_cap_are_refused(void **state)
     struct timespec until;
     deadline_in(&until, WAIT_LIMIT_MS);
     pthread_mutex_lock(&t->lock);
-    while ((t->slow_entered < CAP || finished < EXTRA) &&
-           pthread_cond_timedwait(&t->changed, &t->lock, &until) == 0) {
+    while ((t->slow_entered < CAP || finished < EXTRA) && pthread_cond_timedwait(&t->changed, &t->lock, &until) == 0) {
     }
     int entered = t->slow_entered, refused_early = finished;
     t->release = true;
@@ -355,7 +357,10 @@ static void busy_agent_is_retried_by_the_client(void **state)
     test_ctx_t *t = &f->ctx;
     rpc_channel_t *channel = channel_with(f, TOKEN);
     int finished = 0;
-    caller_t holder = {.channel = channel, .lock = &t->lock, .changed = &t->changed, .finished = &finished,
+    caller_t holder = {.channel = channel,
+                       .lock = &t->lock,
+                       .changed = &t->changed,
+                       .finished = &finished,
                        .code = GRPC_STATUS_UNKNOWN};
     pthread_t hold_thread, get_thread;
     assert_int_equal(pthread_create(&hold_thread, NULL, caller, &holder), 0);

@@ -125,7 +125,7 @@ static struct {
     size_t target_rows;
     long long staged_ids[TABLE_MAX], staged_versions[TABLE_MAX];
     size_t staged_rows;
-    double failing_rows;          /* what every failing-rows check measures */
+    double failing_rows; /* what every failing-rows check measures */
     weir_status_t open_fails_with;
     int open_failures_left;
     int opens, uploads, stages, publishes, discards;
@@ -196,8 +196,7 @@ static weir_status_t test_destination_stage(destination_session_t *session, cons
 }
 
 static weir_status_t test_destination_measure(destination_session_t *session, const destination_batch_t *batch,
-                                              const check_spec_t *check, destination_measure_t *out,
-                                              weir_err_t *err)
+                                              const check_spec_t *check, destination_measure_t *out, weir_err_t *err)
 {
     (void)session;
     (void)batch;
@@ -321,8 +320,12 @@ static store_run_t claim(void)
 {
     weir_err_t err = {{0}};
     store_run_t queued, run;
-    store_run_request_t request = {.pipeline = "p", .table_name = "public.t", .trigger = "manual",
-                                   .source = "src", .destination = "wh", .not_before = ""};
+    store_run_request_t request = {.pipeline = "p",
+                                   .table_name = "public.t",
+                                   .trigger = "manual",
+                                   .source = "src",
+                                   .destination = "wh",
+                                   .not_before = ""};
     assert_int_equal(store_run_enqueue(store, &request, &queued, &err), WEIR_OK);
     assert_int_equal(store_run_claim(store, "agent-test", &run, &err), WEIR_OK);
     return run;

@@ -59,7 +59,8 @@ static void check_block(const Tfplugin6__Schema__Block *block, const char *where
             assert_true(nested->min_items >= 0 && nested->max_items >= 0);
             assert_true(nested->max_items == 0 || nested->min_items <= nested->max_items);
             break;
-        default: fail_msg("%s.%s: unexpected nesting", where, nested->type_name);
+        default:
+            fail_msg("%s.%s: unexpected nesting", where, nested->type_name);
         }
         check_block(nested->block, nested->type_name);
     }
@@ -77,8 +78,9 @@ static void schemas_pass_internal_validate(void **state)
     protobuf_c_message_pack(&response->base, packed);
     arena_free(&arena);
 
-    Tfplugin6__GetProviderSchema__Response *decoded = (Tfplugin6__GetProviderSchema__Response *)
-        protobuf_c_message_unpack(&tfplugin6__get_provider_schema__response__descriptor, NULL, len, packed);
+    Tfplugin6__GetProviderSchema__Response *decoded =
+        (Tfplugin6__GetProviderSchema__Response *)protobuf_c_message_unpack(
+            &tfplugin6__get_provider_schema__response__descriptor, NULL, len, packed);
     assert_non_null(decoded);
     assert_non_null(decoded->provider);
     check_block(decoded->provider->block, "provider");

@@ -59,7 +59,7 @@ static void seal_and_open(void **state)
     char *plain = sealer_open(sealer, "source_postgres/payments", sealed, &err);
     assert_string_equal(plain, "{\"password_wo\":\"hunter2\"}");
     free(plain);
-    assert_null(sealer_open(sealer, "source_postgres/other", sealed, &err)); /* moved to another object */
+    assert_null(sealer_open(sealer, "source_postgres/other", sealed, &err));   /* moved to another object */
     assert_null(sealer_open(other, "source_postgres/payments", sealed, &err)); /* another key */
     assert_non_null(strstr(err.msg, "does not open"));
     sealed[strlen(sealed) - 6] = sealed[strlen(sealed) - 6] == 'A' ? 'B' : 'A'; /* tampered */
@@ -98,24 +98,30 @@ static void the_store_seals_write_only_values(void **state)
     agent_object_t object = {0};
     /* Without a key, write-only values are refused; references still work. */
     assert_int_equal(store_put(store, "source_postgres", "a", "{\"name\":\"a\"}", "{\"password_wo\":\"s3cret-a\"}", 0,
-                               &object, &err), WEIR_ERR_INVALID);
+                               &object, &err),
+                     WEIR_ERR_INVALID);
     assert_non_null(strstr(err.msg, "--secrets-key-file"));
     /* An older agent's plain value, written behind the store's back. */
     assert_int_equal(store_put(store, "source_postgres", "old", "{\"name\":\"old\"}", "", 0, &object, &err), WEIR_OK);
     agent_object_clear(&object);
     sqlite3 *db;
     assert_int_equal(sqlite3_open(place.path, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(db, "UPDATE objects SET write_only_json = '{\"password_wo\":\"s3cret-old\"}' "
-                                      "WHERE name = 'old'", NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db,
+                                  "UPDATE objects SET write_only_json = '{\"password_wo\":\"s3cret-old\"}' "
+                                  "WHERE name = 'old'",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
     sealer_t *sealer = new_sealer("store.key");
     assert_int_equal(store_set_sealer(store, sealer, &err), WEIR_OK);
     assert_int_equal(store_put(store, "source_postgres", "a", "{\"name\":\"a\"}", "{\"password_wo\":\"s3cret-a\"}", 0,
-                               &object, &err), WEIR_OK);
+                               &object, &err),
+                     WEIR_OK);
     agent_object_clear(&object);
     /* On disk both are sealed now. */
     sqlite3_stmt *stmt;
-    assert_int_equal(sqlite3_prepare_v2(db, "SELECT write_only_json FROM objects WHERE write_only_json <> ''", -1, &stmt,
-                                        NULL), SQLITE_OK);
+    assert_int_equal(
+        sqlite3_prepare_v2(db, "SELECT write_only_json FROM objects WHERE write_only_json <> ''", -1, &stmt, NULL),
+        SQLITE_OK);
     int rows = 0;
     while (sqlite3_step(stmt) == SQLITE_ROW) {
         const char *stored = (const char *)sqlite3_column_text(stmt, 0);

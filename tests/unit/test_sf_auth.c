@@ -77,24 +77,27 @@ static void jwt_claims_and_signature(void **state)
     assert_int_equal(sf_keypair_load(pem, &keypair, &err), WEIR_OK);
 
     char command[1200];
-    snprintf(command, sizeof command,
-             "openssl pkey -in '%s' -pubout -outform DER 2>/dev/null | openssl dgst -sha256 -binary | openssl base64 -A",
-             key_path);
+    snprintf(
+        command, sizeof command,
+        "openssl pkey -in '%s' -pubout -outform DER 2>/dev/null | openssl dgst -sha256 -binary | openssl base64 -A",
+        key_path);
     char expected[128];
     snprintf(expected, sizeof expected, "SHA256:%.100s", run(command)); /* a digest is 44 characters */
     assert_string_equal(sf_keypair_fingerprint(keypair), expected);
 
     char *jwt;
-    assert_int_equal(sf_jwt_make(keypair, "xy12345.eu-central-1", "weir_loader", 1795000000, 3540, &jwt, &err), WEIR_OK);
+    assert_int_equal(sf_jwt_make(keypair, "xy12345.eu-central-1", "weir_loader", 1795000000, 3540, &jwt, &err),
+                     WEIR_OK);
     char *dot1 = strchr(jwt, '.'), *dot2 = strrchr(jwt, '.');
     assert_true(dot1 && dot2 && dot1 != dot2);
     unsigned char payload[1024];
     size_t payload_len = b64url_decode(dot1 + 1, (size_t)(dot2 - dot1 - 1), payload);
     payload[payload_len] = 0;
     char want[600];
-    snprintf(want, sizeof want,
-             "{\"iss\":\"XY12345.WEIR_LOADER.%s\",\"sub\":\"XY12345.WEIR_LOADER\",\"iat\":1795000000,\"exp\":1795003540}",
-             sf_keypair_fingerprint(keypair));
+    snprintf(
+        want, sizeof want,
+        "{\"iss\":\"XY12345.WEIR_LOADER.%s\",\"sub\":\"XY12345.WEIR_LOADER\",\"iat\":1795000000,\"exp\":1795003540}",
+        sf_keypair_fingerprint(keypair));
     assert_string_equal((char *)payload, want);
 
     /* Verify the RS256 signature with the openssl tool, not with our own code. */
@@ -147,9 +150,9 @@ static void jwt_claims_escape_names(void **state)
     sf_keypair_t *keypair;
     assert_int_equal(sf_keypair_load(pem, &keypair, &err), WEIR_OK);
     char *jwt = NULL;
-    assert_int_equal(sf_jwt_make(keypair, "my\"org\\x.eu-west-1", "lo\"ad\\er\",\"admin\":true", 1795000000, 60,
-                                 &jwt, &err),
-                     WEIR_OK);
+    assert_int_equal(
+        sf_jwt_make(keypair, "my\"org\\x.eu-west-1", "lo\"ad\\er\",\"admin\":true", 1795000000, 60, &jwt, &err),
+        WEIR_OK);
     json_t *claims = payload_of(jwt);
     assert_int_equal(json_object_size(claims), 4);
     char want_iss[256];

@@ -85,8 +85,9 @@ static void defaults_and_shape(void **state)
 {
     (void)state;
     const spec_kind_t *kind = spec_kind_by_kind("pipeline");
-    wv_t *value = conformed(kind, "{\"name\":\"p\",\"source\":\"s\",\"destination\":\"d\",\"extra\":1,"
-                                  "\"table\":[{\"name\":\"t\",\"primary_key\":[\"id\"],\"cursor\":\"u\"}]}");
+    wv_t *value = conformed(kind,
+                            "{\"name\":\"p\",\"source\":\"s\",\"destination\":\"d\",\"extra\":1,"
+                            "\"table\":[{\"name\":\"t\",\"primary_key\":[\"id\"],\"cursor\":\"u\"}]}");
     assert_null(wv_map_get(value, "extra"));
     assert_string_equal(wv_map_get(value, "schedule")->text, "@hourly");
     assert_true(wv_map_get(value, "enabled")->boolean);
@@ -104,8 +105,9 @@ static void sets_sorted_and_write_only_stripped(void **state)
 {
     (void)state;
     const spec_kind_t *kind = spec_kind_by_kind("alert_channel");
-    wv_t *value = conformed(kind, "{\"name\":\"a\",\"kind\":\"webhook\",\"url_ref\":\"env:U\","
-                                  "\"signing_secret_wo\":\"k\",\"pipelines\":[\"z\",\"b\",\"m\"]}");
+    wv_t *value = conformed(kind,
+                            "{\"name\":\"a\",\"kind\":\"webhook\",\"url_ref\":\"env:U\","
+                            "\"signing_secret_wo\":\"k\",\"pipelines\":[\"z\",\"b\",\"m\"]}");
     char *pipelines = render(wv_map_get(value, "pipelines"));
     assert_string_equal(pipelines, "[\"b\",\"m\",\"z\"]");
     free(pipelines);
@@ -118,8 +120,9 @@ static void unknown_values_are_not_judged(void **state)
 {
     (void)state;
     const spec_kind_t *kind = spec_kind_by_kind("pipeline");
-    wv_t *value = conformed(kind, "{\"name\":\"p\",\"destination\":\"d\",\"table\":[{\"name\":\"t\","
-                                  "\"primary_key\":[\"id\"],\"cursor\":\"u\"}]}");
+    wv_t *value = conformed(kind,
+                            "{\"name\":\"p\",\"destination\":\"d\",\"table\":[{\"name\":\"t\","
+                            "\"primary_key\":[\"id\"],\"cursor\":\"u\"}]}");
     assert_int_equal(wv_map_set(value, "source", wv_unknown()), WEIR_OK);
     assert_int_equal(wv_map_set(value, "schedule", wv_unknown()), WEIR_OK);
     spec_diags_t diags;
@@ -137,7 +140,8 @@ static void secret_refs(void **state)
     assert_true(spec_secret_ref_valid("env:PG_PASSWORD", why, sizeof why));
     assert_true(spec_secret_ref_valid("file:/run/secrets/pg", why, sizeof why));
     assert_true(spec_secret_ref_valid("ssm:/weir/pg", why, sizeof why));
-    assert_true(spec_secret_ref_valid("aws-sm:arn:aws:secretsmanager:eu-central-1:1:secret:x#password", why, sizeof why));
+    assert_true(
+        spec_secret_ref_valid("aws-sm:arn:aws:secretsmanager:eu-central-1:1:secret:x#password", why, sizeof why));
     assert_false(spec_secret_ref_valid("env:lower", why, sizeof why));
     assert_false(spec_secret_ref_valid("file:relative", why, sizeof why));
     assert_false(spec_secret_ref_valid("plaintext", why, sizeof why));

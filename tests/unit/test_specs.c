@@ -112,10 +112,8 @@ static void damaged_specs_are_refused(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(bindings_agree_with_the_spec_tables),
-        cmocka_unit_test(a_binding_the_table_lacks_is_refused),
-        cmocka_unit_test(pipeline_binds_with_defaults),
-        cmocka_unit_test(check_and_channel_bind),
+        cmocka_unit_test(bindings_agree_with_the_spec_tables), cmocka_unit_test(a_binding_the_table_lacks_is_refused),
+        cmocka_unit_test(pipeline_binds_with_defaults),        cmocka_unit_test(check_and_channel_bind),
         cmocka_unit_test(damaged_specs_are_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

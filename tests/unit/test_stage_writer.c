@@ -204,7 +204,7 @@ static void sealed_chunks(void **state)
     assert_memory_equal(fields[0].data, "4111111111111111", 16);
     assert_true(fields[1].is_null);
     stage_reader_close(reader);
-    assert_int_equal(stage_reader_open(path, &reader, &err), WEIR_ERR_AUTH); /* no key */
+    assert_int_equal(stage_reader_open(path, &reader, &err), WEIR_ERR_AUTH);               /* no key */
     assert_int_equal(stage_reader_open_sealed(path, other, &reader, &err), WEIR_ERR_AUTH); /* wrong key */
     /* Renamed into another chunk's place: bound to its own name, it does not open. */
     snprintf(moved, sizeof moved, "%s/00001.csv.zst", run_dir);

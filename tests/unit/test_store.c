@@ -65,13 +65,15 @@ static void crud_and_generations(void **state)
     agent_object_clear(&object);
 
     assert_int_equal(store_put(f->store, "source_postgres", "payments", SOURCE, "", 0, &object, &err), WEIR_ERR_EXISTS);
-    assert_int_equal(store_put(f->store, "source_postgres", "payments", SOURCE, "", 7, &object, &err), WEIR_ERR_CONFLICT);
+    assert_int_equal(store_put(f->store, "source_postgres", "payments", SOURCE, "", 7, &object, &err),
+                     WEIR_ERR_CONFLICT);
     assert_non_null(strstr(err.msg, "generation 1"));
     assert_int_equal(store_put(f->store, "source_postgres", "payments", SOURCE, "", 1, &object, &err), WEIR_OK);
     assert_int_equal(object.generation, 2);
     assert_string_equal(object.id, id);
     agent_object_clear(&object);
-    assert_int_equal(store_put(f->store, "source_postgres", "payments", SOURCE, "", AGENT_ANY_GENERATION, &object, &err), WEIR_OK);
+    assert_int_equal(
+        store_put(f->store, "source_postgres", "payments", SOURCE, "", AGENT_ANY_GENERATION, &object, &err), WEIR_OK);
     assert_int_equal(object.generation, 3);
     agent_object_clear(&object);
 
@@ -217,9 +219,9 @@ static void binds_are_checked(void **state)
     pthread_mutex_lock(&f->store->lock);
     /* More parameters than the statement has: the bind fails, and the statement never runs. */
     int changes = -1;
-    assert_int_equal(store__exec_bound(f->store, &changes, &err, "DELETE FROM paused_pipelines WHERE pipeline = ?1",
-                                       "tt", "a", "b"),
-                     WEIR_ERR_IO);
+    assert_int_equal(
+        store__exec_bound(f->store, &changes, &err, "DELETE FROM paused_pipelines WHERE pipeline = ?1", "tt", "a", "b"),
+        WEIR_ERR_IO);
     assert_non_null(strstr(err.msg, "cannot bind ?2"));
     assert_int_equal(changes, 0);
     sqlite3_stmt *stmt = (sqlite3_stmt *)&err; /* must be reset to NULL on failure */

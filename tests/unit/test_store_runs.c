@@ -32,8 +32,12 @@ static weir_status_t enqueue(const char *pipeline, const char *table, const char
                              store_run_t *out)
 {
     weir_err_t err;
-    store_run_request_t request = {.pipeline = pipeline, .table_name = table, .trigger = trigger,
-                                   .source = "src", .destination = "dst", .not_before = not_before};
+    store_run_request_t request = {.pipeline = pipeline,
+                                   .table_name = table,
+                                   .trigger = trigger,
+                                   .source = "src",
+                                   .destination = "dst",
+                                   .not_before = not_before};
     return store_run_enqueue(store, &request, out, &err);
 }
 
@@ -125,8 +129,9 @@ static void limits_and_start_times(void **state)
     weir_err_t err;
     agent_object_t object;
     /* One connection allowed on the source: the second pipeline's run waits for the first. */
-    assert_int_equal(store_put(store, "source_postgres", "src", "{\"name\":\"src\",\"max_connections\":1}", "", 0,
-                               &object, &err), WEIR_OK);
+    assert_int_equal(
+        store_put(store, "source_postgres", "src", "{\"name\":\"src\",\"max_connections\":1}", "", 0, &object, &err),
+        WEIR_OK);
     agent_object_clear(&object);
     store_run_t a, b, c, claimed;
     assert_int_equal(enqueue("p1", "t", "manual", "", &a), WEIR_OK);
@@ -151,8 +156,9 @@ static void pipeline_table_parallelism(void **state)
     (void)state;
     weir_err_t err;
     agent_object_t object;
-    assert_int_equal(store_put(store, "pipeline", "wide", "{\"name\":\"wide\",\"max_parallel_tables\":2}", "", 0,
-                               &object, &err), WEIR_OK);
+    assert_int_equal(
+        store_put(store, "pipeline", "wide", "{\"name\":\"wide\",\"max_parallel_tables\":2}", "", 0, &object, &err),
+        WEIR_OK);
     agent_object_clear(&object);
     store_run_t runs[3], first, second, claimed;
     assert_int_equal(enqueue("wide", "a", "manual", "", &runs[0]), WEIR_OK);
@@ -174,19 +180,24 @@ static void scheduler_queues_due_pipelines(void **state)
     agent_object_t object;
     assert_int_equal(store_put(store, "source_postgres", "src", "{\"name\":\"src\"}", "", 0, &object, &err), WEIR_OK);
     agent_object_clear(&object);
-    assert_int_equal(store_put(store, "destination_snowflake", "dst", "{\"name\":\"dst\"}", "", 0, &object, &err), WEIR_OK);
+    assert_int_equal(store_put(store, "destination_snowflake", "dst", "{\"name\":\"dst\"}", "", 0, &object, &err),
+                     WEIR_OK);
     agent_object_clear(&object);
-    assert_int_equal(store_put(store, "pipeline", "hourly",
-                               "{\"name\":\"hourly\",\"source\":\"src\",\"destination\":\"dst\",\"schedule\":\"0 * * * *\","
-                               "\"enabled\":true,\"jitter\":\"10m\",\"table\":[{\"name\":\"a\"},{\"name\":\"b\"}]}",
-                               "", 0, &object, &err), WEIR_OK);
+    assert_int_equal(
+        store_put(store, "pipeline", "hourly",
+                  "{\"name\":\"hourly\",\"source\":\"src\",\"destination\":\"dst\",\"schedule\":\"0 * * * *\","
+                  "\"enabled\":true,\"jitter\":\"10m\",\"table\":[{\"name\":\"a\"},{\"name\":\"b\"}]}",
+                  "", 0, &object, &err),
+        WEIR_OK);
     agent_object_clear(&object);
-    assert_int_equal(store_put(store, "pipeline", "paused",
-                               "{\"name\":\"paused\",\"source\":\"src\",\"destination\":\"dst\",\"schedule\":\"* * * * *\","
-                               "\"enabled\":false,\"table\":[{\"name\":\"a\"}]}",
-                               "", 0, &object, &err), WEIR_OK);
+    assert_int_equal(
+        store_put(store, "pipeline", "paused",
+                  "{\"name\":\"paused\",\"source\":\"src\",\"destination\":\"dst\",\"schedule\":\"* * * * *\","
+                  "\"enabled\":false,\"table\":[{\"name\":\"a\"}]}",
+                  "", 0, &object, &err),
+        WEIR_OK);
     agent_object_clear(&object);
-    time_t top_of_hour = 1795431600; /* 2026-11-23T11:00:00Z */
+    time_t top_of_hour = 1795431600;                                                 /* 2026-11-23T11:00:00Z */
     assert_int_equal(scheduler_tick(store, top_of_hour + 60, top_of_hour + 120), 0); /* 11:02 matches nothing */
     assert_int_equal(scheduler_tick(store, top_of_hour - 30, top_of_hour + 30), 2);  /* one run per table */
     assert_int_equal(scheduler_tick(store, top_of_hour - 30, top_of_hour + 30), 0);  /* never doubled */

@@ -95,10 +95,12 @@ static void every_method_is_served(void **state)
 {
     fixture_t *f = *state;
     static const char *const expected[] = {
-        TFP("GetProviderSchema"),   TFP("ValidateProviderConfig"), TFP("ValidateResourceConfig"),
-        TFP("ValidateDataResourceConfig"), TFP("UpgradeResourceState"), TFP("ConfigureProvider"),
-        TFP("ReadResource"),        TFP("PlanResourceChange"),     TFP("ApplyResourceChange"),
-        TFP("ImportResourceState"), TFP("ReadDataSource"),         TFP("StopProvider"),
+        TFP("GetProviderSchema"),      TFP("ValidateProviderConfig"),
+        TFP("ValidateResourceConfig"), TFP("ValidateDataResourceConfig"),
+        TFP("UpgradeResourceState"),   TFP("ConfigureProvider"),
+        TFP("ReadResource"),           TFP("PlanResourceChange"),
+        TFP("ApplyResourceChange"),    TFP("ImportResourceState"),
+        TFP("ReadDataSource"),         TFP("StopProvider"),
     };
     assert_int_equal(tfp_method_count, sizeof expected / sizeof expected[0]);
     for (size_t i = 0; i < tfp_method_count; i++) {
@@ -167,8 +169,7 @@ static void expect_one_error(const rpc_reply_t *reply, const ProtobufCMessageDes
     assert_int_equal(reply->code, GRPC_STATUS_OK);
     ProtobufCMessage *message = protobuf_c_message_unpack(descriptor, NULL, reply->body.len, reply->body.data);
     assert_non_null(message);
-    const ProtobufCFieldDescriptor *field =
-        protobuf_c_message_descriptor_get_field_by_name(descriptor, "diagnostics");
+    const ProtobufCFieldDescriptor *field = protobuf_c_message_descriptor_get_field_by_name(descriptor, "diagnostics");
     assert_non_null(field);
     size_t count;
     Tfplugin6__Diagnostic **items;
@@ -194,8 +195,7 @@ static void unknown_resource_type_is_a_diagnostic(void **state)
     uint8_t *body = packed(&req.base, &len);
     rpc_reply_t reply;
     call(f, TFP("ValidateResourceConfig"), body, len, &reply);
-    expect_one_error(&reply, &tfplugin6__validate_resource_config__response__descriptor,
-                     "Unknown resource type", NULL);
+    expect_one_error(&reply, &tfplugin6__validate_resource_config__response__descriptor, "Unknown resource type", NULL);
     buf_free(&reply.body);
     free(body);
 }
@@ -295,8 +295,7 @@ static void read_resource_borrows_from_the_request(void **state)
     rpc_reply_t reply;
     call(f, TFP("ReadResource"), body, len, &reply);
     assert_int_equal(reply.code, GRPC_STATUS_OK);
-    Tfplugin6__ReadResource__Response *response =
-        unpack_reply(&tfplugin6__read_resource__response__descriptor, &reply);
+    Tfplugin6__ReadResource__Response *response = unpack_reply(&tfplugin6__read_resource__response__descriptor, &reply);
     assert_non_null(response);
     assert_int_equal(response->n_diagnostics, 0);
     assert_non_null(response->new_state);
@@ -319,8 +318,8 @@ static void flatmap_state_is_a_diagnostic(void **state)
     uint8_t *body = packed(&req.base, &len);
     rpc_reply_t reply;
     call(f, TFP("UpgradeResourceState"), body, len, &reply);
-    expect_one_error(&reply, &tfplugin6__upgrade_resource_state__response__descriptor,
-                     "Unsupported state format", NULL);
+    expect_one_error(&reply, &tfplugin6__upgrade_resource_state__response__descriptor, "Unsupported state format",
+                     NULL);
     buf_free(&reply.body);
     free(body);
 }
@@ -331,8 +330,7 @@ static void stop_provider_answers(void **state)
     rpc_reply_t reply;
     call(f, TFP("StopProvider"), NULL, 0, &reply);
     assert_int_equal(reply.code, GRPC_STATUS_OK);
-    Tfplugin6__StopProvider__Response *response =
-        unpack_reply(&tfplugin6__stop_provider__response__descriptor, &reply);
+    Tfplugin6__StopProvider__Response *response = unpack_reply(&tfplugin6__stop_provider__response__descriptor, &reply);
     assert_non_null(response);
     assert_string_equal(response->error, "");
     protobuf_c_message_free_unpacked(&response->base, NULL);

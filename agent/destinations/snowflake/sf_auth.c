@@ -62,7 +62,10 @@ void sf_keypair_free(sf_keypair_t *keypair)
     free(keypair);
 }
 
-const char *sf_keypair_fingerprint(const sf_keypair_t *keypair) { return keypair->fingerprint; }
+const char *sf_keypair_fingerprint(const sf_keypair_t *keypair)
+{
+    return keypair->fingerprint;
+}
 
 weir_status_t sf_account_for_jwt(const char *account, char *out, size_t size, weir_err_t *err)
 {
@@ -111,8 +114,8 @@ static weir_status_t jwt_payload(const char *account, const char *user, const ch
     if (!iss || !sub) {
         weir_err_set(err, "out of memory");
         result = WEIR_ERR_NOMEM;
-    } else if (!(claims = json_pack("{s:s, s:s, s:I, s:I}", "iss", iss, "sub", sub, "iat", (json_int_t)now,
-                                    "exp", (json_int_t)now + lifetime_seconds))) {
+    } else if (!(claims = json_pack("{s:s, s:s, s:I, s:I}", "iss", iss, "sub", sub, "iat", (json_int_t)now, "exp",
+                                    (json_int_t)now + lifetime_seconds))) {
         weir_err_set(err, "the Snowflake account or user name is not valid UTF-8");
         result = WEIR_ERR_INVALID;
     } else if (!(*out = json_dumps(claims, JSON_COMPACT | JSON_PRESERVE_ORDER))) {
@@ -130,8 +133,8 @@ static weir_status_t put_base64url(weir_buf_t *out, const unsigned char *data, s
     static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     weir_status_t result = WEIR_OK;
     for (size_t i = 0; i < len && result == WEIR_OK; i += 3) {
-        unsigned v = (unsigned)data[i] << 16 | (i + 1 < len ? (unsigned)data[i + 1] << 8 : 0) |
-                     (i + 2 < len ? data[i + 2] : 0);
+        unsigned v =
+            (unsigned)data[i] << 16 | (i + 1 < len ? (unsigned)data[i + 1] << 8 : 0) | (i + 2 < len ? data[i + 2] : 0);
         char chunk[4] = {alphabet[(v >> 18) & 63], alphabet[(v >> 12) & 63], alphabet[(v >> 6) & 63], alphabet[v & 63]};
         size_t keep = i + 2 < len ? 4 : i + 1 < len ? 3 : 2;
         result = buf_append(out, chunk, keep);

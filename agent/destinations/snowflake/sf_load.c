@@ -77,7 +77,8 @@ static bool type_family_matches(const char *target_type, const char *wanted)
     if (strncmp(wanted, "NUMBER", 6) == 0)
         return strcmp(target_type, "NUMBER") == 0 || strcmp(target_type, "FIXED") == 0;
     if (strcmp(wanted, "FLOAT") == 0)
-        return strcmp(target_type, "FLOAT") == 0 || strcmp(target_type, "REAL") == 0 || strcmp(target_type, "DOUBLE") == 0;
+        return strcmp(target_type, "FLOAT") == 0 || strcmp(target_type, "REAL") == 0 ||
+            strcmp(target_type, "DOUBLE") == 0;
     return strcmp(target_type, wanted) == 0;
 }
 
@@ -98,10 +99,11 @@ static weir_status_t widen_column(sf_client_t *client, const sf_load_request_t *
     if (sscanf(wanted, "NUMBER(%d,%d)", &precision, &scale) == 2) {
         long long have_precision = column_number(existing, row, 2), have_scale = column_number(existing, row, 3);
         if (have_scale != scale) {
-            weir_err_set(err, "column %s of %s.%s.%s has scale %lld in Snowflake but the source now gives %s; a scale "
-                              "change would rewrite stored values: change the target column yourself or load into a "
-                              "new table", column, request->database, request->schema, request->table, have_scale,
-                         wanted);
+            weir_err_set(err,
+                         "column %s of %s.%s.%s has scale %lld in Snowflake but the source now gives %s; a scale "
+                         "change would rewrite stored values: change the target column yourself or load into a "
+                         "new table",
+                         column, request->database, request->schema, request->table, have_scale, wanted);
             return WEIR_ERR_INVALID;
         }
         if (precision > have_precision)
@@ -139,8 +141,9 @@ static weir_status_t prepare_target(sf_client_t *client, const sf_load_request_t
     weir_buf_t sql;
     buf_init(&sql, SF_STATEMENT_MAX_BYTES);
     sf_result_t existing = {0};
-    weir_status_t result = buf_printf(&sql, "SELECT COLUMN_NAME, DATA_TYPE, NUMERIC_PRECISION, NUMERIC_SCALE, "
-                                            "CHARACTER_MAXIMUM_LENGTH FROM ");
+    weir_status_t result = buf_printf(&sql,
+                                      "SELECT COLUMN_NAME, DATA_TYPE, NUMERIC_PRECISION, NUMERIC_SCALE, "
+                                      "CHARACTER_MAXIMUM_LENGTH FROM ");
     if (result == WEIR_OK)
         result = sf_put_ident(&sql, request->database);
     if (result == WEIR_OK)
@@ -250,20 +253,23 @@ static weir_status_t stage_rows(sf_client_t *client, const sf_load_request_t *re
                 break;
             }
             if (result == WEIR_OK && count != request->column_count) {
-                weir_err_set(err, "stage chunk %s has a row of %zu fields, expected %zu", path, count, request->column_count);
+                weir_err_set(err, "stage chunk %s has a row of %zu fields, expected %zu", path, count,
+                             request->column_count);
                 result = WEIR_ERR_INVALID;
             }
             buf_reset(&row);
             for (size_t i = 0; result == WEIR_OK && i < count; i++) {
                 result = buf_puts(&row, i ? ", " : "(");
                 if (result == WEIR_OK)
-                    result = fields[i].is_null ? buf_puts(&row, "NULL") : sf_put_literal(&row, fields[i].data, fields[i].len);
+                    result = fields[i].is_null ? buf_puts(&row, "NULL")
+                                               : sf_put_literal(&row, fields[i].data, fields[i].len);
             }
             if (result == WEIR_OK)
                 result = buf_putc(&row, ')');
             if (result != WEIR_OK)
                 break;
-            if (rows_in_statement && (sql.len + row.len + 2 > SF_STATEMENT_MAX_BYTES || rows_in_statement >= max_rows)) {
+            if (rows_in_statement &&
+                (sql.len + row.len + 2 > SF_STATEMENT_MAX_BYTES || rows_in_statement >= max_rows)) {
                 result = sf_run(client, &sql, NULL, err);
                 rows_in_statement = 0;
             }
@@ -336,9 +342,10 @@ static weir_status_t copy_rows(sf_client_t *client, const sf_load_request_t *req
         for (unsigned c = first; result == WEIR_OK && c < request->chunk_count && c < first + SF_COPY_MAX_FILES; c++)
             result = buf_printf(&sql, "%s'%05u.csv.zst'", c > first ? ", " : "", c);
         if (result == WEIR_OK)
-            result = buf_puts(&sql, ") FILE_FORMAT = (TYPE = CSV COMPRESSION = AUTO FIELD_DELIMITER = ',' "
-                                    "FIELD_OPTIONALLY_ENCLOSED_BY = '\"' EMPTY_FIELD_AS_NULL = TRUE "
-                                    "ESCAPE_UNENCLOSED_FIELD = NONE NULL_IF = ()) ON_ERROR = ABORT_STATEMENT FORCE = TRUE");
+            result = buf_puts(&sql,
+                              ") FILE_FORMAT = (TYPE = CSV COMPRESSION = AUTO FIELD_DELIMITER = ',' "
+                              "FIELD_OPTIONALLY_ENCLOSED_BY = '\"' EMPTY_FIELD_AS_NULL = TRUE "
+                              "ESCAPE_UNENCLOSED_FIELD = NONE NULL_IF = ()) ON_ERROR = ABORT_STATEMENT FORCE = TRUE");
         if (result == WEIR_OK)
             result = sf_run(client, &sql, NULL, err);
     }
@@ -545,8 +552,8 @@ static weir_status_t build_count_removed(weir_buf_t *sql, const sf_load_request_
 }
 
 /* Per-batch names: a retry of the same run reuses (and replaces) its own staging tables. */
-static void batch_suffixes(const sf_load_request_t *request, char *stage_suffix, size_t stage_size,
-                           char *dedup_suffix, size_t dedup_size)
+static void batch_suffixes(const sf_load_request_t *request, char *stage_suffix, size_t stage_size, char *dedup_suffix,
+                           size_t dedup_size)
 {
     size_t n = (size_t)snprintf(stage_suffix, stage_size, "__WEIR_");
     for (const char *p = request->run_id; *p && n + 1 < stage_size; p++)
@@ -564,7 +571,7 @@ static weir_status_t column_types(const sf_load_request_t *request, char (**type
         weir_err_set(err, "a load needs columns and a primary key");
         return WEIR_ERR_INVALID;
     }
-    char (*types)[64] = calloc(request->column_count, sizeof *types);
+    char(*types)[64] = calloc(request->column_count, sizeof *types);
     if (!types)
         return WEIR_ERR_NOMEM;
     *cursor_index = -1;
@@ -615,7 +622,7 @@ weir_status_t sf_load_stage(sf_client_t *client, const sf_load_request_t *reques
                             weir_err_t *err)
 {
     memset(out, 0, sizeof *out);
-    char (*types)[64];
+    char(*types)[64];
     int cursor_index;
     weir_status_t result = column_types(request, &types, &cursor_index, err);
     if (result != WEIR_OK)

@@ -16,19 +16,19 @@
 #include "status.h"
 
 typedef struct {
-    const char *database;   /* target database, schema and table as Snowflake names them */
+    const char *database; /* target database, schema and table as Snowflake names them */
     const char *schema;
     const char *table;
     size_t column_count;
-    const char *const *columns;   /* source column names */
-    const char *const *pg_types;  /* their PostgreSQL types (format_type text) */
+    const char *const *columns;  /* source column names */
+    const char *const *pg_types; /* their PostgreSQL types (format_type text) */
     size_t key_count;
     const char *const *primary_key;
-    const char *cursor;           /* NULL: the newest staged row wins without a guard */
-    bool add_columns;             /* schema evolution policy: add new source columns, or fail */
-    bool replace_all;             /* full refresh: publish replaces the target's rows with the batch */
+    const char *cursor; /* NULL: the newest staged row wins without a guard */
+    bool add_columns;   /* schema evolution policy: add new source columns, or fail */
+    bool replace_all;   /* full refresh: publish replaces the target's rows with the batch */
     const char *run_id;
-    const char *stage_dir;        /* chunk files 00000.csv.zst … */
+    const char *stage_dir; /* chunk files 00000.csv.zst … */
     unsigned chunk_count;
     /* With an external stage the chunks were uploaded to <stage_name>/<stage_path>, and COPY INTO
      * fills the staging table; without one, multi-row INSERTs of at most 1 MB carry them inline. */
@@ -41,9 +41,9 @@ typedef struct {
     long long staged_rows;
     long long inserted;
     long long updated;
-    long long deleted;           /* full refresh: target rows whose key the batch no longer has */
+    long long deleted; /* full refresh: target rows whose key the batch no longer has */
     size_t columns_added;
-    size_t columns_widened;      /* NUMBER precision or VARCHAR length raised in place */
+    size_t columns_widened; /* NUMBER precision or VARCHAR length raised in place */
     bool created_table;
 } sf_load_result_t;
 

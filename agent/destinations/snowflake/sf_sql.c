@@ -29,7 +29,10 @@ struct sf_client {
     sf_client_stats_t stats;
 };
 
-static char *dup_opt(const char *text) { return text ? strdup(text) : NULL; }
+static char *dup_opt(const char *text)
+{
+    return text ? strdup(text) : NULL;
+}
 
 weir_status_t sf_client_new(const sf_config_t *config, sf_client_t **out, weir_err_t *err)
 {
@@ -91,7 +94,10 @@ void sf_client_free(sf_client_t *c)
     free(c);
 }
 
-sf_client_stats_t sf_client_stats(const sf_client_t *c) { return c->stats; }
+sf_client_stats_t sf_client_stats(const sf_client_t *c)
+{
+    return c->stats;
+}
 
 void sf_result_free(sf_result_t *result)
 {
@@ -100,7 +106,10 @@ void sf_result_free(sf_result_t *result)
     memset(result, 0, sizeof *result);
 }
 
-size_t sf_result_row_count(const sf_result_t *result) { return result->rows ? json_array_size(result->rows) : 0; }
+size_t sf_result_row_count(const sf_result_t *result)
+{
+    return result->rows ? json_array_size(result->rows) : 0;
+}
 
 const char *sf_result_text(const sf_result_t *result, size_t row, size_t column)
 {
@@ -131,8 +140,8 @@ static weir_status_t bearer(sf_client_t *c, bool force_renew, char *header, size
 }
 
 /* One HTTP exchange. *status is 0 after a transport failure (retryable). */
-static weir_status_t http(sf_client_t *c, bool post, const char *url, const char *body, bool renew,
-                          long *status, weir_buf_t *response, weir_err_t *err)
+static weir_status_t http(sf_client_t *c, bool post, const char *url, const char *body, bool renew, long *status,
+                          weir_buf_t *response, weir_err_t *err)
 {
     char auth[8192];
     weir_status_t result = bearer(c, renew, auth, sizeof auth, err);
@@ -144,10 +153,15 @@ static weir_status_t http(sf_client_t *c, bool post, const char *url, const char
     const char *headers[] = {auth, token_type, "Content-Type: application/json", "Accept: application/json",
                              "User-Agent: weir-agent/" WEIR_VERSION};
     /* The server holds a synchronous request for at most 45 s before answering 202. */
-    http_request_t request = {.method = post ? "POST" : "GET", .url = url, .headers = headers,
-                              .header_count = sizeof headers / sizeof headers[0], .body = body,
-                              .body_len = body ? strlen(body) : 0, .timeout_ms = 120 * 1000,
-                              .connect_timeout_ms = 10 * 1000, .accept_encoding = true};
+    http_request_t request = {.method = post ? "POST" : "GET",
+                              .url = url,
+                              .headers = headers,
+                              .header_count = sizeof headers / sizeof headers[0],
+                              .body = body,
+                              .body_len = body ? strlen(body) : 0,
+                              .timeout_ms = 120 * 1000,
+                              .connect_timeout_ms = 10 * 1000,
+                              .accept_encoding = true};
     http_response_t answer;
     result = http_request(c->http, &request, response, &answer);
     memset(auth, 0, sizeof auth);
@@ -189,10 +203,12 @@ static weir_status_t append_rows(sf_result_t *result, json_t *data)
 {
     size_t i;
     json_t *row;
-    json_array_foreach(data, i, row) {
+    json_array_foreach(data, i, row)
+    {
         size_t j;
         json_t *cell;
-        json_array_foreach(row, j, cell) {
+        json_array_foreach(row, j, cell)
+        {
             if (json_is_null(cell) || json_is_string(cell))
                 continue;
             char *text = json_dumps(cell, JSON_ENCODE_ANY | JSON_COMPACT);
@@ -277,8 +293,8 @@ static void new_request_id(char *out, size_t size)
     (void)RAND_bytes(b, sizeof b);
     b[6] = (b[6] & 0x0f) | 0x40;
     b[8] = (b[8] & 0x3f) | 0x80;
-    snprintf(out, size, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2],
-             b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
+    snprintf(out, size, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2], b[3],
+             b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
 }
 
 weir_status_t sf_execute(sf_client_t *c, const char *statement, sf_result_t *result, weir_err_t *err)
@@ -374,8 +390,8 @@ weir_status_t sf_execute(sf_client_t *c, const char *statement, sf_result_t *res
         /* By status: refused credentials or role (401, 403) will not improve by retrying; a timeout or
          * another server error (408, 5xx) may pass; anything else is a statement Snowflake rejected. */
         status = code == 401 || code == 403 ? WEIR_ERR_AUTH
-                 : code == 408 || code >= 500 ? WEIR_ERR_UNAVAILABLE
-                                              : WEIR_ERR_INVALID;
+            : code == 408 || code >= 500    ? WEIR_ERR_UNAVAILABLE
+                                            : WEIR_ERR_INVALID;
         goto out;
     }
 out:

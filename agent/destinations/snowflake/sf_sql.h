@@ -12,11 +12,11 @@
 #include "status.h"
 
 typedef struct {
-    const char *base_url;   /* "https://<account>.snowflakecomputing.com"; tests use loopback */
+    const char *base_url; /* "https://<account>.snowflakecomputing.com"; tests use loopback */
     const char *account;
     const char *user;
-    const char *role;       /* may be NULL */
-    const char *warehouse;  /* may be NULL */
+    const char *role;      /* may be NULL */
+    const char *warehouse; /* may be NULL */
     const char *database;
     const char *schema;
     const sf_keypair_t *keypair; /* key-pair JWT, or NULL to use `token` */
@@ -34,8 +34,8 @@ weir_status_t sf_client_new(const sf_config_t *config, sf_client_t **out, weir_e
 void sf_client_free(sf_client_t *client);
 
 typedef struct {
-    json_t *columns;   /* rowType array */
-    json_t *rows;      /* all partitions' rows, arrays of values */
+    json_t *columns; /* rowType array */
+    json_t *rows;    /* all partitions' rows, arrays of values */
     long long rows_inserted, rows_updated, rows_deleted;
     char statement_handle[128];
 } sf_result_t;

@@ -28,26 +28,37 @@ typedef struct {
     sf_stage_spec_t *stage;
 } sf_spec_t;
 
-#define SF_TEXT(type, field) {#field, BIND_TEXT, offsetof(type, field), 0, NULL}
+#define SF_TEXT(type, field)                              \
+    {                                                     \
+#field, BIND_TEXT, offsetof(type, field), 0, NULL \
+    }
 static const bind_field_t stage_fields[] = {
-    SF_TEXT(sf_stage_spec_t, url), SF_TEXT(sf_stage_spec_t, name), SF_TEXT(sf_stage_spec_t, kms_key_id),
+    SF_TEXT(sf_stage_spec_t, url),
+    SF_TEXT(sf_stage_spec_t, name),
+    SF_TEXT(sf_stage_spec_t, kms_key_id),
     SF_TEXT(sf_stage_spec_t, region),
 };
 static const bind_table_t stage_binding = {"stage", BIND_FIELDS(sf_stage_spec_t, stage_fields)};
 static const bind_field_t spec_fields[] = {
-    SF_TEXT(sf_spec_t, account), SF_TEXT(sf_spec_t, user), SF_TEXT(sf_spec_t, role),
-    SF_TEXT(sf_spec_t, warehouse), SF_TEXT(sf_spec_t, database), SF_TEXT(sf_spec_t, schema),
-    SF_TEXT(sf_spec_t, auth), SF_TEXT(sf_spec_t, private_key_ref), SF_TEXT(sf_spec_t, token_ref),
+    SF_TEXT(sf_spec_t, account),
+    SF_TEXT(sf_spec_t, user),
+    SF_TEXT(sf_spec_t, role),
+    SF_TEXT(sf_spec_t, warehouse),
+    SF_TEXT(sf_spec_t, database),
+    SF_TEXT(sf_spec_t, schema),
+    SF_TEXT(sf_spec_t, auth),
+    SF_TEXT(sf_spec_t, private_key_ref),
+    SF_TEXT(sf_spec_t, token_ref),
     SF_TEXT(sf_spec_t, api_url),
     {"stage", BIND_BLOCK, offsetof(sf_spec_t, stage), 0, &stage_binding},
 };
 static const bind_table_t spec_binding = {"destination_snowflake", BIND_FIELDS(sf_spec_t, spec_fields)};
 
 struct destination_session {
-    arena_t arena;         /* owns the bound spec's strings */
+    arena_t arena; /* owns the bound spec's strings */
     sf_spec_t spec;
     sf_keypair_t *keypair;
-    char *secret;          /* the private key or token, wiped on close */
+    char *secret; /* the private key or token, wiped on close */
     sf_client_t *client;
 };
 
@@ -94,8 +105,8 @@ static weir_status_t sf_open(const char *spec_json, const char *write_only_json,
     arena_init(&session->arena);
     json_t *object = json_loads(spec_json, 0, NULL);
     const spec_kind_t *kind = spec_kind_by_kind("destination_snowflake");
-    weir_status_t result = spec_bind(&spec_binding, &kind->block, object, &session->arena, &session->spec,
-                                     "destination_snowflake", err);
+    weir_status_t result =
+        spec_bind(&spec_binding, &kind->block, object, &session->arena, &session->spec, "destination_snowflake", err);
     json_decref(object);
     if (result != WEIR_OK)
         goto fail;
@@ -114,11 +125,17 @@ static weir_status_t sf_open(const char *spec_json, const char *write_only_json,
     char url[512];
     if ((result = base_url(spec, url, sizeof url, err)) != WEIR_OK)
         goto fail;
-    sf_config_t config = {.base_url = url, .account = spec->account, .user = spec->user, .role = spec->role,
-                          .warehouse = spec->warehouse, .database = spec->database, .schema = spec->schema,
-                          .keypair = session->keypair, .token = key_pair ? NULL : session->secret,
-                          .token_type = spec->auth && strcmp(spec->auth, "oauth") == 0 ? "OAUTH"
-                                                                                       : "PROGRAMMATIC_ACCESS_TOKEN"};
+    sf_config_t config = {.base_url = url,
+                          .account = spec->account,
+                          .user = spec->user,
+                          .role = spec->role,
+                          .warehouse = spec->warehouse,
+                          .database = spec->database,
+                          .schema = spec->schema,
+                          .keypair = session->keypair,
+                          .token = key_pair ? NULL : session->secret,
+                          .token_type =
+                              spec->auth && strcmp(spec->auth, "oauth") == 0 ? "OAUTH" : "PROGRAMMATIC_ACCESS_TOKEN"};
     if ((result = sf_client_new(&config, &session->client, err)) != WEIR_OK)
         goto fail;
     *out = session;
@@ -169,15 +186,23 @@ static weir_status_t batch_request(const destination_session_t *session, const d
             return WEIR_ERR_INVALID;
         }
     }
-    out->request = (sf_load_request_t){.database = session->spec.database, .schema = session->spec.schema,
-                                       .table = out->target, .column_count = batch->column_count,
-                                       .columns = batch->columns, .pg_types = batch->source_types,
-                                       .key_count = batch->key_count, .primary_key = batch->primary_key,
-                                       .cursor = batch->cursor, .add_columns = batch->add_columns,
-                                       .replace_all = batch->full_refresh, .run_id = batch->run_id,
-                                       .stage_dir = batch->stage_dir, .chunk_count = batch->chunk_count,
+    out->request = (sf_load_request_t){.database = session->spec.database,
+                                       .schema = session->spec.schema,
+                                       .table = out->target,
+                                       .column_count = batch->column_count,
+                                       .columns = batch->columns,
+                                       .pg_types = batch->source_types,
+                                       .key_count = batch->key_count,
+                                       .primary_key = batch->primary_key,
+                                       .cursor = batch->cursor,
+                                       .add_columns = batch->add_columns,
+                                       .replace_all = batch->full_refresh,
+                                       .run_id = batch->run_id,
+                                       .stage_dir = batch->stage_dir,
+                                       .chunk_count = batch->chunk_count,
                                        .stage_name = stage ? stage->name : NULL,
-                                       .stage_path = stage ? out->stage_path : NULL, .stage_sealer = batch->sealer};
+                                       .stage_path = stage ? out->stage_path : NULL,
+                                       .stage_sealer = batch->sealer};
     return WEIR_OK;
 }
 
@@ -214,8 +239,8 @@ static void copy_load(const sf_load_result_t *loaded, destination_load_t *out)
     out->created_table = loaded->created_table;
 }
 
-static weir_status_t sf_stage(destination_session_t *session, const destination_batch_t *batch,
-                              destination_load_t *out, weir_err_t *err)
+static weir_status_t sf_stage(destination_session_t *session, const destination_batch_t *batch, destination_load_t *out,
+                              weir_err_t *err)
 {
     memset(out, 0, sizeof *out);
     sf_batch_t scratch;

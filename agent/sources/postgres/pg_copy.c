@@ -4,7 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-void copy_row_init(copy_row_t *row) { memset(row, 0, sizeof *row); }
+void copy_row_init(copy_row_t *row)
+{
+    memset(row, 0, sizeof *row);
+}
 
 void copy_row_free(copy_row_t *row)
 {
@@ -35,12 +38,24 @@ static size_t unescape(const char *in, size_t len, char *out)
         }
         char c = in[++i];
         switch (c) {
-        case 'b': out[o++] = '\b'; break;
-        case 'f': out[o++] = '\f'; break;
-        case 'n': out[o++] = '\n'; break;
-        case 'r': out[o++] = '\r'; break;
-        case 't': out[o++] = '\t'; break;
-        case 'v': out[o++] = '\v'; break;
+        case 'b':
+            out[o++] = '\b';
+            break;
+        case 'f':
+            out[o++] = '\f';
+            break;
+        case 'n':
+            out[o++] = '\n';
+            break;
+        case 'r':
+            out[o++] = '\r';
+            break;
+        case 't':
+            out[o++] = '\t';
+            break;
+        case 'v':
+            out[o++] = '\v';
+            break;
         case 'x':
             if (i + 1 < len && hex_value(in[i + 1]) >= 0) {
                 int value = hex_value(in[++i]);
@@ -66,8 +81,7 @@ static size_t unescape(const char *in, size_t len, char *out)
     return o;
 }
 
-weir_status_t copy_parse_row(copy_row_t *row, const char *line, size_t len, size_t expected_fields,
-                             weir_err_t *err)
+weir_status_t copy_parse_row(copy_row_t *row, const char *line, size_t len, size_t expected_fields, weir_err_t *err)
 {
     if (len && line[len - 1] == '\n')
         len--;

@@ -50,7 +50,8 @@ static PostgresPollingStatusType connect_wait(PGconn *conn, int timeout_s)
     PostgresPollingStatusType state = PGRES_POLLING_WRITING;
     while (state != PGRES_POLLING_OK && state != PGRES_POLLING_FAILED) {
         clock_gettime(CLOCK_MONOTONIC, &now);
-        long left_ms = timeout_s * 1000L - ((now.tv_sec - start.tv_sec) * 1000L + (now.tv_nsec - start.tv_nsec) / 1000000L);
+        long left_ms =
+            timeout_s * 1000L - ((now.tv_sec - start.tv_sec) * 1000L + (now.tv_nsec - start.tv_nsec) / 1000000L);
         if (left_ms <= 0)
             return PGRES_POLLING_FAILED;
         struct pollfd fd = {.fd = PQsocket(conn), .events = state == PGRES_POLLING_READING ? POLLIN : POLLOUT};
@@ -69,11 +70,19 @@ weir_status_t pg_source_open(const pg_source_t *source, PGconn **out, weir_err_t
     *out = NULL;
     char port[16];
     snprintf(port, sizeof port, "%d", source->port);
-    const char *keys[] = {"host", "port", "dbname", "user", "password", "sslmode", "sslrootcert",
-                          "application_name", "client_encoding", NULL};
-    const char *values[] = {source->host, port, source->database, source->user,
-                            source->password ? source->password : "", source->sslmode ? source->sslmode : "verify-full",
-                            source->sslrootcert ? source->sslrootcert : "", "weir-agent", "UTF8", NULL};
+    const char *keys[] = {
+        "host", "port", "dbname", "user", "password", "sslmode", "sslrootcert", "application_name", "client_encoding",
+        NULL};
+    const char *values[] = {source->host,
+                            port,
+                            source->database,
+                            source->user,
+                            source->password ? source->password : "",
+                            source->sslmode ? source->sslmode : "verify-full",
+                            source->sslrootcert ? source->sslrootcert : "",
+                            "weir-agent",
+                            "UTF8",
+                            NULL};
     PGconn *conn = PQconnectStartParams(keys, values, 0);
     if (!conn)
         return WEIR_ERR_NOMEM;
@@ -93,9 +102,10 @@ weir_status_t pg_source_open(const pg_source_t *source, PGconn **out, weir_err_t
     }
     PQsetErrorVerbosity(conn, PQERRORS_DEFAULT);
     /* Text output that round-trips exactly and does not depend on server defaults. */
-    PGresult *res = PQexec(conn, "SET TIME ZONE 'UTC'; SET DateStyle = 'ISO, YMD'; "
-                                 "SET IntervalStyle = 'iso_8601'; SET extra_float_digits = 3; "
-                                 "SET bytea_output = 'hex'; SET client_min_messages = warning");
+    PGresult *res = PQexec(conn,
+                           "SET TIME ZONE 'UTC'; SET DateStyle = 'ISO, YMD'; "
+                           "SET IntervalStyle = 'iso_8601'; SET extra_float_digits = 3; "
+                           "SET bytea_output = 'hex'; SET client_min_messages = warning");
     weir_status_t result = WEIR_OK;
     if (PQresultStatus(res) != PGRES_COMMAND_OK) {
         weir_err_set(err, "cannot set session parameters: %s", PQerrorMessage(conn));
@@ -172,8 +182,8 @@ static weir_status_t discover_columns(PGconn *conn, const char *quoted_table, co
         weir_err_set(err, "table %s: %s", quoted_table, PQerrorMessage(conn));
         const char *sqlstate = PQresultErrorField(res, PG_DIAG_SQLSTATE);
         weir_status_t result = sqlstate && (strcmp(sqlstate, "42P01") == 0 || strcmp(sqlstate, "3F000") == 0)
-                                   ? WEIR_ERR_NOT_FOUND
-                                   : pg_status_for_sqlstate(sqlstate);
+            ? WEIR_ERR_NOT_FOUND
+            : pg_status_for_sqlstate(sqlstate);
         PQclear(res);
         return result;
     }
@@ -226,11 +236,11 @@ static weir_status_t build_filter(PGconn *conn, const pg_extract_request_t *requ
     if (column && literal && (upper || !ranged)) {
         /* >= not >: rows equal to the watermark may have committed after it was taken. */
         if (ranged)
-            result = buf_printf(out, " WHERE %s >= %s::%s AND %s < %s::%s", column, literal, cursor_type, column,
-                                upper, cursor_type);
+            result = buf_printf(out, " WHERE %s >= %s::%s AND %s < %s::%s", column, literal, cursor_type, column, upper,
+                                cursor_type);
         else if (time_typed(cursor_type) && request->lookback_seconds > 0)
-            result = buf_printf(out, " WHERE %s >= (%s::%s - interval '%lld seconds') OR %s IS NULL", column,
-                                literal, cursor_type, request->lookback_seconds, column);
+            result = buf_printf(out, " WHERE %s >= (%s::%s - interval '%lld seconds') OR %s IS NULL", column, literal,
+                                cursor_type, request->lookback_seconds, column);
         else
             result = buf_printf(out, " WHERE %s >= %s::%s OR %s IS NULL", column, literal, cursor_type, column);
     }
@@ -271,9 +281,9 @@ weir_status_t pg_extract_table(PGconn *conn, const pg_extract_request_t *request
     if (request->cursor) {
         /* The new watermark comes from the same snapshot as the rows, so no row can fall between. */
         char *column = PQescapeIdentifier(conn, request->cursor, strlen(request->cursor));
-        if (!column || buf_printf(&sql, "SELECT max(%s)::text, count(*) FILTER (WHERE %s IS NULL) FROM %s%s",
-                                  column, column, (const char *)table.data,
-                                  filter.data ? (const char *)filter.data : "") != WEIR_OK) {
+        if (!column ||
+            buf_printf(&sql, "SELECT max(%s)::text, count(*) FILTER (WHERE %s IS NULL) FROM %s%s", column, column,
+                       (const char *)table.data, filter.data ? (const char *)filter.data : "") != WEIR_OK) {
             PQfreemem(column);
             result = WEIR_ERR_NOMEM;
             goto out;
@@ -326,7 +336,8 @@ weir_status_t pg_extract_table(PGconn *conn, const pg_extract_request_t *request
         }
         result = copy_parse_row(&row, line, (size_t)len, out->column_count, err);
         for (size_t i = 0; result == WEIR_OK && i < row.count; i++)
-            result = stage_writer_field(writer, row.fields[i].is_null ? NULL : row.fields[i].data, row.fields[i].len, err);
+            result =
+                stage_writer_field(writer, row.fields[i].is_null ? NULL : row.fields[i].data, row.fields[i].len, err);
         if (result == WEIR_OK)
             result = stage_writer_end_row(writer, err);
         PQfreemem(line);

@@ -16,7 +16,7 @@ typedef struct {
     int port;
     const char *database;
     const char *user;
-    const char *password;    /* resolved secret, may be NULL */
+    const char *password; /* resolved secret, may be NULL */
     const char *sslmode;
     const char *sslrootcert; /* may be NULL */
 } pg_source_t;
@@ -32,21 +32,21 @@ weir_status_t pg_source_open(const pg_source_t *source, PGconn **out, weir_err_t
 PGconn *pg_source_connect(const pg_source_t *source, weir_err_t *err);
 
 typedef struct {
-    const char *table;               /* "schema.table" or "table" */
-    const char *cursor;              /* NULL: full refresh */
-    const char *watermark;           /* last committed cursor value as text; NULL on the first run */
-    long long lookback_seconds;      /* re-read overlap below the watermark (time-typed cursors) */
-    const char *range_from;          /* backfills: [range_from, range_to) of the cursor instead of the */
-    const char *range_to;            /* watermark; NULL cursors are left to the regular runs */
+    const char *table;          /* "schema.table" or "table" */
+    const char *cursor;         /* NULL: full refresh */
+    const char *watermark;      /* last committed cursor value as text; NULL on the first run */
+    long long lookback_seconds; /* re-read overlap below the watermark (time-typed cursors) */
+    const char *range_from;     /* backfills: [range_from, range_to) of the cursor instead of the */
+    const char *range_to;       /* watermark; NULL cursors are left to the regular runs */
 } pg_extract_request_t;
 
 typedef struct {
     uint64_t rows;
-    uint64_t null_cursor_rows;  /* rows whose cursor is NULL: extracted on every run */
-    char *new_watermark;        /* max cursor value seen, as text; NULL when no row had one (owned) */
+    uint64_t null_cursor_rows; /* rows whose cursor is NULL: extracted on every run */
+    char *new_watermark;       /* max cursor value seen, as text; NULL when no row had one (owned) */
     size_t column_count;
-    char **column_names;        /* owned */
-    char **column_types;        /* owned, format_type() text, e.g. "numeric(18,4)" */
+    char **column_names; /* owned */
+    char **column_types; /* owned, format_type() text, e.g. "numeric(18,4)" */
 } pg_extract_result_t;
 
 void pg_extract_result_free(pg_extract_result_t *result);

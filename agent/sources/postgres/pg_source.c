@@ -77,8 +77,13 @@ static weir_status_t pg_open(const char *spec_json, const char *write_only_json,
         result = WEIR_ERR_AUTH;
         goto out;
     }
-    pg_source_t source = {.host = spec.host, .port = (int)spec.port, .database = spec.database, .user = spec.user,
-                          .password = password, .sslmode = spec.sslmode, .sslrootcert = spec.sslrootcert};
+    pg_source_t source = {.host = spec.host,
+                          .port = (int)spec.port,
+                          .database = spec.database,
+                          .user = spec.user,
+                          .password = password,
+                          .sslmode = spec.sslmode,
+                          .sslrootcert = spec.sslrootcert};
     PGconn *conn = NULL;
     result = pg_source_open(&source, &conn, err);
     if (result != WEIR_OK)
@@ -98,8 +103,7 @@ out:
     return result;
 }
 
-static weir_status_t pg_describe(source_session_t *session, const char *table, source_columns_t *out,
-                                 weir_err_t *err)
+static weir_status_t pg_describe(source_session_t *session, const char *table, source_columns_t *out, weir_err_t *err)
 {
     memset(out, 0, sizeof *out);
     return pg_describe_table(session->conn, table, &out->names, &out->types, &out->count, err);
@@ -109,9 +113,12 @@ static weir_status_t pg_extract(source_session_t *session, const source_window_t
                                 source_extract_t *out, weir_err_t *err)
 {
     memset(out, 0, sizeof *out);
-    pg_extract_request_t request = {.table = window->table, .cursor = window->cursor, .watermark = window->watermark,
+    pg_extract_request_t request = {.table = window->table,
+                                    .cursor = window->cursor,
+                                    .watermark = window->watermark,
                                     .lookback_seconds = window->lookback_seconds,
-                                    .range_from = window->range_from, .range_to = window->range_to};
+                                    .range_from = window->range_from,
+                                    .range_to = window->range_to};
     pg_extract_result_t extracted = {0};
     weir_status_t result = pg_extract_table(session->conn, &request, writer, &extracted, err);
     if (result == WEIR_OK) {
