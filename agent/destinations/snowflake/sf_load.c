@@ -436,6 +436,27 @@ static weir_status_t build_dedup(weir_buf_t *sql, const sf_load_request_t *reque
     return result == WEIR_OK ? buf_puts(sql, ") = 1") : result;
 }
 
+/* The request's columns as Snowflake names them, comma-separated, each after `prefix` ("\"S\"."). */
+static weir_status_t put_column_list(weir_buf_t *sql, const sf_load_request_t *request, const char *prefix)
+{
+    weir_status_t result = WEIR_OK;
+    for (size_t i = 0; result == WEIR_OK && i < request->column_count; i++) {
+        result = buf_printf(sql, "%s%s", i ? ", " : "", prefix);
+        if (result == WEIR_OK)
+            result = sf_put_column(sql, request->columns[i]);
+    }
+    return result;
+}
+
+/* ", '<run id>', CURRENT_TIMESTAMP()": the values of _WEIR_RUN_ID and _WEIR_LOADED_AT. */
+static weir_status_t put_stamp(weir_buf_t *sql, const sf_load_request_t *request)
+{
+    weir_status_t result = buf_puts(sql, ", ");
+    if (result == WEIR_OK)
+        result = sf_put_literal(sql, request->run_id, strlen(request->run_id));
+    return result == WEIR_OK ? buf_puts(sql, ", CURRENT_TIMESTAMP()") : result;
+}
+
 static weir_status_t build_merge(weir_buf_t *sql, const sf_load_request_t *request, const char *dedup_suffix)
 {
     weir_status_t result = buf_puts(sql, "MERGE INTO ");
@@ -488,23 +509,15 @@ static weir_status_t build_merge(weir_buf_t *sql, const sf_load_request_t *reque
         result = sf_put_literal(sql, request->run_id, strlen(request->run_id));
     if (result == WEIR_OK)
         result = buf_puts(sql, ", \"_WEIR_LOADED_AT\" = CURRENT_TIMESTAMP() WHEN NOT MATCHED THEN INSERT (");
-    for (size_t i = 0; result == WEIR_OK && i < request->column_count; i++) {
-        result = buf_puts(sql, i ? ", " : "");
-        if (result == WEIR_OK)
-            result = sf_put_column(sql, request->columns[i]);
-    }
+    if (result == WEIR_OK)
+        result = put_column_list(sql, request, "");
     if (result == WEIR_OK)
         result = buf_puts(sql, ", \"_WEIR_RUN_ID\", \"_WEIR_LOADED_AT\") VALUES (");
-    for (size_t i = 0; result == WEIR_OK && i < request->column_count; i++) {
-        result = buf_puts(sql, i ? ", \"S\"." : "\"S\".");
-        if (result == WEIR_OK)
-            result = sf_put_column(sql, request->columns[i]);
-    }
     if (result == WEIR_OK)
-        result = buf_puts(sql, ", ");
+        result = put_column_list(sql, request, "\"S\".");
     if (result == WEIR_OK)
-        result = sf_put_literal(sql, request->run_id, strlen(request->run_id));
-    return result == WEIR_OK ? buf_puts(sql, ", CURRENT_TIMESTAMP())") : result;
+        result = put_stamp(sql, request);
+    return result == WEIR_OK ? buf_putc(sql, ')') : result;
 }
 
 /* Full refresh: the target's rows become exactly the batch's, in one statement. */
@@ -513,24 +526,18 @@ static weir_status_t build_replace(weir_buf_t *sql, const sf_load_request_t *req
     weir_status_t result = buf_puts(sql, "INSERT OVERWRITE INTO ");
     if (result == WEIR_OK)
         result = put_table(sql, request, NULL);
-    for (size_t i = 0; result == WEIR_OK && i < request->column_count; i++) {
-        result = buf_puts(sql, i ? ", " : " (");
-        if (result == WEIR_OK)
-            result = sf_put_column(sql, request->columns[i]);
-    }
+    if (result == WEIR_OK)
+        result = buf_puts(sql, " (");
+    if (result == WEIR_OK)
+        result = put_column_list(sql, request, "");
     if (result == WEIR_OK)
         result = buf_puts(sql, ", \"_WEIR_RUN_ID\", \"_WEIR_LOADED_AT\") SELECT ");
-    for (size_t i = 0; result == WEIR_OK && i < request->column_count; i++) {
-        result = buf_puts(sql, i ? ", " : "");
-        if (result == WEIR_OK)
-            result = sf_put_column(sql, request->columns[i]);
-    }
     if (result == WEIR_OK)
-        result = buf_puts(sql, ", ");
+        result = put_column_list(sql, request, "");
     if (result == WEIR_OK)
-        result = sf_put_literal(sql, request->run_id, strlen(request->run_id));
+        result = put_stamp(sql, request);
     if (result == WEIR_OK)
-        result = buf_puts(sql, ", CURRENT_TIMESTAMP() FROM ");
+        result = buf_puts(sql, " FROM ");
     return result == WEIR_OK ? put_table(sql, request, dedup_suffix) : result;
 }
 
