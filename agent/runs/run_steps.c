@@ -179,17 +179,25 @@ weir_status_t run_stage_batch(const run_objects_t *objects, destination_session_
     return result == WEIR_OK ? objects->destination->stage(session, batch, loaded, err) : result;
 }
 
+/* The quality gate's view of this run's batch. Backfill chunks are not judged against the history
+ * of regular batches: their sizes are not comparable. */
+static quality_context_t checks_of(const runner_t *runner, const store_run_t *run, const run_objects_t *objects,
+                                   destination_session_t *session, const destination_batch_t *batch)
+{
+    return (quality_context_t){.store = runner->store,
+                               .destination = objects->destination,
+                               .session = session,
+                               .batch = batch,
+                               .judge_history = run->backfill[0] == 0};
+}
+
 weir_status_t run_gate(runner_t *runner, store_run_t *run, const run_objects_t *objects, destination_session_t *session,
                        const destination_batch_t *batch, const struct timespec *started, bool *held, weir_err_t *err)
 {
     *held = false;
     if (run->skip_checks)
         return WEIR_OK; /* released by an operator: publish as it is */
-    quality_context_t checks = {.store = runner->store,
-                                .destination = objects->destination,
-                                .session = session,
-                                .batch = batch,
-                                .judge_history = run->backfill[0] == 0};
+    quality_context_t checks = checks_of(runner, run, objects, session, batch);
     quality_report_t report;
     weir_status_t result = quality_run(&checks, QUALITY_BATCH, &report, err);
     if (result == WEIR_OK && report.blocking) {
@@ -218,11 +226,7 @@ weir_status_t run_publish(runner_t *runner, store_run_t *run, const run_objects_
     /* Target checks judge what is published; a failure is recorded and reported, the data stays.
      * They run before `published` is saved, so a crash in between repeats the (harmless) publish
      * and the checks rather than skipping them. */
-    quality_context_t checks = {.store = runner->store,
-                                .destination = objects->destination,
-                                .session = session,
-                                .batch = batch,
-                                .judge_history = run->backfill[0] == 0};
+    quality_context_t checks = checks_of(runner, run, objects, session, batch);
     quality_report_t report;
     weir_err_t check_err = {{0}};
     if (quality_run(&checks, QUALITY_TARGET, &report, &check_err) != WEIR_OK)
