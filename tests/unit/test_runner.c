@@ -1,7 +1,7 @@
 /* test_runner.c — the run state machine driven through in-process test implementations of the
  * source and destination interfaces (the integration tests use real PostgreSQL and the Snowflake
  * emulator): commit and watermark, quarantine, warnings, retries, refused credentials, resuming a
- * staged batch, a lost stage, full refresh and a stop request. */
+ * staged batch, a lost stage, full refresh, a stop request, and each step on its own. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "destination.h"
@@ -19,6 +20,7 @@
 #include "source.h"
 #include "stage_reader.h"
 #include "store_alerts.h"
+#include "store_checks.h"
 #include "store_runs.h"
 #include "temp_store.h"
 
@@ -528,6 +530,73 @@ static void stop_request_keeps_the_saved_step(void **state)
     assert_int_equal(run.state, RUN_COMMITTED);
 }
 
+/* The steps on their own: a staged batch described from its manifest, uploaded and staged, judged
+ * by the gate (held, passed, or skipped after a release) and published with its target checks. */
+static void steps_one_by_one(void **state)
+{
+    (void)state;
+    temp_store_put(store, "quality_check", "p-volume",
+                   "{\"name\":\"p-volume\",\"pipeline\":\"p\",\"table\":\"public.t\",\"kind\":\"row_count\","
+                   "\"severity\":\"error\",\"enabled\":true,\"min_rows\":2}");
+    temp_store_put(store, "quality_check", "p-fresh",
+                   "{\"name\":\"p-fresh\",\"pipeline\":\"p\",\"table\":\"public.t\",\"kind\":\"freshness\","
+                   "\"severity\":\"warn\",\"enabled\":true,\"max_age\":\"1h\"}");
+    source_rows(1, (long long[]){1}, (long long[]){10});
+    store_run_t run = claim();
+    run_objects_t objects;
+    weir_err_t err = {{0}};
+    assert_int_equal(run_objects_load(store, &run, &backends, &objects, &err), WEIR_OK);
+    assert_int_equal(run_extract(&runner, &run, &objects, &err), WEIR_OK);
+
+    stage_manifest_t manifest;
+    assert_int_equal(stage_manifest_read(run.stage_dir, &manifest, &err), WEIR_OK);
+    destination_batch_t batch;
+    run_batch_describe(&runner, &run, &objects, &manifest, &batch);
+    assert_int_equal(batch.column_count, 2);
+    assert_string_equal(batch.columns[1], "version");
+    assert_string_equal(batch.cursor, "version");
+    assert_string_equal(batch.primary_key[0], "id");
+    assert_false(batch.full_refresh);
+    assert_int_equal(batch.chunk_count, manifest.chunks);
+
+    destination_session_t *session = NULL;
+    assert_int_equal(test_destination.open(NULL, NULL, &session, &err), WEIR_OK);
+    destination_load_t loaded;
+    assert_int_equal(run_stage_batch(&objects, session, &batch, &loaded, &err), WEIR_OK);
+    assert_int_equal(dst.uploads, 1);
+    assert_int_equal(loaded.staged_rows, 1);
+
+    /* One row against min_rows 2: held, saved as quarantined, nothing published. */
+    struct timespec started;
+    clock_gettime(CLOCK_MONOTONIC, &started);
+    bool held = false;
+    assert_int_equal(run_gate(&runner, &run, &objects, session, &batch, &started, &held, &err), WEIR_OK);
+    assert_true(held);
+    assert_int_equal(run.state, RUN_QUARANTINED);
+    assert_int_equal(dst.discards, 1);
+    /* Released: the gate lets the same batch through without measuring it again. */
+    run.skip_checks = true;
+    assert_int_equal(run_gate(&runner, &run, &objects, session, &batch, &started, &held, &err), WEIR_OK);
+    assert_false(held);
+
+    /* Publish, then the target check (freshness, warn) is measured and recorded. */
+    assert_int_equal(run_publish(&runner, &run, &objects, session, &batch, &started, &loaded, &err), WEIR_OK);
+    assert_int_equal(run.state, RUN_PUBLISHED);
+    assert_int_equal(run.rows_loaded, 1);
+    assert_int_equal(dst.target_rows, 1);
+    store_check_result_t *results = NULL;
+    size_t count = 0;
+    assert_int_equal(store_check_results_for_run(store, run.id, &results, &count, &err), WEIR_OK);
+    bool fresh_recorded = false;
+    for (size_t i = 0; i < count; i++)
+        fresh_recorded |= strcmp(results[i].check, "p-fresh") == 0 && strcmp(results[i].stage, "target") == 0;
+    assert_true(fresh_recorded);
+    free(results);
+    test_destination.close(session);
+    stage_manifest_free(&manifest);
+    run_objects_free(&objects);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -540,6 +609,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(lost_stage_is_extracted_again, setup, teardown),
         cmocka_unit_test_setup_teardown(full_refresh_mirrors_the_source, setup, teardown),
         cmocka_unit_test_setup_teardown(stop_request_keeps_the_saved_step, setup, teardown),
+        cmocka_unit_test_setup_teardown(steps_one_by_one, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
