@@ -70,6 +70,12 @@ class Handler(BaseHTTPRequestHandler):
             if count == 1:
                 return self.reply(503, {"code": "000000", "message": "service unavailable"})
             return self.reply(200, result_set([["after retries"]]))
+        if "'flaky'" in statement:
+            if count == 0:
+                return self.reply(500, {"code": "000000", "message": "internal error"})
+            if count == 1:
+                return self.reply(502, {"code": "000000", "message": "bad gateway"})
+            return self.reply(200, result_set([["after server errors"]]))
         if "'expired'" in statement:
             if count == 0:
                 return self.reply(401, {"code": "390318", "message": "JWT token is expired"})

@@ -101,6 +101,12 @@ static void retries_bursts_with_same_request_id(void **state)
     assert_int_equal(sf_client_stats(c).submissions, 3);
     assert_int_equal(sf_client_stats(c).retries, 2);
     sf_result_free(&result);
+    /* 500 and 502 are documented as retryable the same way. */
+    assert_int_equal(sf_execute(c, "SELECT 'flaky'", &result, &err), WEIR_OK);
+    assert_string_equal(sf_result_text(&result, 0, 0), "after server errors");
+    assert_int_equal(sf_client_stats(c).submissions, 6);
+    assert_int_equal(sf_client_stats(c).retries, 4);
+    sf_result_free(&result);
     sf_client_free(c);
 }
 

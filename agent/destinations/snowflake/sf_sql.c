@@ -287,6 +287,13 @@ static weir_status_t read_result_set(sf_client_t *c, const weir_buf_t *body, sf_
     return status;
 }
 
+/* Answers the SQL API documents as worth resubmitting with the same requestId and retry=true:
+ * no answer at all (0), throttling (429) and server errors (500, 502, 503, 504). */
+static bool retryable(long code)
+{
+    return code == 0 || code == 429 || code == 500 || code == 502 || code == 503 || code == 504;
+}
+
 static void new_request_id(char *out, size_t size)
 {
     unsigned char b[16] = {0};
@@ -363,7 +370,7 @@ weir_status_t sf_execute(sf_client_t *c, const char *statement, sf_result_t *res
                     if (status != WEIR_OK)
                         goto out;
                 }
-                if (code != 202 && code != 429 && code != 503 && code != 504 && code != 0)
+                if (code != 202 && !retryable(code))
                     break;
                 if (polls > 100000) {
                     weir_err_set(err, "Snowflake: statement %s never finished", handle);
@@ -376,7 +383,7 @@ weir_status_t sf_execute(sf_client_t *c, const char *statement, sf_result_t *res
             status = read_result_set(c, &response, result, err);
             goto out;
         }
-        if (code == 0 || code == 429 || code == 503 || code == 504) {
+        if (retryable(code)) {
             status = WEIR_ERR_UNAVAILABLE;
             if (code)
                 describe_error(&response, code, err);
