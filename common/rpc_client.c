@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "rpc_server.h"
+#include "tls_cert.h"
 
 typedef struct inflight {
     grpc_call *call;
@@ -39,6 +40,11 @@ rpc_channel_t *rpc_channel_new(const char *target, const char *ca_pem, const cha
             return NULL;
         }
         snprintf(channel->authorization, len, "Bearer %s", token);
+    }
+    if (ca_pem && tls_cert_check_pem(ca_pem, err) != WEIR_OK) {
+        free(channel->authorization);
+        free(channel);
+        return NULL;
     }
     grpc_channel_credentials *creds = grpc_ssl_credentials_create(ca_pem, NULL, NULL, NULL);
     grpc_arg args[3] = {

@@ -3,6 +3,7 @@
 
 #include <openssl/bio.h>
 #include <openssl/bn.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
@@ -162,4 +163,52 @@ void tls_cert_free(tls_cert_t *cert)
     free(cert->key_pem);
     free(cert->cert_der_b64);
     memset(cert, 0, sizeof *cert);
+}
+
+weir_status_t tls_cert_check_pem(const char *pem, weir_err_t *err)
+{
+    if (!strstr(pem, "-----BEGIN CERTIFICATE-----")) {
+        weir_err_set(err, "the CA is not a PEM certificate (no \"-----BEGIN CERTIFICATE-----\" line)");
+        return WEIR_ERR_INVALID;
+    }
+    BIO *bio = BIO_new_mem_buf(pem, -1);
+    if (!bio)
+        return WEIR_ERR_NOMEM;
+    int certificates = 0;
+    weir_status_t result = WEIR_OK;
+    for (;;) {
+        char *name = NULL, *header = NULL;
+        unsigned char *data = NULL;
+        long len = 0;
+        if (!PEM_read_bio(bio, &name, &header, &data, &len))
+            break; /* end of input, or a block that does not parse: told apart below */
+        if (strcmp(name, "CERTIFICATE") != 0) {
+            weir_err_set(err, "the CA holds a PEM \"%.40s\" block; only certificates belong there", name);
+            result = WEIR_ERR_INVALID;
+        } else {
+            const unsigned char *der = data;
+            X509 *cert = d2i_X509(NULL, &der, len);
+            if (!cert) {
+                weir_err_set(err, "certificate %d of the CA is not a valid X.509 certificate", certificates + 1);
+                result = WEIR_ERR_INVALID;
+            }
+            X509_free(cert);
+            certificates++;
+        }
+        OPENSSL_free(name);
+        OPENSSL_free(header);
+        OPENSSL_free(data);
+        if (result != WEIR_OK)
+            break;
+    }
+    /* A PEM block that did not parse (cut short, bad base64) leaves an error on OpenSSL's queue
+     * other than "no start line", which only means the input ended. */
+    unsigned long pending = ERR_peek_last_error();
+    if (result == WEIR_OK && pending && ERR_GET_REASON(pending) != PEM_R_NO_START_LINE) {
+        weir_err_set(err, "the CA has a damaged PEM block after %d certificate(s)", certificates);
+        result = WEIR_ERR_INVALID;
+    }
+    ERR_clear_error();
+    BIO_free(bio);
+    return result;
 }

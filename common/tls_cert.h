@@ -1,4 +1,5 @@
-/* tls_cert.h — fresh self-signed ECDSA P-256 certificates for AutoMTLS and the agent's --dev mode. */
+/* tls_cert.h — fresh self-signed ECDSA P-256 certificates for AutoMTLS and the agent's --dev mode,
+ * and the check of a CA bundle given by a user. */
 #ifndef WEIR_TLS_CERT_H
 #define WEIR_TLS_CERT_H
 
@@ -16,5 +17,10 @@ typedef struct {
 weir_status_t tls_cert_generate(const char *common_name, const char *dns_names, const char *ip_addresses,
                                 int valid_days, tls_cert_t *out, weir_err_t *err) WEIR_MUSTCHECK;
 void tls_cert_free(tls_cert_t *cert);
+
+/* Checks that `pem` holds one or more PEM certificates and nothing else that looks like PEM (a key,
+ * a truncated block): WEIR_ERR_INVALID with what is wrong, before TLS fails later with an answer
+ * that names neither the file nor the cause. */
+weir_status_t tls_cert_check_pem(const char *pem, weir_err_t *err) WEIR_MUSTCHECK;
 
 #endif

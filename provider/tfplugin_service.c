@@ -13,6 +13,7 @@
 #include "resource.h"
 #include "schema.h"
 #include "tfp_msgpack.h"
+#include "tls_cert.h"
 #include "tfplugin6.pb-c.h"
 #include "value_json.h"
 
@@ -177,6 +178,8 @@ static void configure_agent(tfp_call_t *call, const wv_t *config)
             add_err(diags, "Cannot read the CA certificate", &err, "ca_cert");
         ca = ca_from_file;
     }
+    if (ca && !diag_has_error(diags) && tls_cert_check_pem(ca, &err) != WEIR_OK)
+        add_err(diags, "Invalid CA certificate", &err, "ca_cert");
     if (!diag_has_error(diags) && agent_client_configure(call->provider->agent, endpoint, token, ca, &err) != WEIR_OK)
         add_err(diags, "Cannot configure the agent connection", &err, "endpoint");
     else if (!diag_has_error(diags))

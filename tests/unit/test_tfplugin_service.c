@@ -259,6 +259,20 @@ static void configure_provider_reports_each_problem(void **state)
     configure(f, config, &reply);
     expect_one_error(&reply, response, "Cannot read the CA certificate", "ca_cert");
     buf_free(&reply.body);
+
+    /* PEM that is not a certificate, inline or from a file, is named as such at ca_cert. */
+    const char *not_certificates[] = {
+        "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIA==\n-----END PRIVATE KEY-----\n",
+        "-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n",
+        "-----BEGIN CERTIFICATE-----\nMIIB\n"};
+    for (size_t i = 0; i < sizeof not_certificates / sizeof not_certificates[0]; i++) {
+        config = wv_map();
+        MUST(wv_map_set(config, "endpoint", wv_string("127.0.0.1:1")));
+        MUST(wv_map_set(config, "ca_cert", wv_string(not_certificates[i])));
+        configure(f, config, &reply);
+        expect_one_error(&reply, response, "Invalid CA certificate", "ca_cert");
+        buf_free(&reply.body);
+    }
 }
 
 static void configure_provider_accepts_an_endpoint(void **state)
