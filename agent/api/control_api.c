@@ -13,6 +13,7 @@
 #include "backfill.h"
 #include "log.h"
 #include "object_status.h"
+#include "pipeline_targets.h"
 #include "objects.h"
 #include "spec.h"
 #include "specs.h"
@@ -123,6 +124,8 @@ static void put_object(void *ctx, const rpc_request_t *request, rpc_reply_t *rep
             objects_normalise(kind, req->name, req->spec_json, req->write_only_json, &canonical, &write_only, &err);
         if (result == WEIR_OK && strcmp(req->kind, "backfill") == 0)
             result = check_backfill(api->store, canonical, &err);
+        if (result == WEIR_OK && strcmp(req->kind, "pipeline") == 0)
+            result = pipeline_check_targets(api->store, req->name, canonical, &err);
         if (result == WEIR_OK)
             result = store_put(api->store, req->kind, req->name, canonical, write_only, req->expected_generation,
                                &stored, &err);

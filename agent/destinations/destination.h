@@ -66,6 +66,11 @@ typedef struct {
      * statement) and drops the scratch tables. Repeating a publish changes nothing more. */
     weir_status_t (*publish)(destination_session_t *session, const destination_batch_t *batch, destination_load_t *out,
                              weir_err_t *err);
+    /* The table a pipeline's table block writes, named so that two blocks writing the same table
+     * get the same text (e.g. "MYORG-ACCOUNT/RAW.PAYMENTS.ORDERS"): `table` is the source table as
+     * the pipeline names it, `target` the block's target or NULL. Needs no connection. */
+    weir_status_t (*target_identity)(const char *spec_json, const char *table, const char *target, char *out,
+                                     size_t size, weir_err_t *err);
     /* Drops the scratch tables without publishing (a quarantined or failed batch). */
     void (*discard)(destination_session_t *session, const destination_batch_t *batch);
     void (*close)(destination_session_t *session);

@@ -117,7 +117,7 @@ for point in extracting staged loading published; do
   for _ in $(seq 1 300); do kill -0 "$agent_pid" 2>/dev/null || break; sleep 0.1; done
   if kill -0 "$agent_pid" 2>/dev/null; then fail "failpoint after:$point was not reached"; fi
   if [[ $point == staged ]]; then # the batch waiting on the stage volume is sealed, not readable CSV
-    chunk=$(find "$work/agent/stage" -name '00000.csv.zst' | head -1)
+    chunk=$(find "$work/agent/stage" -name '00000.csv.zst' -print -quit)
     [[ -n $chunk && $(head -c 8 "$chunk") == WEIRSTG1 ]] || fail "the staged chunk is not sealed at rest"
     if zstd -dqc "$chunk" > /dev/null 2>&1; then fail "a staged chunk decompresses without the key"; fi
   fi

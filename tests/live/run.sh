@@ -246,7 +246,7 @@ for env in "${envs[@]}"; do
   s3curl "$s3/weir-tfstate-$env/$env/payments/tofu.tfstate" > "$work/state-$env.json"
   contains "$work/state-$env.json" '"weir_pipeline"'
 done
-backend=$(find "$live/dev/.terragrunt-stack/pipelines/.terragrunt-stack/payments/.terragrunt-cache" -name backend.tf | head -1)
+backend=$(find "$live/dev/.terragrunt-stack/pipelines/.terragrunt-stack/payments/.terragrunt-cache" -name backend.tf -print -quit)
 [[ -n $backend ]] || fail "no generated backend.tf"
 contains "$backend" 'use_lockfile                = true'
 contains "$backend" 'key                         = "dev/payments/tofu.tfstate"'
@@ -335,8 +335,10 @@ step "plan review of the promotion, as the CI workflow runs it: dev changes, sta
 # weir-plan-review on PATH; the agent tokens only as the workflow's secrets, and the workflow's own
 # FAIL_ON and TG_NO_AUTO_PROVIDER_CACHE_DIR.
 workflow=$root/examples/ci/plan-review.yml
-tofu_version=$("$tofu" version | head -1 | grep -oE '[0-9]+\.[0-9]+\.[0-9]+')
-terragrunt_version=$("$terragrunt" --version | grep -oE 'v[0-9]+\.[0-9]+\.[0-9]+' | head -1)
+# No `head` in these pipelines: it closes the pipe early, the writer dies of SIGPIPE and pipefail
+# ends the test at random.
+tofu_version=$("$tofu" version | sed -n '1p' | grep -oE '[0-9]+\.[0-9]+\.[0-9]+')
+terragrunt_version=$("$terragrunt" --version | grep -oE 'v[0-9]+\.[0-9]+\.[0-9]+' | sed -n '1p')
 contains "$workflow" "tofu_version: $tofu_version"
 contains "$workflow" "gh release download $terragrunt_version "
 runner=$work/runner

@@ -154,10 +154,10 @@ typedef struct {
 
 /* The target table: the table block's target, or the source table's name without its schema,
  * upper-cased as Snowflake folds unquoted names. */
-static weir_status_t target_name(const destination_batch_t *batch, char *out, size_t size, weir_err_t *err)
+static weir_status_t target_name(const char *table, const char *target, char *out, size_t size, weir_err_t *err)
 {
-    const char *dot = strchr(batch->table, '.');
-    const char *base = batch->target ? batch->target : dot ? dot + 1 : batch->table;
+    const char *dot = strchr(table, '.');
+    const char *base = target ? target : dot ? dot + 1 : table;
     if (strlen(base) >= size) {
         weir_err_set(err, "target table name %s is longer than %zu bytes", base, size - 1);
         return WEIR_ERR_INVALID;
@@ -173,7 +173,7 @@ static weir_status_t batch_request(const destination_session_t *session, const d
                                    sf_batch_t *out, weir_err_t *err)
 {
     memset(out, 0, sizeof *out);
-    weir_status_t result = target_name(batch, out->target, sizeof out->target, err);
+    weir_status_t result = target_name(batch->table, batch->target, out->target, sizeof out->target, err);
     if (result != WEIR_OK)
         return result;
     const sf_stage_spec_t *stage = session->spec.stage;
@@ -277,6 +277,35 @@ static weir_status_t sf_publish(destination_session_t *session, const destinatio
     return result;
 }
 
+/* ACCOUNT/DATABASE.SCHEMA.TABLE, upper-cased as the SQL API resolves the spec's unquoted names. */
+static weir_status_t sf_target_identity(const char *spec_json, const char *table, const char *target, char *out,
+                                        size_t size, weir_err_t *err)
+{
+    arena_t arena;
+    arena_init(&arena);
+    sf_spec_t spec;
+    json_t *object = json_loads(spec_json, 0, NULL);
+    const spec_kind_t *kind = spec_kind_by_kind("destination_snowflake");
+    weir_status_t result = spec_bind(&spec_binding, &kind->block, object, &arena, &spec, "destination_snowflake", err);
+    json_decref(object);
+    char name[256];
+    if (result == WEIR_OK)
+        result = target_name(table, target, name, sizeof name, err);
+    if (result == WEIR_OK) {
+        char account[256], database[256], schema[256];
+        sf_upper_name(spec.account ? spec.account : "", account, sizeof account);
+        sf_upper_name(spec.database ? spec.database : "", database, sizeof database);
+        sf_upper_name(spec.schema ? spec.schema : "", schema, sizeof schema);
+        int written = snprintf(out, size, "%s/%s.%s.%s", account, database, schema, name);
+        if (written < 0 || (size_t)written >= size) {
+            weir_err_set(err, "the target name %s.%s.%s is too long", database, schema, name);
+            result = WEIR_ERR_INVALID;
+        }
+    }
+    arena_free(&arena);
+    return result;
+}
+
 static void sf_discard(destination_session_t *session, const destination_batch_t *batch)
 {
     sf_batch_t scratch;
@@ -292,6 +321,7 @@ const destination_ops_t snowflake_destination_ops = {
     .stage = sf_stage,
     .measure = sf_measure,
     .publish = sf_publish,
+    .target_identity = sf_target_identity,
     .discard = sf_discard,
     .close = sf_close,
 };
