@@ -1,10 +1,13 @@
 /* agent_api.c — packs requests, calls the agent, unpacks replies into owned structs. */
 #include "agent_api.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
+#include "rpc_server.h"
 #include "weir/agent/v1/agent.pb-c.h"
 
 void agent_object_clear(agent_object_t *object)
@@ -73,21 +76,36 @@ static weir_status_t call(rpc_channel_t *channel, int timeout_ms, const char *me
     if (!packed)
         return WEIR_ERR_NOMEM;
     protobuf_c_message_pack(request, packed);
-    /* An agent with no free worker answers RESOURCE_EXHAUSTED before it reads the request, so the
-     * call never ran: try again after a short, growing, jittered pause while the budget lasts (tofu
-     * may run more calls at once than the agent has workers). */
+    /* An agent with no free worker answers RESOURCE_EXHAUSTED before it reads the request (it
+     * answers nothing else with that code), so the call never ran: try again after a short, growing,
+     * jittered pause while the call's time lasts (tofu may run more calls at once than the agent
+     * has workers). A request over the message cap would be refused the same way by gRPC itself,
+     * so it is refused here without being sent. */
     weir_status_t result;
-    long waited_ms = 0;
+    if (len > RPC_MAX_MESSAGE_BYTES) {
+        error->code = GRPC_STATUS_RESOURCE_EXHAUSTED;
+        snprintf(error->message, sizeof error->message, "the request is %zu bytes; the agent takes at most %d", len,
+                 RPC_MAX_MESSAGE_BYTES);
+        free(packed);
+        return WEIR_ERR_TOO_BIG;
+    }
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    long long deadline_ms = (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000 + timeout_ms;
+    unsigned jitter_seed = (unsigned)now.tv_nsec ^ ((unsigned)getpid() << 16);
     for (int attempt = 0;; attempt++) {
-        result = rpc_call(channel, method, packed, len, response, timeout_ms, error);
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        long long left_ms = deadline_ms - ((long long)now.tv_sec * 1000 + now.tv_nsec / 1000000);
+        result = rpc_call(channel, method, packed, len, response, (int)(left_ms > 1 ? left_ms : 1), error);
         if (result == WEIR_OK || error->code != GRPC_STATUS_RESOURCE_EXHAUSTED)
             break;
-        long pause_ms = (AGENT_API_BUSY_PAUSE_MS << (attempt < 5 ? attempt : 5)) + random() % AGENT_API_BUSY_PAUSE_MS;
-        if (waited_ms + pause_ms > timeout_ms)
+        long pause_ms =
+            (AGENT_API_BUSY_PAUSE_MS << (attempt < 5 ? attempt : 5)) + rand_r(&jitter_seed) % AGENT_API_BUSY_PAUSE_MS;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        if ((long long)now.tv_sec * 1000 + now.tv_nsec / 1000000 + pause_ms >= deadline_ms)
             break;
         struct timespec pause = {.tv_sec = pause_ms / 1000, .tv_nsec = (pause_ms % 1000) * 1000000L};
         nanosleep(&pause, NULL);
-        waited_ms += pause_ms;
     }
     free(packed);
     if (result != WEIR_OK && error->code == GRPC_STATUS_NOT_FOUND)

@@ -58,7 +58,7 @@ void rpc_reply_pack(rpc_reply_t *reply, const ProtobufCMessage *message)
     size_t len = protobuf_c_message_get_packed_size(message);
     uint8_t *packed = malloc(len ? len : 1);
     if (!packed || buf_append(&reply->body, packed, protobuf_c_message_pack(message, packed)) != WEIR_OK) {
-        reply->code = GRPC_STATUS_RESOURCE_EXHAUSTED;
+        reply->code = GRPC_STATUS_INTERNAL;
         snprintf(reply->message, sizeof reply->message, "response too large");
     }
     free(packed);
@@ -330,7 +330,7 @@ static void serve_call(call_ctx_t *ctx)
     rpc_request_t request = {
         .method = method_name, .body = request_body.data, .body_len = request_body.len, .authorization = authorization};
     if (!payload_ok) {
-        reply.code = GRPC_STATUS_RESOURCE_EXHAUSTED;
+        reply.code = GRPC_STATUS_INVALID_ARGUMENT;
         snprintf(reply.message, sizeof reply.message, "request could not be read");
     } else {
         count(server, &server->stats.calls_served);

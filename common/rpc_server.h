@@ -37,7 +37,7 @@ typedef struct {
     weir_buf_t body;       /* serialized response, sent when code is OK */
 } rpc_reply_t;
 
-/* Serialises `message` into the reply body, or sets RESOURCE_EXHAUSTED when it cannot. */
+/* Serialises `message` into the reply body, or sets INTERNAL when it cannot. */
 void rpc_reply_pack(rpc_reply_t *reply, const ProtobufCMessage *message);
 
 typedef void (*rpc_handler_fn)(void *ctx, const rpc_request_t *request, rpc_reply_t *reply);
@@ -65,7 +65,9 @@ typedef struct {
 /* `methods` and `ctx` are borrowed for the server's lifetime. Unknown methods get UNIMPLEMENTED. */
 rpc_server_t *rpc_server_new(const rpc_method_t *methods, size_t count, void *ctx, rpc_authorize_fn authorize);
 /* At most `max_calls` calls are served at once, each on its own worker thread; a call beyond that is
- * refused at once with RESOURCE_EXHAUSTED instead of starting another thread. 0 (the default)
+ * refused at once with RESOURCE_EXHAUSTED instead of starting another thread. RESOURCE_EXHAUSTED
+ * means exactly this here (handlers never answer it): the call was refused before its request was
+ * read, so a client may send it again. 0 (the default)
  * leaves it unbounded, for the provider whose only caller is the tofu process that started it.
  * Call before rpc_server_run. */
 void rpc_server_set_max_calls(rpc_server_t *server, int max_calls);

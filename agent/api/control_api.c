@@ -226,7 +226,7 @@ static void list_objects(void *ctx, const rpc_request_t *request, rpc_reply_t *r
         if (result != WEIR_OK) {
             fail(reply, result, &err);
         } else if (!objects || !pointers) {
-            reply->code = GRPC_STATUS_RESOURCE_EXHAUSTED;
+            reply->code = GRPC_STATUS_INTERNAL;
             snprintf(reply->message, sizeof reply->message, "out of memory");
         } else {
             for (size_t i = 0; i < list.count; i++) {

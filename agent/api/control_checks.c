@@ -88,7 +88,7 @@ static void list_check_results(void *ctx, const rpc_request_t *request, rpc_repl
         Weir__Agent__V1__CheckResult *items = calloc(count ? count : 1, sizeof *items);
         Weir__Agent__V1__CheckResult **pointers = calloc(count ? count : 1, sizeof *pointers);
         if (!items || !pointers) {
-            fail(reply, GRPC_STATUS_RESOURCE_EXHAUSTED, "out of memory");
+            fail(reply, GRPC_STATUS_INTERNAL, "out of memory");
         } else {
             for (size_t i = 0; i < count; i++) {
                 control_check_to_proto(&results[i], &items[i]);

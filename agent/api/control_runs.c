@@ -55,7 +55,7 @@ static void pack_runs(rpc_reply_t *reply, const store_run_t *runs, size_t count,
         *field = pointers;
         rpc_reply_pack(reply, response);
     } else {
-        reply->code = GRPC_STATUS_RESOURCE_EXHAUSTED;
+        reply->code = GRPC_STATUS_INTERNAL;
         snprintf(reply->message, sizeof reply->message, "out of memory");
     }
     free(items);
@@ -103,7 +103,7 @@ static void trigger_run(void *ctx, const rpc_request_t *request, rpc_reply_t *re
     }
     runs = calloc(spec.table_count ? spec.table_count : 1, sizeof *runs);
     if (!runs) {
-        fail(reply, GRPC_STATUS_RESOURCE_EXHAUSTED, "out of memory");
+        fail(reply, GRPC_STATUS_INTERNAL, "out of memory");
         goto out;
     }
     for (size_t i = 0; i < spec.table_count; i++) {

@@ -27,10 +27,11 @@ typedef struct {
     const char *const *source_types; /* their source types */
     size_t key_count;
     const char *const *primary_key;
-    const char *cursor;    /* the newest version of a key wins by it; NULL: the last staged */
-    bool add_columns;      /* schema evolution: add new source columns, or fail */
-    bool full_refresh;     /* the target ends up holding exactly this batch's rows */
-    const char *stage_dir; /* local chunk files 00000.csv.zst … */
+    const char *cursor;       /* the newest version of a key wins by it; NULL: the last staged */
+    const char *table_cursor; /* the table's cursor column whatever the mode (freshness), or NULL */
+    bool add_columns;         /* schema evolution: add new source columns, or fail */
+    bool full_refresh;        /* the target ends up holding exactly this batch's rows */
+    const char *stage_dir;    /* local chunk files 00000.csv.zst … */
     unsigned chunk_count;
     const sealer_t *sealer; /* opens sealed chunks; may be NULL */
 } destination_batch_t;

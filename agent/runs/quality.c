@@ -1,6 +1,7 @@
 /* quality.c — judging check measurements against bounds and history, and their incidents. */
 #include "quality.h"
 
+#include <jansson.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -165,7 +166,7 @@ static void freshness(const quality_context_t *ctx, const check_spec_t *check, c
                       store_check_result_t *r, weir_err_t *err)
 {
     (void)err;
-    const char *cursor = ctx->batch->cursor;
+    const char *cursor = ctx->batch->table_cursor;
     if (m->is_null) {
         snprintf(r->detail, sizeof r->detail, "the target has no rows with a %s", cursor);
         return;
@@ -247,6 +248,52 @@ static void report_incidents(const quality_context_t *ctx, const quality_report_
     }
 }
 
+/* Runs `check` into `r` when it guards this table at this stage; resolves the incident of a check
+ * switched off. True when `r` was filled. */
+static bool consider(const quality_context_t *ctx, const check_spec_t *check, quality_stage_t stage,
+                     store_check_result_t *r)
+{
+    bool this_pipeline = check->pipeline && strcmp(check->pipeline, ctx->batch->pipeline) == 0;
+    /* A check switched off no longer stands for a condition: its open incident resolves. */
+    if (!check->enabled && this_pipeline) {
+        char key[200];
+        alerts_check_key(check->name, key, sizeof key);
+        alerts_clear(ctx->store, key);
+    }
+    bool this_table = this_pipeline && check->table && strcmp(check->table, ctx->batch->table) == 0;
+    if (!this_table || !check->enabled || judges[check->kind].stage != stage)
+        return false;
+    evaluate(ctx, check, stage, r);
+    return true;
+}
+
+/* A stored check of this table whose spec does not bind (written by another agent version, or
+ * edited by hand): a failed result naming why, with its stored severity (error by default). */
+static bool unreadable(const quality_context_t *ctx, const agent_object_t *object, const weir_err_t *why,
+                       store_check_result_t *r)
+{
+    json_t *raw = json_loads(object->spec_json, 0, NULL);
+    const char *pipeline = json_string_value(json_object_get(raw, "pipeline"));
+    const char *table = json_string_value(json_object_get(raw, "table"));
+    const char *severity = json_string_value(json_object_get(raw, "severity"));
+    const char *kind = json_string_value(json_object_get(raw, "kind"));
+    bool mine = pipeline && table && strcmp(pipeline, ctx->batch->pipeline) == 0 &&
+        strcmp(table, ctx->batch->table) == 0 && !json_is_false(json_object_get(raw, "enabled"));
+    if (mine) {
+        memset(r, 0, sizeof *r);
+        snprintf(r->run_id, sizeof r->run_id, "%s", ctx->batch->run_id);
+        snprintf(r->check, sizeof r->check, "%s", object->name);
+        snprintf(r->pipeline, sizeof r->pipeline, "%s", ctx->batch->pipeline);
+        snprintf(r->table_name, sizeof r->table_name, "%s", ctx->batch->table);
+        snprintf(r->kind, sizeof r->kind, "%s", kind ? kind : "unknown");
+        snprintf(r->severity, sizeof r->severity, "%s", severity && strcmp(severity, "warn") == 0 ? "warn" : "error");
+        snprintf(r->stage, sizeof r->stage, "batch");
+        snprintf(r->detail, sizeof r->detail, "the check cannot be read: %.440s", why->msg);
+    }
+    json_decref(raw);
+    return mine;
+}
+
 weir_status_t quality_run(const quality_context_t *ctx, quality_stage_t stage, quality_report_t *report,
                           weir_err_t *err)
 {
@@ -262,31 +309,26 @@ weir_status_t quality_run(const quality_context_t *ctx, quality_stage_t stage, q
     }
     for (size_t i = 0; status == WEIR_OK && i < objects.count; i++) {
         check_spec_t check;
-        weir_err_t parse_err;
+        weir_err_t parse_err = {{0}};
+        store_check_result_t *r = &report->items[report->count];
+        bool judged = false;
         if (check_spec_parse(objects.items[i].spec_json, objects.items[i].name, &check, &parse_err) != WEIR_OK) {
-            log_error("quality", "run %s: %s", ctx->batch->run_id, parse_err.msg);
+            /* A check that cannot be read is a failed result at the batch stage, never a skipped one. */
+            judged = stage == QUALITY_BATCH && unreadable(ctx, &objects.items[i], &parse_err, r);
+        } else {
+            judged = consider(ctx, &check, stage, r);
+            check_spec_free(&check);
+        }
+        if (!judged)
             continue;
+        report->count++;
+        status = store_check_record(ctx->store, r, err);
+        if (!r->passed) {
+            append_summary(report, r);
+            report->blocking |= strcmp(r->severity, "error") == 0 && stage == QUALITY_BATCH;
         }
-        bool this_table =
-            strcmp(check.pipeline, ctx->batch->pipeline) == 0 && strcmp(check.table, ctx->batch->table) == 0;
-        /* A check switched off no longer stands for a condition: its open incident resolves. */
-        if (!check.enabled && strcmp(check.pipeline, ctx->batch->pipeline) == 0) {
-            char key[200];
-            alerts_check_key(check.name, key, sizeof key);
-            alerts_clear(ctx->store, key);
-        }
-        if (this_table && check.enabled && judges[check.kind].stage == stage) {
-            store_check_result_t *r = &report->items[report->count++];
-            evaluate(ctx, &check, stage, r);
-            status = store_check_record(ctx->store, r, err);
-            if (!r->passed) {
-                append_summary(report, r);
-                report->blocking |= check.is_error && stage == QUALITY_BATCH;
-            }
-            log_info("quality", "run %s: check %s %s: %s", ctx->batch->run_id, r->check,
-                     r->passed ? "passed" : "FAILED", r->detail);
-        }
-        check_spec_free(&check);
+        log_info("quality", "run %s: check %s %s: %s", ctx->batch->run_id, r->check, r->passed ? "passed" : "FAILED",
+                 r->detail);
     }
     agent_object_list_free(&objects);
     if (status == WEIR_OK)

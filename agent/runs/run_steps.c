@@ -93,6 +93,10 @@ static weir_status_t note_extracted(store_run_t *run, const run_objects_t *objec
     /* With no new rows the watermark stays where it was. */
     bool moves = !run->backfill[0] && incremental(objects);
     run->has_watermark_to = moves && (extracted->new_watermark || run->has_watermark_from);
+    if (!moves) {
+        run->watermark_to[0] = 0; /* a backfill chunk or a full refresh keeps no watermark */
+        return WEIR_OK;
+    }
     const char *to = extracted->new_watermark ? extracted->new_watermark : run->watermark_from;
     if (strlen(to) >= sizeof run->watermark_to) {
         weir_err_set(err, "the new watermark of %s (%zu bytes) does not fit the run record's %zu", run->table_name,
@@ -165,6 +169,7 @@ void run_batch_describe(const runner_t *runner, const store_run_t *run, const ru
                                  .key_count = table->key_count,
                                  .primary_key = (const char *const *)table->primary_key,
                                  .cursor = incremental(objects) || backfill ? table->cursor : NULL,
+                                 .table_cursor = table->cursor,
                                  .add_columns = objects->pipeline.add_columns,
                                  .full_refresh = !incremental(objects) && !backfill,
                                  .stage_dir = run->stage_dir,
@@ -249,6 +254,8 @@ weir_status_t run_load(runner_t *runner, store_run_t *run, const run_objects_t *
     if (result == WEIR_ERR_NOT_FOUND || result == WEIR_ERR_INVALID) {
         weir_err_set(err, "the staged batch of run %s is gone or damaged; it will be extracted again", run->id);
         run->state = RUN_EXTRACTING;
+        /* A release vouched for the batch that was lost, not for what the source holds now. */
+        run->skip_checks = false;
         return WEIR_ERR_NOT_FOUND;
     }
     if (result != WEIR_OK)
@@ -267,7 +274,7 @@ weir_status_t run_load(runner_t *runner, store_run_t *run, const run_objects_t *
         result = run_gate(runner, run, objects, session, &batch, &started, &held, err);
     if (result == WEIR_OK && !held)
         result = run_publish(runner, run, objects, session, &batch, &started, &loaded, err);
-    if (result != WEIR_OK)
+    if (result != WEIR_OK && !held) /* a held batch was discarded by the gate */
         objects->destination->discard(session, &batch);
 out:
     if (session)

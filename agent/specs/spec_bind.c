@@ -1,6 +1,7 @@
 /* spec_bind.c — the table-driven binder from spec JSON to typed structs. */
 #include "spec_bind.h"
 
+#include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -78,8 +79,10 @@ static weir_status_t bind_blocks(const bind_field_t *field, const spec_attr_t *a
 {
     size_t n = json_array_size(value);
     char *items = arena_alloc(arena, field->nested->struct_size * (n ? n : 1));
-    if (!items)
+    if (!items) {
+        weir_err_set(err, "%s: out of memory", name);
         return WEIR_ERR_NOMEM;
+    }
     for (size_t i = 0; i < n; i++) {
         char label[300];
         snprintf(label, sizeof label, "%s: %s[%zu]", name, field->attr, i);
@@ -102,8 +105,10 @@ static weir_status_t bind_block(const bind_field_t *field, const spec_attr_t *at
     if (!value || json_is_null(value))
         return WEIR_OK;
     void *item = arena_alloc(arena, field->nested->struct_size);
-    if (!item)
+    if (!item) {
+        weir_err_set(err, "%s: out of memory", name);
         return WEIR_ERR_NOMEM;
+    }
     char label[300];
     snprintf(label, sizeof label, "%s: %s", name, field->attr);
     weir_status_t result = spec_bind(field->nested, attr->block, value, arena, item, label, err);
@@ -126,9 +131,13 @@ static weir_status_t bind_field(const bind_field_t *field, const spec_attr_t *at
             ok = spec_duration_seconds(json_string_value(value), (long long *)(base + field->aux));
         break;
     case BIND_INT:
-        ok = json_is_number(value);
+        /* Whole numbers only: a fraction or an out-of-range value is refused, never truncated. */
+        ok = json_is_integer(value) ||
+            (json_is_real(value) && json_real_value(value) == (double)(long long)json_real_value(value) &&
+             fabs(json_real_value(value)) < 9007199254740992.0 /* 2^53: exact in a double */);
         if (ok)
-            *(long long *)(base + field->offset) = (long long)json_number_value(value);
+            *(long long *)(base + field->offset) =
+                json_is_integer(value) ? (long long)json_integer_value(value) : (long long)json_real_value(value);
         break;
     case BIND_NUMBER:
         ok = json_is_number(value);
@@ -155,11 +164,15 @@ static weir_status_t bind_field(const bind_field_t *field, const spec_attr_t *at
     case BIND_BLOCK:
         return bind_block(field, attr, value, arena, base, name, err);
     }
-    if (arena->failed)
+    if (arena->failed) {
+        weir_err_set(err, "%s: out of memory", name);
         return WEIR_ERR_NOMEM;
+    }
     if (!ok) {
         weir_err_set(err, "%s: stored %s is not a valid %s", name, attr->name,
-                     field->type == BIND_DURATION ? "duration" : "value of its type");
+                     field->type == BIND_DURATION  ? "duration"
+                         : field->type == BIND_INT ? "whole number"
+                                                   : "value of its type");
         return WEIR_ERR_INVALID;
     }
     return WEIR_OK;

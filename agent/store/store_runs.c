@@ -275,7 +275,13 @@ static weir_status_t commit_in_transaction(store_t *store, void *ctx, weir_err_t
 
 weir_status_t store_run_commit(store_t *store, store_run_t *run, weir_err_t *err)
 {
-    return store__transaction(store, commit_in_transaction, run, err);
+    /* The caller's run turns committed only once the transaction has: a failed COMMIT leaves it
+     * published, so the runner tries the commit again instead of believing it done. */
+    store_run_t committed = *run;
+    weir_status_t result = store__transaction(store, commit_in_transaction, &committed, err);
+    if (result == WEIR_OK)
+        *run = committed;
+    return result;
 }
 
 weir_status_t store_run_get(store_t *store, const char *id, store_run_t *out, weir_err_t *err)

@@ -132,6 +132,7 @@ static struct {
     int open_failures_left;
     int opens, uploads, stages, publishes, discards;
     bool last_full_refresh;
+    char last_table_cursor[32];
 } dst;
 
 struct destination_session {
@@ -215,6 +216,7 @@ static weir_status_t test_destination_publish(destination_session_t *session, co
     (void)err;
     dst.publishes++;
     dst.last_full_refresh = batch->full_refresh;
+    snprintf(dst.last_table_cursor, sizeof dst.last_table_cursor, "%s", batch->table_cursor ? batch->table_cursor : "");
     if (batch->full_refresh)
         dst.target_rows = 0;
     for (size_t s = 0; s < dst.staged_rows; s++) {
@@ -397,6 +399,22 @@ static void failing_error_check_quarantines(void **state)
     assert_int_equal(src.extracts, 1); /* the staged batch was not extracted again */
 }
 
+static void unreadable_check_fails_instead_of_vanishing(void **state)
+{
+    (void)state;
+    /* As another agent version or a hand edit might leave it: min_rows is not a number. */
+    temp_store_put(store, "quality_check", "p-odd",
+                   "{\"name\":\"p-odd\",\"pipeline\":\"p\",\"table\":\"public.t\",\"kind\":\"row_count\","
+                   "\"severity\":\"error\",\"enabled\":true,\"min_rows\":\"ten\"}");
+    source_rows(1, (long long[]){1}, (long long[]){10});
+    store_run_t run = claim();
+    assert_int_equal(runner_execute(&runner, &run), WEIR_OK);
+    assert_int_equal(run.state, RUN_QUARANTINED);
+    assert_non_null(strstr(run.error, "p-odd"));
+    assert_non_null(strstr(run.error, "cannot be read"));
+    assert_int_equal(dst.publishes, 0);
+}
+
 static void warning_check_publishes(void **state)
 {
     (void)state;
@@ -505,6 +523,7 @@ static void full_refresh_mirrors_the_source(void **state)
     run = claim();
     assert_int_equal(runner_execute(&runner, &run), WEIR_OK);
     assert_true(dst.last_full_refresh);
+    assert_string_equal(dst.last_table_cursor, "version"); /* freshness still has its column */
     assert_int_equal(dst.target_rows, 2);
     assert_int_equal(dst.target_ids[0], 2);
     assert_int_equal(dst.target_ids[1], 3);
@@ -602,6 +621,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(commits_and_moves_the_watermark, setup, teardown),
         cmocka_unit_test_setup_teardown(failing_error_check_quarantines, setup, teardown),
+        cmocka_unit_test_setup_teardown(unreadable_check_fails_instead_of_vanishing, setup, teardown),
         cmocka_unit_test_setup_teardown(warning_check_publishes, setup, teardown),
         cmocka_unit_test_setup_teardown(passing_failures_are_retried, setup, teardown),
         cmocka_unit_test_setup_teardown(refused_credentials_fail_at_once, setup, teardown),

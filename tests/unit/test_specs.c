@@ -104,6 +104,14 @@ static void damaged_specs_are_refused(void **state)
     assert_non_null(strstr(err.msg, "table[0]"));
     assert_non_null(strstr(err.msg, "lookback"));
     assert_int_equal(pipeline_spec_parse("{\"name\":7}", "orders", &p, &err), WEIR_ERR_INVALID);
+    /* Whole numbers are never truncated: 0.5 chunks in flight is refused, 3.0 is 3. */
+    backfill_spec_t b;
+    assert_int_equal(backfill_spec_parse("{\"name\":\"b\",\"parallelism\":0.5}", "b", &b, &err), WEIR_ERR_INVALID);
+    assert_non_null(strstr(err.msg, "parallelism is not a valid whole number"));
+    assert_int_equal(backfill_spec_parse("{\"name\":\"b\",\"parallelism\":1e300}", "b", &b, &err), WEIR_ERR_INVALID);
+    assert_int_equal(backfill_spec_parse("{\"name\":\"b\",\"parallelism\":3.0}", "b", &b, &err), WEIR_OK);
+    assert_int_equal(b.parallelism, 3);
+    backfill_spec_free(&b);
     check_spec_t c;
     assert_int_equal(check_spec_parse("{\"name\":\"x\",\"kind\":\"vibes\"}", "x", &c, &err), WEIR_ERR_INVALID);
     assert_non_null(strstr(err.msg, "unknown kind vibes"));

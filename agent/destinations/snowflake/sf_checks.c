@@ -39,10 +39,21 @@ static weir_status_t put_columns(weir_buf_t *sql, char *const *columns, size_t c
     return result;
 }
 
-/* Duplicates after the MERGE: target rows the batch does not replace, plus the batch. */
+/* Duplicates after the publish: for a MERGE, target rows the batch does not replace plus the batch;
+ * for a full refresh, which replaces every target row, the batch alone. */
 static weir_status_t unique_sql(weir_buf_t *sql, const sf_load_request_t *request, const char *batch,
                                 const char *target, const check_spec_t *check)
 {
+    if (request->replace_all) {
+        weir_status_t status = buf_puts(sql, "SELECT COUNT(*) FROM (SELECT ");
+        if (status == WEIR_OK)
+            status = put_columns(sql, check->columns, check->column_count, "");
+        if (status == WEIR_OK)
+            status = buf_printf(sql, " FROM %s GROUP BY ", batch);
+        if (status == WEIR_OK)
+            status = put_columns(sql, check->columns, check->column_count, "");
+        return status == WEIR_OK ? buf_puts(sql, " HAVING COUNT(*) > 1) d") : status;
+    }
     weir_status_t status = buf_puts(sql, "SELECT COUNT(*) FROM (SELECT ");
     if (status == WEIR_OK)
         status = put_columns(sql, check->columns, check->column_count, "");

@@ -258,6 +258,8 @@ static weir_status_t sf_measure(destination_session_t *session, const destinatio
 {
     sf_batch_t scratch;
     weir_status_t result = batch_request(session, batch, &scratch, err);
+    /* Freshness is measured by the table's cursor even when the load (a full refresh) needs none. */
+    scratch.request.cursor = batch->table_cursor;
     return result == WEIR_OK ? sf_checks_measure(session->client, &scratch.request, check, out, err) : result;
 }
 
