@@ -198,7 +198,9 @@ static const spec_attr_t table_attrs[] = {
      "committed late are not missed. Re-read rows merge harmlessly.",
      NULL, 0, 0, NULL},
     {"target", ST_STRING, SA_OPTIONAL, NULL, SV_SF_IDENT, NULL,
-     "Destination table name; defaults to the source table name in upper case.", NULL, 0, 0, NULL},
+     "Destination table name; defaults to the source table name in upper case. Each destination table "
+     "has one writer: a second table block writing the same table is refused at apply.",
+     NULL, 0, 0, NULL},
     {"mode", ST_STRING, SA_OPTIONAL | SA_COMPUTED, "\"incremental\"", SV_ENUM, table_modes,
      "`incremental` reads rows past the watermark; `full_refresh` reads the whole table each run and "
      "replaces the target's rows with it in one statement, so rows deleted at the source disappear.",
