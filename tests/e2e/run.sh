@@ -33,24 +33,8 @@ contains() { grep -qF -- "$2" "$1" || { echo "--- $1:"; cat "$1"; fail "expected
 lacks() { if grep -qF -- "$2" "$1"; then fail "\"$2\" must not appear in $1"; fi; }
 
 # --- provider installed from a filesystem mirror; tofu init runs offline ---
-version=$(tr -d "[:space:]" < "$root/VERSION")
-mirror=$work/mirror/registry.opentofu.org/weirdata/weir/$version/linux_amd64
-mkdir -p "$mirror"
-cp "$provider_bin" "$mirror/terraform-provider-weir_v$version"
-cat > "$work/tofurc" <<RC
-provider_installation {
-  filesystem_mirror {
-    path    = "$work/mirror"
-    include = ["registry.opentofu.org/weirdata/weir"]
-  }
-  direct {
-    exclude = ["registry.opentofu.org/weirdata/weir"]
-  }
-}
-RC
-export TF_CLI_CONFIG_FILE=$work/tofurc
-export TF_IN_AUTOMATION=1 CHECKPOINT_DISABLE=1
-unset TF_LOG
+source "$root/tests/lib/provider_mirror.sh"
+provider_mirror "$work" "$provider_bin" "$root"
 # Sanitizer builds: reports from the provider (whose stderr tofu swallows) and the agent land in
 # files that the last step checks.
 export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}log_path=$work/sanitizer"

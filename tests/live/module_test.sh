@@ -15,21 +15,8 @@ trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/tmp"
 export TMPDIR=$work/tmp
 
-mirror=$work/mirror/registry.opentofu.org/weirdata/weir/0.1.0/linux_amd64
-mkdir -p "$mirror"
-cp "$provider_bin" "$mirror/terraform-provider-weir_v0.1.0"
-cat > "$work/tofurc" <<RC
-provider_installation {
-  filesystem_mirror {
-    path    = "$work/mirror"
-    include = ["registry.opentofu.org/weirdata/weir"]
-  }
-  direct {
-    exclude = ["registry.opentofu.org/weirdata/weir"]
-  }
-}
-RC
-export TF_CLI_CONFIG_FILE=$work/tofurc TF_IN_AUTOMATION=1 CHECKPOINT_DISABLE=1
+source "$root/tests/lib/provider_mirror.sh"
+provider_mirror "$work" "$provider_bin" "$root"
 cp -r "$root/modules/weir-pipelines" "$work/module"
 cd "$work/module"
 "$tofu" init -input=false -no-color > "$work/init.out" 2>&1 || { cat "$work/init.out"; exit 1; }

@@ -50,22 +50,8 @@ envs=(dev staging prod)
 upper() { tr '[:lower:]' '[:upper:]' <<< "$1"; }
 
 # --- OpenTofu installs the provider from a filesystem mirror, offline ---
-version=0.1.0
-mirror=$work/mirror/registry.opentofu.org/weirdata/weir/$version/linux_amd64
-mkdir -p "$mirror"
-cp "$provider_bin" "$mirror/terraform-provider-weir_v$version"
-cat > "$work/tofurc" <<RC
-provider_installation {
-  filesystem_mirror {
-    path    = "$work/mirror"
-    include = ["registry.opentofu.org/weirdata/weir"]
-  }
-  direct {
-    exclude = ["registry.opentofu.org/weirdata/weir"]
-  }
-}
-RC
-export TF_CLI_CONFIG_FILE=$work/tofurc TF_IN_AUTOMATION=1 CHECKPOINT_DISABLE=1
+source "$root/tests/lib/provider_mirror.sh"
+provider_mirror "$work" "$provider_bin" "$root"
 export TG_TF_PATH=$tofu TG_NON_INTERACTIVE=true TG_NO_COLOR=true
 # Terragrunt's caches (its content-addressed store of git sources) stay inside this run. Its shared
 # provider cache (TF_PLUGIN_CACHE_DIR, on by default since 1.0) is off: each unit installs from the

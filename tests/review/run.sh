@@ -29,23 +29,8 @@ lacks() { if grep -qF -- "$2" "$1"; then fail "\"$2\" must not appear in $1"; fi
 contains() { grep -qF -- "$2" "$1" || { cat "$1"; fail "expected \"$2\" in $1"; }; }
 
 # --- provider from a filesystem mirror, as in tests/e2e/run.sh ---
-version=0.1.0
-mirror=$work/mirror/registry.opentofu.org/weirdata/weir/$version/linux_amd64
-mkdir -p "$mirror"
-cp "$provider_bin" "$mirror/terraform-provider-weir_v$version"
-cat > "$work/tofurc" <<RC
-provider_installation {
-  filesystem_mirror {
-    path    = "$work/mirror"
-    include = ["registry.opentofu.org/weirdata/weir"]
-  }
-  direct {
-    exclude = ["registry.opentofu.org/weirdata/weir"]
-  }
-}
-RC
-export TF_CLI_CONFIG_FILE=$work/tofurc TF_IN_AUTOMATION=1 CHECKPOINT_DISABLE=1
-unset TF_LOG
+source "$root/tests/lib/provider_mirror.sh"
+provider_mirror "$work" "$provider_bin" "$root"
 
 # --- agent on a free loopback port with its dev token and CA ---
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
