@@ -1,6 +1,8 @@
 /* fileutil.c — bounded file reads, atomic writes, directory trees, flat directory removal. */
 #include "fileutil.h"
 
+#include <stdbool.h>
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -143,4 +145,17 @@ void dir_remove_flat(const char *dir)
     }
     closedir(d);
     rmdir(dir);
+}
+
+void path_component(const char *name, char *out, size_t size)
+{
+    if (!size)
+        return;
+    size_t used = 0;
+    for (const char *p = name; *p && used + 1 < size; p++) {
+        char c = *p;
+        bool safe = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+        out[used++] = safe ? c : '_';
+    }
+    out[used] = 0;
 }

@@ -1,5 +1,5 @@
 /* fileutil.h — whole-file reads and writes with a size cap; creating a directory tree, removing a
- * flat directory. */
+ * flat directory; names made safe as path components. */
 #ifndef WEIR_FILEUTIL_H
 #define WEIR_FILEUTIL_H
 
@@ -16,5 +16,8 @@ weir_status_t file_write_all(const char *path, const char *data, size_t len, int
 weir_status_t dir_make_all(const char *path, int mode, weir_err_t *err) WEIR_MUSTCHECK;
 /* Removes the files of `dir` (not subdirectories' contents) and then `dir`; absent is fine. */
 void dir_remove_flat(const char *dir);
+/* `name` as one safe path component (or S3 key segment): every byte but letters, digits, '-' and
+ * '_' becomes '_', so no name can climb out of its directory or need quoting. */
+void path_component(const char *name, char *out, size_t size);
 
 #endif

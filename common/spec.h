@@ -42,7 +42,8 @@ typedef enum {
     SV_PORT,       /* 1..65535 */
     SV_PG_TABLE,   /* [schema.]table */
     SV_PG_COLUMN,  /* a column name */
-    SV_SF_IDENT,   /* Snowflake identifier, unquoted form */
+    SV_SF_IDENT,   /* Snowflake identifier: unquoted (means upper case) or "quoted" */
+    SV_SF_TYPE,    /* a Snowflake column type, e.g. NUMBER(38,10) */
     SV_SF_ACCOUNT, /* ORG-ACCOUNT or a locator */
     SV_S3_URL,     /* s3://bucket/prefix/ */
     SV_HTTPS_URL,
@@ -146,5 +147,7 @@ void spec_strip_for_store(const spec_block_t *block, wv_t *object);
 /* Validators shared with other modules (cron parsing lives in cron.h). */
 bool spec_duration_seconds(const char *text, long long *seconds);
 bool spec_secret_ref_valid(const char *text, char *why, size_t why_size);
+/* A Snowflake column type Weir can load into (`NUMBER(38,10)`, `VARCHAR`, ...); false with a reason. */
+bool spec_sf_type_valid(const char *text, char *why, size_t why_size);
 
 #endif

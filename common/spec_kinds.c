@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cursor_range.h"
+#include "ident.h"
 #include "spec.h"
 
 #define ATTRS(array)                              \
@@ -19,6 +20,8 @@ static const char *const check_kinds[] = {"freshness", "row_count",       "null_
                                           "unique",    "accepted_values", "custom_sql", NULL};
 static const char *const seasonalities[] = {"none", "hour_of_week", NULL};
 static const char *const channel_kinds[] = {"webhook", "slack", "pagerduty", NULL};
+static const char *const namings[] = {"upper", "preserve", NULL};
+static const char *const column_transforms[] = {"none", "hash", "mask", "null", NULL};
 
 /* A macro, not a variable: static array initialisers need constant expressions. */
 #define ID_ATTR                                                                            \
@@ -187,10 +190,38 @@ static const spec_kind_t destination_snowflake = {
 
 /* ---- weir_pipeline ---- */
 
+static const spec_attr_t column_attrs[] = {
+    {"name", ST_STRING, SA_REQUIRED, NULL, SV_PG_COLUMN, NULL,
+     "Source column, in PostgreSQL's syntax: `amount`, or `\"CardNumber\"` quoted to keep case or characters.", NULL, 0,
+     0, NULL},
+    {"target", ST_STRING, SA_OPTIONAL, NULL, SV_SF_IDENT, NULL,
+     "Destination column name (Snowflake syntax: unquoted means upper case); defaults to the source name "
+     "under the pipeline's `naming`.",
+     NULL, 0, 0, NULL},
+    {"type", ST_STRING, SA_OPTIONAL, NULL, SV_SF_TYPE, NULL,
+     "Destination type instead of the mapped one, e.g. `NUMBER(38,10)` or `VARCHAR`; see the type table in "
+     "docs/types.md.",
+     NULL, 0, 0, NULL},
+    {"exclude", ST_BOOL, SA_OPTIONAL | SA_COMPUTED, "false", SV_NONE, NULL,
+     "Leave the column out: its values are dropped in the agent and never staged or loaded.", NULL, 0, 0, NULL},
+    {"transform", ST_STRING, SA_OPTIONAL | SA_COMPUTED, "\"none\"", SV_ENUM, column_transforms,
+     "Applied in the agent before anything is staged: `hash` replaces a value with its HMAC-SHA-256 (hex) under "
+     "the pipeline's `hash_key_ref`, so equal values stay joinable but cannot be recovered by trying candidates "
+     "without the key; `mask` keeps the last `keep_last` characters and replaces the others with `*`; `null` "
+     "loads NULL.",
+     NULL, 0, 0, NULL},
+    {"keep_last", ST_NUMBER, SA_OPTIONAL | SA_COMPUTED, "4", SV_NONE, NULL,
+     "`transform = \"mask\"`: characters kept at the end (0 masks everything).", NULL, 0, 0, NULL},
+};
+static const spec_block_t column_block = ATTRS(column_attrs);
+
 static const spec_attr_t table_attrs[] = {
-    {"name", ST_STRING, SA_REQUIRED, NULL, SV_PG_TABLE, NULL, "Source table, `schema.table`.", NULL, 0, 0, NULL},
+    {"name", ST_STRING, SA_REQUIRED, NULL, SV_PG_TABLE, NULL,
+     "Source table, `schema.table` or `table`, in PostgreSQL's syntax: unquoted parts mean their lower case, "
+     "quoted parts are exact (`\"Billing\".\"Order Items\"`).",
+     NULL, 0, 0, NULL},
     {"primary_key", ST_LIST_STRING, SA_REQUIRED, NULL, SV_PG_COLUMN, NULL,
-     "Columns that identify a row; the MERGE key in the destination.", NULL, 1, 32, NULL},
+     "Columns that identify a row (PostgreSQL syntax); the MERGE key in the destination.", NULL, 1, 32, NULL},
     {"cursor", ST_STRING, SA_OPTIONAL, NULL, SV_PG_COLUMN, NULL,
      "Column that grows when a row changes (e.g. `updated_at`); required for incremental mode.", NULL, 0, 0, NULL},
     {"lookback", ST_STRING, SA_OPTIONAL | SA_COMPUTED, "\"15m\"", SV_DURATION, NULL,
@@ -198,13 +229,18 @@ static const spec_attr_t table_attrs[] = {
      "committed late are not missed. Re-read rows merge harmlessly.",
      NULL, 0, 0, NULL},
     {"target", ST_STRING, SA_OPTIONAL, NULL, SV_SF_IDENT, NULL,
-     "Destination table name; defaults to the source table name in upper case. Each destination table "
-     "has one writer: a second table block writing the same table is refused at apply.",
+     "Destination table name in Snowflake's syntax (unquoted means upper case, quoted is exact); defaults to "
+     "the source table's name under the pipeline's `naming`. Each destination table has one writer: a second "
+     "table block writing the same table is refused at apply.",
      NULL, 0, 0, NULL},
     {"mode", ST_STRING, SA_OPTIONAL | SA_COMPUTED, "\"incremental\"", SV_ENUM, table_modes,
      "`incremental` reads rows past the watermark; `full_refresh` reads the whole table each run and "
      "replaces the target's rows with it in one statement, so rows deleted at the source disappear.",
      NULL, 0, 0, NULL},
+    {"column", ST_BLOCK_LIST, SA_OPTIONAL, NULL, SV_NONE, NULL,
+     "Per-column rules: rename, retype, leave out or transform a column. Columns without a block load as they "
+     "are, named by the pipeline's `naming`.",
+     &column_block, 0, 0, NULL},
 };
 static const spec_block_t table_block = ATTRS(table_attrs);
 
@@ -234,16 +270,143 @@ static const spec_attr_t pipeline_attrs[] = {
      NULL, 0, 0, NULL},
     {"max_parallel_tables", ST_NUMBER, SA_OPTIONAL | SA_COMPUTED, "2", SV_POSITIVE, NULL,
      "Tables of this pipeline extracted at the same time.", NULL, 0, 0, NULL},
+    {"naming", ST_STRING, SA_OPTIONAL | SA_COMPUTED, "\"upper\"", SV_ENUM, namings,
+     "How source names become Snowflake names: `upper` upper-cases them and turns every character an "
+     "unquoted Snowflake name cannot hold into `_` (`\"Order Items\"` lands as `ORDER_ITEMS`); `preserve` keeps "
+     "the exact source name, quoted. Two columns that land under one name are refused, naming both.",
+     NULL, 0, 0, NULL},
+    {"hash_key_ref", ST_STRING, SA_OPTIONAL, NULL, SV_SECRET_REF, NULL,
+     "Secret reference to the key of `transform = \"hash\"` columns (at least 32 bytes). Use one key for "
+     "every pipeline whose hashed columns are joined.",
+     NULL, 0, 0, NULL},
     {"description", ST_STRING, SA_OPTIONAL, NULL, SV_NONE, NULL, "Free text for operators.", NULL, 0, 0, NULL},
     {"table", ST_BLOCK_LIST, SA_OPTIONAL, NULL, SV_NONE, NULL, "A table to copy; at least one.", &table_block, 1, 0,
      NULL},
 };
+
+static const char *text_of(const wv_t *map, const char *key)
+{
+    const wv_t *value = wv_map_get(map, key);
+    return value && value->kind == WV_STRING ? value->text : NULL;
+}
+
+static bool bool_of(const wv_t *map, const char *key)
+{
+    const wv_t *value = wv_map_get(map, key);
+    return value && value->kind == WV_BOOL && value->boolean;
+}
+
+/* A column's path: table[i].column[j].attr. */
+static void column_diag(spec_diags_t *diags, size_t table, size_t column, const char *attr, const char *summary,
+                        const char *detail)
+{
+    spec_step_t path[] = {{.kind = PATH_ATTR, .name = "table"},
+                          {.kind = PATH_INDEX, .index = (long)table},
+                          {.kind = PATH_ATTR, .name = "column"},
+                          {.kind = PATH_INDEX, .index = (long)column},
+                          {.kind = PATH_ATTR, .name = attr}};
+    spec_diag_add(diags, true, path, 5, summary, "%s", detail);
+}
+
+/* The Snowflake name a declared column lands as, or "" when it is not known yet. */
+static void declared_target(const wv_t *column, naming_policy_t naming, char out[IDENT_SIZE])
+{
+    char why[200], source[IDENT_PG_MAX + 1];
+    const char *target = text_of(column, "target"), *name = text_of(column, "name");
+    out[0] = 0;
+    if (target)
+        (void)ident_sf_parse(target, out, why, sizeof why);
+    else if (name && ident_pg_parse(name, source, why, sizeof why))
+        ident_target_name(naming, source, out);
+}
+
+static bool same_column(const char *a, const char *b)
+{
+    char why[200], left[IDENT_PG_MAX + 1], right[IDENT_PG_MAX + 1];
+    return a && b && ident_pg_parse(a, left, why, sizeof why) && ident_pg_parse(b, right, why, sizeof why) &&
+        strcmp(left, right) == 0;
+}
+
+static bool is_key_column(const wv_t *table, const char *name)
+{
+    const wv_t *keys = wv_map_get(table, "primary_key");
+    for (size_t k = 0; keys && keys->kind == WV_LIST && k < keys->count; k++)
+        if (keys->items[k]->kind == WV_STRING && same_column(keys->items[k]->text, name))
+            return true;
+    return false;
+}
+
+/* What can be judged of column blocks before the source's columns are known. */
+static void check_columns(const wv_t *table, size_t t, naming_policy_t naming, bool has_hash_key, spec_diags_t *diags)
+{
+    const wv_t *columns = wv_map_get(table, "column");
+    char detail[2600];
+    for (size_t j = 0; columns && columns->kind == WV_LIST && j < columns->count; j++) {
+        const wv_t *column = columns->items[j];
+        const char *name = text_of(column, "name"), *transform = text_of(column, "transform");
+        bool excluded = bool_of(column, "exclude"), transformed = transform && strcmp(transform, "none") != 0;
+        if (excluded && (transformed || text_of(column, "target") || text_of(column, "type")))
+            column_diag(diags, t, j, "exclude", "Conflicting column rules",
+                        "An excluded column is not loaded: drop its target, type and transform, or exclude = false.");
+        if (transform && strcmp(transform, "hash") == 0 && !has_hash_key)
+            column_diag(diags, t, j, "transform", "Missing hash key",
+                        "transform = \"hash\" needs the pipeline's hash_key_ref: the HMAC key that keeps hashed "
+                        "values from being recovered by hashing candidates.");
+        if (name && same_column(name, text_of(table, "cursor")) && (excluded || transformed))
+            column_diag(diags, t, j, excluded ? "exclude" : "transform", "Cursor column changed",
+                        "The cursor column orders versions of a row in the destination: it cannot be excluded or "
+                        "transformed.");
+        if (name && is_key_column(table, name) && (excluded || (transformed && strcmp(transform, "hash") != 0)))
+            column_diag(diags, t, j, excluded ? "exclude" : "transform", "Key column changed",
+                        "A primary-key column identifies rows in the destination: it can be hashed (equal values "
+                        "stay equal) but not excluded, masked or nulled.");
+        for (size_t k = 0; k < j && name; k++)
+            if (same_column(name, text_of(columns->items[k], "name"))) {
+                snprintf(detail, sizeof detail, "Column %s has two column blocks in this table; merge them.", name);
+                column_diag(diags, t, j, "name", "Duplicate column block", detail);
+            }
+        char mine[IDENT_SIZE], other[IDENT_SIZE];
+        declared_target(column, naming, mine);
+        if (excluded || !mine[0])
+            continue;
+        if (strcmp(mine, "_WEIR_RUN_ID") == 0 || strcmp(mine, "_WEIR_LOADED_AT") == 0) {
+            snprintf(detail, sizeof detail, "%s is the column Weir keeps its load metadata in; choose another target.",
+                     mine);
+            column_diag(diags, t, j, text_of(column, "target") ? "target" : "name", "Reserved column name", detail);
+        }
+        for (size_t k = 0; k < j; k++) {
+            declared_target(columns->items[k], naming, other);
+            if (!bool_of(columns->items[k], "exclude") && strcmp(mine, other) == 0 &&
+                !same_column(name, text_of(columns->items[k], "name"))) {
+                snprintf(detail, sizeof detail,
+                         "Columns %s and %s would both land as \"%s\" in Snowflake; give one of them another "
+                         "target.",
+                         text_of(columns->items[k], "name"), name ? name : "?", mine);
+                column_diag(diags, t, j, text_of(column, "target") ? "target" : "name", "Column name collision",
+                            detail);
+            }
+        }
+    }
+}
+
+static bool same_table(const char *a, const char *b)
+{
+    pg_table_name_t left, right;
+    char why[200];
+    return a && b && ident_pg_parse_table(a, &left, why, sizeof why) &&
+        ident_pg_parse_table(b, &right, why, sizeof why) && strcmp(left.schema, right.schema) == 0 &&
+        strcmp(left.name, right.name) == 0;
+}
 
 static void check_pipeline(const wv_t *object, spec_diags_t *diags)
 {
     const wv_t *tables = wv_map_get(object, "table");
     if (!tables || tables->kind != WV_LIST)
         return;
+    naming_policy_t naming = NAMING_UPPER;
+    (void)naming_policy_parse(text_of(object, "naming"), &naming);
+    const wv_t *hash_key = wv_map_get(object, "hash_key_ref");
+    bool has_hash_key = hash_key && hash_key->kind != WV_NULL;
     for (size_t i = 0; i < tables->count; i++) {
         const wv_t *table = tables->items[i];
         const wv_t *mode = wv_map_get(table, "mode");
@@ -256,17 +419,18 @@ static void check_pipeline(const wv_t *object, spec_diags_t *diags)
                           "Incremental tables need a cursor column (e.g. updated_at); set cursor or "
                           "mode = \"full_refresh\".");
         }
-        const wv_t *name = wv_map_get(table, "name");
-        for (size_t j = 0; j < i && name && name->kind == WV_STRING; j++) {
-            const wv_t *other = wv_map_get(tables->items[j], "name");
-            if (wv_equal(name, other)) {
+        const char *name = text_of(table, "name");
+        for (size_t j = 0; j < i && name; j++) {
+            if (same_table(name, text_of(tables->items[j], "name"))) {
                 spec_step_t path[] = {{.kind = PATH_ATTR, .name = "table"},
                                       {.kind = PATH_INDEX, .index = (long)i},
                                       {.kind = PATH_ATTR, .name = "name"}};
                 spec_diag_add(diags, true, path, 3, "Duplicate table",
-                              "Table \"%s\" appears more than once in this pipeline.", name->text);
+                              "Table %s appears more than once in this pipeline (as %s in table block %zu).", name,
+                              text_of(tables->items[j], "name"), j);
             }
         }
+        check_columns(table, i, naming, has_hash_key, diags);
     }
 }
 

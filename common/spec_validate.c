@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cron.h"
+#include "ident.h"
 #include "spec.h"
 
 typedef struct {
@@ -125,13 +126,76 @@ static bool valid_host(const char *text)
     return all_chars(text, ".-_", true) && text[0] != '-' && text[0] != '.';
 }
 
-static bool valid_pg_ident(const char *text)
+/* Reads "(a)" or "(a,b)" after a type name; counts the numbers read. */
+static int type_args(const char *p, long *a, long *b)
 {
-    if (!*text || strlen(text) > 63)
+    char close = 0;
+    int n = 0;
+    if (!*p)
+        return 0;
+    if (sscanf(p, " ( %ld , %ld %c", a, b, &close) == 3 && close == ')')
+        n = 2;
+    else if (sscanf(p, " ( %ld %c", a, &close) == 2 && close == ')')
+        n = 1;
+    else
+        return -1;
+    const char *end = strchr(p, ')');
+    while (end && *++end)
+        if (!isspace((unsigned char)*end))
+            return -1;
+    return n;
+}
+
+bool spec_sf_type_valid(const char *text, char *why, size_t why_size)
+{
+    char name[32];
+    size_t len = 0;
+    const char *p = text;
+    while (isspace((unsigned char)*p))
+        p++;
+    while ((isalpha((unsigned char)*p) || *p == '_') && len + 1 < sizeof name)
+        name[len++] = (char)toupper((unsigned char)*p++);
+    name[len] = 0;
+    long a = 0, b = 0;
+    int args = type_args(p, &a, &b);
+    static const char *const plain[] = {"INT",   "INTEGER", "BIGINT", "SMALLINT", "TINYINT", "BYTEINT",
+                                        "FLOAT", "DOUBLE",  "REAL",   "BOOLEAN",  "DATE",    "VARIANT",
+                                        "ARRAY", "OBJECT",  "FLOAT4", "FLOAT8",   NULL};
+    for (const char *const *t = plain; *t; t++)
+        if (strcmp(name, *t) == 0) {
+            if (args == 0)
+                return true;
+            snprintf(why, why_size, "%s takes no arguments", name);
+            return false;
+        }
+    if (strcmp(name, "NUMBER") == 0 || strcmp(name, "DECIMAL") == 0 || strcmp(name, "NUMERIC") == 0) {
+        if (args == 1)
+            b = 0;
+        if (args == 0 || (args > 0 && a >= 1 && a <= 38 && b >= 0 && b <= 37 && b <= a))
+            return true;
+        snprintf(why, why_size, "%s needs a precision from 1 to 38 and a scale from 0 to 37, at most the precision",
+                 name);
         return false;
-    if (!(isalpha((unsigned char)*text) || *text == '_'))
+    }
+    if (strcmp(name, "VARCHAR") == 0 || strcmp(name, "STRING") == 0 || strcmp(name, "TEXT") == 0 ||
+        strcmp(name, "BINARY") == 0) {
+        long most = strcmp(name, "BINARY") == 0 ? 8388608L : 16777216L;
+        if (args == 0 || (args == 1 && a >= 1 && a <= most))
+            return true;
+        snprintf(why, why_size, "%s takes one length from 1 to %ld", name, most);
         return false;
-    return all_chars(text, "_$", true);
+    }
+    if (strcmp(name, "TIME") == 0 || strcmp(name, "TIMESTAMP_NTZ") == 0 || strcmp(name, "TIMESTAMP_LTZ") == 0 ||
+        strcmp(name, "TIMESTAMP_TZ") == 0) {
+        if (args == 0 || (args == 1 && a >= 0 && a <= 9))
+            return true;
+        snprintf(why, why_size, "%s takes one fractional-second precision from 0 to 9", name);
+        return false;
+    }
+    snprintf(why, why_size,
+             "not a Snowflake column type Weir loads into (NUMBER(p,s), INTEGER, FLOAT, VARCHAR(n), BOOLEAN, DATE, "
+             "TIME, TIMESTAMP_NTZ, TIMESTAMP_LTZ, TIMESTAMP_TZ, VARIANT, ARRAY, OBJECT, BINARY)");
+    return false;
 }
 
 static void check_string(const spec_attr_t *attr, const wv_t *value, const path_t *path, spec_diags_t *diags)
@@ -195,34 +259,36 @@ static void check_string(const spec_attr_t *attr, const wv_t *value, const path_
                           "\"%s\" is not a host name or IP address.", text);
         return;
     case SV_PG_TABLE: {
-        char copy[160];
-        snprintf(copy, sizeof copy, "%s", text);
-        char *dot = strchr(copy, '.');
-        bool ok = strlen(text) < sizeof copy;
-        if (dot) {
-            *dot = 0;
-            ok = ok && valid_pg_ident(copy) && valid_pg_ident(dot + 1);
-        } else {
-            ok = ok && valid_pg_ident(copy);
-        }
-        if (!ok)
+        pg_table_name_t table;
+        if (!ident_pg_parse_table(text, &table, why, sizeof why))
             spec_diag_add(diags, true, path->steps, path->len, "Invalid table name",
-                          "\"%s\" is not a table name: write schema.table or table, with letters, "
-                          "digits and '_'.",
-                          text);
+                          "\"%s\" is not a PostgreSQL table name: %s. Write table or schema.table; quote a "
+                          "part that has capitals, spaces or other characters, as in SQL: "
+                          "\"Billing\".\"Order Items\".",
+                          text, why);
         return;
     }
-    case SV_PG_COLUMN:
-        if (!valid_pg_ident(text))
+    case SV_PG_COLUMN: {
+        char column[IDENT_PG_MAX + 1];
+        if (!ident_pg_parse(text, column, why, sizeof why))
             spec_diag_add(diags, true, path->steps, path->len, "Invalid column name",
-                          "\"%s\" is not a column name (letters, digits and '_', at most 63).", text);
+                          "\"%s\" is not a PostgreSQL column name: %s. Quote a name that has capitals, "
+                          "spaces or other characters, as in SQL: \"CustomerId\".",
+                          text, why);
         return;
-    case SV_SF_IDENT:
-        if (!*text || strlen(text) > 255 || !all_chars(text, "_$", true) || isdigit((unsigned char)*text))
+    }
+    case SV_SF_IDENT: {
+        char name[IDENT_SIZE];
+        if (!ident_sf_parse(text, name, why, sizeof why))
             spec_diag_add(diags, true, path->steps, path->len, "Invalid Snowflake identifier",
-                          "\"%s\" is not an unquoted Snowflake identifier (letters, digits, '_' and "
-                          "'$', not starting with a digit).",
-                          text);
+                          "\"%s\" is not a Snowflake identifier: %s. Unquoted names (letters, digits, '_' "
+                          "and '$') mean their upper case; quote a name to keep its case or characters.",
+                          text, why);
+        return;
+    }
+    case SV_SF_TYPE:
+        if (!spec_sf_type_valid(text, why, sizeof why))
+            spec_diag_add(diags, true, path->steps, path->len, "Invalid Snowflake type", "\"%s\": %s.", text, why);
         return;
     case SV_SF_ACCOUNT:
         if (!*text || !all_chars(text, "-_.", true))

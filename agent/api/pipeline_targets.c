@@ -78,7 +78,7 @@ static weir_status_t identities_of(store_t *store, destinations_t *d, const pipe
         return WEIR_ERR_NOMEM;
     for (size_t t = 0; t < pipeline->table_count; t++) {
         weir_status_t result = destination->ops->target_identity(
-            destination->spec_json, pipeline->tables[t].name, pipeline->tables[t].target, ids[t], sizeof ids[t], err);
+            destination->spec_json, pipeline->tables[t].target_name, ids[t], sizeof ids[t], err);
         if (result != WEIR_OK) {
             free(ids);
             return result;

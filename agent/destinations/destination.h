@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <string.h>
 
 #include "sealer.h"
 #include "specs.h"
@@ -21,20 +22,31 @@ typedef struct {
     const char *run_id;
     const char *pipeline;
     const char *table;  /* source table as the pipeline names it */
-    const char *target; /* the table block's target name, or NULL: derived from `table` */
+    const char *target; /* exact destination table name (ident.h: already resolved, always quoted) */
     size_t column_count;
-    const char *const *columns;      /* source column names, in staged field order */
-    const char *const *source_types; /* their source types */
+    const char *const *columns;      /* exact source column names, in staged field order */
+    const char *const *source_types; /* their source types as staged (a hashed column is text) */
+    const char *const *targets;      /* exact destination column names, one per column */
+    const char *const *target_types; /* a column block's type override, or NULL, one per column */
     size_t key_count;
-    const char *const *primary_key;
-    const char *cursor;       /* the newest version of a key wins by it; NULL: the last staged */
-    const char *table_cursor; /* the table's cursor column whatever the mode (freshness), or NULL */
-    bool add_columns;         /* schema evolution: add new source columns, or fail */
-    bool full_refresh;        /* the target ends up holding exactly this batch's rows */
-    const char *stage_dir;    /* local chunk files 00000.csv.zst … */
+    const char *const *primary_key; /* source column names; see destination_batch_target_of */
+    const char *cursor;             /* the newest version of a key wins by it; NULL: the last staged */
+    const char *table_cursor;       /* the table's cursor column whatever the mode (freshness), or NULL */
+    bool add_columns;               /* schema evolution: add new source columns, or fail */
+    bool full_refresh;              /* the target ends up holding exactly this batch's rows */
+    const char *stage_dir;          /* local chunk files 00000.csv.zst … */
     unsigned chunk_count;
     const sealer_t *sealer; /* opens sealed chunks; may be NULL */
 } destination_batch_t;
+
+/* The destination name of source column `source` in `batch`, or NULL when it was not staged. */
+static inline const char *destination_batch_target_of(const destination_batch_t *batch, const char *source)
+{
+    for (size_t i = 0; source && i < batch->column_count; i++)
+        if (strcmp(batch->columns[i], source) == 0)
+            return batch->targets[i];
+    return NULL;
+}
 
 typedef struct {
     long long staged_rows; /* rows in the deduplicated batch */
@@ -68,10 +80,10 @@ typedef struct {
     weir_status_t (*publish)(destination_session_t *session, const destination_batch_t *batch, destination_load_t *out,
                              weir_err_t *err);
     /* The table a pipeline's table block writes, named so that two blocks writing the same table
-     * get the same text (e.g. "MYORG-ACCOUNT/RAW.PAYMENTS.ORDERS"): `table` is the source table as
-     * the pipeline names it, `target` the block's target or NULL. Needs no connection. */
-    weir_status_t (*target_identity)(const char *spec_json, const char *table, const char *target, char *out,
-                                     size_t size, weir_err_t *err);
+     * get the same text (e.g. "MYORG-ACCOUNT/RAW.PAYMENTS.ORDERS"): `target` is the exact
+     * destination table name (table_spec_t target_name). Needs no connection. */
+    weir_status_t (*target_identity)(const char *spec_json, const char *target, char *out, size_t size,
+                                     weir_err_t *err);
     /* Drops the scratch tables without publishing (a quarantined or failed batch). */
     void (*discard)(destination_session_t *session, const destination_batch_t *batch);
     void (*close)(destination_session_t *session);

@@ -10,6 +10,7 @@
 #include "fileutil.h"
 #include "log.h"
 #include "quality.h"
+#include "run_columns.h"
 
 void run_failpoint(const store_run_t *run)
 {
@@ -42,11 +43,15 @@ static weir_status_t save_as(runner_t *runner, store_run_t *run, run_state_t sta
     return result;
 }
 
-/* <root>/<pipeline>/<table>/<run>, emptied: an interrupted extraction starts over. */
+/* <root>/<pipeline>/<table>/<run>, emptied: an interrupted extraction starts over. The table part
+ * is the name with everything but letters, digits, '-' and '_' turned into '_' (a quoted
+ * table name may hold '/' or start with ".."); the run id keeps directories apart. */
 static weir_status_t prepare_stage_dir(runner_t *runner, store_run_t *run, weir_err_t *err)
 {
+    char table[sizeof run->table_name];
+    path_component(run->table_name, table, sizeof table);
     int written = snprintf(run->stage_dir, sizeof run->stage_dir, "%s/%s/%s/%s", runner->stage_root, run->pipeline,
-                           run->table_name, run->id);
+                           table, run->id);
     if (written < 0 || (size_t)written >= sizeof run->stage_dir) {
         weir_err_set(err, "the stage directory of run %s is longer than %zu bytes", run->id, sizeof run->stage_dir - 1);
         return WEIR_ERR_INVALID;
@@ -115,6 +120,7 @@ weir_status_t run_extract(runner_t *runner, store_run_t *run, const run_objects_
     stage_writer_t *writer = NULL;
     source_extract_t extracted = {0};
     source_window_t window;
+    run_columns_t columns = {0};
     weir_status_t result = prepare_stage_dir(runner, run, err);
     if (result == WEIR_OK)
         result = plan_window(runner, run, objects, &window, err);
@@ -126,18 +132,18 @@ weir_status_t run_extract(runner_t *runner, store_run_t *run, const run_objects_
         goto out;
     if (runner->sealer)
         stage_writer_seal(writer, runner->sealer);
-    result = objects->source->extract(session, &window, writer, &extracted, err);
+    result = run_columns_attach(&columns, objects, writer, err);
+    if (result == WEIR_OK)
+        result = objects->source->extract(session, &window, writer, &extracted, err);
     stage_stats_t stats = {0};
     if (result == WEIR_OK) {
         result = stage_writer_close(writer, &stats, err);
         writer = NULL;
     }
     /* The manifest makes the staged batch loadable after a restart without asking the source again. */
-    stage_manifest_t manifest = {.column_count = extracted.columns.count,
-                                 .columns = extracted.columns.names,
-                                 .types = extracted.columns.types,
-                                 .chunks = stats.chunks,
-                                 .rows = (long long)extracted.rows};
+    stage_manifest_t manifest = {.chunks = stats.chunks, .rows = (long long)extracted.rows};
+    if (result == WEIR_OK)
+        result = run_columns_staged(&columns, &manifest, err);
     if (result == WEIR_OK)
         result = stage_manifest_write(run->stage_dir, &manifest, err);
     if (result == WEIR_OK)
@@ -148,24 +154,31 @@ weir_status_t run_extract(runner_t *runner, store_run_t *run, const run_objects_
     result = save_as(runner, run, RUN_STAGED, err);
 out:
     stage_writer_abort(writer);
+    run_columns_free(&columns);
     source_extract_free(&extracted);
     if (session)
         objects->source->close(session);
     return result;
 }
 
-void run_batch_describe(const runner_t *runner, const store_run_t *run, const run_objects_t *objects,
-                        const stage_manifest_t *manifest, destination_batch_t *out)
+weir_status_t run_batch_describe(const runner_t *runner, const store_run_t *run, const run_objects_t *objects,
+                                 const stage_manifest_t *manifest, run_load_columns_t *names, destination_batch_t *out,
+                                 weir_err_t *err)
 {
     const table_spec_t *table = objects->table;
     bool backfill = run->backfill[0] != 0;
+    weir_status_t result = run_columns_for_load(objects, manifest, names, err);
+    if (result != WEIR_OK)
+        return result;
     *out = (destination_batch_t){.run_id = run->id,
                                  .pipeline = run->pipeline,
                                  .table = run->table_name,
-                                 .target = table->target,
+                                 .target = table->target_name,
                                  .column_count = manifest->column_count,
                                  .columns = (const char *const *)manifest->columns,
                                  .source_types = (const char *const *)manifest->types,
+                                 .targets = names->targets,
+                                 .target_types = names->types,
                                  .key_count = table->key_count,
                                  .primary_key = (const char *const *)table->primary_key,
                                  .cursor = incremental(objects) || backfill ? table->cursor : NULL,
@@ -175,6 +188,7 @@ void run_batch_describe(const runner_t *runner, const store_run_t *run, const ru
                                  .stage_dir = run->stage_dir,
                                  .chunk_count = manifest->chunks,
                                  .sealer = runner->sealer};
+    return WEIR_OK;
 }
 
 weir_status_t run_stage_batch(const run_objects_t *objects, destination_session_t *session,
@@ -267,7 +281,10 @@ weir_status_t run_load(runner_t *runner, store_run_t *run, const run_objects_t *
         goto out;
     destination_batch_t batch;
     destination_load_t loaded;
-    run_batch_describe(runner, run, objects, &manifest, &batch);
+    run_load_columns_t names;
+    result = run_batch_describe(runner, run, objects, &manifest, &names, &batch, err);
+    if (result != WEIR_OK)
+        goto out;
     result = run_stage_batch(objects, session, &batch, &loaded, err);
     bool held = false;
     if (result == WEIR_OK)
@@ -276,6 +293,7 @@ weir_status_t run_load(runner_t *runner, store_run_t *run, const run_objects_t *
         result = run_publish(runner, run, objects, session, &batch, &started, &loaded, err);
     if (result != WEIR_OK && !held) /* a held batch was discarded by the gate */
         objects->destination->discard(session, &batch);
+    run_load_columns_free(&names);
 out:
     if (session)
         objects->destination->close(session);

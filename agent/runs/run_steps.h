@@ -13,6 +13,7 @@
 
 #include "destination.h"
 #include "manifest.h"
+#include "run_columns.h"
 #include "run_objects.h"
 #include "runner.h"
 
@@ -27,9 +28,11 @@ weir_status_t run_extract(runner_t *runner, store_run_t *run, const run_objects_
 weir_status_t run_load(runner_t *runner, store_run_t *run, const run_objects_t *objects,
                        weir_err_t *err) WEIR_MUSTCHECK;
 
-/* The batch the manifest and the table describe (borrows from both). */
-void run_batch_describe(const runner_t *runner, const store_run_t *run, const run_objects_t *objects,
-                        const stage_manifest_t *manifest, destination_batch_t *out);
+/* The batch the manifest and the table describe (borrows from both and from `names`, which the
+ * caller frees with run_load_columns_free once it is done with the batch). */
+weir_status_t run_batch_describe(const runner_t *runner, const store_run_t *run, const run_objects_t *objects,
+                                 const stage_manifest_t *manifest, run_load_columns_t *names, destination_batch_t *out,
+                                 weir_err_t *err) WEIR_MUSTCHECK;
 
 /* Upload and stage: *loaded receives the staged row count. */
 weir_status_t run_stage_batch(const run_objects_t *objects, destination_session_t *session,

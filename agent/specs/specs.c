@@ -34,10 +34,24 @@
         attr, BIND_TEXTS, offsetof(type, field), offsetof(type, count), NULL \
     }
 
+static const bind_field_t column_fields[] = {
+    TEXT(column_spec_t, "name", name),
+    TEXT(column_spec_t, "target", target),
+    TEXT(column_spec_t, "type", type),
+    BOOL(column_spec_t, "exclude", exclude),
+    TEXT(column_spec_t, "transform", transform_text),
+    INT(column_spec_t, "keep_last", keep_last),
+};
+static const bind_table_t column_binding = {"column", BIND_FIELDS(column_spec_t, column_fields)};
+
 static const bind_field_t table_fields[] = {
-    TEXT(table_spec_t, "name", name),     TEXTS(table_spec_t, "primary_key", primary_key, key_count),
-    TEXT(table_spec_t, "cursor", cursor), DURATION(table_spec_t, "lookback", lookback),
-    TEXT(table_spec_t, "target", target), TEXT(table_spec_t, "mode", mode_text),
+    TEXT(table_spec_t, "name", name),
+    TEXTS(table_spec_t, "primary_key", primary_key, key_count),
+    TEXT(table_spec_t, "cursor", cursor),
+    DURATION(table_spec_t, "lookback", lookback),
+    TEXT(table_spec_t, "target", target),
+    TEXT(table_spec_t, "mode", mode_text),
+    {"column", BIND_BLOCKS, offsetof(table_spec_t, columns), offsetof(table_spec_t, column_count), &column_binding},
 };
 static const bind_table_t table_binding = {"table", BIND_FIELDS(table_spec_t, table_fields)};
 
@@ -50,6 +64,8 @@ static const bind_field_t pipeline_fields[] = {
     DURATION(pipeline_spec_t, "jitter", jitter),
     TEXT(pipeline_spec_t, "schema_evolution", schema_evolution),
     INT(pipeline_spec_t, "max_parallel_tables", max_parallel_tables),
+    TEXT(pipeline_spec_t, "naming", naming_text),
+    TEXT(pipeline_spec_t, "hash_key_ref", hash_key_ref),
     TEXT(pipeline_spec_t, "description", description),
     {"table", BIND_BLOCKS, offsetof(pipeline_spec_t, tables), offsetof(pipeline_spec_t, table_count), &table_binding},
 };
@@ -127,18 +143,93 @@ static weir_status_t parse(const bind_table_t *binding, const char *kind, const 
     return WEIR_OK;
 }
 
+/* A column name resolved in place: what the user wrote becomes the exact source name. */
+static weir_status_t resolve_column(arena_t *arena, char **column, const char *what, weir_err_t *err)
+{
+    char exact[IDENT_PG_MAX + 1], why[256];
+    if (!ident_pg_parse(*column, exact, why, sizeof why)) {
+        weir_err_set(err, "%s: \"%s\" is not a column name: %s", what, *column, why);
+        return WEIR_ERR_INVALID;
+    }
+    *column = arena_strdup(arena, exact);
+    return *column ? WEIR_OK : WEIR_ERR_NOMEM;
+}
+
+static const char *const transform_names[] = {
+    [TRANSFORM_NONE] = "none", [TRANSFORM_HASH] = "hash", [TRANSFORM_MASK] = "mask", [TRANSFORM_NULL] = "null"};
+
+static weir_status_t resolve_column_block(arena_t *arena, naming_policy_t naming, column_spec_t *column,
+                                          const char *label, weir_err_t *err)
+{
+    column->source = column->name;
+    weir_status_t result = resolve_column(arena, &column->source, label, err);
+    if (result != WEIR_OK)
+        return result;
+    char exact[IDENT_SIZE], why[256];
+    if (column->target && !ident_sf_parse(column->target, exact, why, sizeof why)) {
+        weir_err_set(err, "%s: target \"%s\": %s", label, column->target, why);
+        return WEIR_ERR_INVALID;
+    }
+    if (!column->target)
+        ident_target_name(naming, column->source, exact);
+    column->target_name = arena_strdup(arena, exact);
+    column->transform = TRANSFORM_NONE;
+    for (size_t k = 0; column->transform_text && k < sizeof transform_names / sizeof transform_names[0]; k++)
+        if (strcmp(column->transform_text, transform_names[k]) == 0)
+            column->transform = (column_transform_t)k;
+    return column->target_name ? WEIR_OK : WEIR_ERR_NOMEM;
+}
+
+/* Resolves a table block's names by PostgreSQL's and Snowflake's quoting rules. */
+static weir_status_t resolve_table(arena_t *arena, const pipeline_spec_t *pipeline, table_spec_t *table,
+                                   weir_err_t *err)
+{
+    char label[300], why[256];
+    snprintf(label, sizeof label, "pipeline %s, table %s", pipeline->name, table->name ? table->name : "?");
+    pg_table_name_t source;
+    if (!table->name || !ident_pg_parse_table(table->name, &source, why, sizeof why)) {
+        weir_err_set(err, "%s: not a table name: %s", label, table->name ? why : "missing");
+        return WEIR_ERR_INVALID;
+    }
+    table->source_schema = arena_strdup(arena, source.schema);
+    table->source_table = arena_strdup(arena, source.name);
+    char target[IDENT_SIZE];
+    if (table->target && !ident_sf_parse(table->target, target, why, sizeof why)) {
+        weir_err_set(err, "%s: target \"%s\": %s", label, table->target, why);
+        return WEIR_ERR_INVALID;
+    }
+    if (!table->target)
+        ident_target_name(pipeline->naming, source.name, target);
+    table->target_name = arena_strdup(arena, target);
+    if (!table->source_schema || !table->source_table || !table->target_name)
+        return WEIR_ERR_NOMEM;
+    weir_status_t result = WEIR_OK;
+    for (size_t k = 0; result == WEIR_OK && k < table->key_count; k++)
+        result = resolve_column(arena, &table->primary_key[k], label, err);
+    if (result == WEIR_OK && table->cursor)
+        result = resolve_column(arena, &table->cursor, label, err);
+    for (size_t c = 0; result == WEIR_OK && c < table->column_count; c++)
+        result = resolve_column_block(arena, pipeline->naming, &table->columns[c], label, err);
+    table->mode =
+        table->mode_text && strcmp(table->mode_text, "full_refresh") == 0 ? TABLE_FULL_REFRESH : TABLE_INCREMENTAL;
+    return result;
+}
+
 weir_status_t pipeline_spec_parse(const char *json_text, const char *name, pipeline_spec_t *out, weir_err_t *err)
 {
     weir_status_t result = parse(&pipeline_binding, "pipeline", json_text, name, out, err);
     if (result != WEIR_OK)
         return result;
     out->add_columns = !out->schema_evolution || strcmp(out->schema_evolution, "add_columns") == 0;
-    for (size_t i = 0; i < out->table_count; i++) {
-        table_spec_t *table = &out->tables[i];
-        table->mode =
-            table->mode_text && strcmp(table->mode_text, "full_refresh") == 0 ? TABLE_FULL_REFRESH : TABLE_INCREMENTAL;
+    if (!naming_policy_parse(out->naming_text, &out->naming)) {
+        weir_err_set(err, "pipeline %s: naming \"%s\" is not upper or preserve", name, out->naming_text);
+        result = WEIR_ERR_INVALID;
     }
-    return WEIR_OK;
+    for (size_t i = 0; result == WEIR_OK && i < out->table_count; i++)
+        result = resolve_table(&out->arena, out, &out->tables[i], err);
+    if (result != WEIR_OK)
+        pipeline_spec_free(out);
+    return result;
 }
 
 static const char *const check_kind_names[] = {
@@ -164,7 +255,15 @@ weir_status_t check_spec_parse(const char *json_text, const char *name, check_sp
     }
     out->kind = (check_kind_t)which;
     out->is_error = !out->severity || strcmp(out->severity, "error") == 0;
-    return WEIR_OK;
+    char label[300];
+    snprintf(label, sizeof label, "quality_check %s", name);
+    if (out->column)
+        result = resolve_column(&out->arena, &out->column, label, err);
+    for (size_t k = 0; result == WEIR_OK && k < out->column_count; k++)
+        result = resolve_column(&out->arena, &out->columns[k], label, err);
+    if (result != WEIR_OK)
+        check_spec_free(out);
+    return result;
 }
 
 weir_status_t backfill_spec_parse(const char *json_text, const char *name, backfill_spec_t *out, weir_err_t *err)
@@ -205,6 +304,14 @@ const table_spec_t *pipeline_spec_table(const pipeline_spec_t *pipeline, const c
 {
     for (size_t i = 0; i < pipeline->table_count; i++)
         if (pipeline->tables[i].name && strcmp(pipeline->tables[i].name, table) == 0)
+            return &pipeline->tables[i];
+    pg_table_name_t wanted;
+    char why[256];
+    if (!ident_pg_parse_table(table, &wanted, why, sizeof why))
+        return NULL;
+    for (size_t i = 0; i < pipeline->table_count; i++)
+        if (strcmp(pipeline->tables[i].source_schema, wanted.schema) == 0 &&
+            strcmp(pipeline->tables[i].source_table, wanted.name) == 0)
             return &pipeline->tables[i];
     return NULL;
 }

@@ -9,20 +9,45 @@
 #include <stddef.h>
 
 #include "arena.h"
+#include "ident.h"
 #include "status.h"
 
 typedef enum { TABLE_INCREMENTAL, TABLE_FULL_REFRESH } table_mode_t;
 
+typedef enum { TRANSFORM_NONE, TRANSFORM_HASH, TRANSFORM_MASK, TRANSFORM_NULL } column_transform_t;
+
+/* A column block. Names are resolved by the parser: `source` is the exact source column name,
+ * `target_name` the exact destination name (NULL: the pipeline's naming decides). */
 typedef struct {
-    char *name; /* source table as the pipeline names it */
+    char *name; /* as written */
+    char *target;
+    char *type; /* destination type override, or NULL */
+    bool exclude;
+    char *transform_text;
+    column_transform_t transform;
+    long long keep_last;
+    char *source;
+    char *target_name;
+} column_spec_t;
+
+/* A table block. The parser resolves names by the systems' quoting rules: `primary_key` and
+ * `cursor` hold exact source column names, `source_schema`/`source_table` the exact table name
+ * ("" schema when unqualified), `target_name` the exact destination table name. */
+typedef struct {
+    char *name; /* source table as the pipeline names it (its identity in runs and checks) */
     char **primary_key;
     size_t key_count;
     char *cursor; /* NULL without one */
     char *lookback;
     long long lookback_seconds;
-    char *target; /* NULL: derived by the destination */
+    char *target; /* as written, or NULL */
     char *mode_text;
     table_mode_t mode;
+    column_spec_t *columns;
+    size_t column_count;
+    char *source_schema;
+    char *source_table;
+    char *target_name;
 } table_spec_t;
 
 typedef struct {
@@ -37,6 +62,9 @@ typedef struct {
     char *schema_evolution;
     bool add_columns; /* schema_evolution = "add_columns" */
     long long max_parallel_tables;
+    char *naming_text;
+    naming_policy_t naming;
+    char *hash_key_ref; /* key of TRANSFORM_HASH columns, or NULL */
     char *description;
     table_spec_t *tables;
     size_t table_count;
@@ -119,7 +147,8 @@ void check_spec_free(check_spec_t *spec);
 void backfill_spec_free(backfill_spec_t *spec);
 void channel_spec_free(channel_spec_t *spec);
 
-/* The pipeline's table named `table`, or NULL. Borrowed from `pipeline`. */
+/* The pipeline's table named `table` (compared by PostgreSQL's rules: `Orders` is `orders`), or
+ * NULL. Borrowed from `pipeline`. */
 const table_spec_t *pipeline_spec_table(const pipeline_spec_t *pipeline, const char *table);
 
 /* Every binding table agrees with the shared spec tables (for tests; the parsers check too). */

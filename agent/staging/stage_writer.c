@@ -34,6 +34,15 @@ struct stage_writer {
     const sealer_t *sealer;  /* borrowed; NULL: chunks are written in plain zstd */
     sealer_stream_t *stream; /* the current chunk's encryption */
     stage_stats_t stats;
+    stage_plan_fn plan; /* per-column rules, or NULL: every field is kept */
+    void *plan_ctx;
+    const unsigned char *key; /* borrowed HMAC key */
+    size_t key_len;
+    field_rule_t *rules; /* one per named column, once the source named them */
+    size_t rule_count;
+    size_t field_index; /* of the next field in the current row */
+    char *scratch;      /* a masked value */
+    size_t scratch_cap;
 };
 
 void stage_chunk_context(const char *path, char *out, size_t size)
@@ -214,7 +223,51 @@ static weir_status_t put(stage_writer_t *w, const char *data, size_t len, weir_e
     return WEIR_OK;
 }
 
-weir_status_t stage_writer_field(stage_writer_t *w, const char *value, size_t len, weir_err_t *err)
+static void writer_free(stage_writer_t *w)
+{
+    ZSTD_freeCCtx(w->cctx);
+    free(w->in);
+    free(w->out);
+    free(w->sealed);
+    free(w->rules);
+    free(w->scratch);
+    free(w);
+}
+
+void stage_writer_set_rules(stage_writer_t *w, stage_plan_fn plan, void *ctx, const unsigned char *key, size_t key_len)
+{
+    w->plan = plan;
+    w->plan_ctx = ctx;
+    w->key = key;
+    w->key_len = key_len;
+}
+
+weir_status_t stage_writer_columns(stage_writer_t *w, const char *const *names, const char *const *types, size_t count,
+                                   weir_err_t *err)
+{
+    if (!w->plan)
+        return WEIR_OK;
+    free(w->rules);
+    w->rules = calloc(count ? count : 1, sizeof *w->rules);
+    if (!w->rules)
+        return WEIR_ERR_NOMEM;
+    w->rule_count = count;
+    weir_status_t result = w->plan(w->plan_ctx, names, types, count, w->rules, err);
+    for (size_t i = 0; result == WEIR_OK && i < count; i++)
+        if (w->rules[i].kind == FIELD_HMAC && (!w->key || w->key_len < FIELD_HMAC_MIN_KEY)) {
+            weir_err_set(err, "column %s is hashed but the hash key is missing or shorter than %d bytes", names[i],
+                         FIELD_HMAC_MIN_KEY);
+            result = WEIR_ERR_INVALID;
+        }
+    if (result != WEIR_OK) {
+        free(w->rules);
+        w->rules = NULL;
+        w->rule_count = 0;
+    }
+    return result;
+}
+
+static weir_status_t put_field(stage_writer_t *w, const char *value, size_t len, weir_err_t *err)
 {
     weir_status_t result = WEIR_OK;
     if (w->fd < 0)
@@ -237,8 +290,57 @@ weir_status_t stage_writer_field(stage_writer_t *w, const char *value, size_t le
     return result == WEIR_OK ? put(w, "\"", 1, err) : result;
 }
 
+/* Applies the field's rule; NULL stays NULL whatever the rule. */
+static weir_status_t put_ruled(stage_writer_t *w, const field_rule_t *rule, const char *value, size_t len,
+                               weir_err_t *err)
+{
+    if (rule->kind == FIELD_DROP)
+        return WEIR_OK;
+    if (rule->kind == FIELD_KEEP || !value)
+        return put_field(w, value, len, err);
+    if (rule->kind == FIELD_NULL)
+        return put_field(w, NULL, 0, err);
+    if (rule->kind == FIELD_HMAC) {
+        char digest[65];
+        weir_status_t result = field_hmac_hex(w->key, w->key_len, value, len, digest);
+        if (result != WEIR_OK) {
+            weir_err_set(err, "stage: cannot hash a value");
+            return result;
+        }
+        return put_field(w, digest, 64, err);
+    }
+    if (len > w->scratch_cap) {
+        char *grown = realloc(w->scratch, len);
+        if (!grown)
+            return WEIR_ERR_NOMEM;
+        w->scratch = grown;
+        w->scratch_cap = len;
+    }
+    return put_field(w, w->scratch, field_mask(value, len, rule->keep_last, w->scratch), err);
+}
+
+weir_status_t stage_writer_field(stage_writer_t *w, const char *value, size_t len, weir_err_t *err)
+{
+    if (!w->plan)
+        return put_field(w, value, len, err);
+    if (!w->rules) {
+        weir_err_set(err, "stage: the source wrote a field before naming its columns");
+        return WEIR_ERR_INTERNAL;
+    }
+    if (w->field_index >= w->rule_count) {
+        weir_err_set(err, "stage: a row has more than the %zu columns the source named", w->rule_count);
+        return WEIR_ERR_INTERNAL;
+    }
+    return put_ruled(w, &w->rules[w->field_index++], value, len, err);
+}
+
 weir_status_t stage_writer_end_row(stage_writer_t *w, weir_err_t *err)
 {
+    if (w->plan && w->field_index != w->rule_count) {
+        weir_err_set(err, "stage: a row has %zu fields, the source named %zu columns", w->field_index, w->rule_count);
+        return WEIR_ERR_INTERNAL;
+    }
+    w->field_index = 0;
     weir_status_t result = w->fd < 0 ? open_chunk(w, err) : WEIR_OK;
     if (result == WEIR_OK)
         result = put(w, "\n", 1, err);
@@ -258,11 +360,7 @@ weir_status_t stage_writer_close(stage_writer_t *w, stage_stats_t *stats, weir_e
         stage_writer_abort(w);
         return result;
     }
-    ZSTD_freeCCtx(w->cctx);
-    free(w->in);
-    free(w->out);
-    free(w->sealed);
-    free(w);
+    writer_free(w);
     return WEIR_OK;
 }
 
@@ -280,9 +378,5 @@ void stage_writer_abort(stage_writer_t *w)
         unlink(w->temp_path);
     }
     sealer_stream_free(w->stream);
-    ZSTD_freeCCtx(w->cctx);
-    free(w->in);
-    free(w->out);
-    free(w->sealed);
-    free(w);
+    writer_free(w);
 }

@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "field_rules.h"
 #include "sealer.h"
 #include "status.h"
 
@@ -28,6 +29,18 @@ typedef struct {
 /* Creates `dir` if needed. A chunk is closed once it holds `chunk_raw_bytes` of CSV. */
 weir_status_t stage_writer_open(const char *dir, uint64_t chunk_raw_bytes, int zstd_level, stage_writer_t **out,
                                 weir_err_t *err) WEIR_MUSTCHECK;
+/* Decides each field's rule once the source names its columns: fills `rules[0..count)`, or fails
+ * (the extraction fails with it). */
+typedef weir_status_t (*stage_plan_fn)(void *ctx, const char *const *names, const char *const *types, size_t count,
+                                       field_rule_t *rules, weir_err_t *err);
+/* Makes the writer apply per-column rules (call before the first field): `plan` is asked when the
+ * source calls stage_writer_columns; `key` (borrowed, may be NULL when no rule hashes) keys
+ * FIELD_HMAC. With rules installed, fields written before the columns are named are refused. */
+void stage_writer_set_rules(stage_writer_t *writer, stage_plan_fn plan, void *ctx, const unsigned char *key,
+                            size_t key_len);
+/* The source names the columns of the fields it writes, in order, before the first row. */
+weir_status_t stage_writer_columns(stage_writer_t *writer, const char *const *names, const char *const *types,
+                                   size_t count, weir_err_t *err) WEIR_MUSTCHECK;
 /* Adds one field to the current row; `value` NULL writes SQL NULL. */
 weir_status_t stage_writer_field(stage_writer_t *writer, const char *value, size_t len, weir_err_t *err) WEIR_MUSTCHECK;
 weir_status_t stage_writer_end_row(stage_writer_t *writer, weir_err_t *err) WEIR_MUSTCHECK;

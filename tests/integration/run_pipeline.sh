@@ -250,7 +250,7 @@ source_count=$(pg "SELECT count(*) FROM pay.transactions")
 [[ $(sf 'SELECT COUNT(*), COUNT(DISTINCT "ID") FROM "RAW"."PAYMENTS"."TRANSACTIONS"') == "[\"$source_count\", \"$source_count\"]" ]] || fail "target != source after the staged run"
 stage_run=$(awk 'NR==2 {print $1}' "$work/stage.out")
 s3() { curl -sf --aws-sigv4 "aws:amz:us-east-1:s3" --user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY" "$@"; }
-s3 -I "$AWS_ENDPOINT_URL_S3/$WEIR_TEST_S3_BUCKET/raw/payments-hourly/pay.transactions/$stage_run/00000.csv.zst" > "$work/head.out" ||
+s3 -I "$AWS_ENDPOINT_URL_S3/$WEIR_TEST_S3_BUCKET/raw/payments-hourly/pay_transactions/$stage_run/00000.csv.zst" > "$work/head.out" ||
   fail "the chunk is not in the bucket"
 grep -qi "^x-amz-server-side-encryption: aws:kms" "$work/head.out" || { cat "$work/head.out"; fail "the staged chunk is not encrypted with the KMS key"; }
 destination ""

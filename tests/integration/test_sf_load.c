@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "ident.h"
 #include "fileutil.h"
 #include "pg_extract.h"
 #include "sf_load.h"
@@ -104,6 +105,8 @@ typedef struct {
     char dir[300];
     unsigned chunks;
     pg_extract_result_t extract;
+    char targets[16][IDENT_SIZE]; /* destination names, as the runner's column plan gives them */
+    const char *target_names[16];
 } batch_t;
 
 /* Extracts shop.orders past `watermark` (NULL: all of it, as a full refresh reads). */
@@ -123,22 +126,27 @@ static void extract(const char *watermark, batch_t *batch)
     stage_stats_t stats;
     assert_int_equal(stage_writer_close(writer, &stats, &err), WEIR_OK);
     batch->chunks = stats.chunks;
+    assert_true(batch->extract.column_count <= 16);
+    for (size_t i = 0; i < batch->extract.column_count; i++) {
+        ident_target_name(NAMING_UPPER, batch->extract.column_names[i], batch->targets[i]);
+        batch->target_names[i] = batch->targets[i];
+    }
     PQfinish(conn);
 }
 
 static weir_status_t load(const batch_t *batch, const char *run_id, bool add_columns, sf_load_result_t *result,
                           weir_err_t *err)
 {
-    static const char *const key[] = {"id"};
+    static const char *const key[] = {"ID"};
     sf_load_request_t request = {.database = "RAW",
                                  .schema = "SHOP",
                                  .table = "ORDERS",
                                  .column_count = batch->extract.column_count,
-                                 .columns = (const char *const *)batch->extract.column_names,
+                                 .columns = batch->target_names,
                                  .pg_types = (const char *const *)batch->extract.column_types,
                                  .key_count = 1,
                                  .primary_key = key,
-                                 .cursor = "updated_at",
+                                 .cursor = "UPDATED_AT",
                                  .add_columns = add_columns,
                                  .run_id = run_id,
                                  .stage_dir = batch->dir,
@@ -261,12 +269,12 @@ static void full_refresh_replaces_rows_deleted_at_the_source(void **state)
     pg_sql("UPDATE shop.orders SET note = 'refreshed' WHERE id = 4");
     batch_t batch;
     extract(NULL, &batch);
-    static const char *const key[] = {"id"};
+    static const char *const key[] = {"ID"};
     sf_load_request_t request = {.database = "RAW",
                                  .schema = "SHOP",
                                  .table = "ORDERS",
                                  .column_count = batch.extract.column_count,
-                                 .columns = (const char *const *)batch.extract.column_names,
+                                 .columns = batch.target_names,
                                  .pg_types = (const char *const *)batch.extract.column_types,
                                  .key_count = 1,
                                  .primary_key = key,

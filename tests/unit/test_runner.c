@@ -68,6 +68,9 @@ static weir_status_t test_source_extract(source_session_t *session, const source
     src.extracts++;
     memset(out, 0, sizeof *out);
     long long from = window->watermark ? strtoll(window->watermark, NULL, 10) : -1, newest = -1;
+    static const char *const names[] = {"id", "version"}, *const types[] = {"bigint", "bigint"};
+    if (stage_writer_columns(writer, names, types, 2, err) != WEIR_OK)
+        return WEIR_ERR_INVALID;
     for (size_t i = 0; i < src.rows; i++) {
         if (window->cursor && src.versions[i] < from)
             continue;
@@ -570,9 +573,13 @@ static void steps_one_by_one(void **state)
     stage_manifest_t manifest;
     assert_int_equal(stage_manifest_read(run.stage_dir, &manifest, &err), WEIR_OK);
     destination_batch_t batch;
-    run_batch_describe(&runner, &run, &objects, &manifest, &batch);
+    run_load_columns_t names;
+    assert_int_equal(run_batch_describe(&runner, &run, &objects, &manifest, &names, &batch, &err), WEIR_OK);
     assert_int_equal(batch.column_count, 2);
     assert_string_equal(batch.columns[1], "version");
+    assert_string_equal(batch.targets[1], "VERSION"); /* naming = "upper" by default */
+    assert_null(batch.target_types[1]);
+    assert_string_equal(batch.target, "T");
     assert_string_equal(batch.cursor, "version");
     assert_string_equal(batch.primary_key[0], "id");
     assert_false(batch.full_refresh);
@@ -612,6 +619,7 @@ static void steps_one_by_one(void **state)
     assert_true(fresh_recorded);
     free(results);
     test_destination.close(session);
+    run_load_columns_free(&names);
     stage_manifest_free(&manifest);
     run_objects_free(&objects);
 }

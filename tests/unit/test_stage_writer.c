@@ -224,6 +224,91 @@ static void sealed_chunks(void **state)
     sealer_free(other);
 }
 
+/* A plan for four columns: keep, drop, hash, mask the last 4; a fifth nulled. */
+static weir_status_t card_plan(void *ctx, const char *const *names, const char *const *types, size_t count,
+                               field_rule_t *rules, weir_err_t *err)
+{
+    (void)types;
+    (void)err;
+    *(size_t *)ctx = count;
+    assert_string_equal(names[1], "cvv");
+    static const field_rule_t plan[] = {
+        {FIELD_KEEP, 0}, {FIELD_DROP, 0}, {FIELD_HMAC, 0}, {FIELD_MASK, 4}, {FIELD_NULL, 0}};
+    memcpy(rules, plan, sizeof plan);
+    return WEIR_OK;
+}
+
+static void rules_apply_before_anything_is_written(void **state)
+{
+    (void)state;
+    /* RFC 4231 test case 2 checks the HMAC itself. */
+    char digest[65];
+    assert_int_equal(field_hmac_hex((const unsigned char *)"Jefe", 4, "what do ya want for nothing?", 28, digest),
+                     WEIR_OK);
+    assert_string_equal(digest, "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+    char masked[32];
+    assert_int_equal(field_mask("4242 4242 4242 4242", 19, 4, masked), 19);
+    assert_memory_equal(masked, "***************4242", 19);
+    assert_int_equal(field_mask("€€€1", 10, 2, masked), 6); /* characters, not bytes */
+    assert_memory_equal(masked,
+                        "**\xe2\x82\xac"
+                        "1",
+                        6);
+    assert_int_equal(field_mask("12", 2, 4, masked), 2);
+    assert_memory_equal(masked, "12", 2);
+
+    char out_dir[300];
+    snprintf(out_dir, sizeof out_dir, "%s/out", dir);
+    weir_err_t err = {{0}};
+    stage_writer_t *w;
+    assert_int_equal(stage_writer_open(out_dir, 1 << 20, 1, &w, &err), WEIR_OK);
+    const unsigned char key[32] = "0123456789abcdef0123456789abcdef";
+    size_t named = 0;
+    stage_writer_set_rules(w, card_plan, &named, key, sizeof key);
+    /* Fields before the columns are named are refused: nothing slips past the rules. */
+    assert_int_equal(stage_writer_field(w, "1", 1, &err), WEIR_ERR_INTERNAL);
+    const char *names[] = {"id", "cvv", "card_number", "pan", "secret"};
+    assert_int_equal(stage_writer_columns(w, names, NULL, 5, &err), WEIR_OK);
+    assert_int_equal(named, 5);
+    const char *row[] = {"7", "123", "4111111111111111", "4111111111111111", "s3cr3t"};
+    for (int i = 0; i < 5; i++)
+        assert_int_equal(stage_writer_field(w, row[i], strlen(row[i]), &err), WEIR_OK);
+    assert_int_equal(stage_writer_end_row(w, &err), WEIR_OK);
+    for (int i = 0; i < 5; i++) /* NULL stays NULL under every rule */
+        assert_int_equal(stage_writer_field(w, NULL, 0, &err), WEIR_OK);
+    assert_int_equal(stage_writer_end_row(w, &err), WEIR_OK);
+    assert_int_equal(stage_writer_close(w, NULL, &err), WEIR_OK);
+
+    size_t len;
+    char *csv = read_chunk(0, &len);
+    assert_non_null(csv);
+    char hashed[65];
+    assert_int_equal(field_hmac_hex(key, sizeof key, "4111111111111111", 16, hashed), WEIR_OK);
+    char expected[300];
+    snprintf(expected, sizeof expected, "\"7\",\"%s\",\"************1111\",\n,,,\n", hashed);
+    assert_string_equal(csv, expected);
+    assert_null(strstr(csv, "\"123\""));
+    assert_null(strstr(csv, "4111111111111111"));
+    assert_null(strstr(csv, "s3cr3t"));
+    free(csv);
+
+    /* A short row is refused. */
+    snprintf(out_dir, sizeof out_dir, "%s/again", dir);
+    assert_int_equal(stage_writer_open(out_dir, 1 << 20, 1, &w, &err), WEIR_OK);
+    stage_writer_set_rules(w, card_plan, &named, key, sizeof key);
+    assert_int_equal(stage_writer_columns(w, names, NULL, 5, &err), WEIR_OK);
+    assert_int_equal(stage_writer_field(w, "1", 1, &err), WEIR_OK);
+    assert_int_equal(stage_writer_end_row(w, &err), WEIR_ERR_INTERNAL);
+    stage_writer_abort(w);
+
+    /* A hashed column without a long enough key is refused when the columns are named. */
+    assert_int_equal(stage_writer_open(out_dir, 1 << 20, 1, &w, &err), WEIR_OK);
+    stage_writer_set_rules(w, card_plan, &named, key, 16);
+    assert_int_equal(stage_writer_columns(w, names, NULL, 5, &err), WEIR_ERR_INVALID);
+    assert_non_null(strstr(err.msg, "card_number is hashed"));
+    stage_writer_abort(w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -231,6 +316,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(rotates_chunks, setup, teardown),
         cmocka_unit_test_setup_teardown(reads_back_what_it_wrote, setup, teardown),
         cmocka_unit_test_setup_teardown(sealed_chunks, setup, teardown),
+        cmocka_unit_test_setup_teardown(rules_apply_before_anything_is_written, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -34,7 +34,7 @@ static weir_status_t put_columns(weir_buf_t *sql, char *const *columns, size_t c
     for (size_t i = 0; result == WEIR_OK && i < count; i++) {
         result = buf_printf(sql, "%s%s", i ? ", " : "", prefix);
         if (result == WEIR_OK)
-            result = sf_put_column(sql, columns[i]);
+            result = sf_put_ident(sql, columns[i]);
     }
     return result;
 }
@@ -66,11 +66,11 @@ static weir_status_t unique_sql(weir_buf_t *sql, const sf_load_request_t *reques
     for (size_t k = 0; status == WEIR_OK && k < request->key_count; k++) {
         status = buf_puts(sql, k ? " AND b." : "b.");
         if (status == WEIR_OK)
-            status = sf_put_column(sql, request->primary_key[k]);
+            status = sf_put_ident(sql, request->primary_key[k]);
         if (status == WEIR_OK)
             status = buf_puts(sql, " = t.");
         if (status == WEIR_OK)
-            status = sf_put_column(sql, request->primary_key[k]);
+            status = sf_put_ident(sql, request->primary_key[k]);
     }
     if (status == WEIR_OK)
         status = buf_puts(sql, ") UNION ALL SELECT ");
@@ -87,11 +87,11 @@ static weir_status_t accepted_values_sql(weir_buf_t *sql, const char *batch, con
 {
     weir_status_t status = buf_printf(sql, "SELECT COUNT(*) FROM %s WHERE ", batch);
     if (status == WEIR_OK)
-        status = sf_put_column(sql, check->column);
+        status = sf_put_ident(sql, check->column);
     if (status == WEIR_OK)
         status = buf_puts(sql, " IS NOT NULL AND CAST(");
     if (status == WEIR_OK)
-        status = sf_put_column(sql, check->column);
+        status = sf_put_ident(sql, check->column);
     if (status == WEIR_OK)
         status = buf_puts(sql, " AS VARCHAR) NOT IN (");
     for (size_t i = 0; status == WEIR_OK && i < check->value_count; i++) {
@@ -127,10 +127,13 @@ static weir_status_t referential_sql(weir_buf_t *sql, const sf_load_request_t *r
         return WEIR_ERR_INVALID;
     }
     char upper[256];
-    sf_upper_name(count == 3 ? parts[0] : request->schema, upper, sizeof upper);
+    if (count == 3)
+        sf_upper_name(parts[0], upper, sizeof upper);
+    else
+        snprintf(upper, sizeof upper, "%s", request->schema); /* exact already */
     weir_status_t status = buf_printf(sql, "SELECT COUNT(*) FROM %s b WHERE b.", batch);
     if (status == WEIR_OK)
-        status = sf_put_column(sql, check->column);
+        status = sf_put_ident(sql, check->column);
     if (status == WEIR_OK)
         status = buf_puts(sql, " IS NOT NULL AND NOT EXISTS (SELECT 1 FROM ");
     if (status == WEIR_OK)
@@ -150,7 +153,7 @@ static weir_status_t referential_sql(weir_buf_t *sql, const sf_load_request_t *r
     if (status == WEIR_OK)
         status = buf_puts(sql, " = b.");
     if (status == WEIR_OK)
-        status = sf_put_column(sql, check->column);
+        status = sf_put_ident(sql, check->column);
     return status == WEIR_OK ? buf_putc(sql, ')') : status;
 }
 
@@ -192,7 +195,7 @@ weir_status_t sf_checks_measure(sf_client_t *client, const sf_load_request_t *re
     case CHECK_NULL_SPIKE:
         status = buf_puts(&sql, "SELECT SUM(CASE WHEN ");
         if (status == WEIR_OK)
-            status = sf_put_column(&sql, check->column);
+            status = sf_put_ident(&sql, check->column);
         if (status == WEIR_OK)
             status = buf_printf(&sql, " IS NULL THEN 1 ELSE 0 END), COUNT(*) FROM %s", batch);
         second = &out->total;
@@ -217,7 +220,7 @@ weir_status_t sf_checks_measure(sf_client_t *client, const sf_load_request_t *re
         }
         status = buf_puts(&sql, "SELECT DATEDIFF('second', MAX(");
         if (status == WEIR_OK)
-            status = sf_put_column(&sql, request->cursor);
+            status = sf_put_ident(&sql, request->cursor);
         if (status == WEIR_OK)
             status = buf_printf(&sql, "), CURRENT_TIMESTAMP()) FROM %s", target);
         first_null = &out->is_null;

@@ -167,7 +167,7 @@ static weir_status_t prepare_target(sf_client_t *client, const sf_load_request_t
         if (result == WEIR_OK)
             result = buf_puts(&sql, " (");
         for (size_t i = 0; result == WEIR_OK && i < request->column_count; i++) {
-            result = sf_put_column(&sql, request->columns[i]);
+            result = sf_put_ident(&sql, request->columns[i]);
             if (result == WEIR_OK)
                 result = buf_printf(&sql, " %s, ", types[i]);
         }
@@ -179,8 +179,7 @@ static weir_status_t prepare_target(sf_client_t *client, const sf_load_request_t
         goto out;
     }
     for (size_t i = 0; result == WEIR_OK && i < request->column_count; i++) {
-        char upper[256];
-        sf_upper_name(request->columns[i], upper, sizeof upper);
+        const char *upper = request->columns[i]; /* exact destination name */
         const char *found_type = NULL;
         size_t found_row = 0;
         for (size_t row = 0; row < present; row++)
@@ -372,11 +371,11 @@ static weir_status_t put_key_match(weir_buf_t *sql, const sf_load_request_t *req
     for (size_t k = 0; result == WEIR_OK && k < request->key_count; k++) {
         result = buf_puts(sql, k ? " AND \"T\"." : "\"T\".");
         if (result == WEIR_OK)
-            result = sf_put_column(sql, request->primary_key[k]);
+            result = sf_put_ident(sql, request->primary_key[k]);
         if (result == WEIR_OK)
             result = buf_puts(sql, " = \"S\".");
         if (result == WEIR_OK)
-            result = sf_put_column(sql, request->primary_key[k]);
+            result = sf_put_ident(sql, request->primary_key[k]);
     }
     return result;
 }
@@ -393,7 +392,7 @@ static weir_status_t build_dedup(weir_buf_t *sql, const sf_load_request_t *reque
         char quoted[300];
         weir_buf_t name;
         buf_init(&name, sizeof quoted);
-        result = sf_put_column(&name, request->columns[i]);
+        result = sf_put_ident(&name, request->columns[i]);
         snprintf(quoted, sizeof quoted, "%s", name.data ? (const char *)name.data : "");
         buf_free(&name);
         if (result == WEIR_OK)
@@ -413,13 +412,13 @@ static weir_status_t build_dedup(weir_buf_t *sql, const sf_load_request_t *reque
     for (size_t k = 0; result == WEIR_OK && k < request->key_count; k++) {
         result = buf_puts(sql, k ? ", " : "");
         if (result == WEIR_OK)
-            result = sf_put_column(sql, request->primary_key[k]);
+            result = sf_put_ident(sql, request->primary_key[k]);
     }
     if (result == WEIR_OK && cursor_index >= 0) {
         char quoted[300];
         weir_buf_t name;
         buf_init(&name, sizeof quoted);
-        result = sf_put_column(&name, request->cursor);
+        result = sf_put_ident(&name, request->cursor);
         snprintf(quoted, sizeof quoted, "%s", name.data ? (const char *)name.data : "");
         buf_free(&name);
         if (result == WEIR_OK)
@@ -431,7 +430,7 @@ static weir_status_t build_dedup(weir_buf_t *sql, const sf_load_request_t *reque
     } else if (result == WEIR_OK) {
         result = buf_puts(sql, " ORDER BY ");
         if (result == WEIR_OK)
-            result = sf_put_column(sql, request->primary_key[0]);
+            result = sf_put_ident(sql, request->primary_key[0]);
     }
     return result == WEIR_OK ? buf_puts(sql, ") = 1") : result;
 }
@@ -443,7 +442,7 @@ static weir_status_t put_column_list(weir_buf_t *sql, const sf_load_request_t *r
     for (size_t i = 0; result == WEIR_OK && i < request->column_count; i++) {
         result = buf_printf(sql, "%s%s", i ? ", " : "", prefix);
         if (result == WEIR_OK)
-            result = sf_put_column(sql, request->columns[i]);
+            result = sf_put_ident(sql, request->columns[i]);
     }
     return result;
 }
@@ -476,19 +475,19 @@ static weir_status_t build_merge(weir_buf_t *sql, const sf_load_request_t *reque
         /* An older version (from a lookback re-read or a late retry) never overwrites a newer one. */
         result = buf_puts(sql, " AND (\"T\".");
         if (result == WEIR_OK)
-            result = sf_put_column(sql, request->cursor);
+            result = sf_put_ident(sql, request->cursor);
         if (result == WEIR_OK)
             result = buf_puts(sql, " IS NULL OR \"S\".");
         if (result == WEIR_OK)
-            result = sf_put_column(sql, request->cursor);
+            result = sf_put_ident(sql, request->cursor);
         if (result == WEIR_OK)
             result = buf_puts(sql, " IS NULL OR \"S\".");
         if (result == WEIR_OK)
-            result = sf_put_column(sql, request->cursor);
+            result = sf_put_ident(sql, request->cursor);
         if (result == WEIR_OK)
             result = buf_puts(sql, " >= \"T\".");
         if (result == WEIR_OK)
-            result = sf_put_column(sql, request->cursor);
+            result = sf_put_ident(sql, request->cursor);
         if (result == WEIR_OK)
             result = buf_putc(sql, ')');
     }
@@ -497,11 +496,11 @@ static weir_status_t build_merge(weir_buf_t *sql, const sf_load_request_t *reque
     for (size_t i = 0; result == WEIR_OK && i < request->column_count; i++) {
         result = buf_puts(sql, i ? ", " : "");
         if (result == WEIR_OK)
-            result = sf_put_column(sql, request->columns[i]);
+            result = sf_put_ident(sql, request->columns[i]);
         if (result == WEIR_OK)
             result = buf_puts(sql, " = \"S\".");
         if (result == WEIR_OK)
-            result = sf_put_column(sql, request->columns[i]);
+            result = sf_put_ident(sql, request->columns[i]);
     }
     if (result == WEIR_OK)
         result = buf_puts(sql, ", \"_WEIR_RUN_ID\" = ");
@@ -583,7 +582,10 @@ static weir_status_t column_types(const sf_load_request_t *request, char (**type
         return WEIR_ERR_NOMEM;
     *cursor_index = -1;
     for (size_t i = 0; i < request->column_count; i++) {
-        sf_type_for_pg(request->pg_types[i], types[i], sizeof types[i]);
+        if (request->type_overrides && request->type_overrides[i])
+            sf_upper_name(request->type_overrides[i], types[i], sizeof types[i]);
+        else
+            sf_type_for_pg(request->pg_types[i], types[i], sizeof types[i]);
         if (request->cursor && strcmp(request->columns[i], request->cursor) == 0)
             *cursor_index = (int)i;
     }
@@ -646,7 +648,7 @@ weir_status_t sf_load_stage(sf_client_t *client, const sf_load_request_t *reques
     for (size_t i = 0; result == WEIR_OK && i < request->column_count; i++) {
         result = buf_puts(&sql, i ? ", " : " (");
         if (result == WEIR_OK)
-            result = sf_put_column(&sql, request->columns[i]);
+            result = sf_put_ident(&sql, request->columns[i]);
         if (result == WEIR_OK)
             result = buf_puts(&sql, " VARCHAR");
     }

@@ -3,8 +3,8 @@
  * primary key (latest cursor wins), and MERGE guarded by the cursor, stamping _WEIR_RUN_ID and
  * _WEIR_LOADED_AT. Repeating a batch changes nothing it already changed.
  *
- * Names: source column names are upper-cased for Snowflake (PostgreSQL folds unquoted names to
- * lower case, Snowflake to upper case), and every generated identifier is double-quoted. */
+ * Names: every name in a request is the exact Snowflake name (resolved by the runner's column plan
+ * and the destination's spec, see ident.h), and every generated identifier is double-quoted. */
 #ifndef WEIR_SF_LOAD_H
 #define WEIR_SF_LOAD_H
 
@@ -20,13 +20,14 @@ typedef struct {
     const char *schema;
     const char *table;
     size_t column_count;
-    const char *const *columns;  /* source column names */
-    const char *const *pg_types; /* their PostgreSQL types (format_type text) */
+    const char *const *columns;        /* destination column names */
+    const char *const *pg_types;       /* their PostgreSQL types (format_type text) */
+    const char *const *type_overrides; /* a Snowflake type per column, or NULL entries (or NULL) */
     size_t key_count;
-    const char *const *primary_key;
-    const char *cursor; /* NULL: the newest staged row wins without a guard */
-    bool add_columns;   /* schema evolution policy: add new source columns, or fail */
-    bool replace_all;   /* full refresh: publish replaces the target's rows with the batch */
+    const char *const *primary_key; /* destination names */
+    const char *cursor;             /* destination name; NULL: the newest staged row wins without a guard */
+    bool add_columns;               /* schema evolution policy: add new source columns, or fail */
+    bool replace_all;               /* full refresh: publish replaces the target's rows with the batch */
     const char *run_id;
     const char *stage_dir; /* chunk files 00000.csv.zst … */
     unsigned chunk_count;

@@ -423,10 +423,10 @@ void sf_upper_name(const char *name, char *out, size_t size)
     out[i] = 0;
 }
 
-weir_status_t sf_put_column(weir_buf_t *sql, const char *source_name)
+weir_status_t sf_put_column(weir_buf_t *sql, const char *unquoted_name)
 {
     char upper[256];
-    sf_upper_name(source_name, upper, sizeof upper);
+    sf_upper_name(unquoted_name, upper, sizeof upper);
     return sf_put_ident(sql, upper);
 }
 

@@ -58,8 +58,8 @@ sf_client_stats_t sf_client_stats(const sf_client_t *client);
 /* SQL text helpers shared by the loader and the quality checks. */
 /* "name" with inner quotes doubled: a case-sensitive Snowflake identifier. */
 weir_status_t sf_put_ident(weir_buf_t *sql, const char *name) WEIR_MUSTCHECK;
-/* A source (PostgreSQL) column as its Snowflake column: upper-cased, quoted. */
-weir_status_t sf_put_column(weir_buf_t *sql, const char *source_name) WEIR_MUSTCHECK;
+/* A name the user wrote unquoted (a `references` part) as Snowflake resolves it: upper-cased, quoted. */
+weir_status_t sf_put_column(weir_buf_t *sql, const char *unquoted_name) WEIR_MUSTCHECK;
 /* A text value as a string literal: quotes doubled, backslashes escaped. */
 weir_status_t sf_put_literal(weir_buf_t *sql, const char *value, size_t len) WEIR_MUSTCHECK;
 void sf_upper_name(const char *name, char *out, size_t size);

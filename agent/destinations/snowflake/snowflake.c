@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fileutil.h"
+#include "ident.h"
 #include "s3_stage.h"
 #include "secrets.h"
 #include "sf_auth.h"
@@ -62,6 +64,42 @@ struct destination_session {
     sf_client_t *client;
 };
 
+/* Role, warehouse, database and schema as Snowflake names them: unquoted means upper case, so
+ * `raw` is RAW (the SQL API's fields and quoted SQL identifiers are case-sensitive). */
+static weir_status_t resolve_spec_names(sf_spec_t *spec, arena_t *arena, weir_err_t *err)
+{
+    struct {
+        const char *attr;
+        char **value;
+    } names[] = {{"role", &spec->role},
+                 {"warehouse", &spec->warehouse},
+                 {"database", &spec->database},
+                 {"schema", &spec->schema}};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        char exact[IDENT_SIZE], why[256];
+        if (!*names[i].value)
+            continue;
+        if (!ident_sf_parse(*names[i].value, exact, why, sizeof why)) {
+            weir_err_set(err, "destination_snowflake: %s \"%s\": %s", names[i].attr, *names[i].value, why);
+            return WEIR_ERR_INVALID;
+        }
+        *names[i].value = arena_strdup(arena, exact);
+        if (!*names[i].value)
+            return WEIR_ERR_NOMEM;
+    }
+    return WEIR_OK;
+}
+
+/* Binds a stored spec and resolves its names. */
+static weir_status_t bind_spec(const char *spec_json, arena_t *arena, sf_spec_t *spec, weir_err_t *err)
+{
+    json_t *object = json_loads(spec_json, 0, NULL);
+    const spec_kind_t *kind = spec_kind_by_kind("destination_snowflake");
+    weir_status_t result = spec_bind(&spec_binding, &kind->block, object, arena, spec, "destination_snowflake", err);
+    json_decref(object);
+    return result == WEIR_OK ? resolve_spec_names(spec, arena, err) : result;
+}
+
 static void sf_close(destination_session_t *session)
 {
     if (!session)
@@ -103,11 +141,7 @@ static weir_status_t sf_open(const char *spec_json, const char *write_only_json,
     if (!session)
         return WEIR_ERR_NOMEM;
     arena_init(&session->arena);
-    json_t *object = json_loads(spec_json, 0, NULL);
-    const spec_kind_t *kind = spec_kind_by_kind("destination_snowflake");
-    weir_status_t result =
-        spec_bind(&spec_binding, &kind->block, object, &session->arena, &session->spec, "destination_snowflake", err);
-    json_decref(object);
+    weir_status_t result = bind_spec(spec_json, &session->arena, &session->spec, err);
     if (result != WEIR_OK)
         goto fail;
     const sf_spec_t *spec = &session->spec;
@@ -145,41 +179,50 @@ fail:
     return result;
 }
 
-/* Per-call scratch for turning a batch into sf_load's request. */
+/* Most primary-key columns a table block may have (common/spec_kinds.c). */
+#define SF_MAX_KEYS 32
+
+/* Per-call scratch for turning a batch into sf_load's request, in destination names. */
 typedef struct {
     sf_load_request_t request;
-    char target[256];
+    const char *keys[SF_MAX_KEYS];
     char stage_path[1024];
 } sf_batch_t;
 
-/* The target table: the table block's target, or the source table's name without its schema,
- * upper-cased as Snowflake folds unquoted names. */
-static weir_status_t target_name(const char *table, const char *target, char *out, size_t size, weir_err_t *err)
+/* The destination name of a source column the batch must have staged. */
+static weir_status_t staged_target(const destination_batch_t *batch, const char *source, const char *role,
+                                   const char **out, weir_err_t *err)
 {
-    const char *dot = strchr(table, '.');
-    const char *base = target ? target : dot ? dot + 1 : table;
-    if (strlen(base) >= size) {
-        weir_err_set(err, "target table name %s is longer than %zu bytes", base, size - 1);
-        return WEIR_ERR_INVALID;
-    }
-    size_t i = 0;
-    for (; base[i]; i++)
-        out[i] = (char)toupper((unsigned char)base[i]);
-    out[i] = 0;
-    return WEIR_OK;
+    *out = destination_batch_target_of(batch, source);
+    if (*out)
+        return WEIR_OK;
+    weir_err_set(err, "%s column %s of %s was not staged (the source has no such column)", role, source, batch->table);
+    return WEIR_ERR_INVALID;
 }
 
 static weir_status_t batch_request(const destination_session_t *session, const destination_batch_t *batch,
                                    sf_batch_t *out, weir_err_t *err)
 {
     memset(out, 0, sizeof *out);
-    weir_status_t result = target_name(batch->table, batch->target, out->target, sizeof out->target, err);
+    if (batch->key_count > SF_MAX_KEYS) {
+        weir_err_set(err, "%s has %zu primary-key columns; at most %d", batch->table, batch->key_count, SF_MAX_KEYS);
+        return WEIR_ERR_INVALID;
+    }
+    weir_status_t result = WEIR_OK;
+    for (size_t k = 0; result == WEIR_OK && k < batch->key_count; k++)
+        result = staged_target(batch, batch->primary_key[k], "primary-key", &out->keys[k], err);
+    const char *cursor = NULL;
+    if (result == WEIR_OK && batch->cursor)
+        result = staged_target(batch, batch->cursor, "cursor", &cursor, err);
     if (result != WEIR_OK)
         return result;
     const sf_stage_spec_t *stage = session->spec.stage;
     if (stage) {
-        int written = snprintf(out->stage_path, sizeof out->stage_path, "%s/%s/%s/", batch->pipeline, batch->table,
-                               batch->run_id);
+        /* The key segment of a table whose name needs quoting stays plain: the run id keeps paths apart. */
+        char table[512];
+        path_component(batch->table, table, sizeof table);
+        int written =
+            snprintf(out->stage_path, sizeof out->stage_path, "%s/%s/%s/", batch->pipeline, table, batch->run_id);
         if (written < 0 || (size_t)written >= sizeof out->stage_path) {
             weir_err_set(err, "stage path of run %s is longer than %zu bytes", batch->run_id,
                          sizeof out->stage_path - 1);
@@ -188,13 +231,14 @@ static weir_status_t batch_request(const destination_session_t *session, const d
     }
     out->request = (sf_load_request_t){.database = session->spec.database,
                                        .schema = session->spec.schema,
-                                       .table = out->target,
+                                       .table = batch->target,
                                        .column_count = batch->column_count,
-                                       .columns = batch->columns,
+                                       .columns = batch->targets,
                                        .pg_types = batch->source_types,
+                                       .type_overrides = batch->target_types,
                                        .key_count = batch->key_count,
-                                       .primary_key = batch->primary_key,
-                                       .cursor = batch->cursor,
+                                       .primary_key = out->keys,
+                                       .cursor = cursor,
                                        .add_columns = batch->add_columns,
                                        .replace_all = batch->full_refresh,
                                        .run_id = batch->run_id,
@@ -259,8 +303,23 @@ static weir_status_t sf_measure(destination_session_t *session, const destinatio
     sf_batch_t scratch;
     weir_status_t result = batch_request(session, batch, &scratch, err);
     /* Freshness is measured by the table's cursor even when the load (a full refresh) needs none. */
-    scratch.request.cursor = batch->table_cursor;
-    return result == WEIR_OK ? sf_checks_measure(session->client, &scratch.request, check, out, err) : result;
+    scratch.request.cursor = NULL;
+    if (result == WEIR_OK && batch->table_cursor)
+        result = staged_target(batch, batch->table_cursor, "cursor", &scratch.request.cursor, err);
+    /* The check names source columns; the SQL needs their destination names. */
+    check_spec_t named = *check;
+    const char **columns = calloc(check->column_count + 1, sizeof *columns);
+    if (!columns)
+        return WEIR_ERR_NOMEM;
+    if (result == WEIR_OK && check->column)
+        result = staged_target(batch, check->column, "checked", (const char **)&named.column, err);
+    for (size_t i = 0; result == WEIR_OK && i < check->column_count; i++)
+        result = staged_target(batch, check->columns[i], "checked", &columns[i], err);
+    named.columns = (char **)columns;
+    if (result == WEIR_OK)
+        result = sf_checks_measure(session->client, &scratch.request, &named, out, err);
+    free(columns);
+    return result;
 }
 
 static weir_status_t sf_publish(destination_session_t *session, const destination_batch_t *batch,
@@ -279,28 +338,21 @@ static weir_status_t sf_publish(destination_session_t *session, const destinatio
     return result;
 }
 
-/* ACCOUNT/DATABASE.SCHEMA.TABLE, upper-cased as the SQL API resolves the spec's unquoted names. */
-static weir_status_t sf_target_identity(const char *spec_json, const char *table, const char *target, char *out,
-                                        size_t size, weir_err_t *err)
+/* ACCOUNT/DATABASE.SCHEMA.TABLE with the names resolved as Snowflake resolves them. */
+static weir_status_t sf_target_identity(const char *spec_json, const char *target, char *out, size_t size,
+                                        weir_err_t *err)
 {
     arena_t arena;
     arena_init(&arena);
     sf_spec_t spec;
-    json_t *object = json_loads(spec_json, 0, NULL);
-    const spec_kind_t *kind = spec_kind_by_kind("destination_snowflake");
-    weir_status_t result = spec_bind(&spec_binding, &kind->block, object, &arena, &spec, "destination_snowflake", err);
-    json_decref(object);
-    char name[256];
-    if (result == WEIR_OK)
-        result = target_name(table, target, name, sizeof name, err);
+    weir_status_t result = bind_spec(spec_json, &arena, &spec, err);
     if (result == WEIR_OK) {
-        char account[256], database[256], schema[256];
+        char account[256];
         sf_upper_name(spec.account ? spec.account : "", account, sizeof account);
-        sf_upper_name(spec.database ? spec.database : "", database, sizeof database);
-        sf_upper_name(spec.schema ? spec.schema : "", schema, sizeof schema);
-        int written = snprintf(out, size, "%s/%s.%s.%s", account, database, schema, name);
+        int written = snprintf(out, size, "%s/%s.%s.%s", account, spec.database ? spec.database : "",
+                               spec.schema ? spec.schema : "", target);
         if (written < 0 || (size_t)written >= size) {
-            weir_err_set(err, "the target name %s.%s.%s is too long", database, schema, name);
+            weir_err_set(err, "the target name %s.%s.%s is too long", spec.database, spec.schema, target);
             result = WEIR_ERR_INVALID;
         }
     }

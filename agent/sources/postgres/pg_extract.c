@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "buf.h"
+#include "ident.h"
 #include "pg_copy.h"
 
 weir_status_t pg_status_for_sqlstate(const char *sqlstate)
@@ -138,20 +139,23 @@ void pg_extract_result_free(pg_extract_result_t *result)
     memset(result, 0, sizeof *result);
 }
 
-/* Quotes "schema"."table" (or "table") as an identifier, as the user spelled it. */
-static weir_status_t quote_table(PGconn *conn, const char *table, weir_buf_t *out)
+/* The table as the pipeline names it (PostgreSQL syntax, see ident.h), quoted part by part for SQL. */
+static weir_status_t quote_table(PGconn *conn, const char *table, weir_buf_t *out, weir_err_t *err)
 {
-    /* Each part is escaped straight from the name with its length: no copy, so nothing to cut. */
-    const char *dot = strchr(table, '.');
+    pg_table_name_t name;
+    char why[256];
+    if (!ident_pg_parse_table(table, &name, why, sizeof why)) {
+        weir_err_set(err, "%s is not a table name: %s", table, why);
+        return WEIR_ERR_INVALID;
+    }
+    const char *parts[] = {name.schema, name.name};
     for (int i = 0; i < 2; i++) {
-        if (i == 0 && !dot)
+        if (!parts[i][0])
             continue;
-        const char *part = i == 0 ? table : dot ? dot + 1 : table;
-        size_t part_len = i == 0 ? (size_t)(dot - table) : strlen(part);
-        char *quoted = PQescapeIdentifier(conn, part, part_len);
+        char *quoted = PQescapeIdentifier(conn, parts[i], strlen(parts[i]));
         if (!quoted)
             return WEIR_ERR_NOMEM;
-        weir_status_t result = buf_printf(out, "%s%s", i == 1 && dot ? "." : "", quoted);
+        weir_status_t result = buf_printf(out, "%s%s", i == 1 && name.schema[0] ? "." : "", quoted);
         PQfreemem(quoted);
         if (result != WEIR_OK)
             return result;
@@ -264,7 +268,7 @@ weir_status_t pg_extract_table(PGconn *conn, const pg_extract_request_t *request
     bool in_transaction = false;
     int cursor_index = -1;
 
-    result = quote_table(conn, request->table, &table);
+    result = quote_table(conn, request->table, &table, err);
     if (result != WEIR_OK)
         goto out;
     result = exec_ok(conn, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", PGRES_COMMAND_OK, err);
@@ -272,6 +276,10 @@ weir_status_t pg_extract_table(PGconn *conn, const pg_extract_request_t *request
         goto out;
     in_transaction = true;
     result = discover_columns(conn, (const char *)table.data, request->cursor, out, &cursor_index, err);
+    if (result != WEIR_OK)
+        goto out;
+    result = stage_writer_columns(writer, (const char *const *)out->column_names,
+                                  (const char *const *)out->column_types, out->column_count, err);
     if (result != WEIR_OK)
         goto out;
     result = build_filter(conn, request, request->cursor ? out->column_types[cursor_index] : "", &filter);
@@ -376,7 +384,7 @@ weir_status_t pg_describe_table(PGconn *conn, const char *table, char ***names, 
     buf_init(&quoted, 1024);
     pg_extract_result_t columns = {0};
     int cursor_index;
-    weir_status_t result = quote_table(conn, table, &quoted);
+    weir_status_t result = quote_table(conn, table, &quoted, err);
     if (result == WEIR_OK)
         result = discover_columns(conn, (const char *)quoted.data, NULL, &columns, &cursor_index, err);
     if (result == WEIR_OK) {
