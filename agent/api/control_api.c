@@ -136,6 +136,13 @@ static weir_status_t check_put(control_api_t *api, const Weir__Agent__V1__PutObj
             result = WEIR_ERR_INVALID;
         }
     }
+    if (result == WEIR_OK && strcmp(req->kind, "quality_check") == 0) {
+        result = quality_check_columns(api->store, req->name, *canonical, found, err);
+        if (result == WEIR_OK && spec_diags_has_error(found)) {
+            objects_describe(found, err);
+            result = WEIR_ERR_INVALID;
+        }
+    }
     if (result == WEIR_ERR_INVALID && !spec_diags_has_error(found))
         spec_diag_add(found, true, NULL, 0, "Invalid object", "%s", err->msg);
     return result;

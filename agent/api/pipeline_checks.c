@@ -157,15 +157,34 @@ void pipeline_checks_judge(const pipeline_check_table_t *table, size_t index, co
         judge_cursor(table, index, info, columns, diags);
 }
 
-/* The backend and stored spec of the source named `name`; NULL when no source kind has one. */
-static const source_ops_t *find_source(store_t *store, const char *name, agent_object_t *object)
+/* A session on the source named `name` for inspecting. NULL with *ops NULL when no source kind has
+ * that name or its kind cannot inspect (nothing to check); NULL with *ops set and `why` filled when
+ * it cannot be opened. */
+static source_session_t *open_named(store_t *store, const char *name, const source_ops_t **ops, weir_err_t *why)
 {
-    for (size_t k = 0; k < source_backend_count; k++) {
+    *ops = NULL;
+    agent_object_t source = {0};
+    for (size_t k = 0; k < source_backend_count && !*ops; k++) {
         weir_err_t ignored;
-        if (store_get(store, source_backends[k]->kind, name, object, &ignored) == WEIR_OK)
-            return source_backends[k];
+        if (store_get(store, source_backends[k]->kind, name, &source, &ignored) == WEIR_OK)
+            *ops = source_backends[k];
     }
-    return NULL;
+    if (!*ops || !(*ops)->inspect) {
+        *ops = NULL;
+        agent_object_clear(&source);
+        return NULL;
+    }
+    char *write_only = NULL;
+    source_session_t *session = NULL;
+    if (store_get_write_only(store, (*ops)->kind, name, &write_only, why) == WEIR_OK &&
+        (*ops)->open(source.spec_json, write_only, &session, why) != WEIR_OK)
+        session = NULL;
+    if (write_only) {
+        memset(write_only, 0, strlen(write_only));
+        free(write_only);
+    }
+    agent_object_clear(&source);
+    return session;
 }
 
 static void check_tables(const source_ops_t *ops, source_session_t *session, const checked_pipeline_t *pipeline,
@@ -181,52 +200,116 @@ static void check_tables(const source_ops_t *ops, source_session_t *session, con
     }
 }
 
+/* Binds `spec_json` of kind `kind` with `binding` into `out`; err says why not. */
+static weir_status_t bind_spec(const bind_table_t *binding, const char *kind_name, const char *name,
+                               const char *spec_json, arena_t *arena, void *out, weir_err_t *err)
+{
+    json_t *object = json_loads(spec_json, 0, NULL);
+    if (!object) {
+        weir_err_set(err, "%s %s: spec is not JSON", kind_name, name);
+        return WEIR_ERR_INVALID;
+    }
+    weir_status_t result = spec_bind(binding, &spec_kind_by_kind(kind_name)->block, object, arena, out, name, err);
+    json_decref(object);
+    return result;
+}
+
 weir_status_t pipeline_check_source(store_t *store, const char *name, const char *spec_json, spec_diags_t *diags,
                                     weir_err_t *err)
 {
     arena_t arena;
     arena_init(&arena);
     checked_pipeline_t pipeline;
-    agent_object_t source = {0};
+    weir_status_t result = bind_spec(&checked_pipeline_binding, "pipeline", name, spec_json, &arena, &pipeline, err);
+    if (result == WEIR_OK && pipeline.table_count > 0) {
+        const source_ops_t *ops = NULL;
+        weir_err_t why = {{0}};
+        source_session_t *session = open_named(store, pipeline.source, &ops, &why);
+        if (session) {
+            check_tables(ops, session, &pipeline, diags);
+            ops->close(session);
+        } else if (ops) {
+            spec_step_t path[] = {{.kind = PATH_ATTR, .name = "source"}};
+            spec_diag_add(diags, false, path, 1, "Source not checked",
+                          "Could not connect to source %s to check this pipeline's tables: %s. Apply goes on, since "
+                          "the database may be created later in the same plan; `weir-agent ctl check %s` runs the "
+                          "checks once it can be reached.",
+                          pipeline.source, why.msg, name);
+            log_info("pipeline_checks", "pipeline %s: source %s not checked: %s", name, pipeline.source, why.msg);
+        }
+    }
+    arena_free(&arena);
+    if (result == WEIR_OK && diags->oom) {
+        weir_err_set(err, "out of memory");
+        result = WEIR_ERR_NOMEM;
+    }
+    return result;
+}
+
+/* What the column check reads of a quality check. */
+typedef struct {
+    char *pipeline;
+    char *table;
+    char *column;
+    char **columns;
+    size_t column_count;
+} checked_quality_t;
+
+static const bind_field_t checked_quality_fields[] = {
+    {"pipeline", BIND_TEXT, offsetof(checked_quality_t, pipeline), 0, NULL},
+    {"table", BIND_TEXT, offsetof(checked_quality_t, table), 0, NULL},
+    {"column", BIND_TEXT, offsetof(checked_quality_t, column), 0, NULL},
+    {"columns", BIND_TEXTS, offsetof(checked_quality_t, columns), offsetof(checked_quality_t, column_count), NULL},
+};
+static const bind_table_t checked_quality_binding = {"quality_check",
+                                                     BIND_FIELDS(checked_quality_t, checked_quality_fields)};
+
+static void judge_quality_columns(const checked_quality_t *check, const source_table_info_t *info, spec_diags_t *diags)
+{
+    char columns[300];
+    column_list(info, columns, sizeof columns);
+    if (check->column && column_index(info, check->column) < 0) {
+        spec_step_t path[] = {{.kind = PATH_ATTR, .name = "column"}};
+        spec_diag_add(diags, true, path, 1, "Column not found", "Table %s has no column \"%s\". Its columns: %s.",
+                      check->table, check->column, columns);
+    }
+    for (size_t j = 0; j < check->column_count; j++) {
+        if (column_index(info, check->columns[j]) >= 0)
+            continue;
+        spec_step_t path[] = {{.kind = PATH_ATTR, .name = "columns"}, {.kind = PATH_INDEX, .index = (long)j}};
+        spec_diag_add(diags, true, path, 2, "Column not found", "Table %s has no column \"%s\". Its columns: %s.",
+                      check->table, check->columns[j], columns);
+    }
+}
+
+weir_status_t quality_check_columns(store_t *store, const char *name, const char *spec_json, spec_diags_t *diags,
+                                    weir_err_t *err)
+{
+    arena_t arena;
+    arena_init(&arena);
+    checked_quality_t check;
+    checked_pipeline_t pipeline;
+    agent_object_t stored = {0};
+    weir_err_t ignored;
+    weir_status_t result = bind_spec(&checked_quality_binding, "quality_check", name, spec_json, &arena, &check, err);
+    /* Nothing to check without columns; a missing pipeline is the store's reference check's to report;
+     * an unreachable source or a missing table is reported on the pipeline. */
+    if (result != WEIR_OK || (!check.column && check.column_count == 0) ||
+        store_get(store, "pipeline", check.pipeline, &stored, &ignored) != WEIR_OK ||
+        bind_spec(&checked_pipeline_binding, "pipeline", stored.name, stored.spec_json, &arena, &pipeline, &ignored) !=
+            WEIR_OK)
+        goto out;
     const source_ops_t *ops = NULL;
-    char *write_only = NULL;
-    source_session_t *session = NULL;
-    json_t *object = json_loads(spec_json, 0, NULL);
-    const spec_kind_t *kind = spec_kind_by_kind("pipeline");
-    weir_status_t result = object
-        ? spec_bind(&checked_pipeline_binding, &kind->block, object, &arena, &pipeline, name, err)
-        : WEIR_ERR_INVALID;
-    if (!object)
-        weir_err_set(err, "pipeline %s: spec is not JSON", name);
-    if (result != WEIR_OK)
+    source_session_t *session = open_named(store, pipeline.source, &ops, &ignored);
+    if (!session)
         goto out;
-    ops = find_source(store, pipeline.source, &source);
-    if (!ops || !ops->inspect || pipeline.table_count == 0)
-        goto out;
-    weir_err_t why = {{0}};
-    weir_status_t opened = store_get_write_only(store, ops->kind, pipeline.source, &write_only, &why);
-    if (opened == WEIR_OK)
-        opened = ops->open(source.spec_json, write_only, &session, &why);
-    if (opened != WEIR_OK) {
-        spec_step_t path[] = {{.kind = PATH_ATTR, .name = "source"}};
-        spec_diag_add(diags, false, path, 1, "Source not checked",
-                      "Could not connect to source %s to check this pipeline's tables: %s. Apply goes on, since the "
-                      "database may be created later in the same plan; `weir-agent ctl check %s` runs the checks "
-                      "once it can be reached.",
-                      pipeline.source, why.msg, name);
-        log_info("pipeline_checks", "pipeline %s: source %s not checked: %s", name, pipeline.source, why.msg);
-        goto out;
-    }
-    check_tables(ops, session, &pipeline, diags);
+    source_table_info_t info = {0};
+    if (ops->inspect(session, check.table, NULL, 0, &info, &ignored) == WEIR_OK)
+        judge_quality_columns(&check, &info, diags);
+    source_table_info_free(&info);
+    ops->close(session);
 out:
-    if (session)
-        ops->close(session);
-    if (write_only) {
-        memset(write_only, 0, strlen(write_only));
-        free(write_only);
-    }
-    agent_object_clear(&source);
-    json_decref(object);
+    agent_object_clear(&stored);
     arena_free(&arena);
     if (result == WEIR_OK && diags->oom) {
         weir_err_set(err, "out of memory");

@@ -37,4 +37,11 @@ void pipeline_checks_judge(const pipeline_check_table_t *table, size_t index, co
 weir_status_t pipeline_check_source(store_t *store, const char *name, const char *spec_json, spec_diags_t *diags,
                                     weir_err_t *err) WEIR_MUSTCHECK;
 
+/* A weir_quality_check's `column` and `columns[j]` checked against its pipeline's source table:
+ * a missing column is an error at its path. Adds nothing when the check names no column, or when
+ * the pipeline, the source or the table cannot be found or reached (the pipeline's own checks
+ * report those). Returns WEIR_OK unless the checks themselves could not run. */
+weir_status_t quality_check_columns(store_t *store, const char *name, const char *spec_json, spec_diags_t *diags,
+                                    weir_err_t *err) WEIR_MUSTCHECK;
+
 #endif

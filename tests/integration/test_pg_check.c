@@ -2,7 +2,7 @@
  * what the inspect op reads from the catalogs (columns, base types through domains, unique
  * constraints and indexes, privileges, missing tables), and pipeline_check_source end to end from
  * a store: missing table, missing key column, text cursor, key without a unique constraint, and a
- * source that cannot be reached (one warning, bounded in time). */
+ * source that cannot be reached (one warning, bounded in time); a quality check's columns. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -230,6 +230,42 @@ static void an_unreachable_source_is_one_warning(void **state)
     assert_int_equal(temp_store_remove(&place, store), 0);
 }
 
+static void quality_check_columns_are_checked(void **state)
+{
+    (void)state;
+    temp_store_t place;
+    store_t *store = NULL;
+    assert_int_equal(temp_store_open(&place, &store), 0);
+    put_source(store, "pg", getenv("WEIR_TEST_PG_PORT"));
+    temp_store_put(store, "destination_snowflake", "wh", "{\"name\":\"wh\"}");
+    temp_store_put(store, "pipeline", "orders",
+                   "{\"name\":\"orders\",\"source\":\"pg\",\"destination\":\"wh\",\"table\":["
+                   "{\"name\":\"chk.orders\",\"primary_key\":[\"id\"],\"cursor\":\"updated_at\"}]}");
+    spec_diags_t diags;
+    spec_diags_init(&diags);
+    weir_err_t err = {{0}};
+    assert_int_equal(quality_check_columns(store, "q1",
+                                           "{\"name\":\"q1\",\"pipeline\":\"orders\",\"table\":\"chk.orders\","
+                                           "\"kind\":\"null_spike\",\"column\":\"status\"}",
+                                           &diags, &err),
+                     WEIR_OK);
+    assert_int_equal(diags.count, 0);
+    assert_int_equal(quality_check_columns(store, "q2",
+                                           "{\"name\":\"q2\",\"pipeline\":\"orders\",\"table\":\"chk.orders\","
+                                           "\"kind\":\"unique\",\"columns\":[\"id\",\"nope\"]}",
+                                           &diags, &err),
+                     WEIR_OK);
+    assert_int_equal(quality_check_columns(store, "q3",
+                                           "{\"name\":\"q3\",\"pipeline\":\"orders\",\"table\":\"chk.orders\","
+                                           "\"kind\":\"accepted_values\",\"column\":\"state\"}",
+                                           &diags, &err),
+                     WEIR_OK);
+    assert_string_equal(joined(&diags), "columns[1]|E|Column not found\ncolumn|E|Column not found\n");
+    assert_non_null(strstr(diags.items[1].detail, "Table chk.orders has no column \"state\""));
+    spec_diags_free(&diags);
+    assert_int_equal(temp_store_remove(&place, store), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -238,6 +274,7 @@ int main(void)
         cmocka_unit_test(missing_tables_and_privileges),
         cmocka_unit_test(a_pipeline_checked_from_the_store),
         cmocka_unit_test(an_unreachable_source_is_one_warning),
+        cmocka_unit_test(quality_check_columns_are_checked),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
