@@ -118,9 +118,12 @@ static weir_status_t call(rpc_channel_t *channel, int timeout_ms, const char *me
 
 weir_status_t agent_api_put(rpc_channel_t *channel, int timeout_ms, const char *kind, const char *name,
                             const char *spec_json, const char *write_only_json, int64_t expected_generation,
-                            agent_object_t *out, rpc_error_t *error)
+                            agent_object_t *out, agent_diags_t *diags, rpc_error_t *error)
 {
     Weir__Agent__V1__PutObjectRequest request = WEIR__AGENT__V1__PUT_OBJECT_REQUEST__INIT;
+    if (diags)
+        *diags = (agent_diags_t){0};
+    request.structured_diagnostics = diags != NULL;
     request.kind = (char *)kind;
     request.name = (char *)name;
     request.spec_json = (char *)spec_json;
@@ -132,7 +135,17 @@ weir_status_t agent_api_put(rpc_channel_t *channel, int timeout_ms, const char *
     if (result == WEIR_OK) {
         Weir__Agent__V1__PutObjectResponse *reply =
             weir__agent__v1__put_object_response__unpack(NULL, response.len, response.data);
-        result = reply ? copy_object(reply->object, out) : WEIR_ERR_INTERNAL;
+        result = reply ? WEIR_OK : WEIR_ERR_INTERNAL;
+        if (reply && diags)
+            result = agent_diags_unpack(reply->diagnostics, reply->n_diagnostics, diags);
+        if (result == WEIR_OK && diags && agent_diags_has_error(diags)) {
+            /* Refused: the message repeats the diagnostics for callers that print one line. */
+            error->code = GRPC_STATUS_INVALID_ARGUMENT;
+            agent_diags_describe(diags, error->message, sizeof error->message);
+            result = WEIR_ERR_INVALID;
+        } else if (result == WEIR_OK) {
+            result = copy_object(reply->object, out);
+        }
         if (reply)
             weir__agent__v1__put_object_response__free_unpacked(reply, NULL);
     }
@@ -235,6 +248,26 @@ weir_status_t agent_api_delete(rpc_channel_t *channel, int timeout_ms, const cha
     weir_buf_t response;
     buf_init(&response, REPLY_LIMIT);
     weir_status_t result = call(channel, timeout_ms, AGENT_METHOD_DELETE, &request.base, &response, error);
+    buf_free(&response);
+    return result;
+}
+
+weir_status_t agent_api_check_pipeline(rpc_channel_t *channel, int timeout_ms, const char *name, agent_diags_t *diags,
+                                       rpc_error_t *error)
+{
+    Weir__Agent__V1__CheckPipelineRequest request = WEIR__AGENT__V1__CHECK_PIPELINE_REQUEST__INIT;
+    request.pipeline = (char *)name;
+    *diags = (agent_diags_t){0};
+    weir_buf_t response;
+    buf_init(&response, REPLY_LIMIT);
+    weir_status_t result = call(channel, timeout_ms, AGENT_METHOD_CHECK_PIPELINE, &request.base, &response, error);
+    if (result == WEIR_OK) {
+        Weir__Agent__V1__CheckPipelineResponse *reply =
+            weir__agent__v1__check_pipeline_response__unpack(NULL, response.len, response.data);
+        result = reply ? agent_diags_unpack(reply->diagnostics, reply->n_diagnostics, diags) : WEIR_ERR_INTERNAL;
+        if (reply)
+            weir__agent__v1__check_pipeline_response__free_unpacked(reply, NULL);
+    }
     buf_free(&response);
     return result;
 }

@@ -5,6 +5,7 @@
 
 #include <stdint.h>
 
+#include "agent_diags.h"
 #include "rpc_client.h"
 #include "status.h"
 
@@ -19,6 +20,7 @@
 #define AGENT_METHOD_QUARANTINE "/weir.agent.v1.Agent/Quarantine"
 #define AGENT_METHOD_SET_PIPELINE_PAUSED "/weir.agent.v1.Agent/SetPipelinePaused"
 #define AGENT_METHOD_LIST_CHECK_RESULTS "/weir.agent.v1.Agent/ListCheckResults"
+#define AGENT_METHOD_CHECK_PIPELINE "/weir.agent.v1.Agent/CheckPipeline"
 
 /* expected_generation for a write that ignores the stored generation. */
 #define AGENT_ANY_GENERATION (-1)
@@ -48,9 +50,13 @@ void agent_object_list_free(agent_object_list_t *list);
 /* Each returns WEIR_OK, or a status with the gRPC code and message in `error`:
  * NOT_FOUND → WEIR_ERR_NOT_FOUND, UNAVAILABLE/DEADLINE_EXCEEDED → WEIR_ERR_UNAVAILABLE, others
  * WEIR_ERR_INVALID. `timeout_ms` bounds each call. */
+/* agent_api_put: with `diags` (may be NULL) the agent answers problems with the spec as
+ * diagnostics at attribute paths, which land in *diags (free with agent_diags_free, whatever the
+ * result): errors make the result WEIR_ERR_INVALID (code INVALID_ARGUMENT, message listing them),
+ * warnings come with a stored object. Without it, refusals arrive as one status message. */
 weir_status_t agent_api_put(rpc_channel_t *channel, int timeout_ms, const char *kind, const char *name,
                             const char *spec_json, const char *write_only_json, int64_t expected_generation,
-                            agent_object_t *out, rpc_error_t *error) WEIR_MUSTCHECK;
+                            agent_object_t *out, agent_diags_t *diags, rpc_error_t *error) WEIR_MUSTCHECK;
 weir_status_t agent_api_get(rpc_channel_t *channel, int timeout_ms, const char *kind, const char *name,
                             agent_object_t *out, rpc_error_t *error) WEIR_MUSTCHECK;
 /* `kind` may be "" for every kind. */
@@ -58,5 +64,9 @@ weir_status_t agent_api_list(rpc_channel_t *channel, int timeout_ms, const char 
                              rpc_error_t *error) WEIR_MUSTCHECK;
 weir_status_t agent_api_delete(rpc_channel_t *channel, int timeout_ms, const char *kind, const char *name,
                                int64_t expected_generation, rpc_error_t *error) WEIR_MUSTCHECK;
+/* Runs apply's checks on the stored pipeline `name`; what they find lands in *diags (free with
+ * agent_diags_free). WEIR_OK means the checks ran, whatever they found. */
+weir_status_t agent_api_check_pipeline(rpc_channel_t *channel, int timeout_ms, const char *name, agent_diags_t *diags,
+                                       rpc_error_t *error) WEIR_MUSTCHECK;
 
 #endif

@@ -228,6 +228,11 @@ static const spec_attr_t table_attrs[] = {
      "How far behind the watermark each incremental run re-reads, so rows from transactions that "
      "committed late are not missed. Re-read rows merge harmlessly.",
      NULL, 0, 0, NULL},
+    {"allow_text_cursor", ST_BOOL, SA_OPTIONAL, NULL, SV_NONE, NULL,
+     "Set to true to accept a text `cursor` (text, varchar, char). Text orders rows only if the "
+     "application writes values that sort as they change (e.g. zero-padded ISO timestamps), and "
+     "`lookback` does not apply to it, so apply refuses a text cursor unless this is set.",
+     NULL, 0, 0, NULL},
     {"target", ST_STRING, SA_OPTIONAL, NULL, SV_SF_IDENT, NULL,
      "Destination table name in Snowflake's syntax (unquoted means upper case, quoted is exact); defaults to "
      "the source table's name under the pipeline's `naming`. Each destination table has one writer: a second "
@@ -418,6 +423,21 @@ static void check_pipeline(const wv_t *object, spec_diags_t *diags)
             spec_diag_add(diags, true, path, 3, "Missing cursor",
                           "Incremental tables need a cursor column (e.g. updated_at); set cursor or "
                           "mode = \"full_refresh\".");
+        }
+        const wv_t *lookback = wv_map_get(table, "lookback");
+        long long seconds = -1;
+        if (mode && mode->kind == WV_STRING && strcmp(mode->text, "incremental") == 0 && cursor &&
+            cursor->kind == WV_STRING && lookback && lookback->kind == WV_STRING &&
+            spec_duration_seconds(lookback->text, &seconds) && seconds == 0) {
+            spec_step_t path[] = {{.kind = PATH_ATTR, .name = "table"},
+                                  {.kind = PATH_INDEX, .index = (long)i},
+                                  {.kind = PATH_ATTR, .name = "lookback"}};
+            spec_diag_add(diags, false, path, 3, "No lookback",
+                          "lookback = \"%s\" re-reads nothing below the watermark: with a timestamp or date cursor, "
+                          "a row whose transaction commits after a later row was read is never loaded. Set it "
+                          "to at least your longest write transaction (the default is 15m). Integer cursors "
+                          "ignore lookback.",
+                          lookback->text);
         }
         const char *name = text_of(table, "name");
         for (size_t j = 0; j < i && name; j++) {

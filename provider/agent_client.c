@@ -184,15 +184,16 @@ weir_status_t agent_client_get(agent_client_t *client, const char *kind, const c
 
 weir_status_t agent_client_put(agent_client_t *client, const char *kind, const char *name, const char *spec_json,
                                const char *write_only_json, int64_t expected_generation, agent_object_t *out,
-                               weir_err_t *err)
+                               agent_diags_t *diags, weir_err_t *err)
 {
+    *diags = (agent_diags_t){0};
     rpc_channel_t *channel = channel_of(client, err);
     if (!channel)
         return WEIR_ERR_INVALID;
     invalidate(client);
     rpc_error_t error = {0};
     weir_status_t result = agent_api_put(channel, CALL_TIMEOUT_MS, kind, name, spec_json, write_only_json,
-                                         expected_generation, out, &error);
+                                         expected_generation, out, diags, &error);
     if (result == WEIR_ERR_NOT_FOUND) {
         weir_err_set(err, "The Weir agent could not store the object: %s", error.message);
         return WEIR_ERR_INVALID;

@@ -22,9 +22,12 @@ weir_status_t agent_client_read(agent_client_t *client, const char *kind, const 
 /* Reads straight from the agent (import, data sources). */
 weir_status_t agent_client_get(agent_client_t *client, const char *kind, const char *name, agent_object_t *out,
                                weir_err_t *err) WEIR_MUSTCHECK;
+/* Stores an object. What the agent finds wrong with the spec (errors: not stored) or worth a
+ * caution (warnings: stored) lands in *diags at attribute paths; free it with agent_diags_free
+ * whatever the result. A refusal with diagnostics is WEIR_ERR_INVALID with err summarising them. */
 weir_status_t agent_client_put(agent_client_t *client, const char *kind, const char *name, const char *spec_json,
                                const char *write_only_json, int64_t expected_generation, agent_object_t *out,
-                               weir_err_t *err) WEIR_MUSTCHECK;
+                               agent_diags_t *diags, weir_err_t *err) WEIR_MUSTCHECK;
 /* Deleting an object that is already gone succeeds. */
 weir_status_t agent_client_delete(agent_client_t *client, const char *kind, const char *name,
                                   weir_err_t *err) WEIR_MUSTCHECK;

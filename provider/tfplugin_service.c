@@ -390,6 +390,7 @@ static void apply_put(tfp_call_t *call, const spec_kind_t *kind, const Tfplugin6
     diag_list_t *diags = call->diags;
     char *spec_json = NULL, *write_only_json = NULL;
     agent_object_t object = {0};
+    agent_diags_t found = {0};
     wv_t *state = NULL;
     weir_err_t err = {{0}};
     if (res_agent_payload(kind, planned, config, &spec_json, &write_only_json, &err) != WEIR_OK) {
@@ -400,9 +401,15 @@ static void apply_put(tfp_call_t *call, const spec_kind_t *kind, const Tfplugin6
     int64_t expected =
         wv_is_null(prior) ? 0 : res_private_generation(req->planned_private.data, req->planned_private.len);
     weir_status_t result = agent_client_put(call->provider->agent, kind->kind, name ? name : "", spec_json,
-                                            write_only_json, expected, &object, &err);
+                                            write_only_json, expected, &object, &found, &err);
+    /* The agent's own findings (errors that refused the object, warnings about a stored one) go
+     * to tofu at their attribute paths; other failures are one diagnostic about the object. */
+    for (size_t i = 0; i < found.count; i++)
+        diag_add(diags, found.items[i].is_error, found.items[i].summary, found.items[i].detail, found.items[i].path,
+                 found.items[i].path_len);
     if (result != WEIR_OK) {
-        add_err(diags, wv_is_null(prior) ? "Cannot create" : "Cannot update", &err, NULL);
+        if (!agent_diags_has_error(&found))
+            add_err(diags, wv_is_null(prior) ? "Cannot create" : "Cannot update", &err, NULL);
         /* On a failed update tofu keeps the prior state; on a failed create there is none. */
         response->new_state = wv_is_null(prior) ? encode_dynamic(call->arena, prior, diags) : req->prior_state;
     } else if (!(state = res_state_from_object(kind, &object, &err))) {
@@ -420,6 +427,7 @@ out:
     free(spec_json);
     free(write_only_json);
     agent_object_clear(&object);
+    agent_diags_free(&found);
     wv_free(state);
 }
 

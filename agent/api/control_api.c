@@ -13,11 +13,14 @@
 #include "backfill.h"
 #include "log.h"
 #include "object_status.h"
-#include "pipeline_targets.h"
+#include "agent_diags.h"
 #include "objects.h"
+#include "pipeline_checks.h"
+#include "pipeline_targets.h"
 #include "spec.h"
 #include "specs.h"
 #include "strutil.h"
+#include "value_json.h"
 #include "weir/agent/v1/agent.pb-c.h"
 
 void control_api_init(control_api_t *api, store_t *store, const char *token)
@@ -105,6 +108,83 @@ static weir_status_t check_backfill(store_t *store, const char *canonical, weir_
     return result;
 }
 
+/* Validation and apply's checks for one put. Errors refuse the object; warnings travel with it.
+ * Every problem is added to `found` at its attribute path (a problem without one, at none). */
+static weir_status_t check_put(control_api_t *api, const Weir__Agent__V1__PutObjectRequest *req,
+                               const spec_kind_t *kind, char **canonical, char **write_only, spec_diags_t *found,
+                               weir_err_t *err)
+{
+    weir_status_t result = objects_normalise_diags(kind, req->name, req->spec_json, req->write_only_json, canonical,
+                                                   write_only, found, err);
+    if (result == WEIR_OK && strcmp(req->kind, "backfill") == 0 &&
+        (result = check_backfill(api->store, *canonical, err)) == WEIR_ERR_INVALID) {
+        spec_step_t path[] = {{.kind = PATH_ATTR, .name = "table"}};
+        spec_diag_add(found, true, path, 1, "Table cannot be backfilled", "%s", err->msg);
+    }
+    if (result == WEIR_OK && strcmp(req->kind, "pipeline") == 0) {
+        result = pipeline_check_targets(api->store, req->name, *canonical, found, err);
+        /* The source is checked even when a target is refused, so one apply shows every problem. */
+        weir_err_t check_err = {{0}};
+        weir_status_t checked = result == WEIR_OK || result == WEIR_ERR_INVALID
+            ? pipeline_check_source(api->store, req->name, *canonical, found, &check_err)
+            : WEIR_OK;
+        if (checked != WEIR_OK) {
+            *err = check_err;
+            result = checked;
+        } else if (result == WEIR_OK && spec_diags_has_error(found)) {
+            objects_describe(found, err);
+            result = WEIR_ERR_INVALID;
+        }
+    }
+    if (result == WEIR_OK && strcmp(req->kind, "quality_check") == 0) {
+        result = quality_check_columns(api->store, req->name, *canonical, found, err);
+        if (result == WEIR_OK && spec_diags_has_error(found)) {
+            objects_describe(found, err);
+            result = WEIR_ERR_INVALID;
+        }
+    }
+    if (result == WEIR_ERR_INVALID && !spec_diags_has_error(found))
+        spec_diag_add(found, true, NULL, 0, "Invalid object", "%s", err->msg);
+    return result;
+}
+
+/* Answers a put: the stored object with any warnings, or (for callers that asked for structured
+ * diagnostics) the errors that refused it, or a status. */
+static void reply_put(const Weir__Agent__V1__PutObjectRequest *req, weir_status_t result, const agent_object_t *stored,
+                      const spec_diags_t *found, const weir_err_t *err, rpc_reply_t *reply)
+{
+    bool structured = result == WEIR_ERR_INVALID && req->structured_diagnostics && spec_diags_has_error(found);
+    if (result != WEIR_OK && !structured) {
+        weir_err_t full;
+        weir_err_set(&full, "%s \"%s\": %s", req->kind, req->name, err->msg);
+        fail(reply, result, &full);
+        log_info("control_api", "rejected %s %s: %s", req->kind, req->name, err->msg);
+        return;
+    }
+    Weir__Agent__V1__PutObjectResponse response = WEIR__AGENT__V1__PUT_OBJECT_RESPONSE__INIT;
+    Weir__Agent__V1__Object object;
+    if (result == WEIR_OK) {
+        to_proto(stored, &object);
+        response.object = &object;
+    }
+    Weir__Agent__V1__Diagnostic **diags = NULL;
+    size_t count = 0;
+    if (agent_diags_pack(found, structured, true, &diags, &count) != WEIR_OK) {
+        reply->code = GRPC_STATUS_INTERNAL;
+        snprintf(reply->message, sizeof reply->message, "out of memory");
+    } else {
+        response.diagnostics = diags;
+        response.n_diagnostics = count;
+        rpc_reply_pack(reply, &response.base);
+    }
+    agent_diags_pack_free(diags, count);
+    if (result == WEIR_OK)
+        log_info("control_api", "stored %s %s generation %lld with %zu warning(s)", stored->kind, stored->name,
+                 (long long)stored->generation, count);
+    else
+        log_info("control_api", "rejected %s %s: %s", req->kind, req->name, err->msg);
+}
+
 static void put_object(void *ctx, const rpc_request_t *request, rpc_reply_t *reply)
 {
     control_api_t *api = ctx;
@@ -117,40 +197,76 @@ static void put_object(void *ctx, const rpc_request_t *request, rpc_reply_t *rep
     }
     char *canonical = NULL, *write_only = NULL;
     agent_object_t stored = {0};
+    spec_diags_t found;
+    spec_diags_init(&found);
     weir_err_t err = {{0}};
     const spec_kind_t *kind = known_kind(req->kind, reply);
     if (kind) {
-        weir_status_t result =
-            objects_normalise(kind, req->name, req->spec_json, req->write_only_json, &canonical, &write_only, &err);
-        if (result == WEIR_OK && strcmp(req->kind, "backfill") == 0)
-            result = check_backfill(api->store, canonical, &err);
-        if (result == WEIR_OK && strcmp(req->kind, "pipeline") == 0)
-            result = pipeline_check_targets(api->store, req->name, canonical, &err);
+        weir_status_t result = check_put(api, req, kind, &canonical, &write_only, &found, &err);
         if (result == WEIR_OK)
             result = store_put(api->store, req->kind, req->name, canonical, write_only, req->expected_generation,
                                &stored, &err);
-        if (result != WEIR_OK) {
-            char detail[sizeof err.msg];
-            snprintf(detail, sizeof detail, "%s", err.msg);
-            weir_err_set(&err, "%s \"%s\": %s", req->kind, req->name, detail);
-            fail(reply, result, &err);
-            log_info("control_api", "rejected %s %s: %s", req->kind, req->name, detail);
-        } else {
-            Weir__Agent__V1__Object object;
-            to_proto(&stored, &object);
-            Weir__Agent__V1__PutObjectResponse response = WEIR__AGENT__V1__PUT_OBJECT_RESPONSE__INIT;
-            response.object = &object;
-            rpc_reply_pack(reply, &response.base);
-            log_info("control_api", "stored %s %s generation %lld", stored.kind, stored.name,
-                     (long long)stored.generation);
-        }
+        reply_put(req, result, &stored, &found, &err, reply);
     }
     if (write_only)
         memset(write_only, 0, strlen(write_only));
     free(canonical);
     free(write_only);
     agent_object_clear(&stored);
+    spec_diags_free(&found);
     weir__agent__v1__put_object_request__free_unpacked(req, NULL);
+}
+
+/* The stored spec judged again by its table: errors cannot be there, but warnings (lookback) may. */
+static void validate_stored(const char *spec_json, spec_diags_t *found)
+{
+    weir_err_t ignored;
+    const spec_kind_t *kind = spec_kind_by_kind("pipeline");
+    wv_t *raw = wv_from_json(spec_json, strlen(spec_json), &ignored);
+    wv_t *spec = raw ? spec_conform(&kind->block, raw, &ignored) : NULL;
+    if (spec)
+        spec_validate(kind, spec, found);
+    wv_free(spec);
+    wv_free(raw);
+}
+
+static void check_pipeline(void *ctx, const rpc_request_t *request, rpc_reply_t *reply)
+{
+    control_api_t *api = ctx;
+    Weir__Agent__V1__CheckPipelineRequest *req =
+        weir__agent__v1__check_pipeline_request__unpack(NULL, request->body_len, request->body);
+    if (!req) {
+        reply->code = GRPC_STATUS_INVALID_ARGUMENT;
+        snprintf(reply->message, sizeof reply->message, "cannot decode CheckPipelineRequest");
+        return;
+    }
+    agent_object_t stored = {0};
+    spec_diags_t found;
+    spec_diags_init(&found);
+    weir_err_t err = {{0}};
+    weir_status_t result = store_get(api->store, "pipeline", req->pipeline, &stored, &err);
+    if (result == WEIR_OK) {
+        validate_stored(stored.spec_json, &found);
+        result = pipeline_check_targets(api->store, stored.name, stored.spec_json, &found, &err);
+        if (result == WEIR_OK || result == WEIR_ERR_INVALID)
+            result = pipeline_check_source(api->store, stored.name, stored.spec_json, &found, &err);
+    }
+    Weir__Agent__V1__Diagnostic **diags = NULL;
+    size_t count = 0;
+    if (result == WEIR_OK)
+        result = agent_diags_pack(&found, true, true, &diags, &count);
+    if (result != WEIR_OK) {
+        fail(reply, result, &err);
+    } else {
+        Weir__Agent__V1__CheckPipelineResponse response = WEIR__AGENT__V1__CHECK_PIPELINE_RESPONSE__INIT;
+        response.diagnostics = diags;
+        response.n_diagnostics = count;
+        rpc_reply_pack(reply, &response.base);
+    }
+    agent_diags_pack_free(diags, count);
+    agent_object_clear(&stored);
+    spec_diags_free(&found);
+    weir__agent__v1__check_pipeline_request__free_unpacked(req, NULL);
 }
 
 static void get_object(void *ctx, const rpc_request_t *request, rpc_reply_t *reply)
@@ -281,5 +397,6 @@ const rpc_method_t control_api_methods[] = {
     {AGENT_METHOD_GET, get_object},
     {AGENT_METHOD_LIST, list_objects},
     {AGENT_METHOD_DELETE, delete_object},
+    {AGENT_METHOD_CHECK_PIPELINE, check_pipeline},
 };
 const size_t control_api_method_count = sizeof control_api_methods / sizeof control_api_methods[0];

@@ -8,7 +8,7 @@
 #include "buf.h"
 #include "value_json.h"
 
-static void describe(const spec_diags_t *diags, weir_err_t *err)
+void objects_describe(const spec_diags_t *diags, weir_err_t *err)
 {
     weir_buf_t text;
     buf_init(&text, sizeof err->msg - 1);
@@ -28,6 +28,22 @@ static void describe(const spec_diags_t *diags, weir_err_t *err)
 weir_status_t objects_normalise(const spec_kind_t *kind, const char *name, const char *spec_json,
                                 const char *write_only_json, char **canonical_out, char **write_only_out,
                                 weir_err_t *err)
+{
+    return objects_normalise_diags(kind, name, spec_json, write_only_json, canonical_out, write_only_out, NULL, err);
+}
+
+/* Adds the errors of `found` to `diags` (warnings are the provider's to show at plan). */
+static void keep_errors(const spec_diags_t *found, spec_diags_t *diags)
+{
+    for (size_t i = 0; diags && i < found->count; i++)
+        if (found->items[i].is_error)
+            spec_diag_add(diags, true, found->items[i].path, found->items[i].path_len, found->items[i].summary, "%s",
+                          found->items[i].detail);
+}
+
+weir_status_t objects_normalise_diags(const spec_kind_t *kind, const char *name, const char *spec_json,
+                                      const char *write_only_json, char **canonical_out, char **write_only_out,
+                                      spec_diags_t *found, weir_err_t *err)
 {
     weir_status_t result = WEIR_ERR_INVALID;
     wv_t *raw = NULL, *spec = NULL, *secrets = NULL, *kept = NULL;
@@ -60,6 +76,11 @@ weir_status_t objects_normalise(const spec_kind_t *kind, const char *name, const
     const wv_t *spec_name = wv_map_get(spec, "name");
     if (!spec_name || spec_name->kind != WV_STRING || strcmp(spec_name->text, name) != 0) {
         weir_err_set(err, "name: the spec's name must equal the object name \"%s\"", name);
+        if (found) {
+            spec_step_t path[] = {{.kind = PATH_ATTR, .name = "name"}};
+            spec_diag_add(found, true, path, 1, "Name mismatch", "The spec's name must equal the object name \"%s\".",
+                          name);
+        }
         goto out;
     }
 
@@ -85,7 +106,8 @@ weir_status_t objects_normalise(const spec_kind_t *kind, const char *name, const
     }
     spec_validate(kind, spec, &diags);
     if (spec_diags_has_error(&diags)) {
-        describe(&diags, err);
+        objects_describe(&diags, err);
+        keep_errors(&diags, found);
         goto out;
     }
     spec_strip_for_store(&kind->block, spec);

@@ -13,5 +13,14 @@
 weir_status_t objects_normalise(const spec_kind_t *kind, const char *name, const char *spec_json,
                                 const char *write_only_json, char **canonical_out, char **write_only_out,
                                 weir_err_t *err) WEIR_MUSTCHECK;
+/* objects_normalise that also adds each validation error, at its attribute path, to `diags`
+ * (paths borrow names from the spec tables). A failure with no error added there (JSON that is
+ * not an object, an unknown attribute) is described by err alone. */
+weir_status_t objects_normalise_diags(const spec_kind_t *kind, const char *name, const char *spec_json,
+                                      const char *write_only_json, char **canonical_out, char **write_only_out,
+                                      spec_diags_t *diags, weir_err_t *err) WEIR_MUSTCHECK;
+
+/* Sets err to the errors of `diags` as "path: detail; …" (what older callers receive). */
+void objects_describe(const spec_diags_t *diags, weir_err_t *err);
 
 #endif

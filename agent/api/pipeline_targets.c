@@ -88,8 +88,10 @@ static weir_status_t identities_of(store_t *store, destinations_t *d, const pipe
     return WEIR_OK;
 }
 
+/* Refuses table block `t`: in err, and in diags (when given) at the attribute that chose the
+ * destination table — target when the block sets it, else name. */
 static weir_status_t refuse(const pipeline_spec_t *mine, size_t t, const identity_t id, const char *other_pipeline,
-                            const char *other_table, weir_err_t *err)
+                            const char *other_table, spec_diags_t *diags, weir_err_t *err)
 {
     char who[200];
     if (other_pipeline)
@@ -100,12 +102,21 @@ static weir_status_t refuse(const pipeline_spec_t *mine, size_t t, const identit
                  "table[%zu] (%s) would write %s, which %s already writes from table %s; each destination table "
                  "has one writer: set target on one of them to another table",
                  t, mine->tables[t].name, id, who, other_table);
+    if (diags) {
+        spec_step_t path[] = {{.kind = PATH_ATTR, .name = "table"},
+                              {.kind = PATH_INDEX, .index = (long)t},
+                              {.kind = PATH_ATTR, .name = mine->tables[t].target ? "target" : "name"}};
+        spec_diag_add(diags, true, path, 3, "Destination table already written",
+                      "Table %s would write %s, which %s already writes from table %s. Each destination table has "
+                      "one writer: set target on one of them to another table.",
+                      mine->tables[t].name, id, who, other_table);
+    }
     return WEIR_ERR_INVALID;
 }
 
 /* Compares `mine` with the stored pipeline `other`. */
 static weir_status_t against(store_t *store, destinations_t *d, const pipeline_spec_t *mine, const identity_t *ids,
-                             const agent_object_t *other, weir_err_t *err)
+                             const agent_object_t *other, spec_diags_t *diags, weir_err_t *err)
 {
     pipeline_spec_t theirs;
     weir_err_t ignored;
@@ -116,13 +127,14 @@ static weir_status_t against(store_t *store, destinations_t *d, const pipeline_s
     for (size_t t = 0; result == WEIR_OK && their_ids && t < mine->table_count; t++)
         for (size_t u = 0; result == WEIR_OK && u < theirs.table_count; u++)
             if (strcmp(ids[t], their_ids[u]) == 0)
-                result = refuse(mine, t, ids[t], other->name, theirs.tables[u].name, err);
+                result = refuse(mine, t, ids[t], other->name, theirs.tables[u].name, diags, err);
     free(their_ids);
     pipeline_spec_free(&theirs);
     return result;
 }
 
-weir_status_t pipeline_check_targets(store_t *store, const char *name, const char *spec_json, weir_err_t *err)
+weir_status_t pipeline_check_targets(store_t *store, const char *name, const char *spec_json, spec_diags_t *diags,
+                                     weir_err_t *err)
 {
     pipeline_spec_t mine;
     weir_status_t result = pipeline_spec_parse(spec_json, name, &mine, err);
@@ -135,12 +147,12 @@ weir_status_t pipeline_check_targets(store_t *store, const char *name, const cha
     for (size_t t = 0; result == WEIR_OK && ids && t < mine.table_count; t++)
         for (size_t u = 0; result == WEIR_OK && u < t; u++)
             if (strcmp(ids[t], ids[u]) == 0)
-                result = refuse(&mine, t, ids[t], NULL, mine.tables[u].name, err);
+                result = refuse(&mine, t, ids[t], NULL, mine.tables[u].name, diags, err);
     if (result == WEIR_OK && ids)
         result = store_list(store, "pipeline", "", "", 0, &pipelines, err);
     for (size_t i = 0; result == WEIR_OK && ids && i < pipelines.count; i++)
         if (strcmp(pipelines.items[i].name, name) != 0)
-            result = against(store, &d, &mine, ids, &pipelines.items[i], err);
+            result = against(store, &d, &mine, ids, &pipelines.items[i], diags, err);
     agent_object_list_free(&pipelines);
     free(ids);
     destinations_free(&d);

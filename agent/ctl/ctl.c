@@ -36,6 +36,8 @@ static void usage(FILE *out)
             "  backfill status [NAME]      backfills: chunks done, running, failed; rows; loaded up to\n"
             "  backfill retry NAME         run a backfill's failed chunks again\n"
             "  checks [PIPELINE]           the latest result of every quality check\n"
+            "  check PIPELINE              check a pipeline against its source now (tables, keys, cursor)\n"
+            "                              and its targets against other writers; exit 1 on an error\n"
             "  quarantine release RUN_ID   publish a quarantined batch as it is\n"
             "  quarantine discard RUN_ID   drop a quarantined batch; the next run reads the window again\n\n"
             "KIND is a kind (pipeline) or a resource type (weir_pipeline).\n\n"
@@ -165,9 +167,13 @@ static int cmd_apply(rpc_channel_t *channel, const ctl_options_t *options, int a
     char *visible = parsed ? json_dumps(parsed, JSON_COMPACT) : NULL;
     char *write_only = json_object_size(hidden) ? json_dumps(hidden, JSON_COMPACT) : NULL;
     agent_object_t object = {0};
+    agent_diags_t found = {0};
     rpc_error_t error = {0};
     weir_status_t result = agent_api_put(channel, CTL_TIMEOUT_MS, kind, argv[1], visible ? visible : spec,
-                                         write_only ? write_only : "", AGENT_ANY_GENERATION, &object, &error);
+                                         write_only ? write_only : "", AGENT_ANY_GENERATION, &object, &found, &error);
+    ctl_print_diags(stderr, &found);
+    bool refused_with_diags = agent_diags_has_error(&found);
+    agent_diags_free(&found);
     if (write_only)
         memset(write_only, 0, strlen(write_only));
     free(write_only);
@@ -175,6 +181,8 @@ static int cmd_apply(rpc_channel_t *channel, const ctl_options_t *options, int a
     json_decref(parsed);
     json_decref(hidden);
     free(from_file);
+    if (result != WEIR_OK && refused_with_diags)
+        return 1; /* the diagnostics above say why */
     if (result != WEIR_OK)
         return ctl_report(result, &error, "apply");
     printf("%s %s stored at generation %lld\n", object.kind, object.name, (long long)object.generation);
@@ -498,6 +506,8 @@ int ctl_main(int argc, char **argv)
         else if (strcmp(command, "status") == 0 || strcmp(command, "pause") == 0 || strcmp(command, "resume") == 0 ||
                  strcmp(command, "retry") == 0)
             code = ctl_pipelines(channel, &options, command, rest, args);
+        else if (strcmp(command, "check") == 0)
+            code = ctl_check(channel, &options, rest, args);
         else if (strcmp(command, "checks") == 0 || strcmp(command, "quarantine") == 0)
             code = ctl_quality(channel, &options, command, rest, args);
         else {

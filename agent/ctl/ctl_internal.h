@@ -5,7 +5,9 @@
 #include <jansson.h>
 #include <protobuf-c/protobuf-c.h>
 #include <stdbool.h>
+#include <stdio.h>
 
+#include "agent_diags.h"
 #include "rpc_client.h"
 #include "status.h"
 
@@ -37,6 +39,10 @@ int ctl_backfill(rpc_channel_t *channel, const ctl_options_t *options, int argc,
 int ctl_pipelines(rpc_channel_t *channel, const ctl_options_t *options, const char *command, int argc, char **argv);
 /* `checks [PIPELINE]` and `quarantine release|discard RUN` (ctl_checks.c); `command` picks which. */
 int ctl_quality(rpc_channel_t *channel, const ctl_options_t *options, const char *command, int argc, char **argv);
+/* `check PIPELINE` (ctl_check.c): apply's source and target checks, run now. */
+int ctl_check(rpc_channel_t *channel, const ctl_options_t *options, int argc, char **argv);
+/* Prints each diagnostic as "error|warning: path: summary: detail" lines to `out`. */
+void ctl_print_diags(FILE *out, const agent_diags_t *diags);
 /* One check result as JSON, and as a table row under its header (also used by `run show`). */
 struct Weir__Agent__V1__CheckResult;
 json_t *ctl_check_json(const struct Weir__Agent__V1__CheckResult *check);

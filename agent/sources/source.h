@@ -49,6 +49,26 @@ typedef struct {
 
 void source_extract_free(source_extract_t *extracted);
 
+/* What a column could serve as for an incremental cursor, judged by its type (a domain by its base
+ * type): time and numbers order rows as they change; text orders them only if the application
+ * writes sortable text; anything else does not order them at all. */
+typedef enum {
+    SOURCE_CURSOR_UNORDERED, /* boolean, json, uuid, floats, arrays, … */
+    SOURCE_CURSOR_TIME,      /* timestamp, timestamptz, date: lookback applies */
+    SOURCE_CURSOR_NUMBER,    /* smallint, integer, bigint, numeric */
+    SOURCE_CURSOR_TEXT,      /* text, varchar, char */
+} source_cursor_class_t;
+
+/* A table as apply's checks see it (source_ops_t.inspect). */
+typedef struct {
+    source_columns_t columns;
+    source_cursor_class_t *cursor_classes; /* one per column (owned) */
+    bool key_unique;                       /* a unique constraint or index covers only key columns */
+    bool readable;                         /* the session's user may SELECT the table */
+} source_table_info_t;
+
+void source_table_info_free(source_table_info_t *info);
+
 typedef struct {
     const char *kind;      /* the object kind it serves, e.g. "source_postgres" */
     unsigned capabilities; /* SOURCE_CAN_* */
@@ -61,6 +81,12 @@ typedef struct {
     weir_status_t (*extract)(source_session_t *session, const source_window_t *window, stage_writer_t *writer,
                              source_extract_t *out, weir_err_t *err);
     void (*close)(source_session_t *session);
+    /* For apply's checks: `table`'s columns and their cursor classes, whether the `key_count`
+     * columns of `key` are unique by a constraint or unique index of the table, and whether the
+     * session may read it. WEIR_ERR_NOT_FOUND when the table does not exist. Bounded in time:
+     * apply waits for it. NULL when the kind cannot tell (its tables are not checked). */
+    weir_status_t (*inspect)(source_session_t *session, const char *table, char *const *key, size_t key_count,
+                             source_table_info_t *out, weir_err_t *err);
 } source_ops_t;
 
 /* The backend serving object kind `kind`, or NULL. */

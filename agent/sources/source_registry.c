@@ -35,3 +35,10 @@ void source_extract_free(source_extract_t *extracted)
     source_columns_free(&extracted->columns);
     memset(extracted, 0, sizeof *extracted);
 }
+
+void source_table_info_free(source_table_info_t *info)
+{
+    source_columns_free(&info->columns);
+    free(info->cursor_classes);
+    memset(info, 0, sizeof *info);
+}

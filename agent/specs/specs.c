@@ -51,6 +51,7 @@ static const bind_field_t table_fields[] = {
     DURATION(table_spec_t, "lookback", lookback),
     TEXT(table_spec_t, "target", target),
     TEXT(table_spec_t, "mode", mode_text),
+    BOOL(table_spec_t, "allow_text_cursor", allow_text_cursor),
     {"column", BIND_BLOCKS, offsetof(table_spec_t, columns), offsetof(table_spec_t, column_count), &column_binding},
 };
 static const bind_table_t table_binding = {"table", BIND_FIELDS(table_spec_t, table_fields)};

@@ -43,6 +43,7 @@ typedef struct {
     char *target; /* as written, or NULL */
     char *mode_text;
     table_mode_t mode;
+    bool allow_text_cursor;
     column_spec_t *columns;
     size_t column_count;
     char *source_schema;

@@ -51,7 +51,7 @@ static weir_status_t check(const char *destination, const char *table, const cha
              "{\"name\":\"p2\",\"source\":\"pg\",\"destination\":\"%s\",\"table\":[{\"name\":\"%s\","
              "\"primary_key\":[\"id\"],\"mode\":\"full_refresh\"%s%s%s}]}",
              destination, table, *target ? ",\"target\":\"" : "", target, *target ? "\"" : "");
-    return pipeline_check_targets(store, "p2", spec, err);
+    return pipeline_check_targets(store, "p2", spec, NULL, err);
 }
 
 static void a_second_writer_is_refused_naming_both(void **state)
@@ -80,7 +80,7 @@ static void other_names_are_accepted(void **state)
                                             "{\"name\":\"orders\",\"source\":\"pg\",\"destination\":\"wh\","
                                             "\"table\":[{\"name\":\"public.orders\",\"primary_key\":[\"id\"],"
                                             "\"mode\":\"full_refresh\"}]}",
-                                            &err),
+                                            NULL, &err),
                      WEIR_OK);
     /* A destination that does not exist is left to the store's reference check. */
     assert_int_equal(check("nowhere", "sales.orders", "", &err), WEIR_OK);
@@ -90,13 +90,22 @@ static void two_blocks_of_one_pipeline_collide(void **state)
 {
     (void)state;
     weir_err_t err = {{0}};
+    spec_diags_t diags;
+    spec_diags_init(&diags);
     assert_int_equal(pipeline_check_targets(store, "p3",
                                             "{\"name\":\"p3\",\"source\":\"pg\",\"destination\":\"wh-other\","
                                             "\"table\":[{\"name\":\"eu.invoices\",\"primary_key\":[\"id\"],"
                                             "\"mode\":\"full_refresh\"},{\"name\":\"us.invoices\","
                                             "\"primary_key\":[\"id\"],\"mode\":\"full_refresh\"}]}",
-                                            &err),
+                                            &diags, &err),
                      WEIR_ERR_INVALID);
+    /* The refusal also travels as a diagnostic at the block that chose the table. */
+    assert_int_equal(diags.count, 1);
+    char path[64];
+    spec_path_format(diags.items[0].path, diags.items[0].path_len, path, sizeof path);
+    assert_string_equal(path, "table[1].name");
+    assert_true(diags.items[0].is_error);
+    spec_diags_free(&diags);
     assert_non_null(strstr(err.msg, "table[1] (us.invoices)"));
     assert_non_null(strstr(err.msg, "this pipeline"));
     assert_non_null(strstr(err.msg, "eu.invoices"));

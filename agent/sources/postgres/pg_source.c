@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "pg_check.h"
 #include "pg_extract.h"
 #include "secrets.h"
 #include "spec.h"
@@ -134,6 +135,12 @@ static weir_status_t pg_extract(source_session_t *session, const source_window_t
     return result;
 }
 
+static weir_status_t pg_inspect(source_session_t *session, const char *table, char *const *key, size_t key_count,
+                                source_table_info_t *out, weir_err_t *err)
+{
+    return pg_inspect_table(session->conn, table, key, key_count, out, err);
+}
+
 static void pg_close(source_session_t *session)
 {
     if (!session)
@@ -149,4 +156,5 @@ const source_ops_t pg_source_ops = {
     .describe = pg_describe,
     .extract = pg_extract,
     .close = pg_close,
+    .inspect = pg_inspect,
 };
