@@ -175,8 +175,15 @@ static weir_status_t discover_columns(PGconn *conn, const char *quoted_table, co
 {
     const char *params[] = {quoted_table};
     PGresult *res = PQexecParams(conn,
-                                 "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute "
-                                 "WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum",
+                                 /* A domain reports its base type (through domains over domains). */
+                                 "SELECT a.attname, format_type(b.typid, b.typmod) FROM pg_attribute a "
+                                 "CROSS JOIN LATERAL (WITH RECURSIVE d(typid, typmod, depth) AS ("
+                                 "SELECT a.atttypid, a.atttypmod, 0 UNION ALL "
+                                 "SELECT t.typbasetype, t.typtypmod, d.depth + 1 FROM d JOIN pg_type t "
+                                 "ON t.oid = d.typid WHERE t.typtype = 'd') "
+                                 "SELECT typid, typmod FROM d ORDER BY depth DESC LIMIT 1) b "
+                                 "WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped "
+                                 "ORDER BY a.attnum",
                                  1, NULL, params, NULL, NULL, 0);
     if (PQresultStatus(res) != PGRES_TUPLES_OK) {
         weir_err_set(err, "table %s: %s", quoted_table, PQerrorMessage(conn));
@@ -306,7 +313,9 @@ weir_status_t pg_extract_table(PGconn *conn, const pg_extract_request_t *request
     result = buf_puts(&sql, "COPY (SELECT ");
     for (size_t i = 0; result == WEIR_OK && i < out->column_count; i++) {
         char *column = PQescapeIdentifier(conn, out->column_names[i], strlen(out->column_names[i]));
-        result = column ? buf_printf(&sql, "%s%s", i ? ", " : "", column) : WEIR_ERR_NOMEM;
+        /* Arrays travel as JSON (to_json), which destinations parse; PostgreSQL's {…} text they cannot. */
+        bool array = strstr(out->column_types[i], "[]") != NULL;
+        result = column ? buf_printf(&sql, array ? "%sto_json(%s)" : "%s%s", i ? ", " : "", column) : WEIR_ERR_NOMEM;
         PQfreemem(column);
     }
     if (result == WEIR_OK)
