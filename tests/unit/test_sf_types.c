@@ -109,14 +109,17 @@ static void conversions_name_their_formats(void **state)
     put("date", sql, sizeof sql);
     assert_string_equal(sql, "TO_DATE(\"C\", 'YYYY-MM-DD')");
     put("time(3) without time zone", sql, sizeof sql);
-    assert_string_equal(sql, "CASE WHEN \"C\" LIKE '%.%' THEN TO_TIME(\"C\", 'HH24:MI:SS.FF') "
-                             "ELSE TO_TIME(\"C\", 'HH24:MI:SS') END");
+    assert_string_equal(sql,
+                        "CASE WHEN \"C\" LIKE '%.%' THEN TO_TIME(\"C\", 'HH24:MI:SS.FF') "
+                        "ELSE TO_TIME(\"C\", 'HH24:MI:SS') END");
     put("timestamp with time zone", sql, sizeof sql);
-    assert_string_equal(sql, "CASE WHEN \"C\" LIKE '%.%' THEN TO_TIMESTAMP_TZ(\"C\", 'YYYY-MM-DD HH24:MI:SS.FFTZH') "
-                             "ELSE TO_TIMESTAMP_TZ(\"C\", 'YYYY-MM-DD HH24:MI:SSTZH') END");
+    assert_string_equal(sql,
+                        "CASE WHEN \"C\" LIKE '%.%' THEN TO_TIMESTAMP_TZ(\"C\", 'YYYY-MM-DD HH24:MI:SS.FFTZH') "
+                        "ELSE TO_TIMESTAMP_TZ(\"C\", 'YYYY-MM-DD HH24:MI:SSTZH') END");
     put("double precision", sql, sizeof sql);
-    assert_string_equal(sql, "CAST(CASE \"C\" WHEN 'Infinity' THEN 'inf' WHEN '-Infinity' THEN '-inf' ELSE \"C\" END "
-                             "AS FLOAT)");
+    assert_string_equal(sql,
+                        "CAST(CASE \"C\" WHEN 'Infinity' THEN 'inf' WHEN '-Infinity' THEN '-inf' ELSE \"C\" END "
+                        "AS FLOAT)");
     put("integer[]", sql, sizeof sql);
     assert_string_equal(sql, "CAST(PARSE_JSON(\"C\") AS ARRAY)");
     put("money", sql, sizeof sql);

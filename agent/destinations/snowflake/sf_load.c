@@ -149,8 +149,8 @@ static weir_status_t prepare_target(sf_client_t *client, const sf_load_request_t
                          "column %s of %s.%s.%s is %s in Snowflake but the source now gives %s (%s); change the "
                          "target column yourself or load into a new table: Weir only adds columns and widens "
                          "NUMBER precision or VARCHAR length, never rewrites existing data",
-                         upper, request->database, request->schema, request->table, found_type,
-                         types[i].sql_type, request->pg_types[i]);
+                         upper, request->database, request->schema, request->table, found_type, types[i].sql_type,
+                         request->pg_types[i]);
             result = WEIR_ERR_INVALID;
             continue;
         }

@@ -124,8 +124,8 @@ weir_status_t sf_types_put_converted(weir_buf_t *sql, const sf_type_t *type, con
     case SF_KIND_MONEY: /* "-$1,234.56" once checked: drop the symbol and the group separators */
         return buf_printf(sql, "CAST(REPLACE(REPLACE(%s, '$', ''), ',', '') AS %s)", c, type->sql_type);
     case SF_KIND_FLOAT: /* Snowflake spells the infinities 'inf' and '-inf' */
-        return buf_printf(sql, "CAST(CASE %s WHEN 'Infinity' THEN 'inf' WHEN '-Infinity' THEN '-inf' ELSE %s END AS FLOAT)",
-                          c, c);
+        return buf_printf(
+            sql, "CAST(CASE %s WHEN 'Infinity' THEN 'inf' WHEN '-Infinity' THEN '-inf' ELSE %s END AS FLOAT)", c, c);
     case SF_KIND_BOOLEAN:
         return buf_printf(sql, "CAST(%s AS BOOLEAN)", c);
     case SF_KIND_DATE:
@@ -340,8 +340,8 @@ static bool check_json_numbers(const char *value, size_t len, char *why, size_t 
 static bool check_json_keys(const char *value, size_t len, char *why, size_t size)
 {
     json_error_t error;
-    json_t *parsed = json_loadb(value, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY | JSON_DECODE_INT_AS_REAL |
-                                    JSON_ALLOW_NUL, &error);
+    json_t *parsed = json_loadb(
+        value, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY | JSON_DECODE_INT_AS_REAL | JSON_ALLOW_NUL, &error);
     if (parsed) {
         json_decref(parsed);
         return true;
