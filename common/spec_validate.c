@@ -160,7 +160,7 @@ bool spec_sf_type_valid(const char *text, char *why, size_t why_size)
     int args = type_args(p, &a, &b);
     static const char *const plain[] = {"INT",   "INTEGER", "BIGINT", "SMALLINT", "TINYINT", "BYTEINT",
                                         "FLOAT", "DOUBLE",  "REAL",   "BOOLEAN",  "DATE",    "VARIANT",
-                                        "ARRAY", "OBJECT",  "FLOAT4", "FLOAT8",   NULL};
+                                        "ARRAY", "FLOAT4",  "FLOAT8", NULL};
     for (const char *const *t = plain; *t; t++)
         if (strcmp(name, *t) == 0) {
             if (args == 0)
@@ -194,7 +194,7 @@ bool spec_sf_type_valid(const char *text, char *why, size_t why_size)
     }
     snprintf(why, why_size,
              "not a Snowflake column type Weir loads into (NUMBER(p,s), INTEGER, FLOAT, VARCHAR(n), BOOLEAN, DATE, "
-             "TIME, TIMESTAMP_NTZ, TIMESTAMP_LTZ, TIMESTAMP_TZ, VARIANT, ARRAY, OBJECT, BINARY)");
+             "TIME, TIMESTAMP_NTZ, TIMESTAMP_LTZ, TIMESTAMP_TZ, VARIANT, ARRAY, BINARY)");
     return false;
 }
 

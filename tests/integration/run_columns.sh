@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Real schemas through the weir-agent binary: hostile identifiers (spaces, quotes, reserved words,
-# mixed case, non-ASCII, case-only collisions) land value for value under both naming policies,
-# a collision fails the run naming both columns until a column block renames one, and card data
+# mixed case, non-ASCII, case-only collisions) land value for value under both naming policies;
+# a collision is refused at apply naming both columns (and fails the run when a later column
+# causes it) until a column block renames one; and card data
 # is hashed, masked or left out before anything is staged: the test greps the stage bucket (the
 # chunks as Snowflake reads them; the local chunks are the same bytes sealed), every row and column
 # of the warehouse and the agent log for the clear values.
@@ -75,24 +76,20 @@ ctl apply destination_snowflake raw --spec "{\"name\":\"raw\",\"account\":\"MYOR
   \"api_url\":\"$WEIR_TEST_SF_URL\",\"stage\":{\"url\":\"s3://$WEIR_TEST_S3_BUCKET/pci/\",\"name\":\"raw.billing.weir_stage\",
   \"kms_key_id\":\"weir-stage-key\",\"region\":\"us-east-1\"}}" > /dev/null
 
-step "upper naming: val and \"VAL\" would both land as VAL, so the run fails naming both"
+step "upper naming: val and \"VAL\" would both land as VAL, so apply refuses the pipeline naming both"
 items_pipeline() { # extra table members
   ctl apply pipeline items --spec "$(json <<JSON
 {"name":"items","source":"billing","destination":"raw","schedule":"0 0 1 1 *",
  "table":[{"name":"\"Billing\".\"Order Items\"","primary_key":["\"Id\""],"cursor":"\"UPDATED AT\"","lookback":"0s"$1}]}
 JSON
-)" > /dev/null
+)"
 }
-items_pipeline ""
-if ctl run items --wait=60 > "$work/collide.out" 2>&1; then fail "a colliding run succeeded"; fi
-ctl runs --pipeline items > "$work/runs.out" 2>&1 || true
-grep -q 'columns \\\?"val\\\?" and \\\?"VAL\\\?"' "$work/collide.out" "$work/runs.out" "$work/agent.log" ||
-  { cat "$work/collide.out"; fail "the collision is not named"; }
-[[ $(sf "SELECT COUNT(*) FROM RAW.INFORMATION_SCHEMA.TABLES WHERE TABLE_NAME = 'ORDER_ITEMS'") == '["0"]' ]] ||
-  fail "a refused run created the target"
+if items_pipeline "" > "$work/collide.out" 2>&1; then fail "a colliding pipeline was applied"; fi
+grep -qF 'table[0].name: Column name collision: columns "val" and "VAL"' "$work/collide.out" ||
+  { cat "$work/collide.out"; fail "the collision is not named at its path"; }
 
 step "a column block renames one; every value lands under its mapped name"
-items_pipeline ',"column":[{"name":"\"VAL\"","target":"VAL_UPPER"}]'
+items_pipeline ',"column":[{"name":"\"VAL\"","target":"VAL_UPPER"}]' > /dev/null
 ctl run items --wait=60 > "$work/items.out" || { cat "$work/items.out"; fail "items run"; }
 pg "$(cat <<'SQL'
 COPY (SELECT "Id", "select", "a ""quoted"" name", "Größe", to_char("UPDATED AT" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS'),
@@ -112,6 +109,14 @@ if [norm(r) for r in source] != [norm(r) for r in target] or len(source) != 40:
     sys.exit(f"source {source[:2]} target {target[:2]} ({len(source)} vs {len(target)} rows)")
 print(f"  {len(source)} rows, every column equal under its upper-case name")
 PY
+
+step "a column added later that collides fails the run naming both, and publishes nothing"
+pg 'ALTER TABLE "Billing"."Order Items" ADD COLUMN "Val" text; UPDATE "Billing"."Order Items" SET "UPDATED AT" = "UPDATED AT" + interval '"'1 day'"' WHERE "Id" = 1'
+if ctl run items --wait=60 > "$work/late.out" 2>&1; then fail "a run with a colliding new column succeeded"; fi
+grep -qF 'columns \"val\" and \"Val\"' "$work/agent.log" || { cat "$work/late.out"; fail "the late collision is not named"; }
+[[ $(sf 'SELECT COUNT(*) FROM "RAW"."BILLING"."ORDER_ITEMS" WHERE "UPDATED_AT" > '"'2026-11-24'") == '["0"]' ]] ||
+  fail "a refused run published rows"
+pg 'ALTER TABLE "Billing"."Order Items" DROP COLUMN "Val"'
 
 step "preserve naming keeps the exact source names, quoted"
 # Real Snowflake keeps "val" and "VAL" apart under preserve; DuckDB under fakesnow compares column

@@ -10,6 +10,29 @@
 # for Snowflake's side of an external stage: CREATE STAGE … URL = 's3://…' gets a file:// mirror
 # URL instead, and before each COPY INTO the adapter downloads the bucket's objects into that
 # mirror with the same S3 credentials; fakesnow's own COPY INTO then reads those exact bytes.
+#
+# Declared Snowflake rules the adapter enforces because fakesnow (DuckDB) is lenient about them; each
+# is a documented fact of Snowflake, checked on the statement text (or, for PARSE_JSON, on the values
+# the statement parses) and answered with a 422 as Snowflake would. Nothing else is added.
+#  1. NUMBER/DECIMAL/NUMERIC(p,s): 1 <= p <= 38 and 0 <= s <= 37, s <= p ("Numeric data types":
+#     precision up to 38, scale 0 to 37). DuckDB takes NUMBER(38,38).
+#  2. Date/time conversions name a format: CAST(… AS DATE|TIME|TIMESTAMP*) or ::DATE… of text, and
+#     TO_DATE/TO_TIME/TO_TIMESTAMP* with one argument, depend on the account's *_INPUT_FORMAT
+#     (AUTO by default, "Date and time input and output formats"). The adapter cannot tell an
+#     operand's type from the text, so it refuses every such CAST and one-argument call.
+#  3. TIME holds 00:00:00 to 23:59:59.999999999 ("Date & time data types"): DuckDB's CAST turns
+#     '24:00:00' into 00:00:00; with rule 2 only formatted TO_TIME remains, whose parser refuses
+#     hour 24.
+#  4. NaN exists only in FLOAT: DuckDB already refuses 'NaN' for DECIMAL, so NUMBER casts of it fail
+#     as in Snowflake.
+#  5. PARSE_JSON(x) refuses an object with a duplicate key unless called with 'd' ("PARSE_JSON"):
+#     DuckDB keeps both. The adapter reads the values a single-argument PARSE_JSON is about to
+#     parse (string literals, or a quoted column of the statement's FROM table) and refuses
+#     duplicates.
+#  6. Quoted identifiers are case-sensitive ("Identifier resolution"): "raw"."payments" does not
+#     name RAW.PAYMENTS. DuckDB resolves names case-insensitively, so every quoted
+#     database.schema.object reference must exist under exactly that case (objects the statement
+#     creates excepted). Column names are not checked.
 import datetime
 import decimal
 import json
@@ -55,6 +78,135 @@ def mirror_s3(statement):
                     os.makedirs(os.path.dirname(path), exist_ok=True)
                     s3.download_file(bucket, item["Key"], path)
     return re.sub(r"'s3://", "'file://" + mirror_dir + "/", statement)
+
+
+class Refused(Exception):
+    """A declared Snowflake rule the statement breaks (see the top of this file)."""
+
+
+NUMBER_TYPE = re.compile(r"\b(?:NUMBER|DECIMAL|NUMERIC)\s*\(\s*(-?\d+)\s*(?:,\s*(-?\d+)\s*)?\)", re.I)
+TEMPORAL = r"(?:DATE|TIME|DATETIME|TIMESTAMP(?:_NTZ|_LTZ|_TZ)?)\b(?:\s*\(\s*\d+\s*\))?"
+CAST_TEMPORAL = re.compile(r"(?:\bAS\s+|::\s*)" + TEMPORAL, re.I)
+CONVERT_TEMPORAL = re.compile(r"\b(TO_DATE|TO_TIME|TO_TIMESTAMP(?:_NTZ|_LTZ|_TZ)?|TRY_TO_DATE|TRY_TO_TIME|"
+                              r"TRY_TO_TIMESTAMP(?:_NTZ|_LTZ|_TZ)?)\s*\(", re.I)
+QUOTED = r'"(?:[^"]|"")+"'
+QUOTED_PATH = re.compile(r'(?<![@\w".])(' + QUOTED + r')\s*\.\s*(' + QUOTED + r')\s*\.\s*(' + QUOTED + r')')
+CREATES = re.compile(r'^\s*CREATE\s+(?:OR\s+REPLACE\s+)?(?:TRANSIENT\s+|TEMPORARY\s+)?(?:TABLE|STAGE|VIEW)\s+'
+                     r'(?:IF\s+NOT\s+EXISTS\s+)?(' + QUOTED + r'\s*\.\s*' + QUOTED + r'\s*\.\s*' + QUOTED + ')', re.I)
+
+
+def strip_literals(statement):
+    """The statement with string literals blanked, so rules look only at SQL."""
+    return re.sub(r"'(?:[^']|'')*'", "''", statement)
+
+
+def call_arguments(text, open_paren):
+    """The top-level arguments of the call whose '(' is at open_paren, and the index after ')'."""
+    depth, args, start, i, quote = 0, [], open_paren + 1, open_paren, None
+    while i < len(text):
+        ch = text[i]
+        if quote:
+            if ch == quote:
+                quote = None
+        elif ch in "'\"":
+            quote = ch
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if depth == 0:
+                args.append(text[start:i].strip())
+                return args, i + 1
+        elif ch == "," and depth == 1:
+            args.append(text[start:i].strip())
+            start = i + 1
+        i += 1
+    return args, i
+
+
+def unquote(name):
+    return name[1:-1].replace('""', '"')
+
+
+def no_duplicate_keys(pairs):
+    keys = [k for k, _ in pairs]
+    for k in keys:
+        if keys.count(k) > 1:
+            raise Refused("100069 (22P02): Error parsing JSON: duplicate object attribute \"%s\"" % k)
+    return dict(pairs)
+
+
+def check_json_values(cur, statement):
+    sql = strip_literals(statement)
+    for match in re.finditer(r"\bPARSE_JSON\s*\(", statement, re.I):
+        args, _ = call_arguments(statement, match.end() - 1)
+        if len(args) != 1:
+            continue  # PARSE_JSON(x, 'd') allows duplicates
+        values = []
+        if args[0].startswith("'"):
+            values = [args[0][1:-1].replace("''", "'")]
+        elif re.fullmatch(QUOTED, args[0]):
+            source = re.search(r"\bFROM\s+(" + QUOTED + r"\s*\.\s*" + QUOTED + r"\s*\.\s*" + QUOTED + ")", sql, re.I)
+            if source:
+                cur.execute("SELECT %s FROM %s" % (args[0], source.group(1)))
+                values = [row[0] for row in cur.fetchall()]
+        for value in values:
+            if isinstance(value, str):
+                try:
+                    json.loads(value, object_pairs_hook=no_duplicate_keys)
+                except ValueError:
+                    pass  # not JSON at all: PARSE_JSON's own error follows
+
+
+def existing(database, schema=None, name=None):
+    """Exact-case lookup in DuckDB's own catalog (fakesnow maps Snowflake objects onto it)."""
+    duck = conn._duck_conn
+    if schema is None:
+        rows = duck.execute("SELECT COUNT(*) FROM duckdb_databases() WHERE database_name = ?", [database])
+    elif name is None:
+        rows = duck.execute("SELECT COUNT(*) FROM duckdb_schemas() WHERE database_name = ? AND schema_name = ?",
+                            [database, schema])
+    else:
+        rows = duck.execute("SELECT (SELECT COUNT(*) FROM duckdb_tables() WHERE database_name = $1 AND "
+                            "schema_name = $2 AND table_name = $3) + (SELECT COUNT(*) FROM duckdb_views() WHERE "
+                            "database_name = $1 AND schema_name = $2 AND view_name = $3)", [database, schema, name])
+    return rows.fetchall()[0][0] > 0
+
+
+def check_rules(cur, statement):
+    sql = strip_literals(statement)
+    for match in NUMBER_TYPE.finditer(sql):
+        precision, scale = int(match.group(1)), int(match.group(2) or 0)
+        if not (1 <= precision <= 38 and 0 <= scale <= 37 and scale <= precision):
+            raise Refused("002011 (42601): SQL compilation error: %s: precision must be 1 to 38 and scale 0 to 37 "
+                          "and not above the precision" % match.group(0))
+    if CAST_TEMPORAL.search(sql):
+        raise Refused("100040 (22007): a date/time CAST depends on the account's *_INPUT_FORMAT (AUTO): "
+                      "use TO_DATE/TO_TIME/TO_TIMESTAMP_* with a format")
+    for match in CONVERT_TEMPORAL.finditer(statement):
+        args, _ = call_arguments(statement, match.end() - 1)
+        if len(args) < 2:
+            raise Refused("100040 (22007): %s without a format depends on the account's *_INPUT_FORMAT (AUTO)"
+                          % match.group(1))
+    created = CREATES.match(sql)
+    created = re.sub(r"\s", "", created.group(1)) if created else None
+    database_ddl = re.match(r"\s*(CREATE|DROP)\s+(DATABASE|SCHEMA)\b", sql, re.I)
+    for match in QUOTED_PATH.finditer(sql):
+        database, schema, name = (unquote(match.group(i)) for i in (1, 2, 3))
+        whole = re.sub(r"\s", "", match.group(0))
+        if database_ddl:
+            continue
+        if not existing(database):
+            raise Refused('002003 (02000): SQL compilation error: Database \'"%s"\' does not exist or not '
+                          'authorized.' % database)
+        if not existing(database, schema):
+            raise Refused('002003 (02000): SQL compilation error: Schema \'"%s"."%s"\' does not exist or not '
+                          'authorized.' % (database, schema))
+        if whole != created and not re.match(r"\s*DROP\s", sql, re.I) and not existing(database, schema, name) \
+                and not re.search(r"\bIF\s+NOT\s+EXISTS\b", sql, re.I):
+            raise Refused('002003 (42S02): SQL compilation error: Object \'"%s"."%s"."%s"\' does not exist or not '
+                          'authorized.' % (database, schema, name))
+    check_json_values(cur, statement)
 
 
 lock = threading.Lock()
@@ -115,6 +267,7 @@ class Handler(BaseHTTPRequestHandler):
         with lock:
             cur = conn.cursor()
             try:
+                check_rules(cur, statement)
                 cur.execute(mirror_s3(statement))
                 rows = cur.fetchall() if cur.description else []
                 description = cur.description or []

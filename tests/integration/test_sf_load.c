@@ -62,8 +62,8 @@ static int setup(void **state)
            " paid boolean, day date, big numeric, updated_at timestamptz)");
     pg_sql("INSERT INTO shop.orders VALUES"
            " (1, 10.5, E'tab\\there\\nline \\\\ back ''quote'' \"dq\"', '{\"a\": [1, 2]}', true, '2026-11-01',"
-           "  123456789012345678901234567890123456789012.5, '2026-11-23 10:00:00+00'),"
-           " (2, NULL, '', NULL, false, NULL, 'NaN', '2026-11-23 10:05:00+00'),"
+           "  12345678901234567890123456789.123456789, '2026-11-23 10:00:00+00'),"
+           " (2, NULL, '', NULL, false, NULL, NULL, '2026-11-23 10:05:00+00'),"
            " (3, -0.0001, NULL, '[]', NULL, '2026-01-31', NULL, '2026-11-23 10:10:00+00'),"
            " (4, 99999999999999.9999, 'ünïcødé ✓', '{\"k\": \"v\"}', true, '1999-12-31', 0, '2026-11-23 10:15:00+00')");
     char path[512];
@@ -187,10 +187,10 @@ static void first_load_creates_and_equals_source(void **state)
     assert_int_equal(result.inserted, 4);
     char *dump = target_dump();
     const char *want = "1|10.5000|tab\there\nline \\ back 'quote' "
-                       "\"dq\"|true|123456789012345678901234567890123456789012.5|2026-11-01\n"
-                       "2|<null>||false|NaN|<null>\n"
+                       "\"dq\"|true|12345678901234567890123456789.123456789|2026-11-01\n"
+                       "2|<null>||false|<null>|<null>\n"
                        "3|-0.0001|<null>|<null>|<null>|2026-01-31\n"
-                       "4|99999999999999.9999|ünïcødé ✓|true|0|1999-12-31\n";
+                       "4|99999999999999.9999|ünïcødé ✓|true|0.000000000|1999-12-31\n";
     assert_string_equal(dump, want);
     free(dump);
     sf_result_t types = sf_query("SELECT COLUMN_NAME, DATA_TYPE FROM \"RAW\".INFORMATION_SCHEMA.COLUMNS "

@@ -8,52 +8,16 @@
 
 #include "buf.h"
 #include "log.h"
+#include "sf_types.h"
 #include "stage_reader.h"
 
 /* Snowflake caps a statement near 1 MB and a VALUES list at 16,384 expressions. */
 #define SF_STATEMENT_MAX_BYTES (900u * 1024u)
 /* Snowflake's VARCHAR without a length. */
 #define SF_VARCHAR_MAX 16777216LL
+/* How much of a refused value an error message shows. */
+#define SF_SHOWN_VALUE_BYTES 64
 #define SF_VALUES_MAX_EXPRESSIONS 16384
-
-void sf_type_for_pg(const char *pg_type, char *out, size_t size)
-{
-    int precision = 0, scale = 0;
-    if (strcmp(pg_type, "smallint") == 0 || strcmp(pg_type, "integer") == 0 || strcmp(pg_type, "bigint") == 0)
-        snprintf(out, size, "NUMBER(38,0)");
-    else if (sscanf(pg_type, "numeric(%d,%d)", &precision, &scale) == 2 && precision <= 38)
-        snprintf(out, size, "NUMBER(%d,%d)", precision, scale);
-    else if (strcmp(pg_type, "real") == 0 || strcmp(pg_type, "double precision") == 0)
-        snprintf(out, size, "FLOAT");
-    else if (strcmp(pg_type, "boolean") == 0)
-        snprintf(out, size, "BOOLEAN");
-    else if (strcmp(pg_type, "date") == 0)
-        snprintf(out, size, "DATE");
-    else if (strncmp(pg_type, "time", 4) == 0 && !strstr(pg_type, "stamp") && !strstr(pg_type, "with time zone"))
-        snprintf(out, size, "TIME");
-    else if (strncmp(pg_type, "timestamp", 9) == 0)
-        snprintf(out, size, strstr(pg_type, "with time zone") ? "TIMESTAMP_TZ" : "TIMESTAMP_NTZ");
-    else if (strcmp(pg_type, "json") == 0 || strcmp(pg_type, "jsonb") == 0)
-        snprintf(out, size, "VARIANT");
-    else if (strcmp(pg_type, "bytea") == 0)
-        snprintf(out, size, "BINARY");
-    else if (strcmp(pg_type, "uuid") == 0)
-        snprintf(out, size, "VARCHAR(36)");
-    else
-        snprintf(out, size, "VARCHAR");
-}
-
-/* How a staged text value becomes the target type. */
-static weir_status_t put_converted(weir_buf_t *sql, const char *type, const char *quoted_column)
-{
-    if (strcmp(type, "VARCHAR") == 0 || strcmp(type, "VARCHAR(36)") == 0)
-        return buf_puts(sql, quoted_column);
-    if (strcmp(type, "VARIANT") == 0)
-        return buf_printf(sql, "PARSE_JSON(%s)", quoted_column);
-    if (strcmp(type, "BINARY") == 0) /* PostgreSQL's hex output starts with \x */
-        return buf_printf(sql, "TO_BINARY(SUBSTR(%s, 3), 'HEX')", quoted_column);
-    return buf_printf(sql, "CAST(%s AS %s)", quoted_column, type);
-}
 
 static weir_status_t put_table(weir_buf_t *sql, const sf_load_request_t *request, const char *suffix)
 {
@@ -69,19 +33,6 @@ static weir_status_t put_table(weir_buf_t *sql, const sf_load_request_t *request
     return result == WEIR_OK ? sf_put_ident(sql, table) : result;
 }
 
-static bool type_family_matches(const char *target_type, const char *wanted)
-{
-    /* INFORMATION_SCHEMA reports NUMBER, FLOAT, TEXT, BOOLEAN, DATE, TIME, TIMESTAMP_*, VARIANT, BINARY. */
-    if (strncmp(wanted, "VARCHAR", 7) == 0)
-        return strcmp(target_type, "TEXT") == 0 || strncmp(target_type, "VARCHAR", 7) == 0;
-    if (strncmp(wanted, "NUMBER", 6) == 0)
-        return strcmp(target_type, "NUMBER") == 0 || strcmp(target_type, "FIXED") == 0;
-    if (strcmp(wanted, "FLOAT") == 0)
-        return strcmp(target_type, "FLOAT") == 0 || strcmp(target_type, "REAL") == 0 ||
-            strcmp(target_type, "DOUBLE") == 0;
-    return strcmp(target_type, wanted) == 0;
-}
-
 static long long column_number(const sf_result_t *result, size_t row, size_t column)
 {
     const char *text = sf_result_text(result, row, column);
@@ -91,12 +42,13 @@ static long long column_number(const sf_result_t *result, size_t row, size_t col
 /* The allowed widenings, done in place: a NUMBER gains precision (same scale), a VARCHAR gains
  * length. A scale change would rewrite stored values, so it is refused like a type change. */
 static weir_status_t widen_column(sf_client_t *client, const sf_load_request_t *request, weir_buf_t *sql,
-                                  const sf_result_t *existing, size_t row, const char *column, const char *wanted,
-                                  sf_load_result_t *out, weir_err_t *err)
+                                  const sf_result_t *existing, size_t row, const char *column,
+                                  const sf_type_t *wanted_type, sf_load_result_t *out, weir_err_t *err)
 {
     char widened[64] = "";
-    int precision = 0, scale = 0, length = 0;
-    if (sscanf(wanted, "NUMBER(%d,%d)", &precision, &scale) == 2) {
+    const char *wanted = wanted_type->sql_type;
+    int precision = wanted_type->precision, scale = wanted_type->scale, length = 0;
+    if (wanted_type->kind == SF_KIND_NUMBER || wanted_type->kind == SF_KIND_MONEY) {
         long long have_precision = column_number(existing, row, 2), have_scale = column_number(existing, row, 3);
         if (have_scale != scale) {
             weir_err_set(err,
@@ -135,7 +87,7 @@ static weir_status_t widen_column(sf_client_t *client, const sf_load_request_t *
 }
 
 /* Creates the target or brings its columns in line with the source, by policy. */
-static weir_status_t prepare_target(sf_client_t *client, const sf_load_request_t *request, char (*types)[64],
+static weir_status_t prepare_target(sf_client_t *client, const sf_load_request_t *request, const sf_type_t *types,
                                     sf_load_result_t *out, weir_err_t *err)
 {
     weir_buf_t sql;
@@ -169,7 +121,7 @@ static weir_status_t prepare_target(sf_client_t *client, const sf_load_request_t
         for (size_t i = 0; result == WEIR_OK && i < request->column_count; i++) {
             result = sf_put_ident(&sql, request->columns[i]);
             if (result == WEIR_OK)
-                result = buf_printf(&sql, " %s, ", types[i]);
+                result = buf_printf(&sql, " %s, ", types[i].sql_type);
         }
         if (result == WEIR_OK)
             result = buf_puts(&sql, "\"_WEIR_RUN_ID\" VARCHAR, \"_WEIR_LOADED_AT\" TIMESTAMP_TZ)");
@@ -188,15 +140,15 @@ static weir_status_t prepare_target(sf_client_t *client, const sf_load_request_t
                 found_row = row;
             }
         if (found_type) {
-            if (type_family_matches(found_type, types[i])) {
-                result = widen_column(client, request, &sql, &existing, found_row, upper, types[i], out, err);
+            if (sf_types_same_family(found_type, &types[i])) {
+                result = widen_column(client, request, &sql, &existing, found_row, upper, &types[i], out, err);
                 continue;
             }
             weir_err_set(err,
                          "column %s of %s.%s.%s is %s in Snowflake but the source now gives %s (%s); change the "
                          "target column yourself or load into a new table: Weir only adds columns and widens "
                          "NUMBER precision or VARCHAR length, never rewrites existing data",
-                         upper, request->database, request->schema, request->table, found_type, types[i],
+                         upper, request->database, request->schema, request->table, found_type, types[i].sql_type,
                          request->pg_types[i]);
             result = WEIR_ERR_INVALID;
             continue;
@@ -215,7 +167,7 @@ static weir_status_t prepare_target(sf_client_t *client, const sf_load_request_t
         if (result == WEIR_OK)
             result = sf_put_ident(&sql, upper);
         if (result == WEIR_OK)
-            result = buf_printf(&sql, " %s", types[i]);
+            result = buf_printf(&sql, " %s", types[i].sql_type);
         if (result == WEIR_OK)
             result = sf_run(client, &sql, NULL, err);
         if (result == WEIR_OK)
@@ -227,9 +179,56 @@ out:
     return result;
 }
 
+/* Column i as the user knows it: its source name when the request has one. */
+static const char *column_label(const sf_load_request_t *request, size_t i)
+{
+    return request->source_columns ? request->source_columns[i] : request->columns[i];
+}
+
+/* "id=42, region='eu'": the row's primary key as the error names it. */
+static void describe_key(const sf_load_request_t *request, const stage_field_t *fields, size_t count, char *out,
+                         size_t size)
+{
+    size_t used = 0;
+    out[0] = 0;
+    for (size_t k = 0; k < request->key_count && used < size; k++)
+        for (size_t i = 0; i < count && used < size; i++) {
+            if (strcmp(request->columns[i], request->primary_key[k]) != 0)
+                continue;
+            int shown = fields[i].len > SF_SHOWN_VALUE_BYTES ? SF_SHOWN_VALUE_BYTES : (int)fields[i].len;
+            int written = fields[i].is_null
+                ? snprintf(out + used, size - used, "%s%s=NULL", k ? ", " : "", column_label(request, i))
+                : snprintf(out + used, size - used, "%s%s=%.*s", k ? ", " : "", column_label(request, i), shown,
+                           fields[i].data);
+            used += written > 0 ? (size_t)written : 0;
+        }
+}
+
+/* A row with a value that would not land unchanged (sf_types_check) fails the batch, naming the
+ * column, the source table and the row's key. The check runs as the destination reads the chunks:
+ * while INSERT statements are built (inline path) or before the upload (S3 stage path), so no
+ * statement of a failing batch reaches Snowflake's tables and nothing is published. */
+static weir_status_t check_row(const sf_load_request_t *request, const sf_type_t *types, const stage_field_t *fields,
+                               size_t count, weir_err_t *err)
+{
+    char why[384];
+    for (size_t i = 0; i < count && i < request->column_count; i++) {
+        if (fields[i].is_null || sf_types_check(&types[i], fields[i].data, fields[i].len, why, sizeof why))
+            continue;
+        char key[512];
+        describe_key(request, fields, count, key, sizeof key);
+        int shown = fields[i].len > SF_SHOWN_VALUE_BYTES ? SF_SHOWN_VALUE_BYTES : (int)fields[i].len;
+        weir_err_set(err, "column \"%s\" of %s: value %.*s%s %s (key %s)", column_label(request, i),
+                     request->source_table ? request->source_table : request->table, shown, fields[i].data,
+                     fields[i].len > SF_SHOWN_VALUE_BYTES ? "…" : "", why, key);
+        return WEIR_ERR_INVALID;
+    }
+    return WEIR_OK;
+}
+
 /* Fills the staging table from the chunk files in INSERT statements under Snowflake's limits. */
-static weir_status_t stage_rows(sf_client_t *client, const sf_load_request_t *request, const char *stage_suffix,
-                                sf_load_result_t *out, weir_err_t *err)
+static weir_status_t stage_rows(sf_client_t *client, const sf_load_request_t *request, const sf_type_t *types,
+                                const char *stage_suffix, sf_load_result_t *out, weir_err_t *err)
 {
     weir_buf_t sql;
     buf_init(&sql, SF_STATEMENT_MAX_BYTES + 256 * 1024);
@@ -256,6 +255,8 @@ static weir_status_t stage_rows(sf_client_t *client, const sf_load_request_t *re
                              request->column_count);
                 result = WEIR_ERR_INVALID;
             }
+            if (result == WEIR_OK)
+                result = check_row(request, types, fields, count, err);
             buf_reset(&row);
             for (size_t i = 0; result == WEIR_OK && i < count; i++) {
                 result = buf_puts(&row, i ? ", " : "(");
@@ -380,7 +381,7 @@ static weir_status_t put_key_match(weir_buf_t *sql, const sf_load_request_t *req
     return result;
 }
 
-static weir_status_t build_dedup(weir_buf_t *sql, const sf_load_request_t *request, char (*types)[64],
+static weir_status_t build_dedup(weir_buf_t *sql, const sf_load_request_t *request, const sf_type_t *types,
                                  const char *stage_suffix, const char *dedup_suffix, int cursor_index)
 {
     weir_status_t result = buf_puts(sql, "CREATE OR REPLACE TRANSIENT TABLE ");
@@ -398,7 +399,7 @@ static weir_status_t build_dedup(weir_buf_t *sql, const sf_load_request_t *reque
         if (result == WEIR_OK)
             result = buf_puts(sql, i ? ", " : "");
         if (result == WEIR_OK)
-            result = put_converted(sql, types[i], quoted);
+            result = sf_types_put_converted(sql, &types[i], quoted);
         if (result == WEIR_OK)
             result = buf_printf(sql, " AS %s", quoted);
     }
@@ -424,7 +425,7 @@ static weir_status_t build_dedup(weir_buf_t *sql, const sf_load_request_t *reque
         if (result == WEIR_OK)
             result = buf_puts(sql, " ORDER BY ");
         if (result == WEIR_OK)
-            result = put_converted(sql, types[cursor_index], quoted);
+            result = sf_types_put_converted(sql, &types[cursor_index], quoted);
         if (result == WEIR_OK)
             result = buf_puts(sql, " DESC NULLS LAST");
     } else if (result == WEIR_OK) {
@@ -569,7 +570,7 @@ static void batch_suffixes(const sf_load_request_t *request, char *stage_suffix,
 }
 
 /* Target types for the request's columns (new array) and the cursor's index (-1 for none). */
-static weir_status_t column_types(const sf_load_request_t *request, char (**types_out)[64], int *cursor_index,
+static weir_status_t column_types(const sf_load_request_t *request, sf_type_t **types_out, int *cursor_index,
                                   weir_err_t *err)
 {
     *types_out = NULL;
@@ -577,15 +578,21 @@ static weir_status_t column_types(const sf_load_request_t *request, char (**type
         weir_err_set(err, "a load needs columns and a primary key");
         return WEIR_ERR_INVALID;
     }
-    char(*types)[64] = calloc(request->column_count, sizeof *types);
+    sf_type_t *types = calloc(request->column_count, sizeof *types);
     if (!types)
         return WEIR_ERR_NOMEM;
     *cursor_index = -1;
     for (size_t i = 0; i < request->column_count; i++) {
-        if (request->type_overrides && request->type_overrides[i])
-            sf_upper_name(request->type_overrides[i], types[i], sizeof types[i]);
-        else
-            sf_type_for_pg(request->pg_types[i], types[i], sizeof types[i]);
+        if (request->type_overrides && request->type_overrides[i]) {
+            if (!sf_types_override(request->type_overrides[i], &types[i])) {
+                weir_err_set(err, "column %s: type \"%s\" is not a type Weir loads into", request->columns[i],
+                             request->type_overrides[i]);
+                free(types);
+                return WEIR_ERR_INVALID;
+            }
+        } else {
+            sf_types_map(request->pg_types[i], &types[i]);
+        }
         if (request->cursor && strcmp(request->columns[i], request->cursor) == 0)
             *cursor_index = (int)i;
     }
@@ -601,6 +608,33 @@ static weir_status_t column_types(const sf_load_request_t *request, char (**type
     }
     *types_out = types;
     return WEIR_OK;
+}
+
+weir_status_t sf_load_check_chunks(const sf_load_request_t *request, weir_err_t *err)
+{
+    sf_type_t *types;
+    int cursor_index;
+    weir_status_t result = column_types(request, &types, &cursor_index, err);
+    for (unsigned chunk = 0; result == WEIR_OK && chunk < request->chunk_count; chunk++) {
+        char path[4200];
+        snprintf(path, sizeof path, "%s/%05u.csv.zst", request->stage_dir, chunk);
+        stage_reader_t *reader = NULL;
+        result = stage_reader_open_sealed(path, request->stage_sealer, &reader, err);
+        while (result == WEIR_OK) {
+            const stage_field_t *fields;
+            size_t count;
+            result = stage_reader_next(reader, &fields, &count, err);
+            if (result == WEIR_ERR_NOT_FOUND) {
+                result = WEIR_OK;
+                break;
+            }
+            if (result == WEIR_OK)
+                result = check_row(request, types, fields, count, err);
+        }
+        stage_reader_close(reader);
+    }
+    free(types);
+    return result;
 }
 
 void sf_load_batch_table(const sf_load_request_t *request, char *out, size_t size)
@@ -631,7 +665,7 @@ weir_status_t sf_load_stage(sf_client_t *client, const sf_load_request_t *reques
                             weir_err_t *err)
 {
     memset(out, 0, sizeof *out);
-    char(*types)[64];
+    sf_type_t *types;
     int cursor_index;
     weir_status_t result = column_types(request, &types, &cursor_index, err);
     if (result != WEIR_OK)
@@ -658,7 +692,7 @@ weir_status_t sf_load_stage(sf_client_t *client, const sf_load_request_t *reques
         result = sf_run(client, &sql, NULL, err);
     if (result == WEIR_OK)
         result = request->stage_name ? copy_rows(client, request, stage_suffix, out, err)
-                                     : stage_rows(client, request, stage_suffix, out, err);
+                                     : stage_rows(client, request, types, stage_suffix, out, err);
     if (result == WEIR_OK)
         result = build_dedup(&sql, request, types, stage_suffix, dedup_suffix, cursor_index);
     if (result == WEIR_OK)

@@ -4,7 +4,8 @@
  * _WEIR_LOADED_AT. Repeating a batch changes nothing it already changed.
  *
  * Names: every name in a request is the exact Snowflake name (resolved by the runner's column plan
- * and the destination's spec, see ident.h), and every generated identifier is double-quoted. */
+ * and the destination's spec, see ident.h), and every generated identifier is double-quoted. Types:
+ * sf_types.h maps each source type and converts the staged text; values that would change fail. */
 #ifndef WEIR_SF_LOAD_H
 #define WEIR_SF_LOAD_H
 
@@ -19,8 +20,10 @@ typedef struct {
     const char *database; /* target database, schema and table as Snowflake names them */
     const char *schema;
     const char *table;
+    const char *source_table; /* "schema.table" as the source names it, for error messages; may be NULL */
     size_t column_count;
     const char *const *columns;        /* destination column names */
+    const char *const *source_columns; /* their source names, for messages; may be NULL */
     const char *const *pg_types;       /* their PostgreSQL types (format_type text) */
     const char *const *type_overrides; /* a Snowflake type per column, or NULL entries (or NULL) */
     size_t key_count;
@@ -48,10 +51,10 @@ typedef struct {
     bool created_table;
 } sf_load_result_t;
 
-/* The Snowflake column type for a PostgreSQL type (format_type text), e.g. "numeric(18,4)" →
- * "NUMBER(18,4)". Types Snowflake cannot hold exactly (unconstrained or >38-digit numeric,
- * intervals, arrays) become VARCHAR so no value is lost. Writes into `out`. */
-void sf_type_for_pg(const char *pg_type, char *out, size_t size);
+/* Checks every staged value against its column's Snowflake type (sf_types.h) by reading the
+ * chunks, for the S3 stage path (the inline path checks while it builds its INSERTs): a value that
+ * would not land unchanged fails with WEIR_ERR_INVALID naming the column, table and row key. */
+weir_status_t sf_load_check_chunks(const sf_load_request_t *request, weir_err_t *err) WEIR_MUSTCHECK;
 
 /* Write-audit-publish in three steps. sf_load_stage creates or evolves the target, fills the
  * per-run staging table and builds the deduplicated batch table (sf_load_batch_table) that

@@ -232,8 +232,10 @@ static weir_status_t batch_request(const destination_session_t *session, const d
     out->request = (sf_load_request_t){.database = session->spec.database,
                                        .schema = session->spec.schema,
                                        .table = batch->target,
+                                       .source_table = batch->table,
                                        .column_count = batch->column_count,
                                        .columns = batch->targets,
+                                       .source_columns = batch->columns,
                                        .pg_types = batch->source_types,
                                        .type_overrides = batch->target_types,
                                        .key_count = batch->key_count,
@@ -258,6 +260,9 @@ static weir_status_t sf_upload(destination_session_t *session, const destination
         return WEIR_OK; /* without a stage the rows travel inline with the statements */
     sf_batch_t scratch;
     weir_status_t result = batch_request(session, batch, &scratch, err);
+    /* Values are checked before any chunk leaves the machine; COPY INTO only moves checked text. */
+    if (result == WEIR_OK)
+        result = sf_load_check_chunks(&scratch.request, err);
     s3_stage_t target = {.url = stage->url, .region = stage->region, .kms_key_id = stage->kms_key_id};
     for (unsigned chunk = 0; result == WEIR_OK && chunk < batch->chunk_count; chunk++) {
         char local[1300], key[1100];

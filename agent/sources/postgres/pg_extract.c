@@ -179,8 +179,15 @@ static weir_status_t discover_columns(PGconn *conn, const char *quoted_table, co
 {
     const char *params[] = {quoted_table};
     PGresult *res = PQexecParams(conn,
-                                 "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute "
-                                 "WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum",
+                                 /* A domain reports its base type (through domains over domains). */
+                                 "SELECT a.attname, format_type(b.typid, b.typmod) FROM pg_attribute a "
+                                 "CROSS JOIN LATERAL (WITH RECURSIVE d(typid, typmod, depth) AS ("
+                                 "SELECT a.atttypid, a.atttypmod, 0 UNION ALL "
+                                 "SELECT t.typbasetype, t.typtypmod, d.depth + 1 FROM d JOIN pg_type t "
+                                 "ON t.oid = d.typid WHERE t.typtype = 'd') "
+                                 "SELECT typid, typmod FROM d ORDER BY depth DESC LIMIT 1) b "
+                                 "WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped "
+                                 "ORDER BY a.attnum",
                                  1, NULL, params, NULL, NULL, 0);
     if (PQresultStatus(res) != PGRES_TUPLES_OK) {
         weir_err_set(err, "table %s: %s", quoted_table, PQerrorMessage(conn));
@@ -254,6 +261,38 @@ static weir_status_t build_filter(PGconn *conn, const pg_extract_request_t *requ
     return result;
 }
 
+/* The largest cursor value the filter selects and how many rows have none, read in the extract's
+ * snapshot, so no row can fall between the new watermark and the rows. */
+static weir_status_t read_new_watermark(PGconn *conn, const char *cursor, const char *table, const char *filter,
+                                        pg_extract_result_t *out, weir_err_t *err)
+{
+    weir_buf_t sql;
+    buf_init(&sql, 64 * 1024);
+    char *column = PQescapeIdentifier(conn, cursor, strlen(cursor));
+    weir_status_t result = column
+        ? buf_printf(&sql, "SELECT max(%s)::text, count(*) FILTER (WHERE %s IS NULL) FROM %s%s", column, column, table,
+                     filter)
+        : WEIR_ERR_NOMEM;
+    PQfreemem(column);
+    if (result != WEIR_OK) {
+        buf_free(&sql);
+        return result;
+    }
+    PGresult *res = PQexec(conn, (const char *)sql.data);
+    buf_free(&sql);
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+        weir_err_set(err, "table %s: %s", table, PQerrorMessage(conn));
+        result = pg_status_for_sqlstate(PQresultErrorField(res, PG_DIAG_SQLSTATE));
+        PQclear(res);
+        return result;
+    }
+    if (!PQgetisnull(res, 0, 0))
+        out->new_watermark = strdup(PQgetvalue(res, 0, 0));
+    out->null_cursor_rows = strtoull(PQgetvalue(res, 0, 1), NULL, 10);
+    PQclear(res);
+    return WEIR_OK;
+}
+
 weir_status_t pg_extract_table(PGconn *conn, const pg_extract_request_t *request, stage_writer_t *writer,
                                pg_extract_result_t *out, weir_err_t *err)
 {
@@ -286,35 +325,19 @@ weir_status_t pg_extract_table(PGconn *conn, const pg_extract_request_t *request
     if (result != WEIR_OK)
         goto out;
 
-    if (request->cursor) {
-        /* The new watermark comes from the same snapshot as the rows, so no row can fall between. */
-        char *column = PQescapeIdentifier(conn, request->cursor, strlen(request->cursor));
-        if (!column ||
-            buf_printf(&sql, "SELECT max(%s)::text, count(*) FILTER (WHERE %s IS NULL) FROM %s%s", column, column,
-                       (const char *)table.data, filter.data ? (const char *)filter.data : "") != WEIR_OK) {
-            PQfreemem(column);
-            result = WEIR_ERR_NOMEM;
-            goto out;
-        }
-        PQfreemem(column);
-        PGresult *res = PQexec(conn, (const char *)sql.data);
-        if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-            weir_err_set(err, "table %s: %s", (const char *)table.data, PQerrorMessage(conn));
-            result = pg_status_for_sqlstate(PQresultErrorField(res, PG_DIAG_SQLSTATE));
-            PQclear(res);
-            goto out;
-        }
-        if (!PQgetisnull(res, 0, 0))
-            out->new_watermark = strdup(PQgetvalue(res, 0, 0));
-        out->null_cursor_rows = strtoull(PQgetvalue(res, 0, 1), NULL, 10);
-        PQclear(res);
-    }
+    if (request->cursor)
+        result = read_new_watermark(conn, request->cursor, (const char *)table.data,
+                                    filter.data ? (const char *)filter.data : "", out, err);
+    if (result != WEIR_OK)
+        goto out;
 
     buf_reset(&sql);
     result = buf_puts(&sql, "COPY (SELECT ");
     for (size_t i = 0; result == WEIR_OK && i < out->column_count; i++) {
         char *column = PQescapeIdentifier(conn, out->column_names[i], strlen(out->column_names[i]));
-        result = column ? buf_printf(&sql, "%s%s", i ? ", " : "", column) : WEIR_ERR_NOMEM;
+        /* Arrays travel as JSON (to_json), which destinations parse; PostgreSQL's {…} text they cannot. */
+        bool array = strstr(out->column_types[i], "[]") != NULL;
+        result = column ? buf_printf(&sql, array ? "%sto_json(%s)" : "%s%s", i ? ", " : "", column) : WEIR_ERR_NOMEM;
         PQfreemem(column);
     }
     if (result == WEIR_OK)
