@@ -203,7 +203,8 @@ static const spec_attr_t column_attrs[] = {
      "docs/types.md.",
      NULL, 0, 0, NULL},
     {"exclude", ST_BOOL, SA_OPTIONAL | SA_COMPUTED, "false", SV_NONE, NULL,
-     "Leave the column out: its values are dropped in the agent and never staged or loaded.", NULL, 0, 0, NULL},
+     "Leave the column out: the source does not even read it, and nothing of it is staged or loaded.", NULL, 0, 0,
+     NULL},
     {"transform", ST_STRING, SA_OPTIONAL | SA_COMPUTED, "\"none\"", SV_ENUM, column_transforms,
      "Applied in the agent before anything is staged: `hash` replaces a value with its HMAC-SHA-256 (hex) under "
      "the pipeline's `hash_key_ref`, so equal values stay joinable but cannot be recovered by trying candidates "

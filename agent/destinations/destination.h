@@ -36,6 +36,7 @@ typedef struct {
     bool full_refresh;              /* the target ends up holding exactly this batch's rows */
     const char *stage_dir;          /* local chunk files 00000.csv.zst … */
     unsigned chunk_count;
+    long long raw_bytes;    /* CSV bytes staged (before compression) */
     const sealer_t *sealer; /* opens sealed chunks; may be NULL */
 } destination_batch_t;
 

@@ -187,6 +187,7 @@ weir_status_t run_batch_describe(const runner_t *runner, const store_run_t *run,
                                  .full_refresh = !incremental(objects) && !backfill,
                                  .stage_dir = run->stage_dir,
                                  .chunk_count = manifest->chunks,
+                                 .raw_bytes = run->bytes_extracted,
                                  .sealer = runner->sealer};
     return WEIR_OK;
 }

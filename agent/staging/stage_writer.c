@@ -41,6 +41,7 @@ struct stage_writer {
     field_rule_t *rules; /* one per named column, once the source named them */
     size_t rule_count;
     size_t field_index; /* of the next field in the current row */
+    bool omit_dropped;  /* the source writes no field for a dropped column */
     char *scratch;      /* a masked value */
     size_t scratch_cap;
 };
@@ -319,10 +320,28 @@ static weir_status_t put_ruled(stage_writer_t *w, const field_rule_t *rule, cons
     return put_field(w, w->scratch, field_mask(value, len, rule->keep_last, w->scratch), err);
 }
 
+bool stage_writer_keeps(const stage_writer_t *w, size_t column)
+{
+    return !w->rules || column >= w->rule_count || w->rules[column].kind != FIELD_DROP;
+}
+
+void stage_writer_omit_dropped(stage_writer_t *w)
+{
+    w->omit_dropped = true;
+}
+
+/* Past the dropped columns the source does not write. */
+static void skip_omitted(stage_writer_t *w)
+{
+    while (w->omit_dropped && w->field_index < w->rule_count && w->rules[w->field_index].kind == FIELD_DROP)
+        w->field_index++;
+}
+
 weir_status_t stage_writer_field(stage_writer_t *w, const char *value, size_t len, weir_err_t *err)
 {
     if (!w->plan)
         return put_field(w, value, len, err);
+    skip_omitted(w);
     if (!w->rules) {
         weir_err_set(err, "stage: the source wrote a field before naming its columns");
         return WEIR_ERR_INTERNAL;
@@ -336,6 +355,8 @@ weir_status_t stage_writer_field(stage_writer_t *w, const char *value, size_t le
 
 weir_status_t stage_writer_end_row(stage_writer_t *w, weir_err_t *err)
 {
+    if (w->rules)
+        skip_omitted(w);
     if (w->plan && w->field_index != w->rule_count) {
         weir_err_set(err, "stage: a row has %zu fields, the source named %zu columns", w->field_index, w->rule_count);
         return WEIR_ERR_INTERNAL;

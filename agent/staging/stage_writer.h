@@ -41,6 +41,11 @@ void stage_writer_set_rules(stage_writer_t *writer, stage_plan_fn plan, void *ct
 /* The source names the columns of the fields it writes, in order, before the first row. */
 weir_status_t stage_writer_columns(stage_writer_t *writer, const char *const *names, const char *const *types,
                                    size_t count, weir_err_t *err) WEIR_MUSTCHECK;
+/* Whether named column `column` is staged (false when its rule drops it). True without rules. */
+bool stage_writer_keeps(const stage_writer_t *writer, size_t column);
+/* The source will not write the fields its rules drop (it does not read them at all): each row
+ * then has one field per kept column, in order. Call after stage_writer_columns. */
+void stage_writer_omit_dropped(stage_writer_t *writer);
 /* Adds one field to the current row; `value` NULL writes SQL NULL. */
 weir_status_t stage_writer_field(stage_writer_t *writer, const char *value, size_t len, weir_err_t *err) WEIR_MUSTCHECK;
 weir_status_t stage_writer_end_row(stage_writer_t *writer, weir_err_t *err) WEIR_MUSTCHECK;

@@ -33,6 +33,10 @@
 #     name RAW.PAYMENTS. DuckDB resolves names case-insensitively, so every quoted
 #     database.schema.object reference must exist under exactly that case (objects the statement
 #     creates excepted). Column names are not checked.
+#  7. The request body's "database" and "schema" fields name objects as SHOW returns them ("SQL API
+#     reference": case must match; unquoted names are stored upper case), so "raw" does not find a
+#     database created as RAW. A field naming an object that exists only under another case is
+#     refused (a field naming no object at all is left to the statement, which may create it).
 import datetime
 import decimal
 import json
@@ -173,6 +177,31 @@ def existing(database, schema=None, name=None):
     return rows.fetchall()[0][0] > 0
 
 
+def other_case_only(database, schema=None):
+    """True when the object exists, but only under another case."""
+    duck = conn._duck_conn
+    if schema is None:
+        rows = duck.execute("SELECT COUNT(*) FILTER (WHERE database_name = ?), COUNT(*) FILTER (WHERE "
+                            "lower(database_name) = lower(?)) FROM duckdb_databases()", [database, database])
+    else:
+        rows = duck.execute("SELECT COUNT(*) FILTER (WHERE database_name = ? AND schema_name = ?), COUNT(*) FILTER "
+                            "(WHERE lower(database_name) = lower(?) AND lower(schema_name) = lower(?)) FROM "
+                            "duckdb_schemas()", [database, schema, database, schema])
+    exact, any_case = rows.fetchall()[0]
+    return exact == 0 and any_case > 0
+
+
+def check_context(request):
+    """Rule 7: the session's database and schema fields, case-sensitive."""
+    database, schema = request.get("database"), request.get("schema")
+    if database and other_case_only(database):
+        raise Exception("002043 (02000): SQL compilation error: Object does not exist, or operation cannot be "
+                        "performed: database %s (the database field is case-sensitive)." % database)
+    if database and schema and other_case_only(database, schema):
+        raise Exception("002043 (02000): SQL compilation error: Object does not exist, or operation cannot be "
+                        "performed: schema %s.%s (the schema field is case-sensitive)." % (database, schema))
+
+
 def check_rules(cur, statement):
     sql = strip_literals(statement)
     for match in NUMBER_TYPE.finditer(sql):
@@ -267,6 +296,7 @@ class Handler(BaseHTTPRequestHandler):
         with lock:
             cur = conn.cursor()
             try:
+                check_context(request)
                 check_rules(cur, statement)
                 cur.execute(mirror_s3(statement))
                 rows = cur.fetchall() if cur.description else []

@@ -33,10 +33,10 @@ static int teardown(void **state)
     return system(cmd) == 0 ? 0 : -1;
 }
 
-static char *read_chunk(unsigned index, size_t *len)
+static char *read_chunk_in(const char *sub, unsigned index, size_t *len)
 {
     char path[512];
-    snprintf(path, sizeof path, "%s/out/%05u.csv.zst", dir, index);
+    snprintf(path, sizeof path, "%s/%s/%05u.csv.zst", dir, sub, index);
     FILE *file = fopen(path, "rb");
     if (!file)
         return NULL;
@@ -51,6 +51,11 @@ static char *read_chunk(unsigned index, size_t *len)
     out[got] = 0;
     *len = got;
     return out;
+}
+
+static char *read_chunk(unsigned index, size_t *len)
+{
+    return read_chunk_in("out", index, len);
 }
 
 static void encodes_csv(void **state)
@@ -291,6 +296,25 @@ static void rules_apply_before_anything_is_written(void **state)
     assert_null(strstr(csv, "4111111111111111"));
     assert_null(strstr(csv, "s3cr3t"));
     free(csv);
+
+    /* A source that leaves dropped columns out of its query writes one field fewer per row. */
+    snprintf(out_dir, sizeof out_dir, "%s/omit", dir);
+    assert_int_equal(stage_writer_open(out_dir, 1 << 20, 1, &w, &err), WEIR_OK);
+    stage_writer_set_rules(w, card_plan, &named, key, sizeof key);
+    assert_int_equal(stage_writer_columns(w, names, NULL, 5, &err), WEIR_OK);
+    assert_true(stage_writer_keeps(w, 0));
+    assert_false(stage_writer_keeps(w, 1));
+    stage_writer_omit_dropped(w);
+    const char *kept[] = {"7", "4111111111111111", "4111111111111111", "s3cr3t"};
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(stage_writer_field(w, kept[i], strlen(kept[i]), &err), WEIR_OK);
+    assert_int_equal(stage_writer_end_row(w, &err), WEIR_OK);
+    assert_int_equal(stage_writer_close(w, NULL, &err), WEIR_OK);
+    char *omitted = read_chunk_in("omit", 0, &len);
+    assert_non_null(omitted);
+    snprintf(expected, sizeof expected, "\"7\",\"%s\",\"************1111\",\n", hashed);
+    assert_string_equal(omitted, expected);
+    free(omitted);
 
     /* A short row is refused. */
     snprintf(out_dir, sizeof out_dir, "%s/again", dir);

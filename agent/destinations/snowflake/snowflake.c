@@ -11,6 +11,7 @@
 
 #include "fileutil.h"
 #include "ident.h"
+#include "log.h"
 #include "s3_stage.h"
 #include "secrets.h"
 #include "sf_auth.h"
@@ -288,10 +289,19 @@ static void copy_load(const sf_load_result_t *loaded, destination_load_t *out)
     out->created_table = loaded->created_table;
 }
 
+/* Above this much staged CSV a batch loaded by INSERT statements takes minutes of round trips
+ * (docs/loading.md); the run still loads, and says so. */
+#define SF_INLINE_WARN_BYTES (64LL << 20)
+
 static weir_status_t sf_stage(destination_session_t *session, const destination_batch_t *batch, destination_load_t *out,
                               weir_err_t *err)
 {
     memset(out, 0, sizeof *out);
+    if (!session->spec.stage && batch->raw_bytes > SF_INLINE_WARN_BYTES)
+        log_warn("snowflake",
+                 "run %s: %s: %.1f MiB loaded inline without an S3 stage (more than %lld MiB per batch is slow "
+                 "this way): configure the destination's stage block (docs/loading.md)",
+                 batch->run_id, batch->table, (double)batch->raw_bytes / (1 << 20), SF_INLINE_WARN_BYTES >> 20);
     sf_batch_t scratch;
     sf_load_result_t loaded;
     weir_status_t result = batch_request(session, batch, &scratch, err);

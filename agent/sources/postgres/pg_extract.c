@@ -293,6 +293,29 @@ static weir_status_t read_new_watermark(PGconn *conn, const char *cursor, const 
     return WEIR_OK;
 }
 
+/* COPY (SELECT …) of the columns the stage writer keeps: a column its rules drop (a column block's
+ * exclude) is not even read, so its values never leave the database. */
+static weir_status_t build_copy(PGconn *conn, const pg_extract_result_t *columns, stage_writer_t *writer,
+                                const char *table, const char *filter, weir_buf_t *sql, size_t *selected)
+{
+    buf_reset(sql);
+    *selected = 0;
+    stage_writer_omit_dropped(writer);
+    weir_status_t result = buf_puts(sql, "COPY (SELECT ");
+    for (size_t i = 0; result == WEIR_OK && i < columns->column_count; i++) {
+        if (!stage_writer_keeps(writer, i))
+            continue;
+        char *column = PQescapeIdentifier(conn, columns->column_names[i], strlen(columns->column_names[i]));
+        /* Arrays travel as JSON (to_json), which destinations parse; PostgreSQL's {…} text they cannot. */
+        bool array = strstr(columns->column_types[i], "[]") != NULL;
+        result =
+            column ? buf_printf(sql, array ? "%sto_json(%s)" : "%s%s", *selected ? ", " : "", column) : WEIR_ERR_NOMEM;
+        PQfreemem(column);
+        (*selected)++;
+    }
+    return result == WEIR_OK ? buf_printf(sql, " FROM %s%s) TO STDOUT", table, filter) : result;
+}
+
 weir_status_t pg_extract_table(PGconn *conn, const pg_extract_request_t *request, stage_writer_t *writer,
                                pg_extract_result_t *out, weir_err_t *err)
 {
@@ -331,18 +354,9 @@ weir_status_t pg_extract_table(PGconn *conn, const pg_extract_request_t *request
     if (result != WEIR_OK)
         goto out;
 
-    buf_reset(&sql);
-    result = buf_puts(&sql, "COPY (SELECT ");
-    for (size_t i = 0; result == WEIR_OK && i < out->column_count; i++) {
-        char *column = PQescapeIdentifier(conn, out->column_names[i], strlen(out->column_names[i]));
-        /* Arrays travel as JSON (to_json), which destinations parse; PostgreSQL's {…} text they cannot. */
-        bool array = strstr(out->column_types[i], "[]") != NULL;
-        result = column ? buf_printf(&sql, array ? "%sto_json(%s)" : "%s%s", i ? ", " : "", column) : WEIR_ERR_NOMEM;
-        PQfreemem(column);
-    }
-    if (result == WEIR_OK)
-        result = buf_printf(&sql, " FROM %s%s) TO STDOUT", (const char *)table.data,
-                            filter.data ? (const char *)filter.data : "");
+    size_t selected = 0;
+    result = build_copy(conn, out, writer, (const char *)table.data, filter.data ? (const char *)filter.data : "", &sql,
+                        &selected);
     if (result != WEIR_OK)
         goto out;
     PGresult *res = PQexec(conn, (const char *)sql.data);
@@ -365,7 +379,7 @@ weir_status_t pg_extract_table(PGconn *conn, const pg_extract_request_t *request
             result = WEIR_ERR_IO;
             goto out;
         }
-        result = copy_parse_row(&row, line, (size_t)len, out->column_count, err);
+        result = copy_parse_row(&row, line, (size_t)len, selected, err);
         for (size_t i = 0; result == WEIR_OK && i < row.count; i++)
             result =
                 stage_writer_field(writer, row.fields[i].is_null ? NULL : row.fields[i].data, row.fields[i].len, err);
