@@ -243,6 +243,14 @@ static bool is_null(const json_t *value)
     return !value || json_is_null(value);
 }
 
+/* Absent, null or an empty list or object: a block list with no blocks is no different to a
+ * reviewer from a missing one (a removed table block takes its empty column list with it). */
+static bool is_empty(const json_t *value)
+{
+    return is_null(value) || (json_is_array(value) && json_array_size(value) == 0) ||
+        (json_is_object(value) && json_object_size(value) == 0);
+}
+
 static weir_status_t walk_value(walk_t *walk, const json_t *before, const json_t *after, const json_t *unknown,
                                 const json_t *before_sensitive, const json_t *after_sensitive)
 {
@@ -259,7 +267,9 @@ static weir_status_t walk_value(walk_t *walk, const json_t *before, const json_t
         (is_null(after) || is_container(after) || json_is_array(after)) &&
         !(json_is_object(before) && json_is_array(after)) && !(json_is_array(before) && json_is_object(after));
     if (!recurse) {
-        if (!after_unknown && (is_null(before) ? is_null(after) : (!is_null(after) && json_equal(before, after))))
+        if (!after_unknown &&
+            ((is_empty(before) && is_empty(after)) ||
+             (is_null(before) ? is_null(after) : (!is_null(after) && json_equal(before, after)))))
             return WEIR_OK;
         bool secret = walk->depth > 0 && attr_secret(spec_at(walk));
         return emit(walk, before, after, after_unknown, secret || diff_marker_set(before_sensitive),
