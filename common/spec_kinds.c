@@ -731,8 +731,8 @@ static const spec_attr_t transform_attrs[] = {
      "`unique_key`; `view` keeps a view. Changing it replaces the transform.",
      NULL, 0, 0, NULL},
     {"unique_key", ST_LIST_STRING, SA_OPTIONAL, NULL, SV_SF_IDENT, NULL,
-     "`incremental`: the columns of the result that identify a row; the SELECT must return each key once.", NULL,
-     0, 0, NULL},
+     "`incremental`: the columns of the result that identify a row; the SELECT must return each key once.", NULL, 0, 0,
+     NULL},
     {"lookback", ST_STRING, SA_OPTIONAL | SA_COMPUTED, "\"15m\"", SV_DURATION, NULL,
      "`incremental`: how far before the last successful run's start `{{since}}` reaches, so rows that "
      "committed late (or a clock apart from the warehouse's) are selected again; the MERGE makes the "
@@ -855,7 +855,6 @@ static const spec_kind_t transform = {
     "  sql = <<-SQL\n    SELECT ID AS ORDER_ID, CUSTOMER_ID, AMOUNT FROM ORDERS\n"
     "    WHERE STATUS = 'paid' AND _WEIR_LOADED_AT >= {{since}}\n  SQL\n}\n"};
 
-const spec_kind_t *const spec_kinds[] = {&source_postgres, &destination_snowflake, &pipeline,
-                                         &backfill,        &quality_check,         &alert_channel,
-                                         &transform};
+const spec_kind_t *const spec_kinds[] = {&source_postgres, &destination_snowflake, &pipeline, &backfill,
+                                         &quality_check,   &alert_channel,         &transform};
 const size_t spec_kind_count = sizeof spec_kinds / sizeof spec_kinds[0];

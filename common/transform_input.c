@@ -35,7 +35,8 @@ bool transform_input_parse(const char *text, transform_input_t *out, char *why, 
     if (!slash)
         return true;
     char reason[256];
-    if (strlen(slash + 1) >= sizeof out->table || !ident_pg_parse_table(slash + 1, &out->table_name, reason, sizeof reason)) {
+    if (strlen(slash + 1) >= sizeof out->table ||
+        !ident_pg_parse_table(slash + 1, &out->table_name, reason, sizeof reason)) {
         snprintf(why, why_size, "\"%s\": \"%s\" is not a table name: %s", text, slash + 1,
                  strlen(slash + 1) >= sizeof out->table ? "too long" : reason);
         return false;

@@ -16,10 +16,10 @@
 #define TRANSFORM_INPUT_TABLE_SIZE 300
 
 typedef struct {
-    bool is_table;                            /* a pipeline table; else a transform */
-    char object[TRANSFORM_INPUT_NAME_SIZE];   /* the pipeline's or the transform's name */
-    char table[TRANSFORM_INPUT_TABLE_SIZE];   /* the table as written, "" for a transform */
-    pg_table_name_t table_name;               /* resolved by PostgreSQL's rules */
+    bool is_table;                          /* a pipeline table; else a transform */
+    char object[TRANSFORM_INPUT_NAME_SIZE]; /* the pipeline's or the transform's name */
+    char table[TRANSFORM_INPUT_TABLE_SIZE]; /* the table as written, "" for a transform */
+    pg_table_name_t table_name;             /* resolved by PostgreSQL's rules */
 } transform_input_t;
 
 /* False with a reason in `why` when `text` is neither form. */

@@ -17,8 +17,8 @@ static size_t index_of(const dag_node_t *nodes, size_t count, const char *name)
 
 /* Depth-first search; `path` holds the grey nodes in order. On a back edge to `target`, writes the
  * cycle from `target` round to itself. */
-static bool visit(const dag_node_t *nodes, size_t count, size_t at, int *colour, size_t *path, size_t depth,
-                  char *out, size_t size)
+static bool visit(const dag_node_t *nodes, size_t count, size_t at, int *colour, size_t *path, size_t depth, char *out,
+                  size_t size)
 {
     colour[at] = GREY;
     path[depth] = at;

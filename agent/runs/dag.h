@@ -33,7 +33,6 @@ typedef enum { DAG_WAITING, DAG_READY, DAG_HELD } dag_readiness_t;
 /* `consumed` is the newest run's map of input → token (NULL before the first run). Several
  * publishes of one input since that run make one run: only the newest token is compared. With
  * `held_by` (may be NULL) set to the first failed input's index when held. */
-dag_readiness_t dag_readiness(const dag_input_state_t *inputs, size_t count, const json_t *consumed,
-                              size_t *held_by);
+dag_readiness_t dag_readiness(const dag_input_state_t *inputs, size_t count, const json_t *consumed, size_t *held_by);
 
 #endif

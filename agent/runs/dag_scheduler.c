@@ -76,8 +76,8 @@ static void report_hold(store_t *store, const transform_spec_t *spec, const char
         return;
     }
     char summary[1200];
-    snprintf(summary, sizeof summary, "transform %s is held: input %s cannot be built from (%.900s)", spec->name,
-             input, why);
+    snprintf(summary, sizeof summary, "transform %s is held: input %s cannot be built from (%.900s)", spec->name, input,
+             why);
     alert_condition_t condition = {.key = key,
                                    .pipeline = spec->name,
                                    .table = "",
@@ -119,7 +119,8 @@ static int consider(store_t *store, const transform_spec_t *spec, time_t after, 
         states[i].key = spec->inputs[i];
         states[i].token = tokens[i];
         result = input_state(store, &spec->input_refs[i], tokens[i], &states[i].failed, why, sizeof why, &err);
-        if (result == WEIR_OK && tokens[i][0] && json_object_set_new(consumed_now, spec->inputs[i], json_string(tokens[i])))
+        if (result == WEIR_OK && tokens[i][0] &&
+            json_object_set_new(consumed_now, spec->inputs[i], json_string(tokens[i])))
             result = WEIR_ERR_NOMEM;
     }
     store_transform_run_t newest;
@@ -129,8 +130,8 @@ static int consider(store_t *store, const transform_spec_t *spec, time_t after, 
     if (result == WEIR_OK && found)
         consumed_before = json_loads(newest.consumed_json, 0, NULL);
     size_t held_by = 0;
-    dag_readiness_t readiness = result == WEIR_OK ? dag_readiness(states, spec->input_count, consumed_before, &held_by)
-                                                  : DAG_WAITING;
+    dag_readiness_t readiness =
+        result == WEIR_OK ? dag_readiness(states, spec->input_count, consumed_before, &held_by) : DAG_WAITING;
     if (result == WEIR_OK)
         report_hold(store, spec, readiness == DAG_HELD ? spec->inputs[held_by] : "", why, readiness == DAG_HELD);
     bool due = readiness != DAG_HELD && spec->enabled &&
@@ -138,8 +139,8 @@ static int consider(store_t *store, const transform_spec_t *spec, time_t after, 
     char *consumed_text = due ? json_dumps(consumed_now, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
     store_transform_run_t run;
     if (consumed_text) {
-        weir_status_t queued_result =
-            store_transform_run_enqueue(store, spec->name, spec->schedule ? "schedule" : "inputs", consumed_text, &run, &err);
+        weir_status_t queued_result = store_transform_run_enqueue(
+            store, spec->name, spec->schedule ? "schedule" : "inputs", consumed_text, &run, &err);
         if (queued_result == WEIR_OK) {
             log_info("dag", "queued run %s of transform %s (%s)", run.id, spec->name, consumed_text);
             queued = 1;
@@ -226,7 +227,8 @@ weir_status_t dag_scheduler_start(store_t *store, const char *owner, dag_schedul
     scheduler->store = store;
     snprintf(scheduler->owner, sizeof scheduler->owner, "%s", owner);
     scheduler->ticker_started = pthread_create(&scheduler->ticker, NULL, ticker, scheduler) == 0;
-    scheduler->worker_started = scheduler->ticker_started && pthread_create(&scheduler->worker, NULL, worker, scheduler) == 0;
+    scheduler->worker_started =
+        scheduler->ticker_started && pthread_create(&scheduler->worker, NULL, worker, scheduler) == 0;
     if (!scheduler->worker_started) {
         dag_scheduler_stop(scheduler);
         weir_err_set(err, "cannot start the DAG scheduler threads");

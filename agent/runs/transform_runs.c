@@ -212,5 +212,7 @@ weir_status_t transform_run_execute(transform_runner_t *runner, store_transform_
         settle(runner, run, result, &err);
     close_objects(&objects);
     log_context_clear();
-    return stopped ? WEIR_ERR_UNAVAILABLE : run->state == TRUN_SUCCEEDED ? WEIR_OK : (result ? result : WEIR_ERR_INTERNAL);
+    return stopped                     ? WEIR_ERR_UNAVAILABLE
+        : run->state == TRUN_SUCCEEDED ? WEIR_OK
+                                       : (result ? result : WEIR_ERR_INTERNAL);
 }

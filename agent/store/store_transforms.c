@@ -7,13 +7,15 @@
 
 #include "store_internal.h"
 
-#define TRUN_COLUMNS                                                                                           \
+#define TRUN_COLUMNS                                                                                             \
     "id, transform, trigger, state, created_at, started_at, finished_at, since, consumed_json, rows, inserted, " \
     "updated, attempts, error"
 
-static const char *const state_names[] = {
-    [TRUN_QUEUED] = "queued", [TRUN_BUILDING] = "building", [TRUN_BUILT] = "built",
-    [TRUN_SUCCEEDED] = "succeeded", [TRUN_FAILED] = "failed"};
+static const char *const state_names[] = {[TRUN_QUEUED] = "queued",
+                                          [TRUN_BUILDING] = "building",
+                                          [TRUN_BUILT] = "built",
+                                          [TRUN_SUCCEEDED] = "succeeded",
+                                          [TRUN_FAILED] = "failed"};
 
 const char *transform_run_state_name(transform_run_state_t state)
 {
@@ -140,12 +142,11 @@ static weir_status_t claim_in_transaction(store_t *store, void *ctx, weir_err_t 
     return store__exec_bound(store, NULL, err,
                              "UPDATE transform_runs SET state = ?2, started_at = ?3, attempts = ?4, owner = ?5 "
                              "WHERE id = ?1",
-                             "ttIt", c->out->id, transform_run_state_name(c->out->state), c->out->started_at,
+                             "tttIt", c->out->id, transform_run_state_name(c->out->state), c->out->started_at,
                              c->out->attempts, c->owner);
 }
 
-weir_status_t store_transform_run_claim(store_t *store, const char *owner, store_transform_run_t *out,
-                                        weir_err_t *err)
+weir_status_t store_transform_run_claim(store_t *store, const char *owner, store_transform_run_t *out, weir_err_t *err)
 {
     claim_ctx_t ctx = {owner, out};
     return store__transaction(store, claim_in_transaction, &ctx, err);
@@ -166,8 +167,8 @@ weir_status_t store_transform_run_save(store_t *store, store_transform_run_t *ru
     return result;
 }
 
-weir_status_t store_transform_run_list(store_t *store, const char *transform, size_t limit,
-                                       store_transform_run_t **out, size_t *count, weir_err_t *err)
+weir_status_t store_transform_run_list(store_t *store, const char *transform, size_t limit, store_transform_run_t **out,
+                                       size_t *count, weir_err_t *err)
 {
     *out = NULL;
     *count = 0;
@@ -235,10 +236,11 @@ weir_status_t store_table_publish_state(store_t *store, const char *pipeline, co
     *failed = false;
     pthread_mutex_lock(&store->lock);
     /* Backfill chunks change the table too, so their commits count as publishes. */
-    weir_status_t result = store__prepare_bound(store, &stmt, err,
-                                                "SELECT id FROM runs WHERE pipeline = ?1 AND table_name = ?2 AND "
-                                                "state = 'committed' ORDER BY finished_at DESC, updated_at DESC LIMIT 1",
-                                                "tt", pipeline, table_name);
+    weir_status_t result =
+        store__prepare_bound(store, &stmt, err,
+                             "SELECT id FROM runs WHERE pipeline = ?1 AND table_name = ?2 AND "
+                             "state = 'committed' ORDER BY finished_at DESC, updated_at DESC LIMIT 1",
+                             "tt", pipeline, table_name);
     if (result == WEIR_OK)
         result = first_text(store, stmt, token, token_size, err);
     sqlite3_finalize(stmt);

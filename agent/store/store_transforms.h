@@ -41,8 +41,8 @@ weir_status_t store_transform_run_claim(store_t *store, const char *owner, store
 /* Persists state, since, counters and error; a succeeded or failed run gets its finish time. */
 weir_status_t store_transform_run_save(store_t *store, store_transform_run_t *run, weir_err_t *err) WEIR_MUSTCHECK;
 /* Newest first; `transform` "" for all. Returns a new array in *out. */
-weir_status_t store_transform_run_list(store_t *store, const char *transform, size_t limit,
-                                       store_transform_run_t **out, size_t *count, weir_err_t *err) WEIR_MUSTCHECK;
+weir_status_t store_transform_run_list(store_t *store, const char *transform, size_t limit, store_transform_run_t **out,
+                                       size_t *count, weir_err_t *err) WEIR_MUSTCHECK;
 /* The newest run of `transform` (succeeded_only: the newest succeeded one); *found false if none. */
 weir_status_t store_transform_run_newest(store_t *store, const char *transform, bool succeeded_only,
                                          store_transform_run_t *out, bool *found, weir_err_t *err) WEIR_MUSTCHECK;

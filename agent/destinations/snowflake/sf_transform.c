@@ -202,9 +202,9 @@ static weir_status_t put_merge(weir_buf_t *sql, const char *database, const char
     return result == WEIR_OK ? buf_putc(sql, ')') : result;
 }
 
-static weir_status_t publish_incremental(sf_client_t *client, weir_buf_t *sql, const char *database,
-                                         const char *schema, const destination_transform_t *transform,
-                                         destination_transform_result_t *out, weir_err_t *err)
+static weir_status_t publish_incremental(sf_client_t *client, weir_buf_t *sql, const char *database, const char *schema,
+                                         const destination_transform_t *transform, destination_transform_result_t *out,
+                                         weir_err_t *err)
 {
     sf_result_t columns = {0}, merged = {0};
     weir_status_t result = scratch_columns(client, sql, database, schema, transform, &columns, err);

@@ -385,13 +385,13 @@ static void sf_discard(destination_session_t *session, const destination_batch_t
 }
 
 static weir_status_t sf_op_transform_build(destination_session_t *session, const destination_transform_t *transform,
-                                            destination_transform_result_t *out, weir_err_t *err)
+                                           destination_transform_result_t *out, weir_err_t *err)
 {
     return sf_transform_build(session->client, session->spec.database, session->spec.schema, transform, out, err);
 }
 
 static weir_status_t sf_op_transform_publish(destination_session_t *session, const destination_transform_t *transform,
-                                              destination_transform_result_t *out, weir_err_t *err)
+                                             destination_transform_result_t *out, weir_err_t *err)
 {
     return sf_transform_publish(session->client, session->spec.database, session->spec.schema, transform, out, err);
 }
