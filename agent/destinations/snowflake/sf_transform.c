@@ -218,8 +218,10 @@ static weir_status_t publish_incremental(sf_client_t *client, weir_buf_t *sql, c
     if (result == WEIR_OK && (result = put_merge(sql, database, schema, transform, &columns)) == WEIR_OK)
         result = sf_run(client, sql, &merged, err);
     if (result == WEIR_OK) {
-        out->inserted = merged.rows_inserted;
-        out->updated = merged.rows_updated;
+        /* MERGE answers one row: number of rows inserted, number of rows updated. */
+        const char *inserted = sf_result_text(&merged, 0, 0), *updated = sf_result_text(&merged, 0, 1);
+        out->inserted = inserted ? strtoll(inserted, NULL, 10) : 0;
+        out->updated = updated ? strtoll(updated, NULL, 10) : 0;
     }
     sf_result_free(&merged);
     sf_result_free(&columns);
