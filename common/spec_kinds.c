@@ -1,10 +1,13 @@
 /* spec_kinds.c — the resource kinds' tables: every attribute Weir users can write, once. */
+#include <ctype.h>
 #include <stdio.h>
+#include <strings.h>
 #include <string.h>
 
 #include "cursor_range.h"
 #include "ident.h"
 #include "spec.h"
+#include "transform_input.h"
 
 #define ATTRS(array)                              \
     {                                             \
@@ -702,6 +705,156 @@ static const spec_kind_t backfill = {
     "  from        = \"2024-01-01T00:00:00Z\"\n  to          = \"2025-01-01T00:00:00Z\"\n"
     "  chunk       = \"7d\"\n  parallelism = 2\n  throttle    = \"30s\"\n}\n"};
 
-const spec_kind_t *const spec_kinds[] = {&source_postgres, &destination_snowflake, &pipeline,
-                                         &backfill,        &quality_check,         &alert_channel};
+/* ---- weir_transform ---- */
+
+static const char *const materializations[] = {"table", "incremental", "view", NULL};
+
+static const spec_attr_t transform_attrs[] = {
+    {"name", ST_STRING, SA_REQUIRED | SA_FORCE_NEW, NULL, SV_NAME, NULL,
+     "Transform name, unique across transforms; other transforms list it in `inputs`.", NULL, 0, 0, NULL},
+    ID_ATTR,
+    {"destination", ST_STRING, SA_REQUIRED, NULL, SV_NAME, NULL,
+     "Destination whose warehouse runs the SQL and holds the target (its database and schema).", NULL, 0, 0,
+     "destination_"},
+    {"sql", ST_STRING, SA_REQUIRED, NULL, SV_NON_EMPTY, NULL,
+     "One `SELECT` (or `WITH … SELECT`) in the destination's SQL dialect; `file(\"models/x.sql\")` works. "
+     "Incremental transforms filter on `{{since}}`, which the agent replaces with a timestamp literal: the "
+     "start of the last successful run minus `lookback` (the epoch on the first run).",
+     NULL, 0, 0, NULL},
+    {"target", ST_STRING, SA_REQUIRED, NULL, SV_SF_IDENT, NULL,
+     "Table or view the transform maintains, in the destination's database and schema; unquoted names "
+     "resolve to upper case, `\"quoted\"` names are exact.",
+     NULL, 0, 0, NULL},
+    {"materialization", ST_STRING, SA_OPTIONAL | SA_COMPUTED | SA_FORCE_NEW, "\"table\"", SV_ENUM, materializations,
+     "`table` builds the result into a scratch table and replaces the target with it in one statement, so "
+     "readers never see a half-built table; `incremental` MERGEs the selected rows into the target by "
+     "`unique_key`; `view` keeps a view. Changing it replaces the transform.",
+     NULL, 0, 0, NULL},
+    {"unique_key", ST_LIST_STRING, SA_OPTIONAL, NULL, SV_SF_IDENT, NULL,
+     "`incremental`: the columns of the result that identify a row; the SELECT must return each key once.", NULL, 0, 0,
+     NULL},
+    {"lookback", ST_STRING, SA_OPTIONAL | SA_COMPUTED, "\"15m\"", SV_DURATION, NULL,
+     "`incremental`: how far before the last successful run's start `{{since}}` reaches, so rows that "
+     "committed late (or a clock apart from the warehouse's) are selected again; the MERGE makes the "
+     "overlap harmless.",
+     NULL, 0, 0, NULL},
+    {"inputs", ST_SET_STRING, SA_OPTIONAL, NULL, SV_NONE, NULL,
+     "What the SQL reads: pipeline tables as `\"<pipeline>/<table>\"` (the table as its table block names "
+     "it) and other transforms by name. Write them as references (`\"${weir_pipeline.p.name}/public.orders\"`, "
+     "`weir_transform.t.name`) so OpenTofu creates them first. Without a `schedule` the transform runs once "
+     "every input has published since its last run.",
+     NULL, 0, 0, NULL},
+    {"schedule", ST_STRING, SA_OPTIONAL, NULL, SV_CRON, NULL,
+     "Cron schedule (UTC) instead of running when the inputs publish. A failed or quarantined input holds "
+     "the transform either way.",
+     NULL, 0, 0, NULL},
+    {"enabled", ST_BOOL, SA_OPTIONAL | SA_COMPUTED, "true", SV_NONE, NULL,
+     "Set to false to stop automatic runs; `weir-agent ctl run` still works.", NULL, 0, 0, NULL},
+    {"description", ST_STRING, SA_OPTIONAL, NULL, SV_NONE, NULL, "Free text for operators.", NULL, 0, 0, NULL},
+};
+
+static void transform_diag(spec_diags_t *diags, const char *attr, const char *summary, const char *detail)
+{
+    spec_step_t path[] = {{.kind = PATH_ATTR, .name = attr}};
+    spec_diag_add(diags, true, path, 1, summary, "%s", detail);
+}
+
+/* False when `sql` is not one SELECT: it must start with SELECT or WITH (after blanks, comments and
+ * opening parentheses) and hold no ';' outside quotes except at its end. */
+static bool one_select(const char *sql)
+{
+    const char *p = sql;
+    for (;;) {
+        while (*p && (isspace((unsigned char)*p) || *p == '('))
+            p++;
+        if (p[0] == '-' && p[1] == '-')
+            p += strcspn(p, "\n");
+        else if (p[0] == '/' && p[1] == '*') {
+            const char *end = strstr(p + 2, "*/");
+            p = end ? end + 2 : p + strlen(p);
+        } else
+            break;
+    }
+    if (strncasecmp(p, "SELECT", 6) != 0 && strncasecmp(p, "WITH", 4) != 0)
+        return false;
+    char quote = 0;
+    for (; *p; p++) {
+        if (quote) {
+            quote = *p == quote ? 0 : quote;
+        } else if (*p == '\'' || *p == '"') {
+            quote = *p;
+        } else if (*p == ';') {
+            for (const char *rest = p + 1; *rest; rest++)
+                if (!isspace((unsigned char)*rest) && *rest != ';')
+                    return false;
+            return true;
+        }
+    }
+    return true;
+}
+
+static void check_transform(const wv_t *object, spec_diags_t *diags)
+{
+    const char *name = text_of(object, "name");
+    const char *sql = text_of(object, "sql");
+    const char *materialization = text_of(object, "materialization");
+    bool incremental = materialization && strcmp(materialization, "incremental") == 0;
+    if (sql && !one_select(sql))
+        transform_diag(diags, "sql", "Not a SELECT",
+                       "sql must be one SELECT (or WITH … SELECT) statement; the agent wraps it to build the target.");
+    if (sql && materialization && incremental != (strstr(sql, "{{since}}") != NULL))
+        transform_diag(diags, "sql", incremental ? "Missing {{since}}" : "Placeholder outside incremental",
+                       incremental ? "An incremental transform selects only new rows: filter on {{since}}, e.g. "
+                                     "WHERE _WEIR_LOADED_AT >= {{since}}."
+                                   : "{{since}} is only replaced for materialization = \"incremental\".");
+    const wv_t *key = wv_map_get(object, "unique_key");
+    if (incremental && (wv_is_null(key) || (key->kind == WV_LIST && key->count == 0)))
+        transform_diag(diags, "unique_key", "Missing unique_key",
+                       "An incremental transform MERGEs by unique_key: name the result columns that identify a row.");
+    const wv_t *inputs = wv_map_get(object, "inputs");
+    bool has_inputs = inputs && inputs->kind == WV_LIST && inputs->count > 0;
+    for (size_t i = 0; has_inputs && i < inputs->count; i++) {
+        const wv_t *item = inputs->items[i];
+        if (!item || item->kind != WV_STRING)
+            continue; /* unknown until apply */
+        transform_input_t input;
+        char why[400];
+        spec_step_t path[] = {{.kind = PATH_ATTR, .name = "inputs"}, {.kind = PATH_INDEX, .index = (long)i}};
+        if (!transform_input_parse(item->text, &input, why, sizeof why))
+            spec_diag_add(diags, true, path, 2, "Invalid input", "%s", why);
+        else if (!input.is_table && name && strcmp(input.object, name) == 0)
+            spec_diag_add(diags, true, path, 2, "Transform depends on itself",
+                          "Transform %s lists itself in inputs: the cycle %s -> %s can never run.", name, name, name);
+    }
+    const wv_t *schedule = wv_map_get(object, "schedule");
+    if (inputs && inputs->kind != WV_UNKNOWN && !has_inputs && schedule && schedule->kind == WV_NULL)
+        transform_diag(diags, "inputs", "Nothing starts this transform",
+                       "Set inputs (it runs when they publish) or a schedule.");
+}
+
+static const spec_kind_t transform = {
+    "transform",
+    "weir_transform",
+    "Transform",
+    "A SQL model in the destination, built from pipeline tables and other transforms: the agent runs it "
+    "once all its inputs have published since its last run (or on its own schedule), never from a "
+    "failed or quarantined input, and never leaves a half-built target. See "
+    "[transforms](../transforms.md).",
+    ATTRS(transform_attrs),
+    check_transform,
+    "resource \"weir_transform\" \"customer_orders\" {\n  name        = \"customer-orders\"\n"
+    "  destination = weir_destination_snowflake.raw.name\n  target      = \"CUSTOMER_ORDERS\"\n"
+    "  inputs = [\n    \"${weir_pipeline.shop.name}/public.orders\",\n"
+    "    \"${weir_pipeline.shop.name}/public.customers\",\n  ]\n"
+    "  sql = <<-SQL\n    SELECT c.ID AS CUSTOMER_ID, c.NAME, o.ID AS ORDER_ID, o.AMOUNT\n"
+    "    FROM ORDERS o JOIN CUSTOMERS c ON c.ID = o.CUSTOMER_ID\n  SQL\n}\n\n"
+    "resource \"weir_transform\" \"paid_orders\" {\n  name            = \"paid-orders\"\n"
+    "  destination     = weir_destination_snowflake.raw.name\n  target          = \"PAID_ORDERS\"\n"
+    "  materialization = \"incremental\"\n  unique_key      = [\"ORDER_ID\"]\n  lookback        = \"15m\"\n"
+    "  inputs          = [\"${weir_pipeline.shop.name}/public.orders\"]\n"
+    "  sql = <<-SQL\n    SELECT ID AS ORDER_ID, CUSTOMER_ID, AMOUNT FROM ORDERS\n"
+    "    WHERE STATUS = 'paid' AND _WEIR_LOADED_AT >= {{since}}\n  SQL\n}\n"};
+
+const spec_kind_t *const spec_kinds[] = {&source_postgres, &destination_snowflake, &pipeline, &backfill,
+                                         &quality_check,   &alert_channel,         &transform};
 const size_t spec_kind_count = sizeof spec_kinds / sizeof spec_kinds[0];

@@ -17,6 +17,7 @@
 #include "objects.h"
 #include "pipeline_checks.h"
 #include "pipeline_targets.h"
+#include "transform_graph.h"
 #include "spec.h"
 #include "specs.h"
 #include "strutil.h"
@@ -143,6 +144,8 @@ static weir_status_t check_put(control_api_t *api, const Weir__Agent__V1__PutObj
             result = WEIR_ERR_INVALID;
         }
     }
+    if (result == WEIR_OK && strcmp(req->kind, "transform") == 0)
+        result = transform_check_graph(api->store, req->name, *canonical, found, err);
     if (result == WEIR_ERR_INVALID && !spec_diags_has_error(found))
         spec_diag_add(found, true, NULL, 0, "Invalid object", "%s", err->msg);
     return result;

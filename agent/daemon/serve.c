@@ -22,6 +22,7 @@
 #include "executor.h"
 #include "fileutil.h"
 #include "log.h"
+#include "dag_scheduler.h"
 #include "scheduler.h"
 #include "store.h"
 #include "strutil.h"
@@ -108,6 +109,7 @@ typedef struct {
     rpc_server_t *server;
     executor_t *executor;
     scheduler_t *scheduler;
+    dag_scheduler_t *dag;
     metrics_http_t *metrics;
     alerter_t *alerter;
     long rpc_workers;
@@ -191,6 +193,8 @@ static weir_status_t start_runtime(serve_t *s, weir_err_t *err)
                             err);
     if (result == WEIR_OK)
         result = scheduler_start(s->store, &s->scheduler, err);
+    if (result == WEIR_OK)
+        result = dag_scheduler_start(s->store, owner, &s->dag, err);
     return result == WEIR_OK ? alerter_start(s->store, &s->alerter, err) : result;
 }
 
@@ -226,6 +230,7 @@ static void serve_teardown(serve_t *s)
 {
     metrics_http_draining(s->metrics);
     rpc_server_free(s->server);
+    dag_scheduler_stop(s->dag);
     scheduler_stop(s->scheduler);
     executor_stop(s->executor);
     alerter_stop(s->alerter);

@@ -63,6 +63,23 @@ typedef struct {
     bool is_null; /* freshness: no row has a cursor value */
 } destination_measure_t;
 
+/* One run of a weir_transform: its SELECT and how its result lands in `target`. */
+typedef struct {
+    const char *run_id;
+    const char *transform;
+    const char *target; /* exact destination name (ident.h), in the destination's database and schema */
+    materialization_t materialization;
+    const char *sql;   /* as the user wrote it, with the {{since}} placeholder */
+    const char *since; /* RFC 3339 UTC instant {{since}} stands for (incremental) */
+    size_t key_count;
+    const char *const *unique_key; /* exact result column names (incremental) */
+} destination_transform_t;
+
+typedef struct {
+    long long rows;              /* rows the SELECT returned into the scratch table */
+    long long inserted, updated; /* incremental: what the MERGE did */
+} destination_transform_result_t;
+
 typedef struct {
     const char *kind; /* the object kind it serves, e.g. "destination_snowflake" */
     weir_status_t (*open)(const char *spec_json, const char *write_only_json, destination_session_t **out,
@@ -88,6 +105,17 @@ typedef struct {
     /* Drops the scratch tables without publishing (a quarantined or failed batch). */
     void (*discard)(destination_session_t *session, const destination_batch_t *batch);
     void (*close)(destination_session_t *session);
+    /* Transforms. transform_build runs the SELECT into a scratch table named after the run
+     * (a view builds nothing); repeating it rebuilds. transform_publish makes the built result the
+     * target in one statement (table: replaced whole; incremental: MERGEd by unique_key; view:
+     * replaced) and drops the scratch table; WEIR_ERR_NOT_FOUND when the scratch table is gone (a
+     * publish that had already finished before a crash: build again). transform_discard drops the
+     * scratch table. NULL in a backend that runs no transforms. */
+    weir_status_t (*transform_build)(destination_session_t *session, const destination_transform_t *transform,
+                                     destination_transform_result_t *out, weir_err_t *err);
+    weir_status_t (*transform_publish)(destination_session_t *session, const destination_transform_t *transform,
+                                       destination_transform_result_t *out, weir_err_t *err);
+    void (*transform_discard)(destination_session_t *session, const destination_transform_t *transform);
 } destination_ops_t;
 
 /* The backend serving object kind `kind`, or NULL. */

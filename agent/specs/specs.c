@@ -118,6 +118,21 @@ static const bind_field_t channel_fields[] = {
 };
 static const bind_table_t channel_binding = {"alert_channel", BIND_FIELDS(channel_spec_t, channel_fields)};
 
+static const bind_field_t transform_fields[] = {
+    TEXT(transform_spec_t, "name", name),
+    TEXT(transform_spec_t, "destination", destination),
+    TEXT(transform_spec_t, "sql", sql),
+    TEXT(transform_spec_t, "target", target),
+    TEXT(transform_spec_t, "materialization", materialization_text),
+    TEXTS(transform_spec_t, "unique_key", unique_key, key_count),
+    DURATION(transform_spec_t, "lookback", lookback),
+    TEXTS(transform_spec_t, "inputs", inputs, input_count),
+    TEXT(transform_spec_t, "schedule", schedule),
+    BOOL(transform_spec_t, "enabled", enabled),
+    TEXT(transform_spec_t, "description", description),
+};
+static const bind_table_t transform_binding = {"transform", BIND_FIELDS(transform_spec_t, transform_fields)};
+
 /* Parses `json_text` and binds it into `out`, whose first member is its arena. */
 static weir_status_t parse(const bind_table_t *binding, const char *kind, const char *json_text, const char *name,
                            void *out, weir_err_t *err)
@@ -277,6 +292,66 @@ weir_status_t channel_spec_parse(const char *json_text, const char *name, channe
     return parse(&channel_binding, "alert_channel", json_text, name, out, err);
 }
 
+static const char *const materialization_names[] = {
+    [MATERIALIZE_TABLE] = "table", [MATERIALIZE_INCREMENTAL] = "incremental", [MATERIALIZE_VIEW] = "view"};
+
+/* Resolves the names a transform's SQL is wrapped with and parses its inputs. */
+static weir_status_t resolve_transform(transform_spec_t *out, const char *name, weir_err_t *err)
+{
+    size_t count = sizeof materialization_names / sizeof materialization_names[0], which = count;
+    for (size_t k = 0; out->materialization_text && k < count; k++)
+        if (strcmp(materialization_names[k], out->materialization_text) == 0)
+            which = k;
+    if (which == count) {
+        weir_err_set(err, "transform %s: materialization \"%s\" is not table, incremental or view", name,
+                     out->materialization_text ? out->materialization_text : "");
+        return WEIR_ERR_INVALID;
+    }
+    out->materialization = (materialization_t)which;
+    char exact[IDENT_SIZE], why[400];
+    if (!out->target || !ident_sf_parse(out->target, exact, why, sizeof why)) {
+        weir_err_set(err, "transform %s: target \"%s\": %s", name, out->target ? out->target : "",
+                     out->target ? why : "missing");
+        return WEIR_ERR_INVALID;
+    }
+    if (!(out->target_name = arena_strdup(&out->arena, exact)))
+        return WEIR_ERR_NOMEM;
+    for (size_t k = 0; k < out->key_count; k++) {
+        if (!ident_sf_parse(out->unique_key[k], exact, why, sizeof why)) {
+            weir_err_set(err, "transform %s: unique_key \"%s\": %s", name, out->unique_key[k], why);
+            return WEIR_ERR_INVALID;
+        }
+        if (!(out->unique_key[k] = arena_strdup(&out->arena, exact)))
+            return WEIR_ERR_NOMEM;
+    }
+    out->input_refs = arena_alloc(&out->arena, (out->input_count ? out->input_count : 1) * sizeof *out->input_refs);
+    if (!out->input_refs)
+        return WEIR_ERR_NOMEM;
+    for (size_t k = 0; k < out->input_count; k++)
+        if (!transform_input_parse(out->inputs[k], &out->input_refs[k], why, sizeof why)) {
+            weir_err_set(err, "transform %s: inputs: %s", name, why);
+            return WEIR_ERR_INVALID;
+        }
+    return WEIR_OK;
+}
+
+weir_status_t transform_spec_parse(const char *json_text, const char *name, transform_spec_t *out, weir_err_t *err)
+{
+    weir_status_t result = parse(&transform_binding, "transform", json_text, name, out, err);
+    if (result != WEIR_OK)
+        return result;
+    result = resolve_transform(out, name, err);
+    if (result != WEIR_OK)
+        transform_spec_free(out);
+    return result;
+}
+
+void transform_spec_free(transform_spec_t *spec)
+{
+    arena_free(&spec->arena);
+    memset(spec, 0, sizeof *spec);
+}
+
 void pipeline_spec_free(pipeline_spec_t *spec)
 {
     arena_free(&spec->arena);
@@ -325,7 +400,8 @@ weir_status_t specs_check_bindings(weir_err_t *err)
     } all[] = {{&pipeline_binding, "pipeline"},
                {&check_binding, "quality_check"},
                {&backfill_binding, "backfill"},
-               {&channel_binding, "alert_channel"}};
+               {&channel_binding, "alert_channel"},
+               {&transform_binding, "transform"}};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
         const spec_kind_t *kind = spec_kind_by_kind(all[i].kind);
         weir_status_t result = kind ? spec_bind_check(all[i].binding, &kind->block, err) : WEIR_ERR_INTERNAL;

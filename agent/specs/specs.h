@@ -11,6 +11,7 @@
 #include "arena.h"
 #include "ident.h"
 #include "status.h"
+#include "transform_input.h"
 
 typedef enum { TABLE_INCREMENTAL, TABLE_FULL_REFRESH } table_mode_t;
 
@@ -134,6 +135,31 @@ typedef struct {
     size_t pipeline_count;
 } channel_spec_t;
 
+typedef enum { MATERIALIZE_TABLE, MATERIALIZE_INCREMENTAL, MATERIALIZE_VIEW } materialization_t;
+
+/* A weir_transform. `target_name` and `unique_key` hold exact Snowflake names (ident.h), `input_refs`
+ * the parsed `inputs` (transform_input.h), in the set's sorted order. */
+typedef struct {
+    arena_t arena;
+    char *name;
+    char *destination;
+    char *sql;
+    char *target;
+    char *materialization_text;
+    materialization_t materialization;
+    char **unique_key;
+    size_t key_count;
+    char *lookback;
+    long long lookback_seconds;
+    char **inputs;
+    size_t input_count;
+    char *schedule; /* NULL: run when the inputs publish */
+    bool enabled;
+    char *description;
+    char *target_name;
+    transform_input_t *input_refs;
+} transform_spec_t;
+
 /* Parse stored spec JSON text; `name` labels errors. On failure the struct holds nothing to free. */
 weir_status_t pipeline_spec_parse(const char *json_text, const char *name, pipeline_spec_t *out,
                                   weir_err_t *err) WEIR_MUSTCHECK;
@@ -143,7 +169,11 @@ weir_status_t backfill_spec_parse(const char *json_text, const char *name, backf
                                   weir_err_t *err) WEIR_MUSTCHECK;
 weir_status_t channel_spec_parse(const char *json_text, const char *name, channel_spec_t *out,
                                  weir_err_t *err) WEIR_MUSTCHECK;
+/* Also resolves the target and key names and parses the inputs: WEIR_ERR_INVALID naming the attribute. */
+weir_status_t transform_spec_parse(const char *json_text, const char *name, transform_spec_t *out,
+                                   weir_err_t *err) WEIR_MUSTCHECK;
 void pipeline_spec_free(pipeline_spec_t *spec);
+void transform_spec_free(transform_spec_t *spec);
 void check_spec_free(check_spec_t *spec);
 void backfill_spec_free(backfill_spec_t *spec);
 void channel_spec_free(channel_spec_t *spec);

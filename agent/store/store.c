@@ -132,6 +132,25 @@ static const char *const migrations[] = {
     "  pipeline TEXT PRIMARY KEY,"
     "  paused_at TEXT NOT NULL,"
     "  reason TEXT NOT NULL DEFAULT '');",
+    /* 7: transform runs (weir_transform); `consumed` maps each input to the publish it read */
+    "CREATE TABLE transform_runs ("
+    "  id TEXT PRIMARY KEY,"
+    "  transform TEXT NOT NULL,"
+    "  trigger TEXT NOT NULL,"
+    "  state TEXT NOT NULL CHECK (state IN ('queued', 'building', 'built', 'succeeded', 'failed')),"
+    "  created_at TEXT NOT NULL,"
+    "  started_at TEXT NOT NULL DEFAULT '',"
+    "  finished_at TEXT NOT NULL DEFAULT '',"
+    "  since TEXT NOT NULL DEFAULT '',"
+    "  consumed_json TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(consumed_json)),"
+    "  rows INTEGER NOT NULL DEFAULT 0,"
+    "  inserted INTEGER NOT NULL DEFAULT 0,"
+    "  updated INTEGER NOT NULL DEFAULT 0,"
+    "  attempts INTEGER NOT NULL DEFAULT 0,"
+    "  owner TEXT NOT NULL DEFAULT '',"
+    "  error TEXT NOT NULL DEFAULT '');"
+    "CREATE INDEX transform_runs_by_transform ON transform_runs (transform, created_at);"
+    "CREATE INDEX transform_runs_by_state ON transform_runs (state, created_at);",
 };
 static const int migration_count = (int)(sizeof migrations / sizeof migrations[0]);
 

@@ -18,6 +18,7 @@
 #include "sf_checks.h"
 #include "sf_load.h"
 #include "sf_sql.h"
+#include "sf_transform.h"
 #include "spec.h"
 #include "spec_bind.h"
 
@@ -383,6 +384,23 @@ static void sf_discard(destination_session_t *session, const destination_batch_t
         sf_load_drop(session->client, &scratch.request);
 }
 
+static weir_status_t sf_op_transform_build(destination_session_t *session, const destination_transform_t *transform,
+                                           destination_transform_result_t *out, weir_err_t *err)
+{
+    return sf_transform_build(session->client, session->spec.database, session->spec.schema, transform, out, err);
+}
+
+static weir_status_t sf_op_transform_publish(destination_session_t *session, const destination_transform_t *transform,
+                                             destination_transform_result_t *out, weir_err_t *err)
+{
+    return sf_transform_publish(session->client, session->spec.database, session->spec.schema, transform, out, err);
+}
+
+static void sf_op_transform_discard(destination_session_t *session, const destination_transform_t *transform)
+{
+    sf_transform_drop(session->client, session->spec.database, session->spec.schema, transform);
+}
+
 const destination_ops_t snowflake_destination_ops = {
     .kind = "destination_snowflake",
     .open = sf_open,
@@ -393,4 +411,7 @@ const destination_ops_t snowflake_destination_ops = {
     .target_identity = sf_target_identity,
     .discard = sf_discard,
     .close = sf_close,
+    .transform_build = sf_op_transform_build,
+    .transform_publish = sf_op_transform_publish,
+    .transform_discard = sf_op_transform_discard,
 };

@@ -1,0 +1,24 @@
+/* sf_transform.h — runs a weir_transform in Snowflake: the SELECT (with {{since}} replaced by a
+ * formatted timestamp literal) into a per-run transient scratch table, then published into the
+ * target in one statement — CREATE OR REPLACE TABLE … AS (atomic: readers see the old table until
+ * it commits), a MERGE by unique key, or CREATE OR REPLACE VIEW. */
+#ifndef WEIR_SF_TRANSFORM_H
+#define WEIR_SF_TRANSFORM_H
+
+#include "destination.h"
+#include "sf_sql.h"
+
+/* `database` and `schema` are exact names (the destination's). See destination.h for the contract. */
+weir_status_t sf_transform_build(sf_client_t *client, const char *database, const char *schema,
+                                 const destination_transform_t *transform, destination_transform_result_t *out,
+                                 weir_err_t *err) WEIR_MUSTCHECK;
+weir_status_t sf_transform_publish(sf_client_t *client, const char *database, const char *schema,
+                                   const destination_transform_t *transform, destination_transform_result_t *out,
+                                   weir_err_t *err) WEIR_MUSTCHECK;
+void sf_transform_drop(sf_client_t *client, const char *database, const char *schema,
+                       const destination_transform_t *transform);
+
+/* The SELECT with {{since}} replaced and a trailing ';' removed, into `sql` (for tests). */
+weir_status_t sf_transform_expand(const destination_transform_t *transform, weir_buf_t *sql) WEIR_MUSTCHECK;
+
+#endif

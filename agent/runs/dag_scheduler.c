@@ -1,0 +1,251 @@
+/* dag_scheduler.c — the DAG's tick (readiness, holds, cron) and its transform worker. */
+#include "dag_scheduler.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alerts.h"
+#include "cron.h"
+#include "dag.h"
+#include "log.h"
+#include "specs.h"
+#include "store_transforms.h"
+#include "transform_runs.h"
+
+/* A publish starts its downstream transforms within about this long. */
+#define DAG_POLL_MS 1000
+#define DAG_TOKEN_SIZE 64
+
+struct dag_scheduler {
+    store_t *store;
+    char owner[64];
+    atomic_int stopping;
+    pthread_t ticker, worker;
+    bool ticker_started, worker_started;
+};
+
+/* The publish state of one input (see dag_input_state_t); `token` and `why` are the caller's. */
+static weir_status_t input_state(store_t *store, const transform_input_t *input, char token[DAG_TOKEN_SIZE],
+                                 bool *failed, char *why, size_t why_size, weir_err_t *err)
+{
+    token[0] = '\0';
+    *failed = false;
+    if (!input->is_table) {
+        store_transform_run_t run;
+        bool found = false;
+        weir_status_t result = store_transform_run_newest(store, input->object, false, &run, &found, err);
+        if (result == WEIR_OK && found && run.state == TRUN_FAILED) {
+            *failed = true;
+            snprintf(why, why_size, "transform %s failed (run %s): %.600s", input->object, run.id, run.error);
+        }
+        if (result == WEIR_OK)
+            result = store_transform_run_newest(store, input->object, true, &run, &found, err);
+        if (result == WEIR_OK && found)
+            snprintf(token, DAG_TOKEN_SIZE, "%s", run.id);
+        return result;
+    }
+    agent_object_t object = {0};
+    pipeline_spec_t pipeline;
+    if (store_get(store, "pipeline", input->object, &object, err) != WEIR_OK)
+        return WEIR_OK; /* not there (yet): the input has not published */
+    weir_status_t result = pipeline_spec_parse(object.spec_json, input->object, &pipeline, err);
+    agent_object_clear(&object);
+    if (result != WEIR_OK)
+        return result;
+    const table_spec_t *table = pipeline_spec_table(&pipeline, input->table);
+    char state[32] = "";
+    if (table)
+        result = store_table_publish_state(store, pipeline.name, table->name, token, DAG_TOKEN_SIZE, failed, state,
+                                           sizeof state, err);
+    if (*failed)
+        snprintf(why, why_size, "pipeline %s table %s: its newest run is %s", pipeline.name, table->name, state);
+    pipeline_spec_free(&pipeline);
+    return result;
+}
+
+/* A held transform alerts once (the incident stays open while it is held) and resolves after. */
+static void report_hold(store_t *store, const transform_spec_t *spec, const char *input, const char *why, bool held)
+{
+    char key[200];
+    snprintf(key, sizeof key, "transform/%s/held", spec->name);
+    if (!held) {
+        alerts_clear(store, key);
+        return;
+    }
+    char summary[1200];
+    snprintf(summary, sizeof summary, "transform %s is held: input %s cannot be built from (%.900s)", spec->name, input,
+             why);
+    alert_condition_t condition = {.key = key,
+                                   .pipeline = spec->name,
+                                   .table = "",
+                                   .kind = "transform_held",
+                                   .severity = "error",
+                                   .summary = summary,
+                                   .run_id = ""};
+    alerts_raise(store, &condition);
+}
+
+static bool cron_fired(const char *schedule, time_t after, time_t until)
+{
+    cron_t cron;
+    char why[256];
+    if (!schedule || !cron_parse(schedule, &cron, why, sizeof why))
+        return false;
+    if (until - after > 3600)
+        after = until - 3600;
+    for (time_t minute = (after / 60 + 1) * 60; minute <= until; minute += 60) {
+        struct tm tm;
+        gmtime_r(&minute, &tm);
+        if (cron_matches(&cron, tm.tm_min, tm.tm_hour, tm.tm_mday, tm.tm_mon + 1, tm.tm_wday))
+            return true;
+    }
+    return false;
+}
+
+/* Looks at one transform; returns 1 when it queued a run. */
+static int consider(store_t *store, const transform_spec_t *spec, time_t after, time_t until)
+{
+    weir_err_t err = {{0}};
+    dag_input_state_t *states = calloc(spec->input_count ? spec->input_count : 1, sizeof *states);
+    char(*tokens)[DAG_TOKEN_SIZE] = calloc(spec->input_count ? spec->input_count : 1, sizeof *tokens);
+    json_t *consumed_now = json_object(), *consumed_before = NULL;
+    char why[1024] = "";
+    int queued = 0;
+    weir_status_t result = states && tokens && consumed_now ? WEIR_OK : WEIR_ERR_NOMEM;
+    for (size_t i = 0; result == WEIR_OK && i < spec->input_count; i++) {
+        states[i].key = spec->inputs[i];
+        states[i].token = tokens[i];
+        result = input_state(store, &spec->input_refs[i], tokens[i], &states[i].failed, why, sizeof why, &err);
+        if (result == WEIR_OK && tokens[i][0] &&
+            json_object_set_new(consumed_now, spec->inputs[i], json_string(tokens[i])))
+            result = WEIR_ERR_NOMEM;
+    }
+    store_transform_run_t newest;
+    bool found = false;
+    if (result == WEIR_OK)
+        result = store_transform_run_newest(store, spec->name, false, &newest, &found, &err);
+    if (result == WEIR_OK && found)
+        consumed_before = json_loads(newest.consumed_json, 0, NULL);
+    size_t held_by = 0;
+    dag_readiness_t readiness =
+        result == WEIR_OK ? dag_readiness(states, spec->input_count, consumed_before, &held_by) : DAG_WAITING;
+    if (result == WEIR_OK)
+        report_hold(store, spec, readiness == DAG_HELD ? spec->inputs[held_by] : "", why, readiness == DAG_HELD);
+    bool due = readiness != DAG_HELD && spec->enabled &&
+        (spec->schedule ? cron_fired(spec->schedule, after, until) : readiness == DAG_READY);
+    char *consumed_text = due ? json_dumps(consumed_now, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    store_transform_run_t run;
+    if (consumed_text) {
+        weir_status_t queued_result = store_transform_run_enqueue(
+            store, spec->name, spec->schedule ? "schedule" : "inputs", consumed_text, &run, &err);
+        if (queued_result == WEIR_OK) {
+            log_info("dag", "queued run %s of transform %s (%s)", run.id, spec->name, consumed_text);
+            queued = 1;
+        } else if (queued_result != WEIR_ERR_EXISTS) {
+            log_error("dag", "cannot queue transform %s: %s", spec->name, err.msg);
+        }
+    }
+    if (result != WEIR_OK)
+        log_error("dag", "transform %s: %s", spec->name, err.msg);
+    free(consumed_text);
+    json_decref(consumed_before);
+    json_decref(consumed_now);
+    free(tokens);
+    free(states);
+    return queued;
+}
+
+int dag_tick(store_t *store, time_t after, time_t until)
+{
+    agent_object_list_t transforms = {0};
+    weir_err_t err = {{0}};
+    if (store_list(store, "transform", "", "", 0, &transforms, &err) != WEIR_OK) {
+        log_error("dag", "cannot list transforms: %s", err.msg);
+        return 0;
+    }
+    int queued = 0;
+    for (size_t i = 0; i < transforms.count; i++) {
+        transform_spec_t spec;
+        if (transform_spec_parse(transforms.items[i].spec_json, transforms.items[i].name, &spec, &err) != WEIR_OK) {
+            log_error("dag", "%s", err.msg);
+            continue;
+        }
+        queued += consider(store, &spec, after, until);
+        transform_spec_free(&spec);
+    }
+    agent_object_list_free(&transforms);
+    return queued;
+}
+
+static void sleep_ms(int ms)
+{
+    struct timespec wait = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L};
+    nanosleep(&wait, NULL);
+}
+
+static void *ticker(void *arg)
+{
+    dag_scheduler_t *scheduler = arg;
+    time_t last = time(NULL);
+    while (!atomic_load(&scheduler->stopping)) {
+        sleep_ms(DAG_POLL_MS);
+        time_t now = time(NULL);
+        dag_tick(scheduler->store, last, now);
+        last = now;
+    }
+    return NULL;
+}
+
+static void *worker(void *arg)
+{
+    dag_scheduler_t *scheduler = arg;
+    transform_runner_t runner = {.store = scheduler->store, .stopping = &scheduler->stopping};
+    while (!atomic_load(&scheduler->stopping)) {
+        store_transform_run_t run;
+        weir_err_t err = {{0}};
+        weir_status_t result = store_transform_run_claim(scheduler->store, scheduler->owner, &run, &err);
+        if (result == WEIR_OK) {
+            (void)!transform_run_execute(&runner, &run); /* recorded on the run itself */
+            continue;
+        }
+        if (result != WEIR_ERR_NOT_FOUND)
+            log_error("dag", "cannot claim a transform run: %s", err.msg);
+        sleep_ms(200);
+    }
+    return NULL;
+}
+
+weir_status_t dag_scheduler_start(store_t *store, const char *owner, dag_scheduler_t **out, weir_err_t *err)
+{
+    *out = NULL;
+    dag_scheduler_t *scheduler = calloc(1, sizeof *scheduler);
+    if (!scheduler)
+        return WEIR_ERR_NOMEM;
+    scheduler->store = store;
+    snprintf(scheduler->owner, sizeof scheduler->owner, "%s", owner);
+    scheduler->ticker_started = pthread_create(&scheduler->ticker, NULL, ticker, scheduler) == 0;
+    scheduler->worker_started =
+        scheduler->ticker_started && pthread_create(&scheduler->worker, NULL, worker, scheduler) == 0;
+    if (!scheduler->worker_started) {
+        dag_scheduler_stop(scheduler);
+        weir_err_set(err, "cannot start the DAG scheduler threads");
+        return WEIR_ERR_INTERNAL;
+    }
+    *out = scheduler;
+    return WEIR_OK;
+}
+
+void dag_scheduler_stop(dag_scheduler_t *scheduler)
+{
+    if (!scheduler)
+        return;
+    atomic_store(&scheduler->stopping, 1);
+    if (scheduler->ticker_started)
+        pthread_join(scheduler->ticker, NULL);
+    if (scheduler->worker_started)
+        pthread_join(scheduler->worker, NULL);
+    free(scheduler);
+}

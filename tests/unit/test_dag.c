@@ -1,0 +1,178 @@
+/* test_dag.c — the transform graph: cycles named, readiness (never published, published since,
+ * several publishes coalesced into one run, holds), the apply-time cycle check, and dag_tick
+ * against a store with real committed and failed pipeline runs. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "dag.h"
+#include "dag_scheduler.h"
+#include "store_runs.h"
+#include "store_transforms.h"
+#include "temp_store.h"
+#include "transform_graph.h"
+
+static transform_input_t input(const char *text)
+{
+    transform_input_t parsed;
+    char why[400];
+    assert_true(transform_input_parse(text, &parsed, why, sizeof why));
+    return parsed;
+}
+
+static void cycles_are_named(void **state)
+{
+    (void)state;
+    transform_input_t a_in[] = {input("b"), input("raw/public.orders")}, b_in[] = {input("c")}, c_in[] = {input("a")};
+    dag_node_t nodes[] = {{"a", a_in, 2}, {"b", b_in, 1}, {"c", c_in, 1}};
+    char cycle[200];
+    assert_true(dag_find_cycle(nodes, 3, cycle, sizeof cycle));
+    assert_string_equal(cycle, "c -> b -> a -> c"); /* c feeds b feeds a feeds c */
+    c_in[0] = input("raw/public.customers");
+    assert_false(dag_find_cycle(nodes, 3, cycle, sizeof cycle));
+    assert_string_equal(cycle, "");
+}
+
+static void inputs_parse_or_say_why(void **state)
+{
+    (void)state;
+    transform_input_t parsed;
+    char why[400];
+    assert_true(transform_input_parse("shop/Public.\"Orders\"", &parsed, why, sizeof why));
+    assert_true(parsed.is_table);
+    assert_string_equal(parsed.object, "shop");
+    assert_string_equal(parsed.table_name.schema, "public");
+    assert_string_equal(parsed.table_name.name, "Orders");
+    assert_false(transform_input_parse("Shop/orders", &parsed, why, sizeof why));
+    assert_non_null(strstr(why, "<pipeline>/<table>"));
+    assert_false(transform_input_parse("shop/a.b.c", &parsed, why, sizeof why));
+}
+
+static void readiness_coalesces_and_holds(void **state)
+{
+    (void)state;
+    dag_input_state_t inputs[] = {{"p/a", "run-1", false}, {"p/b", "", false}};
+    assert_int_equal(dag_readiness(inputs, 2, NULL, NULL), DAG_WAITING); /* b never published */
+    inputs[1].token = "run-7";
+    assert_int_equal(dag_readiness(inputs, 2, NULL, NULL), DAG_READY);
+    json_t *consumed = json_pack("{ssss}", "p/a", "run-1", "p/b", "run-7");
+    assert_int_equal(dag_readiness(inputs, 2, consumed, NULL), DAG_WAITING); /* nothing new since */
+    inputs[0].token = "run-3"; /* a published twice more (run-2, run-3), b not yet: still waiting */
+    assert_int_equal(dag_readiness(inputs, 2, consumed, NULL), DAG_WAITING);
+    inputs[1].token = "run-9";
+    assert_int_equal(dag_readiness(inputs, 2, consumed, NULL), DAG_READY); /* one run for all of them */
+    inputs[1].failed = true;
+    size_t held_by = 99;
+    assert_int_equal(dag_readiness(inputs, 2, consumed, &held_by), DAG_HELD);
+    assert_int_equal(held_by, 1);
+    json_decref(consumed);
+}
+
+static temp_store_t place;
+static store_t *store;
+
+static int setup(void **state)
+{
+    (void)state;
+    if (temp_store_open(&place, &store) != 0)
+        return -1;
+    temp_store_put(store, "source_postgres", "pg",
+                   "{\"name\":\"pg\",\"host\":\"db\",\"port\":5432,\"database\":\"d\",\"user\":\"u\"}");
+    temp_store_put(store, "destination_snowflake", "wh",
+                   "{\"name\":\"wh\",\"account\":\"a\",\"user\":\"U\",\"warehouse\":\"W\",\"database\":\"RAW\","
+                   "\"schema\":\"S\"}");
+    temp_store_put(store, "pipeline", "shop",
+                   "{\"name\":\"shop\",\"source\":\"pg\",\"destination\":\"wh\",\"table\":["
+                   "{\"name\":\"public.orders\",\"primary_key\":[\"id\"],\"mode\":\"full_refresh\"},"
+                   "{\"name\":\"public.customers\",\"primary_key\":[\"id\"],\"mode\":\"full_refresh\"}]}");
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    return temp_store_remove(&place, store);
+}
+
+static const char *transform_spec(const char *name, const char *inputs)
+{
+    static char spec[800];
+    snprintf(spec, sizeof spec,
+             "{\"name\":\"%s\",\"destination\":\"wh\",\"sql\":\"SELECT 1 AS X\",\"target\":\"T_%s\","
+             "\"materialization\":\"table\",\"lookback\":\"15m\",\"enabled\":true,\"inputs\":%s}",
+             name, name, inputs);
+    return spec;
+}
+
+/* One run of shop/<table> that ends `committed` or `failed`. */
+static void finish_run(const char *table, bool commit)
+{
+    weir_err_t err = {{0}};
+    store_run_t run;
+    store_run_request_t request = {.pipeline = "shop", .table_name = table, .trigger = "manual", .not_before = ""};
+    assert_int_equal(store_run_enqueue(store, &request, &run, &err), WEIR_OK);
+    run.state = commit ? RUN_PUBLISHED : RUN_FAILED;
+    assert_int_equal(store_run_save(store, &run, &err), WEIR_OK);
+    if (commit)
+        assert_int_equal(store_run_commit(store, &run, &err), WEIR_OK);
+}
+
+static void cycle_refused_at_apply(void **state)
+{
+    (void)state;
+    weir_err_t err = {{0}};
+    temp_store_put(store, "transform", "joined", transform_spec("joined", "[\"shop/public.orders\",\"totals\"]"));
+    assert_int_equal(transform_check_graph(store, "totals", transform_spec("totals", "[\"joined\"]"), NULL, &err),
+                     WEIR_ERR_INVALID);
+    assert_non_null(strstr(err.msg, "joined -> totals -> joined"));
+    spec_diags_t diags;
+    spec_diags_init(&diags);
+    assert_int_equal(
+        transform_check_graph(store, "totals", transform_spec("totals", "[\"shop/public.customers\"]"), &diags, &err),
+        WEIR_OK);
+    assert_false(spec_diags_has_error(&diags));
+    spec_diags_free(&diags);
+}
+
+static void tick_runs_once_when_all_inputs_published(void **state)
+{
+    (void)state;
+    weir_err_t err = {{0}};
+    temp_store_put(store, "transform", "joined",
+                   transform_spec("joined", "[\"shop/public.orders\",\"shop/public.customers\"]"));
+    time_t now = time(NULL);
+    assert_int_equal(dag_tick(store, now - 1, now), 0); /* nothing published */
+    finish_run("public.orders", true);
+    assert_int_equal(dag_tick(store, now - 1, now), 0); /* customers not yet */
+    finish_run("public.customers", true);
+    assert_int_equal(dag_tick(store, now - 1, now), 1);
+    assert_int_equal(dag_tick(store, now - 1, now), 0); /* queued already: at most one at a time */
+    store_transform_run_t run;
+    assert_int_equal(store_transform_run_claim(store, "me", &run, &err), WEIR_OK);
+    run.state = TRUN_SUCCEEDED;
+    assert_int_equal(store_transform_run_save(store, &run, &err), WEIR_OK);
+    assert_int_equal(dag_tick(store, now - 1, now), 0); /* consumed what was published */
+    finish_run("public.orders", true);
+    finish_run("public.orders", true);
+    assert_int_equal(dag_tick(store, now - 1, now), 0); /* orders twice, customers not since */
+    finish_run("public.customers", false);
+    assert_int_equal(dag_tick(store, now - 1, now), 0); /* held by the failed customers run */
+    finish_run("public.customers", true);
+    assert_int_equal(dag_tick(store, now - 1, now), 1); /* three publishes, one run */
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(cycles_are_named),
+        cmocka_unit_test(inputs_parse_or_say_why),
+        cmocka_unit_test(readiness_coalesces_and_holds),
+        cmocka_unit_test_setup_teardown(cycle_refused_at_apply, setup, teardown),
+        cmocka_unit_test_setup_teardown(tick_runs_once_when_all_inputs_published, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
