@@ -242,9 +242,10 @@ static void judge_status(const http_fetcher_t *fetcher, const char *url, const h
         attempt->retry = false; /* Stripe knows a repeat cannot succeed (or would do harm) */
     else if (strcasecmp(should, "true") == 0)
         attempt->retry = true;
-    attempt->status = status == 401 || status == 403 ? WEIR_ERR_AUTH
-        : status == 429 || status >= 500             ? WEIR_ERR_UNAVAILABLE
-                                                     : WEIR_ERR_INVALID;
+    /* A server that says a repeat cannot succeed makes the failure final for the run too. */
+    attempt->status = status == 401 || status == 403                      ? WEIR_ERR_AUTH
+        : (status == 429 || status >= 500) && strcasecmp(should, "false") ? WEIR_ERR_UNAVAILABLE
+                                                                          : WEIR_ERR_INVALID;
     snprintf(attempt->why, sizeof attempt->why, "GET %s answered %ld%s%s", display_path(fetcher, url), status,
              scrubbed[0] ? ": " : "", scrubbed);
 }
