@@ -115,6 +115,327 @@ static const spec_kind_t source_postgres = {
     "  password_ref = \"aws-sm:arn:aws:secretsmanager:eu-central-1:123456789012:secret:weir/payments#password\"\n"
     "}\n"};
 
+/* ---- weir_source_http ---- */
+
+static const char *const http_paginators[] = {"none",        "next_cursor",  "next_url", "link_header",
+                                              "page_number", "offset_limit", NULL};
+static const char *const http_cursor_types[] = {"unix_time", "timestamp", "integer", NULL};
+static const char *const http_column_types[] = {"text", "bigint", "numeric", "boolean", "timestamptz", "jsonb", NULL};
+
+static const spec_attr_t http_paginator_attrs[] = {
+    {"type", ST_STRING, SA_OPTIONAL | SA_COMPUTED, "\"none\"", SV_ENUM, http_paginators,
+     "How the next page is asked for: `next_cursor` sends `cursor_param` = the last record's `id_field` (or the "
+     "body's `next_cursor` value) while `has_more` is true (Stripe's `starting_after`); `next_url` follows a URL "
+     "in the body at `next_url`; `link_header` follows the `Link: <…>; rel=\"next\"` response header; "
+     "`page_number` counts `page_param` up from `start_page`; `offset_limit` moves `offset_param` by `page_size`. "
+     "`none` reads one page.",
+     NULL, 0, 0, NULL},
+    {"max_pages", ST_NUMBER, SA_OPTIONAL | SA_COMPUTED, "10000", SV_POSITIVE, NULL,
+     "Most pages one listing may take; reaching it fails the run rather than loading part of a range.", NULL, 0, 0,
+     NULL},
+    {"page_size", ST_NUMBER, SA_OPTIONAL, NULL, SV_POSITIVE, NULL,
+     "Records asked for per page, sent as `size_param`; `offset_limit` needs it and `page_number` uses it to tell "
+     "the last page (fewer records than this).",
+     NULL, 0, 0, NULL},
+    {"size_param", ST_STRING, SA_OPTIONAL | SA_COMPUTED, "\"limit\"", SV_NON_EMPTY, NULL,
+     "Query parameter that carries `page_size`.", NULL, 0, 0, NULL},
+    {"cursor_param", ST_STRING, SA_OPTIONAL | SA_COMPUTED, "\"starting_after\"", SV_NON_EMPTY, NULL,
+     "`next_cursor`: query parameter that carries the position.", NULL, 0, 0, NULL},
+    {"id_field", ST_STRING, SA_OPTIONAL | SA_COMPUTED, "\"/id\"", SV_NONE, NULL,
+     "`next_cursor`: JSON pointer, within a record, of the value the next page starts after.", NULL, 0, 0, NULL},
+    {"next_cursor", ST_STRING, SA_OPTIONAL, NULL, SV_NONE, NULL,
+     "`next_cursor`: JSON pointer, within the body, of an opaque next-page token, for APIs that return one "
+     "instead of expecting the last id.",
+     NULL, 0, 0, NULL},
+    {"has_more", ST_STRING, SA_OPTIONAL | SA_COMPUTED, "\"/has_more\"", SV_NONE, NULL,
+     "`next_cursor`: JSON pointer, within the body, of the boolean that says another page follows. Without it "
+     "in a body, paging stops at an empty page.",
+     NULL, 0, 0, NULL},
+    {"next_url", ST_STRING, SA_OPTIONAL | SA_COMPUTED, "\"/next\"", SV_NONE, NULL,
+     "`next_url`: JSON pointer, within the body, of the next page's URL (absent, null or empty: last page). "
+     "It must stay on `base_url`'s scheme, host and port, so credentials never go elsewhere.",
+     NULL, 0, 0, NULL},
+    {"page_param", ST_STRING, SA_OPTIONAL | SA_COMPUTED, "\"page\"", SV_NON_EMPTY, NULL,
+     "`page_number`: query parameter of the page number.", NULL, 0, 0, NULL},
+    {"start_page", ST_NUMBER, SA_OPTIONAL | SA_COMPUTED, "1", SV_NONE, NULL, "`page_number`: the first page's number.",
+     NULL, 0, 0, NULL},
+    {"offset_param", ST_STRING, SA_OPTIONAL | SA_COMPUTED, "\"offset\"", SV_NON_EMPTY, NULL,
+     "`offset_limit`: query parameter of the offset.", NULL, 0, 0, NULL},
+};
+static const spec_block_t http_paginator_block = ATTRS(http_paginator_attrs);
+
+static const spec_attr_t http_column_attrs[] = {
+    {"pointer", ST_STRING, SA_REQUIRED, NULL, SV_NONE, NULL,
+     "JSON pointer (RFC 6901) of the value within a record, e.g. `/customer/id` or `/metadata/order_id`.", NULL, 0, 0,
+     NULL},
+    {"name", ST_STRING, SA_REQUIRED, NULL, SV_PG_COLUMN, NULL,
+     "Column the value lands in (the pipeline's `column` blocks, keys and cursor name it like this).", NULL, 0, 0,
+     NULL},
+    {"type", ST_STRING, SA_OPTIONAL | SA_COMPUTED, "\"text\"", SV_ENUM, http_column_types,
+     "Column type: `timestamptz` accepts Unix seconds or RFC 3339 text, `jsonb` keeps any JSON value as "
+     "VARIANT; a value that does not fit its type fails the run naming the column.",
+     NULL, 0, 0, NULL},
+};
+static const spec_block_t http_column_block = ATTRS(http_column_attrs);
+
+static const spec_attr_t http_resource_attrs[] = {
+    {"name", ST_STRING, SA_REQUIRED, NULL, SV_PG_COLUMN, NULL,
+     "Resource name: a pipeline's `table` block names it in `name`.", NULL, 0, 0, NULL},
+    {"path", ST_STRING, SA_REQUIRED, NULL, SV_NON_EMPTY, NULL,
+     "Path under `base_url`, starting with `/`, e.g. `/v1/charges`; query parameters go in `query`.", NULL, 0, 0, NULL},
+    {"query", ST_MAP_STRING, SA_OPTIONAL, NULL, SV_NONE, NULL,
+     "Query parameters sent with every request of this resource (not secrets: they appear in state).", NULL, 0, 0,
+     NULL},
+    {"records", ST_STRING, SA_OPTIONAL | SA_COMPUTED, "\"/data\"", SV_NONE, NULL,
+     "JSON pointer of the array of records in a page's body; `\"\"` when the body is the array itself.", NULL, 0, 0,
+     NULL},
+    {"primary_key", ST_LIST_STRING, SA_REQUIRED, NULL, SV_PG_COLUMN, NULL,
+     "Columns that identify a record; the pipeline's table block must use the same key.", NULL, 1, 32, NULL},
+    {"cursor", ST_STRING, SA_OPTIONAL, NULL, SV_NONE, NULL,
+     "JSON pointer, within a record, of the field that grows as records are added or changed (`/created`). Its "
+     "column is the one a top-level pointer names, or the `column` block with this pointer.",
+     NULL, 0, 0, NULL},
+    {"cursor_type", ST_STRING, SA_OPTIONAL | SA_COMPUTED, "\"unix_time\"", SV_ENUM, http_cursor_types,
+     "What the cursor holds: `unix_time` (integer seconds, as Stripe's `created`; the watermark is kept as that "
+     "integer), `timestamp` (RFC 3339 text) or `integer` (a sequence; lookback does not apply).",
+     NULL, 0, 0, NULL},
+    {"incremental_param", ST_STRING, SA_OPTIONAL, NULL, SV_NON_EMPTY, NULL,
+     "Query parameter that asks for records from a cursor value on, inclusive (`created[gte]`): sent the "
+     "watermark minus the pipeline table's `lookback`, or a backfill's `from`.",
+     NULL, 0, 0, NULL},
+    {"end_param", ST_STRING, SA_OPTIONAL, NULL, SV_NON_EMPTY, NULL,
+     "Query parameter for the exclusive upper bound (`created[lt]`): needed for backfills and `window`.", NULL, 0, 0,
+     NULL},
+    {"window", ST_STRING, SA_OPTIONAL, NULL, SV_DURATION, NULL,
+     "Slices a long range into listings of at most this width (each paged on its own), from the lower bound up "
+     "to now or the backfill's `to`. Needs `end_param` and a time cursor.",
+     NULL, 0, 0, NULL},
+    {"keep_raw", ST_BOOL, SA_OPTIONAL | SA_COMPUTED, "false", SV_NONE, NULL,
+     "Also load each whole record, as JSON, in a `_raw` column (`_RAW` under `naming = \"upper\"`).", NULL, 0, 0, NULL},
+    {"paginator", ST_BLOCK_SINGLE, SA_OPTIONAL, NULL, SV_NONE, NULL, "How pages follow one another.",
+     &http_paginator_block, 0, 0, NULL},
+    {"column", ST_BLOCK_LIST, SA_OPTIONAL, NULL, SV_NONE, NULL,
+     "Declared columns. Top-level scalar fields of the records are columns without a block (see "
+     "docs/http-sources.md for how they are inferred); nested values need a block to become columns of their own.",
+     &http_column_block, 0, 0, NULL},
+};
+static const spec_block_t http_resource_block = ATTRS(http_resource_attrs);
+
+static const spec_attr_t source_http_attrs[] = {
+    {"name", ST_STRING, SA_REQUIRED | SA_FORCE_NEW, NULL, SV_NAME, NULL,
+     "Name pipelines use to refer to this source. Changing it replaces the source.", NULL, 0, 0, NULL},
+    ID_ATTR,
+    {"base_url", ST_STRING, SA_REQUIRED, NULL, SV_HTTPS_URL, NULL,
+     "Scheme, host and optional port (and path prefix) every resource path is appended to; https only (plain "
+     "http only for localhost). TLS certificates are always verified.",
+     NULL, 0, 0, NULL},
+    {"headers", ST_MAP_STRING, SA_OPTIONAL, NULL, SV_NONE, NULL,
+     "Headers sent with every request (e.g. `Stripe-Version`). Not for credentials: they appear in state.", NULL, 0, 0,
+     NULL},
+    {"bearer_token_ref", ST_STRING, SA_OPTIONAL, NULL, SV_SECRET_REF, NULL,
+     "Secret reference to a token sent as `Authorization: Bearer <token>`.", NULL, 0, 0, NULL},
+    {"basic_user", ST_STRING, SA_OPTIONAL, NULL, SV_NON_EMPTY, NULL,
+     "User for HTTP basic authentication, with `password_ref`.", NULL, 0, 0, NULL},
+    {"password_ref", ST_STRING, SA_OPTIONAL, NULL, SV_SECRET_REF, NULL,
+     "Secret reference to the basic-authentication password.", NULL, 0, 0, NULL},
+    {"api_key_ref", ST_STRING, SA_OPTIONAL, NULL, SV_SECRET_REF, NULL,
+     "Secret reference to an API key sent in the header `api_key_header` or the query parameter `api_key_param`.", NULL,
+     0, 0, NULL},
+    {"api_key_header", ST_STRING, SA_OPTIONAL, NULL, SV_NON_EMPTY, NULL, "Header that carries the API key.", NULL, 0, 0,
+     NULL},
+    {"api_key_param", ST_STRING, SA_OPTIONAL, NULL, SV_NON_EMPTY, NULL,
+     "Query parameter that carries the API key (redacted wherever a URL is logged or reported).", NULL, 0, 0, NULL},
+    {"ca_cert", ST_STRING, SA_OPTIONAL, NULL, SV_NON_EMPTY, NULL,
+     "Absolute path on the agent host of a PEM bundle to verify the server against instead of the system's.", NULL, 0,
+     0, NULL},
+    {"requests_per_second", ST_NUMBER, SA_OPTIONAL | SA_COMPUTED, "5", SV_POSITIVE, NULL,
+     "Most requests per second to this source, across all its runs in the agent (a token bucket). The default "
+     "stays well under Stripe's test-mode limit of 25.",
+     NULL, 0, 0, NULL},
+    {"max_attempts", ST_NUMBER, SA_OPTIONAL | SA_COMPUTED, "5", SV_POSITIVE, NULL,
+     "Tries per request when the answer is 429, a 5xx, a timeout or a broken body, with jittered exponential "
+     "backoff that honours `Retry-After` and `Stripe-Should-Retry`. Any other 4xx fails the run at once.",
+     NULL, 0, 0, NULL},
+    {"timeout", ST_STRING, SA_OPTIONAL | SA_COMPUTED, "\"60s\"", SV_DURATION, NULL,
+     "Longest one request may take, body included.", NULL, 0, 0, NULL},
+    {"resource", ST_BLOCK_LIST, SA_OPTIONAL, NULL, SV_NONE, NULL, "An API listing that becomes a table; at least one.",
+     &http_resource_block, 1, 0, NULL},
+};
+
+static const char *text_of(const wv_t *map, const char *key);
+
+static void http_diag(spec_diags_t *diags, long resource, const char *block, const char *attr, const char *summary,
+                      const char *detail)
+{
+    spec_step_t path[4];
+    int len = 0;
+    if (resource >= 0) {
+        path[len++] = (spec_step_t){.kind = PATH_ATTR, .name = "resource"};
+        path[len++] = (spec_step_t){.kind = PATH_INDEX, .index = resource};
+    }
+    if (block)
+        path[len++] = (spec_step_t){.kind = PATH_ATTR, .name = block};
+    path[len++] = (spec_step_t){.kind = PATH_ATTR, .name = attr};
+    spec_diag_add(diags, true, path, len, summary, "%s", detail);
+}
+
+/* RFC 6901: "" or "/" followed by reference tokens where '~' is only "~0" or "~1". */
+static bool json_pointer_valid(const char *text)
+{
+    if (*text && *text != '/')
+        return false;
+    for (const char *p = text; *p; p++)
+        if (*p == '~' && p[1] != '0' && p[1] != '1')
+            return false;
+    return true;
+}
+
+static void check_pointer(const wv_t *map, long resource, const char *block, const char *attr, bool may_be_root,
+                          spec_diags_t *diags)
+{
+    const char *text = text_of(map, attr);
+    if (!text || (json_pointer_valid(text) && (may_be_root || *text)))
+        return;
+    char detail[400];
+    snprintf(detail, sizeof detail,
+             "\"%s\" is not a JSON pointer: write \"/field\" or \"/outer/inner\" (RFC 6901: \"~0\" for '~', \"~1\" "
+             "for '/')%s.",
+             text, may_be_root ? ", or \"\" for the whole body" : "");
+    http_diag(diags, resource, block, attr, "Invalid JSON pointer", detail);
+}
+
+static void check_http_path(const char *path, long r, spec_diags_t *diags)
+{
+    if (!path)
+        return;
+    if (path[0] != '/' || strstr(path, "//") || strstr(path, "/../") || strstr(path, "/./") ||
+        strpbrk(path, "?# \t\r\n\\")) {
+        char detail[400];
+        snprintf(detail, sizeof detail,
+                 "\"%s\" must be a plain path under base_url: start with '/', no \"..\", \".\" or empty segments, "
+                 "no spaces, and no '?' or '#' (query parameters go in query).",
+                 path);
+        http_diag(diags, r, NULL, "path", "Invalid resource path", detail);
+    }
+}
+
+static void check_http_paging(const wv_t *resource, long r, spec_diags_t *diags)
+{
+    const wv_t *paginator = wv_map_get(resource, "paginator");
+    if (wv_is_null(paginator) || paginator->kind != WV_MAP)
+        return;
+    const char *type = text_of(paginator, "type");
+    check_pointer(paginator, r, "paginator", "id_field", false, diags);
+    check_pointer(paginator, r, "paginator", "next_cursor", false, diags);
+    check_pointer(paginator, r, "paginator", "has_more", false, diags);
+    check_pointer(paginator, r, "paginator", "next_url", false, diags);
+    if (type && strcmp(type, "offset_limit") == 0 && wv_is_null(wv_map_get(paginator, "page_size")))
+        http_diag(diags, r, "paginator", "page_size", "Missing page size",
+                  "type = \"offset_limit\" moves the offset by page_size; set it (e.g. 100).");
+}
+
+static void check_http_cursor(const wv_t *resource, long r, spec_diags_t *diags)
+{
+    const char *cursor = text_of(resource, "cursor"), *type = text_of(resource, "cursor_type");
+    bool has_param = text_of(resource, "incremental_param") != NULL;
+    if (cursor && !has_param)
+        http_diag(diags, r, NULL, "incremental_param", "Missing incremental parameter",
+                  "A resource with a cursor needs the query parameter that filters by it (e.g. created[gte]); "
+                  "without one every run would list everything.");
+    if (!cursor && (has_param || text_of(resource, "end_param")))
+        http_diag(diags, r, NULL, "cursor", "Missing cursor",
+                  "incremental_param and end_param filter by the cursor: set cursor to its JSON pointer.");
+    if (text_of(resource, "window") && !text_of(resource, "end_param"))
+        http_diag(diags, r, NULL, "end_param", "Missing end parameter",
+                  "window slices a range into listings with an upper bound: set end_param (e.g. created[lt]).");
+    if (text_of(resource, "window") && type && strcmp(type, "integer") == 0)
+        http_diag(diags, r, NULL, "window", "Window on an integer cursor",
+                  "window is a duration: it slices time cursors (unix_time, timestamp) only.");
+    const wv_t *columns = wv_map_get(resource, "column");
+    bool cursor_column = cursor && !strchr(cursor + 1, '/');
+    for (size_t c = 0; columns && columns->kind == WV_LIST && c < columns->count; c++) {
+        const wv_t *column = columns->items[c];
+        const char *pointer = text_of(column, "pointer");
+        cursor_column = cursor_column || (cursor && pointer && strcmp(pointer, cursor) == 0);
+        if (pointer && (!json_pointer_valid(pointer) || !*pointer)) {
+            char detail[300];
+            snprintf(detail, sizeof detail, "\"%s\" is not a JSON pointer within a record: write \"/field\".", pointer);
+            spec_step_t path[] = {{.kind = PATH_ATTR, .name = "resource"},
+                                  {.kind = PATH_INDEX, .index = r},
+                                  {.kind = PATH_ATTR, .name = "column"},
+                                  {.kind = PATH_INDEX, .index = (long)c},
+                                  {.kind = PATH_ATTR, .name = "pointer"}};
+            spec_diag_add(diags, true, path, 5, "Invalid JSON pointer", "%s", detail);
+        }
+    }
+    if (cursor && *cursor && !cursor_column)
+        http_diag(diags, r, NULL, "cursor", "Cursor without a column",
+                  "A nested cursor needs a column block with the same pointer: the pipeline's cursor names that "
+                  "column.");
+}
+
+static void check_http_auth(const wv_t *object, spec_diags_t *diags)
+{
+    bool bearer = text_of(object, "bearer_token_ref"), user = text_of(object, "basic_user"),
+         password = text_of(object, "password_ref"), key = text_of(object, "api_key_ref"),
+         header = text_of(object, "api_key_header"), param = text_of(object, "api_key_param");
+    if ((int)bearer + (int)(user || password) + (int)key > 1)
+        http_diag(diags, -1, NULL, key ? "api_key_ref" : "basic_user", "Conflicting authentication",
+                  "Use one of bearer_token_ref, basic_user with password_ref, or api_key_ref.");
+    if (user != password)
+        http_diag(diags, -1, NULL, user ? "password_ref" : "basic_user", "Incomplete basic authentication",
+                  "basic_user and password_ref go together.");
+    if (key && header == param)
+        http_diag(diags, -1, NULL, "api_key_header", "Where does the API key go?",
+                  "api_key_ref needs exactly one of api_key_header or api_key_param.");
+    if (!key && (header || param))
+        http_diag(diags, -1, NULL, "api_key_ref", "Missing API key",
+                  "api_key_header and api_key_param name where the key goes: set api_key_ref too.");
+    const char *ca = text_of(object, "ca_cert");
+    if (ca && ca[0] != '/')
+        http_diag(diags, -1, NULL, "ca_cert", "Relative CA path",
+                  "ca_cert is a path on the agent host: give it absolute, e.g. /etc/weir/api-ca.pem.");
+}
+
+static void check_source_http(const wv_t *object, spec_diags_t *diags)
+{
+    check_http_auth(object, diags);
+    const wv_t *resources = wv_map_get(object, "resource");
+    for (size_t r = 0; resources && resources->kind == WV_LIST && r < resources->count; r++) {
+        const wv_t *resource = resources->items[r];
+        const char *name = text_of(resource, "name");
+        for (size_t k = 0; k < r && name; k++)
+            if (strcmp(name, text_of(resources->items[k], "name") ? text_of(resources->items[k], "name") : "") == 0)
+                http_diag(diags, (long)r, NULL, "name", "Duplicate resource",
+                          "Two resource blocks have this name; pipelines could not tell them apart.");
+        check_http_path(text_of(resource, "path"), (long)r, diags);
+        check_pointer(resource, (long)r, NULL, "records", true, diags);
+        check_pointer(resource, (long)r, NULL, "cursor", false, diags);
+        check_http_cursor(resource, (long)r, diags);
+        check_http_paging(resource, (long)r, diags);
+    }
+}
+
+static const spec_kind_t source_http = {
+    "source_http",
+    "weir_source_http",
+    "HTTP (REST API) source",
+    "A JSON REST API the agent lists records from, one `resource` block per listing (see "
+    "docs/http-sources.md). Credentials are secret references resolved at run time; requests are rate "
+    "limited per source, retried on 429 and 5xx answers, and any other 4xx fails the run.",
+    ATTRS(source_http_attrs),
+    check_source_http,
+    "resource \"weir_source_http\" \"stripe\" {\n  name             = \"stripe\"\n"
+    "  base_url         = \"https://api.stripe.com\"\n"
+    "  bearer_token_ref = \"ssm:/weir/stripe-secret-key\"\n  headers          = { \"Stripe-Version\" = \"2024-06-20\" "
+    "}\n"
+    "  requests_per_second = 10\n\n  resource {\n    name              = \"charges\"\n"
+    "    path              = \"/v1/charges\"\n    primary_key       = [\"id\"]\n    cursor            = \"/created\"\n"
+    "    incremental_param = \"created[gte]\"\n    end_param         = \"created[lt]\"\n"
+    "    window            = \"7d\"\n    keep_raw          = true\n\n"
+    "    paginator {\n      type      = \"next_cursor\"\n      page_size = 100\n    }\n\n"
+    "    column {\n      pointer = \"/customer\"\n      name    = \"customer_id\"\n    }\n  }\n}\n"};
+
 /* ---- weir_destination_snowflake ---- */
 
 static const spec_attr_t stage_attrs[] = {
@@ -855,6 +1176,6 @@ static const spec_kind_t transform = {
     "  sql = <<-SQL\n    SELECT ID AS ORDER_ID, CUSTOMER_ID, AMOUNT FROM ORDERS\n"
     "    WHERE STATUS = 'paid' AND _WEIR_LOADED_AT >= {{since}}\n  SQL\n}\n"};
 
-const spec_kind_t *const spec_kinds[] = {&source_postgres, &destination_snowflake, &pipeline, &backfill,
-                                         &quality_check,   &alert_channel,         &transform};
+const spec_kind_t *const spec_kinds[] = {&source_postgres, &source_http,   &destination_snowflake, &pipeline,
+                                         &backfill,        &quality_check, &alert_channel,         &transform};
 const size_t spec_kind_count = sizeof spec_kinds / sizeof spec_kinds[0];

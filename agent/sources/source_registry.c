@@ -5,9 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "http_source.h"
 #include "pg_source.h"
 
-const source_ops_t *const source_backends[] = {&pg_source_ops};
+const source_ops_t *const source_backends[] = {&pg_source_ops, &http_source_ops};
 const size_t source_backend_count = sizeof source_backends / sizeof source_backends[0];
 
 const source_ops_t *source_for_kind(const char *kind)
