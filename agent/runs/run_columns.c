@@ -14,6 +14,9 @@ static bool hashes_a_column(const table_spec_t *table)
     return false;
 }
 
+static const char *const transform_names[] = {
+    [TRANSFORM_NONE] = "none", [TRANSFORM_HASH] = "hash", [TRANSFORM_MASK] = "mask", [TRANSFORM_NULL] = "null"};
+
 static field_rule_t rule_of(const column_plan_entry_t *entry)
 {
     if (entry->exclude)
@@ -74,7 +77,8 @@ weir_status_t run_columns_staged(run_columns_t *columns, stage_manifest_t *manif
     const column_plan_t *plan = &columns->plan;
     columns->staged_names = calloc(plan->count + 1, sizeof *columns->staged_names);
     columns->staged_types = calloc(plan->count + 1, sizeof *columns->staged_types);
-    if (!columns->staged_names || !columns->staged_types) {
+    columns->staged_rules = calloc(plan->count + 1, sizeof *columns->staged_rules);
+    if (!columns->staged_names || !columns->staged_types || !columns->staged_rules) {
         weir_err_set(err, "out of memory");
         return WEIR_ERR_NOMEM;
     }
@@ -86,11 +90,13 @@ weir_status_t run_columns_staged(run_columns_t *columns, stage_manifest_t *manif
         bool rewritten = entry->transform == TRANSFORM_HASH || entry->transform == TRANSFORM_MASK;
         columns->staged_names[columns->staged_count] = entry->source;
         columns->staged_types[columns->staged_count] = rewritten ? text_type : entry->source_type;
+        columns->staged_rules[columns->staged_count] = (char *)transform_names[entry->transform];
         columns->staged_count++;
     }
     manifest->column_count = columns->staged_count;
     manifest->columns = columns->staged_names;
     manifest->types = columns->staged_types;
+    manifest->rules = columns->staged_rules;
     return WEIR_OK;
 }
 
@@ -100,6 +106,7 @@ void run_columns_free(run_columns_t *columns)
     secret_free(columns->hash_key);
     free(columns->staged_names);
     free(columns->staged_types);
+    free(columns->staged_rules);
     memset(columns, 0, sizeof *columns);
 }
 
@@ -112,6 +119,21 @@ weir_status_t run_columns_for_load(const run_objects_t *objects, const stage_man
                           (const char *const *)manifest->types, manifest->column_count, &out->plan, err);
     if (result != WEIR_OK)
         return result;
+    /* Values staged under one rule must never be published under another: a column excluded,
+     * hashed or masked since it was staged would otherwise land as it was read. */
+    for (size_t i = 0; i < manifest->column_count; i++) {
+        const column_plan_entry_t *entry = &out->plan.entries[i];
+        const char *staged = manifest->rules ? manifest->rules[i] : "none";
+        const char *now = entry->exclude ? "exclude" : transform_names[entry->transform];
+        if (strcmp(staged, now) != 0) {
+            weir_err_set(err,
+                         "column %s of %s was staged under rule \"%s\" but the pipeline now says \"%s\"; the batch "
+                         "is extracted again under the current rules",
+                         entry->source, objects->table->name, staged, now);
+            column_plan_free(&out->plan);
+            return WEIR_ERR_CONFLICT;
+        }
+    }
     out->targets = calloc(manifest->column_count + 1, sizeof *out->targets);
     out->types = calloc(manifest->column_count + 1, sizeof *out->types);
     if (!out->targets || !out->types) {

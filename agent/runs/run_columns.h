@@ -17,6 +17,7 @@ typedef struct {
     char *hash_key;               /* resolved key, wiped on free; NULL when nothing is hashed */
     char **staged_names;          /* the kept columns, borrowed from `plan` */
     char **staged_types;
+    char **staged_rules; /* static names of the rule each kept column was staged under */
     size_t staged_count;
 } run_columns_t;
 
@@ -28,7 +29,9 @@ weir_status_t run_columns_attach(run_columns_t *columns, const run_objects_t *ob
 weir_status_t run_columns_staged(run_columns_t *columns, stage_manifest_t *manifest, weir_err_t *err) WEIR_MUSTCHECK;
 void run_columns_free(run_columns_t *columns);
 
-/* The destination names of a staged batch's columns. */
+/* The destination names of a staged batch's columns. WEIR_ERR_CONFLICT when a column's rule changed
+ * since the batch was staged (an exclude or a transform added, removed or changed): the batch
+ * must not be published as it is, and is extracted again under the current rules. */
 typedef struct {
     column_plan_t plan;
     const char **targets; /* one per manifest column, borrowed from `plan` */

@@ -265,27 +265,31 @@ weir_status_t run_load(runner_t *runner, store_run_t *run, const run_objects_t *
     clock_gettime(CLOCK_MONOTONIC, &started);
     destination_session_t *session = NULL;
     stage_manifest_t manifest;
+    run_load_columns_t names = {0};
+    destination_batch_t batch;
     weir_status_t result = stage_manifest_read(run->stage_dir, &manifest, err);
-    if (result == WEIR_ERR_NOT_FOUND || result == WEIR_ERR_INVALID) {
+    bool stale = result == WEIR_ERR_NOT_FOUND || result == WEIR_ERR_INVALID;
+    if (stale)
         weir_err_set(err, "the staged batch of run %s is gone or damaged; it will be extracted again", run->id);
-        run->state = RUN_EXTRACTING;
-        /* A release vouched for the batch that was lost, not for what the source holds now. */
-        run->skip_checks = false;
-        return WEIR_ERR_NOT_FOUND;
+    if (result == WEIR_OK) {
+        result = run_batch_describe(runner, run, objects, &manifest, &names, &batch, err);
+        stale = result == WEIR_ERR_CONFLICT; /* staged under other column rules */
     }
-    if (result != WEIR_OK)
-        return result;
-    result = save_as(runner, run, RUN_LOADING, err);
+    if (stale) {
+        log_warn("runner", "run %s: %s", run->id, err->msg);
+        run->state = RUN_EXTRACTING;
+        /* A release vouched for the batch that was staged, not for what the source holds now. */
+        run->skip_checks = false;
+        result = WEIR_ERR_NOT_FOUND;
+        goto out;
+    }
+    if (result == WEIR_OK)
+        result = save_as(runner, run, RUN_LOADING, err);
     if (result == WEIR_OK)
         result = objects->destination->open(objects->destination_spec, NULL, &session, err);
     if (result != WEIR_OK)
         goto out;
-    destination_batch_t batch;
     destination_load_t loaded;
-    run_load_columns_t names;
-    result = run_batch_describe(runner, run, objects, &manifest, &names, &batch, err);
-    if (result != WEIR_OK)
-        goto out;
     result = run_stage_batch(objects, session, &batch, &loaded, err);
     bool held = false;
     if (result == WEIR_OK)
@@ -294,10 +298,10 @@ weir_status_t run_load(runner_t *runner, store_run_t *run, const run_objects_t *
         result = run_publish(runner, run, objects, session, &batch, &started, &loaded, err);
     if (result != WEIR_OK && !held) /* a held batch was discarded by the gate */
         objects->destination->discard(session, &batch);
-    run_load_columns_free(&names);
 out:
     if (session)
         objects->destination->close(session);
+    run_load_columns_free(&names);
     stage_manifest_free(&manifest);
     return result;
 }

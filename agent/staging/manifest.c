@@ -29,11 +29,13 @@ weir_status_t stage_manifest_write(const char *dir, const stage_manifest_t *mani
     weir_status_t result = manifest_path(dir, path, sizeof path, err);
     if (result != WEIR_OK)
         return result;
-    json_t *doc = json_pack("{s:[], s:[], s:I, s:I}", "columns", "types", "chunks", (json_int_t)manifest->chunks,
-                            "rows", (json_int_t)manifest->rows);
+    json_t *doc = json_pack("{s:[], s:[], s:[], s:I, s:I}", "columns", "types", "rules", "chunks",
+                            (json_int_t)manifest->chunks, "rows", (json_int_t)manifest->rows);
     for (size_t i = 0; doc && i < manifest->column_count; i++) {
+        const char *rule = manifest->rules ? manifest->rules[i] : "none";
         if (json_array_append_new(json_object_get(doc, "columns"), json_string(manifest->columns[i])) != 0 ||
-            json_array_append_new(json_object_get(doc, "types"), json_string(manifest->types[i])) != 0) {
+            json_array_append_new(json_object_get(doc, "types"), json_string(manifest->types[i])) != 0 ||
+            json_array_append_new(json_object_get(doc, "rules"), json_string(rule)) != 0) {
             json_decref(doc);
             doc = NULL;
         }
@@ -50,9 +52,12 @@ void stage_manifest_free(stage_manifest_t *manifest)
     for (size_t i = 0; i < manifest->column_count; i++) {
         free(manifest->columns[i]);
         free(manifest->types[i]);
+        if (manifest->rules)
+            free(manifest->rules[i]);
     }
     free(manifest->columns);
     free(manifest->types);
+    free(manifest->rules);
     memset(manifest, 0, sizeof *manifest);
 }
 
@@ -80,27 +85,33 @@ weir_status_t stage_manifest_read(const char *dir, stage_manifest_t *out, weir_e
     free(text);
     json_t *columns = json_object_get(doc, "columns"), *types = json_object_get(doc, "types");
     json_t *chunks = json_object_get(doc, "chunks"), *rows = json_object_get(doc, "rows");
+    json_t *rules = json_object_get(doc, "rules");
     size_t count = json_array_size(columns);
     if (!json_is_array(columns) || !json_is_array(types) || json_array_size(types) != count ||
-        !json_is_integer(chunks) || json_integer_value(chunks) < 0 || json_integer_value(chunks) > 99999 ||
-        !json_is_integer(rows) || json_integer_value(rows) < 0) {
+        (rules && (!json_is_array(rules) || json_array_size(rules) != count)) || !json_is_integer(chunks) ||
+        json_integer_value(chunks) < 0 || json_integer_value(chunks) > 99999 || !json_is_integer(rows) ||
+        json_integer_value(rows) < 0) {
         json_decref(doc);
         return damaged(path, "not the columns, types, chunks and rows of a batch", err);
     }
     out->columns = calloc(count + 1, sizeof *out->columns);
     out->types = calloc(count + 1, sizeof *out->types);
-    result = out->columns && out->types ? WEIR_OK : WEIR_ERR_NOMEM;
+    out->rules = rules ? calloc(count + 1, sizeof *out->rules) : NULL;
+    result = out->columns && out->types && (out->rules || !rules) ? WEIR_OK : WEIR_ERR_NOMEM;
     for (size_t i = 0; result == WEIR_OK && i < count; i++) {
         const char *name = json_string_value(json_array_get(columns, i));
         const char *type = json_string_value(json_array_get(types, i));
-        if (!name || !type) {
-            result = damaged(path, "a column name or type is not text", err);
+        const char *rule = rules ? json_string_value(json_array_get(rules, i)) : "none";
+        if (!name || !type || !rule) {
+            result = damaged(path, "a column name, type or rule is not text", err);
             break;
         }
         out->columns[i] = strdup(name);
         out->types[i] = strdup(type);
+        if (out->rules)
+            out->rules[i] = strdup(rule);
         out->column_count++;
-        if (!out->columns[i] || !out->types[i])
+        if (!out->columns[i] || !out->types[i] || (out->rules && !out->rules[i]))
             result = WEIR_ERR_NOMEM;
     }
     out->chunks = (unsigned)json_integer_value(chunks);

@@ -1,6 +1,7 @@
 /* manifest.h — the staged batch's manifest (<run dir>/manifest.json): the columns and source types
  * of the staged fields, the chunk count and the row count, written when extraction finishes so a
- * restarted agent can load the batch without asking the source again. */
+ * restarted agent can load the batch without asking the source again, and the rule each column
+ * was staged under, so a load never publishes values under rules that changed since. */
 #ifndef WEIR_MANIFEST_H
 #define WEIR_MANIFEST_H
 
@@ -12,6 +13,9 @@ typedef struct {
     size_t column_count;
     char **columns; /* owned by a manifest read from disk; borrowed when writing */
     char **types;
+    /* Per column, the rule applied before staging: "none", "hash", "mask" or "null". NULL when
+     * read from a manifest written before rules were recorded (read as "none" throughout). */
+    char **rules;
     unsigned chunks;
     long long rows;
 } stage_manifest_t;

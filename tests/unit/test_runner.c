@@ -513,6 +513,41 @@ static void lost_stage_is_extracted_again(void **state)
     assert_int_equal(dst.target_rows, 2);
 }
 
+/* A batch staged before a column rule was added is never published under the old rule: the load
+ * sees the change and the batch is extracted again, this time with the rule applied. */
+static void changed_column_rules_extract_again(void **state)
+{
+    (void)state;
+    source_rows(2, (long long[]){1, 2}, (long long[]){10, 20});
+    store_run_t run = claim();
+    run_objects_t objects;
+    weir_err_t err = {{0}};
+    assert_int_equal(run_objects_load(store, &run, &backends, &objects, &err), WEIR_OK);
+    assert_int_equal(run_extract(&runner, &run, &objects, &err), WEIR_OK);
+    run_objects_free(&objects);
+    setenv("WEIR_TEST_HASH_KEY", "0123456789abcdef0123456789abcdef", 1);
+    agent_object_t object = {0};
+    assert_int_equal(
+        store_put(
+            store, "pipeline", "p",
+            "{\"name\":\"p\",\"source\":\"src\",\"destination\":\"wh\",\"hash_key_ref\":\"env:WEIR_TEST_HASH_KEY\","
+            "\"table\":[{\"name\":\"public.t\",\"primary_key\":[\"id\"],\"cursor\":\"version\",\"lookback\":\"0s\","
+            "\"column\":[{\"name\":\"id\",\"transform\":\"hash\"}]}]}",
+            "", AGENT_ANY_GENERATION, &object, &err),
+        WEIR_OK);
+    agent_object_clear(&object);
+    assert_int_equal(run_objects_load(store, &run, &backends, &objects, &err), WEIR_OK);
+    assert_int_equal(run_load(&runner, &run, &objects, &err), WEIR_ERR_NOT_FOUND);
+    assert_int_equal(run.state, RUN_EXTRACTING);
+    assert_non_null(strstr(err.msg, "staged under rule \"none\" but the pipeline now says \"hash\""));
+    assert_int_equal(dst.target_rows, 0);
+    run_objects_free(&objects);
+    assert_int_equal(runner_execute(&runner, &run), WEIR_OK);
+    assert_int_equal(run.state, RUN_COMMITTED);
+    assert_int_equal(src.extracts, 2); /* staged again, now hashed (this test destination reads ids as numbers) */
+    assert_true(dst.target_rows >= 1);
+}
+
 static void full_refresh_mirrors_the_source(void **state)
 {
     (void)state;
@@ -635,6 +670,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(refused_credentials_fail_at_once, setup, teardown),
         cmocka_unit_test_setup_teardown(staged_batch_resumes_without_extracting, setup, teardown),
         cmocka_unit_test_setup_teardown(lost_stage_is_extracted_again, setup, teardown),
+        cmocka_unit_test_setup_teardown(changed_column_rules_extract_again, setup, teardown),
         cmocka_unit_test_setup_teardown(full_refresh_mirrors_the_source, setup, teardown),
         cmocka_unit_test_setup_teardown(stop_request_keeps_the_saved_step, setup, teardown),
         cmocka_unit_test_setup_teardown(steps_one_by_one, setup, teardown),
