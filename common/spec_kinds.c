@@ -719,6 +719,29 @@ static void check_columns(const wv_t *table, size_t t, naming_policy_t naming, b
     }
 }
 
+/* Snowflake names hold 255 characters; a load's scratch tables add 45 ("__WEIR_<run id>_D"). */
+#define TARGET_TABLE_MAX_CHARS (IDENT_SF_MAX - 45)
+
+static void check_target_length(const wv_t *table, size_t t, spec_diags_t *diags)
+{
+    char target[IDENT_SIZE], why[200];
+    const char *text = text_of(table, "target");
+    if (!text || !ident_sf_parse(text, target, why, sizeof why))
+        return;
+    size_t chars = 0;
+    for (const char *p = target; *p; p++)
+        chars += ((unsigned char)*p & 0xC0) != 0x80;
+    if (chars <= TARGET_TABLE_MAX_CHARS)
+        return;
+    spec_step_t path[] = {{.kind = PATH_ATTR, .name = "table"},
+                          {.kind = PATH_INDEX, .index = (long)t},
+                          {.kind = PATH_ATTR, .name = "target"}};
+    spec_diag_add(diags, true, path, 3, "Target name too long",
+                  "A target table name may have at most %d characters (this one has %zu): each load adds a "
+                  "45-character suffix for its scratch tables, within Snowflake's 255.",
+                  TARGET_TABLE_MAX_CHARS, chars);
+}
+
 static bool same_table(const char *a, const char *b)
 {
     pg_table_name_t left, right;
@@ -775,6 +798,7 @@ static void check_pipeline(const wv_t *object, spec_diags_t *diags)
                               text_of(tables->items[j], "name"), j);
             }
         }
+        check_target_length(table, i, diags);
         check_columns(table, i, naming, has_hash_key, diags);
     }
 }

@@ -19,10 +19,15 @@
 #define SF_SHOWN_VALUE_BYTES 64
 #define SF_VALUES_MAX_EXPRESSIONS 16384
 
+/* "DB"."SCHEMA"."TABLE<suffix>": the whole name, never cut, so a scratch table can never be named
+ * like its target (the plan refuses targets too long for a suffix within Snowflake's 255). */
 static weir_status_t put_table(weir_buf_t *sql, const sf_load_request_t *request, const char *suffix)
 {
-    char table[512];
-    snprintf(table, sizeof table, "%s%s", request->table, suffix ? suffix : "");
+    size_t len = strlen(request->table) + (suffix ? strlen(suffix) : 0) + 1;
+    char *table = malloc(len);
+    if (!table)
+        return WEIR_ERR_NOMEM;
+    snprintf(table, len, "%s%s", request->table, suffix ? suffix : "");
     weir_status_t result = sf_put_ident(sql, request->database);
     if (result == WEIR_OK)
         result = buf_putc(sql, '.');
@@ -30,7 +35,18 @@ static weir_status_t put_table(weir_buf_t *sql, const sf_load_request_t *request
         result = sf_put_ident(sql, request->schema);
     if (result == WEIR_OK)
         result = buf_putc(sql, '.');
-    return result == WEIR_OK ? sf_put_ident(sql, table) : result;
+    if (result == WEIR_OK)
+        result = sf_put_ident(sql, table);
+    free(table);
+    return result;
+}
+
+/* A column name quoted into `name` (NUL-terminated), whatever its length. */
+static weir_status_t quote_column(weir_buf_t *name, const char *column)
+{
+    buf_reset(name);
+    weir_status_t result = sf_put_ident(name, column);
+    return result == WEIR_OK ? buf_putc(name, 0) : result;
 }
 
 static long long column_number(const sf_result_t *result, size_t row, size_t column)
@@ -389,19 +405,16 @@ static weir_status_t build_dedup(weir_buf_t *sql, const sf_load_request_t *reque
         result = put_table(sql, request, dedup_suffix);
     if (result == WEIR_OK)
         result = buf_puts(sql, " AS SELECT ");
+    weir_buf_t name;
+    buf_init(&name, SF_STATEMENT_MAX_BYTES);
     for (size_t i = 0; result == WEIR_OK && i < request->column_count; i++) {
-        char quoted[300];
-        weir_buf_t name;
-        buf_init(&name, sizeof quoted);
-        result = sf_put_ident(&name, request->columns[i]);
-        snprintf(quoted, sizeof quoted, "%s", name.data ? (const char *)name.data : "");
-        buf_free(&name);
+        result = quote_column(&name, request->columns[i]);
         if (result == WEIR_OK)
             result = buf_puts(sql, i ? ", " : "");
         if (result == WEIR_OK)
-            result = sf_types_put_converted(sql, &types[i], quoted);
+            result = sf_types_put_converted(sql, &types[i], (const char *)name.data);
         if (result == WEIR_OK)
-            result = buf_printf(sql, " AS %s", quoted);
+            result = buf_printf(sql, " AS %s", (const char *)name.data);
     }
     if (result == WEIR_OK)
         result = buf_puts(sql, " FROM ");
@@ -416,16 +429,11 @@ static weir_status_t build_dedup(weir_buf_t *sql, const sf_load_request_t *reque
             result = sf_put_ident(sql, request->primary_key[k]);
     }
     if (result == WEIR_OK && cursor_index >= 0) {
-        char quoted[300];
-        weir_buf_t name;
-        buf_init(&name, sizeof quoted);
-        result = sf_put_ident(&name, request->cursor);
-        snprintf(quoted, sizeof quoted, "%s", name.data ? (const char *)name.data : "");
-        buf_free(&name);
+        result = quote_column(&name, request->cursor);
         if (result == WEIR_OK)
             result = buf_puts(sql, " ORDER BY ");
         if (result == WEIR_OK)
-            result = sf_types_put_converted(sql, &types[cursor_index], quoted);
+            result = sf_types_put_converted(sql, &types[cursor_index], (const char *)name.data);
         if (result == WEIR_OK)
             result = buf_puts(sql, " DESC NULLS LAST");
     } else if (result == WEIR_OK) {
@@ -433,6 +441,7 @@ static weir_status_t build_dedup(weir_buf_t *sql, const sf_load_request_t *reque
         if (result == WEIR_OK)
             result = sf_put_ident(sql, request->primary_key[0]);
     }
+    buf_free(&name);
     return result == WEIR_OK ? buf_puts(sql, ") = 1") : result;
 }
 
