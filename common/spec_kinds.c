@@ -536,7 +536,9 @@ static const spec_attr_t column_attrs[] = {
      "loads NULL.",
      NULL, 0, 0, NULL},
     {"keep_last", ST_NUMBER, SA_OPTIONAL | SA_COMPUTED, "4", SV_NONE, NULL,
-     "`transform = \"mask\"`: characters kept at the end (0 masks everything).", NULL, 0, 0, NULL},
+     "`transform = \"mask\"`: characters kept at the end, 0 to 16 (0 masks everything; a value no longer than "
+     "this is masked whole).",
+     NULL, 0, 0, NULL},
 };
 static const spec_block_t column_block = ATTRS(column_attrs);
 
@@ -678,6 +680,10 @@ static void check_columns(const wv_t *table, size_t t, naming_policy_t naming, b
         if (excluded && (transformed || text_of(column, "target") || text_of(column, "type")))
             column_diag(diags, t, j, "exclude", "Conflicting column rules",
                         "An excluded column is not loaded: drop its target, type and transform, or exclude = false.");
+        int64_t keep_last = 0;
+        if (wv_number_as_i64(wv_map_get(column, "keep_last"), &keep_last) && (keep_last < 0 || keep_last > 16))
+            column_diag(diags, t, j, "keep_last", "Invalid keep_last",
+                        "keep_last is the number of characters a mask keeps at the end: 0 to 16.");
         if (transform && strcmp(transform, "hash") == 0 && !has_hash_key)
             column_diag(diags, t, j, "transform", "Missing hash key",
                         "transform = \"hash\" needs the pipeline's hash_key_ref: the HMAC key that keeps hashed "
@@ -718,6 +724,9 @@ static void check_columns(const wv_t *table, size_t t, naming_policy_t naming, b
         }
     }
 }
+
+/* Runs and watermarks are kept under the table name as written (agent store: 160 bytes). */
+#define TABLE_NAME_MAX_BYTES 159
 
 /* Snowflake names hold 255 characters; a load's scratch tables add 45 ("__WEIR_<run id>_D"). */
 #define TARGET_TABLE_MAX_CHARS (IDENT_SF_MAX - 45)
@@ -797,6 +806,15 @@ static void check_pipeline(const wv_t *object, spec_diags_t *diags)
                               "Table %s appears more than once in this pipeline (as %s in table block %zu).", name,
                               text_of(tables->items[j], "name"), j);
             }
+        }
+        if (name && strlen(name) > TABLE_NAME_MAX_BYTES) {
+            spec_step_t path[] = {{.kind = PATH_ATTR, .name = "table"},
+                                  {.kind = PATH_INDEX, .index = (long)i},
+                                  {.kind = PATH_ATTR, .name = "name"}};
+            spec_diag_add(diags, true, path, 3, "Table name too long",
+                          "A table name may be at most %d bytes as written (runs and watermarks are kept under it); "
+                          "this one has %zu.",
+                          TABLE_NAME_MAX_BYTES, strlen(name));
         }
         check_target_length(table, i, diags);
         check_columns(table, i, naming, has_hash_key, diags);

@@ -153,7 +153,7 @@ bool spec_sf_type_valid(const char *text, char *why, size_t why_size)
     const char *p = text;
     while (isspace((unsigned char)*p))
         p++;
-    while ((isalpha((unsigned char)*p) || *p == '_') && len + 1 < sizeof name)
+    while ((isalnum((unsigned char)*p) || *p == '_') && len + 1 < sizeof name) /* FLOAT4, FLOAT8 */
         name[len++] = (char)toupper((unsigned char)*p++);
     name[len] = 0;
     long a = 0, b = 0;

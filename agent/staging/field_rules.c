@@ -32,12 +32,16 @@ static bool continuation(unsigned char c)
 size_t field_mask(const char *value, size_t len, unsigned keep_last, char *out)
 {
     /* Find where the kept tail starts, counting characters from the end. */
-    size_t tail = len;
-    for (unsigned kept = 0; kept < keep_last && tail > 0; kept++) {
+    size_t tail = len, kept = 0;
+    for (; kept < keep_last && tail > 0; kept++) {
         tail--;
         while (tail > 0 && continuation((unsigned char)value[tail]))
             tail--;
     }
+    /* A value no longer than the tail would be kept whole: mask all of it (a CVV under the
+     * default keep_last = 4 must not land in the clear). */
+    if (tail == 0)
+        tail = len;
     size_t used = 0;
     for (size_t i = 0; i < tail; i++)
         if (!continuation((unsigned char)value[i]))

@@ -22,7 +22,8 @@ typedef struct {
 weir_status_t field_hmac_hex(const unsigned char *key, size_t key_len, const char *value, size_t len,
                              char out[65]) WEIR_MUSTCHECK;
 /* `value` with every character but the last `keep_last` (UTF-8 characters, not bytes) replaced by
- * one '*'. `out` needs `len` bytes; returns the length written. */
+ * one '*'; a value of `keep_last` characters or fewer is masked whole. `out` needs `len` bytes;
+ * returns the length written. */
 size_t field_mask(const char *value, size_t len, unsigned keep_last, char *out);
 
 #endif

@@ -310,6 +310,8 @@ static weir_status_t put_ruled(stage_writer_t *w, const field_rule_t *rule, cons
         }
         return put_field(w, digest, 64, err);
     }
+    if (len == 0)
+        return put_field(w, "", 0, err); /* the empty string stays the empty string, not NULL */
     if (len > w->scratch_cap) {
         char *grown = realloc(w->scratch, len);
         if (!grown)

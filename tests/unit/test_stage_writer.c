@@ -259,8 +259,14 @@ static void rules_apply_before_anything_is_written(void **state)
                         "**\xe2\x82\xac"
                         "1",
                         6);
-    assert_int_equal(field_mask("12", 2, 4, masked), 2);
-    assert_memory_equal(masked, "12", 2);
+    /* A value no longer than the kept tail is masked whole: a 3-digit CVV never lands in the clear. */
+    assert_int_equal(field_mask("123", 3, 4, masked), 3);
+    assert_memory_equal(masked, "***", 3);
+    assert_int_equal(field_mask("1234", 4, 4, masked), 4);
+    assert_memory_equal(masked, "****", 4);
+    assert_int_equal(field_mask("12345", 5, 4, masked), 5);
+    assert_memory_equal(masked, "*2345", 5);
+    assert_int_equal(field_mask("", 0, 4, masked), 0);
 
     char out_dir[300];
     snprintf(out_dir, sizeof out_dir, "%s/out", dir);
@@ -282,6 +288,9 @@ static void rules_apply_before_anything_is_written(void **state)
     for (int i = 0; i < 5; i++) /* NULL stays NULL under every rule */
         assert_int_equal(stage_writer_field(w, NULL, 0, &err), WEIR_OK);
     assert_int_equal(stage_writer_end_row(w, &err), WEIR_OK);
+    for (int i = 0; i < 5; i++) /* and the empty string stays the empty string under a mask */
+        assert_int_equal(stage_writer_field(w, i == 3 ? "" : NULL, 0, &err), WEIR_OK);
+    assert_int_equal(stage_writer_end_row(w, &err), WEIR_OK);
     assert_int_equal(stage_writer_close(w, NULL, &err), WEIR_OK);
 
     size_t len;
@@ -290,7 +299,7 @@ static void rules_apply_before_anything_is_written(void **state)
     char hashed[65];
     assert_int_equal(field_hmac_hex(key, sizeof key, "4111111111111111", 16, hashed), WEIR_OK);
     char expected[300];
-    snprintf(expected, sizeof expected, "\"7\",\"%s\",\"************1111\",\n,,,\n", hashed);
+    snprintf(expected, sizeof expected, "\"7\",\"%s\",\"************1111\",\n,,,\n,,\"\",\n", hashed);
     assert_string_equal(csv, expected);
     assert_null(strstr(csv, "\"123\""));
     assert_null(strstr(csv, "4111111111111111"));

@@ -476,5 +476,7 @@ bool sf_types_same_family(const char *target_type, const sf_type_t *wanted)
             strcmp(target_type, "DOUBLE") == 0;
     if (wanted->kind == SF_KIND_ARRAY)
         return strcmp(target_type, "ARRAY") == 0 || strcmp(target_type, "VARIANT") == 0;
-    return strcmp(target_type, wanted->sql_type) == 0;
+    /* TIME(3), TIMESTAMP_TZ(0), BINARY(16): the catalog names the type without its parameter. */
+    size_t base = strcspn(wanted->sql_type, "(");
+    return strlen(target_type) == base && strncmp(target_type, wanted->sql_type, base) == 0;
 }

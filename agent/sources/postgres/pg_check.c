@@ -86,12 +86,11 @@ static weir_status_t read_columns(PGconn *conn, const char *oid, source_table_in
 {
     weir_status_t result = WEIR_OK;
     const char *params[] = {oid};
-    /* A domain counts as its base type: an `updated_at` of domain audit_ts over timestamptz is a
-     * time cursor. */
+    /* A domain counts as its base type, through domains over domains (as extraction reads it): an
+     * `updated_at` of domain audit_ts over timestamptz is a time cursor. */
     PGresult *res = query(conn,
-                          "SELECT a.attname, format_type(a.atttypid, a.atttypmod), b.typname "
-                          "FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid "
-                          "JOIN pg_type b ON b.oid = CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.oid END "
+                          "SELECT a.attname, format_type(a.atttypid, a.atttypmod), bt.typname "
+                          "FROM pg_attribute a " PG_BASE_TYPE_LATERAL "JOIN pg_type bt ON bt.oid = b.typid "
                           "WHERE a.attrelid = $1::oid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
                           1, params, &result, err);
     if (!res)
@@ -160,7 +159,7 @@ weir_status_t pg_inspect_table(PGconn *conn, const char *table, char *const *key
         goto out;
     const char *params[] = {(const char *)regclass.data};
     res = query(conn,
-                "SELECT c.oid::text, has_table_privilege(c.oid, 'SELECT') FROM pg_class c "
+                "SELECT c.oid::text, has_any_column_privilege(c.oid, 'SELECT') FROM pg_class c "
                 "WHERE c.oid = to_regclass($1)",
                 1, params, &result, err);
     if (!res)

@@ -106,7 +106,7 @@ weir_status_t pg_source_open(const pg_source_t *source, PGconn **out, weir_err_t
     PGresult *res = PQexec(conn,
                            "SET TIME ZONE 'UTC'; SET DateStyle = 'ISO, YMD'; "
                            "SET IntervalStyle = 'iso_8601'; SET extra_float_digits = 3; "
-                           "SET bytea_output = 'hex'; SET client_min_messages = warning");
+                           "SET bytea_output = 'hex'; SET lc_monetary = 'C'; SET client_min_messages = warning");
     weir_status_t result = WEIR_OK;
     if (PQresultStatus(res) != PGRES_COMMAND_OK) {
         weir_err_set(err, "cannot set session parameters: %s", PQerrorMessage(conn));
@@ -178,17 +178,13 @@ static weir_status_t discover_columns(PGconn *conn, const char *quoted_table, co
                                       pg_extract_result_t *out, int *cursor_index, weir_err_t *err)
 {
     const char *params[] = {quoted_table};
-    PGresult *res = PQexecParams(conn,
-                                 /* A domain reports its base type (through domains over domains). */
-                                 "SELECT a.attname, format_type(b.typid, b.typmod) FROM pg_attribute a "
-                                 "CROSS JOIN LATERAL (WITH RECURSIVE d(typid, typmod, depth) AS ("
-                                 "SELECT a.atttypid, a.atttypmod, 0 UNION ALL "
-                                 "SELECT t.typbasetype, t.typtypmod, d.depth + 1 FROM d JOIN pg_type t "
-                                 "ON t.oid = d.typid WHERE t.typtype = 'd') "
-                                 "SELECT typid, typmod FROM d ORDER BY depth DESC LIMIT 1) b "
-                                 "WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped "
-                                 "ORDER BY a.attnum",
-                                 1, NULL, params, NULL, NULL, 0);
+    PGresult *res =
+        PQexecParams(conn,
+                     /* A domain reports its base type (through domains over domains). */
+                     "SELECT a.attname, format_type(b.typid, b.typmod) FROM pg_attribute a " PG_BASE_TYPE_LATERAL
+                     "WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped "
+                     "ORDER BY a.attnum",
+                     1, NULL, params, NULL, NULL, 0);
     if (PQresultStatus(res) != PGRES_TUPLES_OK) {
         weir_err_set(err, "table %s: %s", quoted_table, PQerrorMessage(conn));
         const char *sqlstate = PQresultErrorField(res, PG_DIAG_SQLSTATE);

@@ -67,4 +67,12 @@ weir_status_t pg_describe_table(PGconn *conn, const char *table, char ***names, 
 weir_status_t pg_extract_table(PGconn *conn, const pg_extract_request_t *request, stage_writer_t *writer,
                                pg_extract_result_t *result, weir_err_t *err) WEIR_MUSTCHECK;
 
+/* SQL for a FROM clause over pg_attribute `a`: joins `b`, whose b.typid and b.typmod are the
+ * column's base type through domains over domains (what its values really are). */
+#define PG_BASE_TYPE_LATERAL                                                                   \
+    "CROSS JOIN LATERAL (WITH RECURSIVE d(typid, typmod, depth) AS ("                          \
+    "SELECT a.atttypid, a.atttypmod, 0 UNION ALL "                                             \
+    "SELECT t.typbasetype, t.typtypmod, d.depth + 1 FROM d JOIN pg_type t ON t.oid = d.typid " \
+    "WHERE t.typtype = 'd') SELECT typid, typmod FROM d ORDER BY depth DESC LIMIT 1) b "
+
 #endif
