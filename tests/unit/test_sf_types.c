@@ -182,6 +182,33 @@ static void values_that_would_change_are_refused(void **state)
     expect("double precision", "-Infinity", NULL);
 }
 
+/* A column block's `type` converts and checks as that type, and matches the catalog's name for it. */
+static void overrides_convert_and_check_as_declared(void **state)
+{
+    (void)state;
+    sf_type_t type;
+    char why[256];
+    assert_true(sf_types_override("number(38, 10)", &type));
+    assert_int_equal(type.kind, SF_KIND_NUMBER);
+    assert_string_equal(type.sql_type, "NUMBER(38,10)");
+    assert_true(sf_types_check(&type, "1.0123456789", 12, why, sizeof why));
+    assert_false(sf_types_check(&type, "1.01234567891", 13, why, sizeof why));
+    assert_true(sf_types_override("VARCHAR", &type));
+    assert_int_equal(type.kind, SF_KIND_TEXT);
+    assert_true(sf_types_check(&type, "1e400", 5, why, sizeof why)); /* beyond NUMBER, kept as text */
+    assert_true(sf_types_override("TIMESTAMP_NTZ(0)", &type));
+    assert_true(sf_types_check(&type, "2026-11-23 10:00:00", 19, why, sizeof why));
+    assert_false(sf_types_check(&type, "2026-11-23 10:00:00.25", 22, why, sizeof why));
+    assert_non_null(strstr(why, "would round"));
+    assert_true(sf_types_same_family("TIMESTAMP_NTZ", &type)); /* the catalog drops the (0) */
+    assert_false(sf_types_same_family("TIMESTAMP_TZ", &type));
+    assert_true(sf_types_override("float8", &type));
+    assert_int_equal(type.kind, SF_KIND_FLOAT);
+    assert_false(sf_types_override("NUMBER(38,38)", &type));
+    assert_false(sf_types_override("OBJECT", &type));
+    assert_false(sf_types_override("MONEY", &type));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -190,6 +217,7 @@ int main(void)
         cmocka_unit_test(numeric_rules),
         cmocka_unit_test(conversions_name_their_formats),
         cmocka_unit_test(values_that_would_change_are_refused),
+        cmocka_unit_test(overrides_convert_and_check_as_declared),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -175,6 +175,8 @@ bool sf_types_override(const char *text, sf_type_t *out)
         if (strcmp(name, timed[i].name) == 0 && args <= 1 && (args == 0 || (a >= 0 && a <= 9))) {
             snprintf(sized, sizeof sized, args ? "%s(%d)" : "%s", timed[i].name, a);
             set_type(out, timed[i].kind, sized);
+            out->has_fraction_limit = args == 1;
+            out->fraction_limit = args == 1 ? a : 9;
             return true;
         }
     return false;
@@ -304,7 +306,7 @@ static bool check_date_part(const char *value, size_t len, char *why, size_t siz
 }
 
 /* HH:MI:SS[.f…] from `value`; *used is how much it took. 24:00:00 is refused. */
-static bool check_time_part(const char *value, size_t len, size_t *used, char *why, size_t size)
+static bool check_time_part(const char *value, size_t len, size_t *used, int limit, char *why, size_t size)
 {
     if (len < 8 || count_digits(value, value + 2) != 2 || value[2] != ':' || count_digits(value + 3, value + 5) != 2 ||
         value[5] != ':' || count_digits(value + 6, value + 8) != 2) {
@@ -322,6 +324,13 @@ static bool check_time_part(const char *value, size_t len, size_t *used, char *w
             snprintf(why, size, "has fractional seconds Snowflake cannot read");
             return false;
         }
+        size_t significant = fraction;
+        while (significant > 0 && value[9 + significant - 1] == '0')
+            significant--;
+        if ((int)significant > limit) {
+            snprintf(why, size, "has %zu fractional digits; a type keeping %d would round it", significant, limit);
+            return false;
+        }
         *used += 1 + fraction;
     }
     return true;
@@ -330,8 +339,9 @@ static bool check_time_part(const char *value, size_t len, size_t *used, char *w
 static bool check_timed(const sf_type_t *type, const char *value, size_t len, char *why, size_t size)
 {
     size_t used = 0;
+    int limit = type->has_fraction_limit ? type->fraction_limit : 9;
     if (type->kind == SF_KIND_TIME) {
-        if (!check_time_part(value, len, &used, why, size))
+        if (!check_time_part(value, len, &used, limit, why, size))
             return false;
     } else {
         if (!check_date_part(value, len, why, size))
@@ -340,7 +350,7 @@ static bool check_timed(const sf_type_t *type, const char *value, size_t len, ch
             snprintf(why, size, "is not a timestamp as YYYY-MM-DD HH:MI:SS");
             return false;
         }
-        if (!check_time_part(value + 11, len - 11, &used, why, size))
+        if (!check_time_part(value + 11, len - 11, &used, limit, why, size))
             return false;
         used += 11;
         /* The source session runs in UTC, so an offset is always "+00". */

@@ -34,9 +34,11 @@ typedef enum {
 
 typedef struct {
     sf_kind_t kind;
-    char sql_type[48]; /* the Snowflake column type, e.g. "NUMBER(38,9)", "VARCHAR(36)" */
-    int precision;     /* NUMBER: digits a value may have in all (SF_KIND_NUMBER, _MONEY) */
-    int scale;         /* NUMBER: digits after the point */
+    char sql_type[48];       /* the Snowflake column type, e.g. "NUMBER(38,9)", "VARCHAR(36)" */
+    int precision;           /* NUMBER: digits a value may have in all (SF_KIND_NUMBER, _MONEY) */
+    int scale;               /* NUMBER: digits after the point */
+    bool has_fraction_limit; /* TIME(n), TIMESTAMP_*(n) overrides: at most n fractional digits */
+    int fraction_limit;
 } sf_type_t;
 
 /* The Snowflake type for a PostgreSQL type as format_type() prints it (domains already resolved
