@@ -459,10 +459,14 @@ static weir_status_t stripe_sync(extract_t *x, const source_window_t *window, lo
     }
     weir_status_t result = stripe_read_events(x, from, err);
     if (result == WEIR_OK && !resource->stripe->created_event) {
+        /* created[gt] one second earlier is created[gte]; it is also the one filter every Stripe-like
+         * server we test against (localstripe) implements for charges. */
+        http_resource_t newer = *resource;
+        newer.incremental_param = "created[gt]";
         char lower[32];
         snprintf(lower, sizeof lower, "%lld",
-                 (long long)position - (window->lookback_seconds > 0 ? window->lookback_seconds : 0));
-        result = list_window(x, resource, lower, NULL, err);
+                 (long long)position - (window->lookback_seconds > 0 ? window->lookback_seconds : 0) - 1);
+        result = list_window(x, &newer, lower, NULL, err);
     }
     return result;
 }

@@ -7,17 +7,13 @@
 
 /* Event types are Stripe's (API reference, "Types of events"): each one's data.object is an object
  * of the resource. Creation is learnt from a `created[gte]` listing unless created_event is set. */
-static const char *const charge_events[] = {"charge.updated", "charge.captured", "charge.refunded",
-                                            "charge.succeeded", "charge.failed",  "charge.pending",
-                                            "charge.expired", NULL};
-static const char *const payment_intent_events[] = {"payment_intent.succeeded",
-                                                    "payment_intent.canceled",
-                                                    "payment_intent.payment_failed",
-                                                    "payment_intent.processing",
-                                                    "payment_intent.requires_action",
-                                                    "payment_intent.amount_capturable_updated",
-                                                    "payment_intent.partially_funded",
-                                                    NULL};
+static const char *const charge_events[] = {"charge.updated", "charge.captured", "charge.refunded", "charge.succeeded",
+                                            "charge.failed",  "charge.pending",  "charge.expired",  NULL};
+static const char *const payment_intent_events[] = {
+    "payment_intent.succeeded",        "payment_intent.canceled",
+    "payment_intent.payment_failed",   "payment_intent.processing",
+    "payment_intent.requires_action",  "payment_intent.amount_capturable_updated",
+    "payment_intent.partially_funded", NULL};
 static const char *const refund_events[] = {"refund.updated", "refund.failed", "charge.refund.updated", NULL};
 static const char *const customer_events[] = {"customer.updated", NULL};
 static const char *const invoice_events[] = {"invoice.updated",
@@ -29,11 +25,10 @@ static const char *const invoice_events[] = {"invoice.updated",
                                              "invoice.marked_uncollectible",
                                              "invoice.sent",
                                              NULL};
-static const char *const payout_events[] = {"payout.updated", "payout.paid", "payout.failed", "payout.canceled",
-                                            "payout.reconciliation_completed", NULL};
+static const char *const payout_events[] = {
+    "payout.updated", "payout.paid", "payout.failed", "payout.canceled", "payout.reconciliation_completed", NULL};
 static const char *const dispute_events[] = {"charge.dispute.updated", "charge.dispute.closed",
-                                             "charge.dispute.funds_withdrawn", "charge.dispute.funds_reinstated",
-                                             NULL};
+                                             "charge.dispute.funds_withdrawn", "charge.dispute.funds_reinstated", NULL};
 
 const stripe_kind_t stripe_kinds[] = {
     {"charges", "/v1/charges", "charge", NULL, charge_events, NULL},
@@ -102,12 +97,11 @@ static void fill_resource(http_spec_t *spec, const stripe_kind_t *kind, http_res
         out->columns[0] = (http_column_t){arena_strdup(arena, "/updated"), arena_strdup(arena, "updated"),
                                           arena_strdup(arena, "bigint")};
         if (kind->deleted_event)
-            out->columns[1] =
-                out->hard_delete
-                    ? (http_column_t){arena_strdup(arena, "/_weir_delete"), arena_strdup(arena, "_weir_delete"),
-                                      arena_strdup(arena, "boolean")}
-                    : (http_column_t){arena_strdup(arena, "/_weir_deleted_at"), arena_strdup(arena, "_weir_deleted_at"),
-                                      arena_strdup(arena, "timestamptz")};
+            out->columns[1] = out->hard_delete
+                ? (http_column_t){arena_strdup(arena, "/_weir_delete"), arena_strdup(arena, "_weir_delete"),
+                                  arena_strdup(arena, "boolean")}
+                : (http_column_t){arena_strdup(arena, "/_weir_deleted_at"), arena_strdup(arena, "_weir_deleted_at"),
+                                  arena_strdup(arena, "timestamptz")};
     }
 }
 
