@@ -7,6 +7,7 @@
 #include "cursor_range.h"
 #include "ident.h"
 #include "spec.h"
+#include "timestamp.h"
 #include "transform_input.h"
 
 #define ATTRS(array)                              \
@@ -121,6 +122,13 @@ static const char *const http_paginators[] = {"none",        "next_cursor",  "ne
                                               "page_number", "offset_limit", NULL};
 static const char *const http_cursor_types[] = {"unix_time", "timestamp", "integer", NULL};
 static const char *const http_column_types[] = {"text", "bigint", "numeric", "boolean", "timestamptz", "jsonb", NULL};
+static const char *const http_presets[] = {"stripe", NULL};
+/* The Stripe preset's resources (agent/sources/http/stripe_preset.c fills them in; a unit test keeps the two
+ * lists equal), and those whose objects can be deleted. */
+static const char *const stripe_resources[] = {"charges",   "payment_intents", "refunds", "balance_transactions",
+                                               "customers", "invoices",        "payouts", "disputes",
+                                               NULL};
+static const char *const stripe_deletables[] = {"customers", "invoices", NULL};
 
 static const spec_attr_t http_paginator_attrs[] = {
     {"type", ST_STRING, SA_OPTIONAL | SA_COMPUTED, "\"none\"", SV_ENUM, http_paginators,
@@ -177,6 +185,24 @@ static const spec_attr_t http_column_attrs[] = {
      NULL, 0, 0, NULL},
 };
 static const spec_block_t http_column_block = ATTRS(http_column_attrs);
+
+static const spec_attr_t http_stripe_attrs[] = {
+    {"resources", ST_LIST_STRING, SA_OPTIONAL, NULL, SV_ENUM, stripe_resources,
+     "Which of the preset's resources the source offers (all eight when absent): `charges`, `payment_intents`, "
+     "`refunds`, `balance_transactions`, `customers`, `invoices`, `payouts`, `disputes`.",
+     NULL, 0, 0, NULL},
+    {"start_date", ST_STRING, SA_OPTIONAL, NULL, SV_NON_EMPTY, NULL,
+     "First sync: list objects created from this date on (`2019-01-01` or RFC 3339), in `window`-wide `created` "
+     "slices. Absent: one listing of everything, newest first.",
+     NULL, 0, 0, NULL},
+    {"window", ST_STRING, SA_OPTIONAL | SA_COMPUTED, "\"30d\"", SV_DURATION, NULL,
+     "Width of the first sync's `created` slices (with `start_date`) and of a resync's.", NULL, 0, 0, NULL},
+    {"hard_deletes", ST_LIST_STRING, SA_OPTIONAL, NULL, SV_ENUM, stripe_deletables,
+     "Resources whose deleted objects are removed from the target by the MERGE. The others keep them, with "
+     "the deletion time in `_weir_deleted_at` (a soft delete).",
+     NULL, 0, 0, NULL},
+};
+static const spec_block_t http_stripe_block = ATTRS(http_stripe_attrs);
 
 static const spec_attr_t http_resource_attrs[] = {
     {"name", ST_STRING, SA_REQUIRED, NULL, SV_PG_COLUMN, NULL,
@@ -258,8 +284,17 @@ static const spec_attr_t source_http_attrs[] = {
      NULL, 0, 0, NULL},
     {"timeout", ST_STRING, SA_OPTIONAL | SA_COMPUTED, "\"60s\"", SV_DURATION, NULL,
      "Longest one request may take, body included.", NULL, 0, 0, NULL},
-    {"resource", ST_BLOCK_LIST, SA_OPTIONAL, NULL, SV_NONE, NULL, "An API listing that becomes a table; at least one.",
-     &http_resource_block, 1, 0, NULL},
+    {"resource", ST_BLOCK_LIST, SA_OPTIONAL, NULL, SV_NONE, NULL,
+     "An API listing that becomes a table; at least one without a `preset`. With one, a block named like a "
+     "preset resource replaces it and any other adds a resource.",
+     &http_resource_block, 0, 0, NULL},
+    {"preset", ST_STRING, SA_OPTIONAL, NULL, SV_ENUM, http_presets,
+     "Resources filled in for a known API. `stripe`: charges, payment_intents, refunds, balance_transactions, "
+     "customers, invoices, payouts and disputes with their keys, cursors and paging; later syncs read updates "
+     "and deletions from `/v1/events` (see docs/http-sources.md).",
+     NULL, 0, 0, NULL},
+    {"stripe", ST_BLOCK_SINGLE, SA_OPTIONAL, NULL, SV_NONE, NULL, "Options of `preset = \"stripe\"`.",
+     &http_stripe_block, 0, 0, NULL},
 };
 
 static const char *text_of(const wv_t *map, const char *key);
@@ -397,9 +432,32 @@ static void check_http_auth(const wv_t *object, spec_diags_t *diags)
                   "ca_cert is a path on the agent host: give it absolute, e.g. /etc/weir/api-ca.pem.");
 }
 
+static void check_http_preset(const wv_t *object, spec_diags_t *diags)
+{
+    const char *preset = text_of(object, "preset");
+    const wv_t *resources = wv_map_get(object, "resource");
+    bool any = resources && resources->kind == WV_LIST && resources->count > 0;
+    const wv_t *stripe = wv_map_get(object, "stripe");
+    bool has_stripe = !wv_is_null(stripe) && stripe->kind == WV_MAP;
+    const wv_t *preset_value = wv_map_get(object, "preset");
+    bool unknown = (resources && resources->kind == WV_UNKNOWN) || (preset_value && preset_value->kind == WV_UNKNOWN);
+    if (!preset && !any && !unknown)
+        http_diag(diags, -1, NULL, "resource", "No resources",
+                  "Declare at least one resource block, or set preset (e.g. \"stripe\") to have them filled in.");
+    if (has_stripe && (!preset || strcmp(preset, "stripe") != 0))
+        http_diag(diags, -1, NULL, "stripe", "Stripe options without the preset",
+                  "The stripe block configures preset = \"stripe\": set that preset or remove the block.");
+    const char *start = has_stripe ? text_of(stripe, "start_date") : NULL;
+    double epoch;
+    if (start && !timestamp_parse(start, &epoch))
+        http_diag(diags, -1, "stripe", "start_date", "Invalid start date",
+                  "Write a date (2019-01-01) or an RFC 3339 time (2019-01-01T00:00:00Z).");
+}
+
 static void check_source_http(const wv_t *object, spec_diags_t *diags)
 {
     check_http_auth(object, diags);
+    check_http_preset(object, diags);
     const wv_t *resources = wv_map_get(object, "resource");
     for (size_t r = 0; resources && resources->kind == WV_LIST && r < resources->count; r++) {
         const wv_t *resource = resources->items[r];

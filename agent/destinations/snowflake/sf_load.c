@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "buf.h"
 #include "log.h"
@@ -466,8 +467,20 @@ static weir_status_t put_stamp(weir_buf_t *sql, const sf_load_request_t *request
     return result == WEIR_OK ? buf_puts(sql, ", CURRENT_TIMESTAMP()") : result;
 }
 
+/* A staged boolean column `_WEIR_DELETE` (any case) marks rows whose key was deleted at the source and
+ * must leave the target (a hard delete, e.g. the Stripe preset's hard_deletes): the column that marks
+ * them, or NULL. */
+static const char *hard_delete_column(const sf_load_request_t *request)
+{
+    for (size_t i = 0; i < request->column_count; i++)
+        if (strcasecmp(request->columns[i], "_WEIR_DELETE") == 0)
+            return request->columns[i];
+    return NULL;
+}
+
 static weir_status_t build_merge(weir_buf_t *sql, const sf_load_request_t *request, const char *dedup_suffix)
 {
+    const char *deletes = hard_delete_column(request);
     weir_status_t result = buf_puts(sql, "MERGE INTO ");
     if (result == WEIR_OK)
         result = put_table(sql, request, NULL);
@@ -479,6 +492,13 @@ static weir_status_t build_merge(weir_buf_t *sql, const sf_load_request_t *reque
         result = buf_puts(sql, " AS \"S\" ON ");
     if (result == WEIR_OK)
         result = put_key_match(sql, request);
+    if (result == WEIR_OK && deletes) {
+        result = buf_puts(sql, " WHEN MATCHED AND \"S\".");
+        if (result == WEIR_OK)
+            result = sf_put_ident(sql, deletes);
+        if (result == WEIR_OK)
+            result = buf_puts(sql, " THEN DELETE");
+    }
     if (result == WEIR_OK)
         result = buf_puts(sql, " WHEN MATCHED");
     if (result == WEIR_OK && request->cursor) {
@@ -517,7 +537,16 @@ static weir_status_t build_merge(weir_buf_t *sql, const sf_load_request_t *reque
     if (result == WEIR_OK)
         result = sf_put_literal(sql, request->run_id, strlen(request->run_id));
     if (result == WEIR_OK)
-        result = buf_puts(sql, ", \"_WEIR_LOADED_AT\" = CURRENT_TIMESTAMP() WHEN NOT MATCHED THEN INSERT (");
+        result = buf_puts(sql, ", \"_WEIR_LOADED_AT\" = CURRENT_TIMESTAMP() WHEN NOT MATCHED");
+    if (result == WEIR_OK && deletes) {
+        result = buf_puts(sql, " AND NOT COALESCE(\"S\".");
+        if (result == WEIR_OK)
+            result = sf_put_ident(sql, deletes);
+        if (result == WEIR_OK)
+            result = buf_puts(sql, ", FALSE)");
+    }
+    if (result == WEIR_OK)
+        result = buf_puts(sql, " THEN INSERT (");
     if (result == WEIR_OK)
         result = put_column_list(sql, request, "");
     if (result == WEIR_OK)
@@ -740,6 +769,8 @@ weir_status_t sf_load_publish(sf_client_t *client, const sf_load_request_t *requ
         const char *updated = request->replace_all ? NULL : sf_result_text(&merged, 0, 1);
         out->inserted = inserted ? strtoll(inserted, NULL, 10) : 0;
         out->updated = updated ? strtoll(updated, NULL, 10) : 0;
+        if (!request->replace_all && hard_delete_column(request)) /* a MERGE with DELETE counts those third */
+            out->deleted = column_number(&merged, 0, 2);
     }
     sf_result_free(&counted);
     sf_result_free(&merged);

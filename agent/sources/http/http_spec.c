@@ -5,6 +5,7 @@
 
 #include "spec.h"
 #include "spec_bind.h"
+#include "stripe_preset.h"
 
 static const bind_field_t paginator_fields[] = {
     {"type", BIND_TEXT, offsetof(http_paginator_t, type), 0, NULL},
@@ -46,6 +47,15 @@ static const bind_field_t resource_fields[] = {
 };
 static const bind_table_t resource_binding = {"resource", BIND_FIELDS(http_resource_t, resource_fields)};
 
+static const bind_field_t stripe_fields[] = {
+    {"resources", BIND_TEXTS, offsetof(http_stripe_t, resources), offsetof(http_stripe_t, resource_count), NULL},
+    {"start_date", BIND_TEXT, offsetof(http_stripe_t, start_date), 0, NULL},
+    {"window", BIND_DURATION, offsetof(http_stripe_t, window), offsetof(http_stripe_t, window_seconds), NULL},
+    {"hard_deletes", BIND_TEXTS, offsetof(http_stripe_t, hard_deletes), offsetof(http_stripe_t, hard_delete_count),
+     NULL},
+};
+static const bind_table_t stripe_binding = {"stripe", BIND_FIELDS(http_stripe_t, stripe_fields)};
+
 static const bind_field_t source_fields[] = {
     {"name", BIND_TEXT, offsetof(http_spec_t, name), 0, NULL},
     {"base_url", BIND_TEXT, offsetof(http_spec_t, base_url), 0, NULL},
@@ -62,6 +72,8 @@ static const bind_field_t source_fields[] = {
     {"timeout", BIND_DURATION, offsetof(http_spec_t, timeout), offsetof(http_spec_t, timeout_seconds), NULL},
     {"resource", BIND_BLOCKS, offsetof(http_spec_t, resources), offsetof(http_spec_t, resource_count),
      &resource_binding},
+    {"preset", BIND_TEXT, offsetof(http_spec_t, preset), 0, NULL},
+    {"stripe", BIND_BLOCK, offsetof(http_spec_t, stripe), 0, &stripe_binding},
 };
 static const bind_table_t source_binding = {"source_http", BIND_FIELDS(http_spec_t, source_fields)};
 
@@ -120,6 +132,13 @@ weir_status_t http_spec_parse(const char *spec_json, http_spec_t *out, weir_err_
         resource->cursor_type = cursor_type(resource->cursor_type_text);
         if (resource->paginator)
             resource->paginator->kind = page_type(resource->paginator->type);
+    }
+    if (spec.preset && strcmp(spec.preset, "stripe") == 0) {
+        result = stripe_preset_expand(&spec, err);
+        if (result != WEIR_OK) {
+            http_spec_free(&spec);
+            return result;
+        }
     }
     *out = spec;
     return WEIR_OK;

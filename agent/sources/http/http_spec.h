@@ -37,6 +37,8 @@ typedef struct {
     char *type; /* "text", "bigint", "numeric", "boolean", "timestamptz", "jsonb" */
 } http_column_t;
 
+typedef struct stripe_kind stripe_kind_t; /* stripe_preset.h */
+
 typedef struct {
     char *name;
     char *path;
@@ -55,7 +57,20 @@ typedef struct {
     size_t column_count;
     const json_t *query;            /* object of strings, borrowed from http_spec_t.doc; may be NULL */
     http_cursor_type_t cursor_type; /* from cursor_type_text */
+    const stripe_kind_t *stripe;    /* the preset entry a preset resource was filled from; NULL otherwise */
+    bool hard_delete;               /* preset resources: deleted objects leave the target */
 } http_resource_t;
+
+/* Options of preset = "stripe" (the `stripe` block). */
+typedef struct {
+    char **resources; /* NULL: all */
+    size_t resource_count;
+    char *start_date;
+    char *window;
+    long long window_seconds;
+    char **hard_deletes;
+    size_t hard_delete_count;
+} http_stripe_t;
 
 typedef struct {
     json_t *doc; /* the parsed spec (owned): query and headers borrow from it */
@@ -69,8 +84,10 @@ typedef struct {
     long long max_attempts;
     char *timeout;
     long long timeout_seconds;
-    http_resource_t *resources;
+    http_resource_t *resources; /* the declared blocks, then (with a preset) the preset's own */
     size_t resource_count;
+    char *preset;          /* "stripe" or NULL */
+    http_stripe_t *stripe; /* NULL without the block */
     const json_t *headers; /* object of strings, borrowed from doc; may be NULL */
 } http_spec_t;
 
