@@ -226,9 +226,12 @@ void ident_target_name(naming_policy_t policy, const char *source_name, char out
     const unsigned char *p = (const unsigned char *)source_name;
     if (digit(*p) || *p == '$')
         out[used++] = '_'; /* an unquoted Snowflake name cannot start with either */
+    bool in_character = false; /* inside a multi-byte UTF-8 character */
     for (; *p && used + 1 < IDENT_SIZE; p++) {
-        if ((*p & 0xC0) == 0x80)
+        bool continuation = (*p & 0xC0) == 0x80;
+        if (continuation && in_character)
             continue; /* one '_' per character, not per byte */
+        in_character = *p >= 0xC0;
         if (*p >= 'a' && *p <= 'z')
             out[used++] = (char)(*p - 'a' + 'A');
         else if ((*p >= 'A' && *p <= 'Z') || digit(*p) || *p == '_' || *p == '$')
