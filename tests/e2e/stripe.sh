@@ -157,6 +157,9 @@ for p in stripe-customers stripe-charges stripe-refunds; do
   ctl run "$p" --wait=120 > "$work/run2-$p.out" || { cat "$work/run2-$p.out"; fail "second run of $p"; }
 done
 [[ $(count CHARGES) == '["5", "5"]' ]] || fail "charges after the second run: $(count CHARGES)"
+# The second run's first pages are empty events listings: the new charges must still land whole.
+row=$(sf "SELECT \"AMOUNT\", \"CURRENCY\", \"STATUS\" FROM \"RAW\".\"STRIPE\".\"CHARGES\" WHERE \"ID\" = '${charges[4]}'")
+[[ $row == '["5000", "eur", "succeeded"]' ]] || fail "a charge of the second run: $row"
 [[ $(count REFUNDS) == '["2", "2"]' ]] || fail "refunds after the second run: $(count REFUNDS)"
 row=$(sf "SELECT \"CHARGE\", \"AMOUNT\" FROM \"RAW\".\"STRIPE\".\"REFUNDS\" WHERE \"ID\" = '$refund2'")
 [[ $row == "[\"${charges[3]}\", \"4000\"]" ]] || fail "the new refund: $row"
