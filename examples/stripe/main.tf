@@ -2,7 +2,7 @@
 # destination and an hourly pipeline per resource. The API key is a secret reference resolved by the
 # agent at run time (here the agent's environment variable STRIPE_KEY), so it never reaches the
 # configuration, the plan or the state. scripts/demo-stripe and tests/e2e/stripe.sh apply it against
-# localstripe on loopback; point stripe_api_url at nothing (the default) for the real API.
+# localstripe on loopback; leave stripe_api_url at its default for the real API.
 terraform {
   required_providers {
     weir = { source = "weirdata/weir" }
