@@ -1,5 +1,5 @@
 /* http_rows.h — JSON records as staged rows. The column set of a batch is fixed when its first page
- * arrives: the declared `column` blocks, then the primary-key and cursor columns, then every other
+ * with records arrives: the declared `column` blocks, then the primary-key and cursor columns, then every other
  * top-level field any record of the first page has (nested objects and arrays as jsonb), then `_raw`
  * when the resource keeps it. A field first seen on a later page is not a column of this batch (it
  * is counted and reported; declare a column block or keep_raw to load it). Types use PostgreSQL's

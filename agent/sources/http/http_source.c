@@ -199,7 +199,7 @@ static weir_status_t build_url(const extract_t *x, const http_resource_t *resour
     return params.result;
 }
 
-/* The first page fixes the batch's columns (http_rows.h). */
+/* The first page with records fixes the batch's columns (http_rows.h). */
 static weir_status_t plan_columns(extract_t *x, const json_t *records, weir_err_t *err)
 {
     weir_status_t result = http_columns_plan(x->resource, records, &x->columns, err);
@@ -269,7 +269,9 @@ static weir_status_t write_page(extract_t *x, const json_t *records, weir_err_t 
 
 static weir_status_t write_records(extract_t *x, const json_t *records, weir_err_t *err)
 {
-    weir_status_t result = x->planned ? WEIR_OK : plan_columns(x, records, err);
+    /* Columns come from the first page that has records: an empty page first (a window or an
+     * events listing with nothing in it) would otherwise fix a batch of declared columns only. */
+    weir_status_t result = x->planned || json_array_size(records) == 0 ? WEIR_OK : plan_columns(x, records, err);
     size_t i;
     const json_t *record;
     json_array_foreach(records, i, record)
