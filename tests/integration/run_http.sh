@@ -3,7 +3,8 @@
 # behind a fault proxy, a source_http and pipeline applied over the control API, runs into the
 # Snowflake emulator. Shows: every record lands once (declared, inferred, nested-as-JSON and _raw
 # columns) through 429 bursts with Retry-After, 5xx, a slow answer and a truncated body; the next run
-# asks from the watermark minus lookback; a crash after staging resumes without duplicates; a 404
+# asks from the watermark minus lookback; a crash after each step resumes without duplicates; a
+# backfill over a created range; a failing quality check quarantines until released; a 404
 # fails the run with the path, status and the API's message; a wrong key fails as an auth error; a
 # paging loop fails; the key never appears in the agent log or a run's error.
 # Run under with_snowflake.sh. Usage: run_http.sh AGENT_BINARY
@@ -72,7 +73,7 @@ source_spec() { # name base_url key_ref extra-resources
 {"name":"$1","base_url":"$2","bearer_token_ref":"$3","requests_per_second":20,"max_attempts":6,"timeout":"2s",
  "headers":{"Stripe-Version":"2024-06-20"},
  "resource":[{"name":"charges","path":"/v1/charges","primary_key":["id"],"cursor":"/created",
-   "incremental_param":"created[gte]","keep_raw":true,
+   "incremental_param":"created[gte]","end_param":"created[lt]","keep_raw":true,
    "paginator":{"type":"next_cursor","page_size":40},
    "column":[{"pointer":"/metadata/order_id","name":"order_id"},{"pointer":"/created","name":"created","type":"bigint"}]},
   {"name":"missing","path":"/v1/nothing","primary_key":["id"]},
@@ -124,21 +125,60 @@ ctl run stripe-charges --wait=120 > "$work/run2.out" || { cat "$work/run2.out"; 
 curl -sf "$api/admin/log" | grep -q "created%5Bgte%5D=$((1700000000 + 230 * 60 - 600))" ||
   { curl -s "$api/admin/log" | tail -3; fail "the incremental parameter is not watermark - lookback"; }
 
-step "a crash right after staging resumes and loads without duplicates"
-charges 256 15
-kill "$agent_pid"; wait "$agent_pid" 2>/dev/null || true
-start_agent WEIR_FAILPOINT=after:staged
-ctl run stripe-charges > /dev/null
-for _ in $(seq 1 300); do kill -0 "$agent_pid" 2>/dev/null || break; sleep 0.1; done
-if kill -0 "$agent_pid" 2>/dev/null; then fail "failpoint after:staged was not reached"; fi
-wait "$agent_pid" 2>/dev/null || true
-start_agent
+next_charge=256
+for point in extracting staged loading published; do
+  step "a crash right after '$point' resumes and ends without duplicates"
+  charges "$next_charge" 5
+  next_charge=$((next_charge + 5))
+  kill "$agent_pid"; wait "$agent_pid" 2>/dev/null || true
+  start_agent WEIR_FAILPOINT=after:$point
+  ctl run stripe-charges > /dev/null
+  for _ in $(seq 1 300); do kill -0 "$agent_pid" 2>/dev/null || break; sleep 0.1; done
+  if kill -0 "$agent_pid" 2>/dev/null; then fail "failpoint after:$point was not reached"; fi
+  wait "$agent_pid" 2>/dev/null || true
+  start_agent
+  for _ in $(seq 1 300); do
+    ctl runs stripe-charges | awk 'NR==2 {print $4}' | grep -q committed && break
+    sleep 0.2
+  done
+  ctl runs stripe-charges | awk 'NR==2 {print $4}' | grep -q committed || { ctl runs; fail "run did not resume after $point"; }
+  want=$((next_charge - 1))
+  [[ $(count) == "[\"$want\", \"$want\"]" ]] || fail "after the crash at $point: $(count)"
+done
+
+step "a backfill over a created range reloads it in chunks and leaves the watermark alone"
+# Charges 1-40 changed at the API (their created times are 1700000060 ... 1700002400); the backfill
+# re-reads [1700000000, 1700002460) in four chunks of 615 s and merges them.
+curl -sf -X POST "$api/admin/charges" -d "$(python3 -c 'import json; print(json.dumps([{"id": f"ch_{n:05d}", "object": "charge", "amount": 7, "currency": "eur", "paid": True, "created": 1700000000 + n * 60, "customer": "cus_0", "metadata": {"order_id": "re"}, "refunds": {"data": [], "has_more": False}} for n in range(1, 41)]))')" > /dev/null
+watermark_before=$(ctl run show "$(ctl runs stripe-charges | awk 'NR==2 {print $1}')" | grep -o 'watermark.*')
+ctl apply backfill charges-history --spec '{"name":"charges-history","pipeline":"stripe-charges","table":"charges",
+  "from":"1700000000","to":"1700002460","chunk":"615"}' > /dev/null
+for _ in $(seq 1 300); do
+  ctl backfill status charges-history | awk 'NR==2 {print $4}' | grep -qE 'completed|failed' && break
+  sleep 0.2
+done
+ctl backfill status charges-history | grep -q " completed  *4/4 " || { ctl backfill status charges-history; fail "backfill"; }
+[[ $(sf 'SELECT COUNT(*) FROM "RAW"."STRIPE"."CHARGES" WHERE "AMOUNT" = 7') == '["40"]' ]] || fail "backfilled charges"
+[[ $(count) == "[\"$want\", \"$want\"]" ]] || fail "after the backfill: $(count)"
+curl -sf "$api/admin/log" | grep -q "created%5Bgte%5D=1700001845" || fail "the backfill's last chunk did not ask for its range"
+ctl delete backfill charges-history > /dev/null
+
+step "quality checks gate HTTP batches like any other: a failing error check quarantines"
+ctl apply quality_check charges-volume --spec '{"name":"charges-volume","pipeline":"stripe-charges","table":"charges",
+  "kind":"row_count","min_rows":50}' > /dev/null
+charges "$next_charge" 3
+next_charge=$((next_charge + 3))
+ctl run stripe-charges --wait=60 > "$work/gate.out" 2>&1 || true
+ctl runs stripe-charges | awk 'NR==2 {print $4}' | grep -q quarantined || { cat "$work/gate.out"; ctl runs stripe-charges; fail "a failing check did not quarantine"; }
+[[ $(count) == "[\"$want\", \"$want\"]" ]] || fail "a quarantined batch was published: $(count)"
+ctl quarantine release "$(ctl runs stripe-charges | awk 'NR==2 {print $1}')" > /dev/null
 for _ in $(seq 1 300); do
   ctl runs stripe-charges | awk 'NR==2 {print $4}' | grep -q committed && break
   sleep 0.2
 done
-ctl runs stripe-charges | awk 'NR==2 {print $4}' | grep -q committed || { ctl runs; fail "run did not resume"; }
-[[ $(count) == '["270", "270"]' ]] || fail "after the crash: $(count)"
+want=$((next_charge - 1))
+[[ $(count) == "[\"$want\", \"$want\"]" ]] || fail "after the release: $(count)"
+ctl delete quality_check charges-volume > /dev/null
 
 step "a 404 fails the run with the path, the status and the API's message"
 pipeline stripe-missing stripe missing ",\"mode\":\"full_refresh\"" > /dev/null
