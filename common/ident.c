@@ -225,7 +225,7 @@ void ident_target_name(naming_policy_t policy, const char *source_name, char out
     size_t used = 0;
     const unsigned char *p = (const unsigned char *)source_name;
     if (digit(*p) || *p == '$')
-        out[used++] = '_'; /* an unquoted Snowflake name cannot start with either */
+        out[used++] = '_';     /* an unquoted Snowflake name cannot start with either */
     bool in_character = false; /* inside a multi-byte UTF-8 character */
     for (; *p && used + 1 < IDENT_SIZE; p++) {
         bool continuation = (*p & 0xC0) == 0x80;
