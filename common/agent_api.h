@@ -21,6 +21,10 @@
 #define AGENT_METHOD_SET_PIPELINE_PAUSED "/weir.agent.v1.Agent/SetPipelinePaused"
 #define AGENT_METHOD_LIST_CHECK_RESULTS "/weir.agent.v1.Agent/ListCheckResults"
 #define AGENT_METHOD_CHECK_PIPELINE "/weir.agent.v1.Agent/CheckPipeline"
+#define AGENT_METHOD_TRIGGER_TRANSFORM "/weir.agent.v1.Agent/TriggerTransform"
+#define AGENT_METHOD_RETRY_TRANSFORM_RUN "/weir.agent.v1.Agent/RetryTransformRun"
+#define AGENT_METHOD_LIST_TRANSFORMS "/weir.agent.v1.Agent/ListTransforms"
+#define AGENT_METHOD_LIST_TRANSFORM_RUNS "/weir.agent.v1.Agent/ListTransformRuns"
 
 /* expected_generation for a write that ignores the stored generation. */
 #define AGENT_ANY_GENERATION (-1)

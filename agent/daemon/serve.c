@@ -23,6 +23,7 @@
 #include "fileutil.h"
 #include "log.h"
 #include "dag_scheduler.h"
+#include "control_transforms.h"
 #include "scheduler.h"
 #include "store.h"
 #include "strutil.h"
@@ -201,7 +202,8 @@ static weir_status_t start_runtime(serve_t *s, weir_err_t *err)
 /* The control API on its TLS listener, and the metrics endpoint. */
 static weir_status_t start_api(serve_t *s, weir_err_t *err)
 {
-    size_t method_count = control_api_method_count + control_runs_method_count + control_checks_method_count;
+    size_t method_count = control_api_method_count + control_runs_method_count + control_checks_method_count +
+        control_transforms_method_count;
     s->methods = calloc(method_count, sizeof *s->methods);
     if (!s->methods)
         return WEIR_ERR_NOMEM;
@@ -209,6 +211,8 @@ static weir_status_t start_api(serve_t *s, weir_err_t *err)
     memcpy(s->methods + control_api_method_count, control_runs_methods, control_runs_method_count * sizeof *s->methods);
     memcpy(s->methods + control_api_method_count + control_runs_method_count, control_checks_methods,
            control_checks_method_count * sizeof *s->methods);
+    memcpy(s->methods + method_count - control_transforms_method_count, control_transforms_methods,
+           control_transforms_method_count * sizeof *s->methods);
     s->server = rpc_server_new(s->methods, method_count, &s->api, control_api_authorize);
     if (!s->server)
         return WEIR_ERR_NOMEM;

@@ -195,6 +195,21 @@ weir_status_t store_transform_run_list(store_t *store, const char *transform, si
     return result;
 }
 
+weir_status_t store_transform_run_get(store_t *store, const char *id, store_transform_run_t *out, weir_err_t *err)
+{
+    sqlite3_stmt *stmt = NULL;
+    pthread_mutex_lock(&store->lock);
+    weir_status_t result =
+        store__prepare_bound(store, &stmt, err, "SELECT " TRUN_COLUMNS " FROM transform_runs WHERE id = ?1", "t", id);
+    if (result == WEIR_OK)
+        result = one_run(store, stmt, out, err);
+    sqlite3_finalize(stmt);
+    pthread_mutex_unlock(&store->lock);
+    if (result == WEIR_ERR_NOT_FOUND)
+        weir_err_set(err, "no transform run %s", id);
+    return result;
+}
+
 weir_status_t store_transform_run_newest(store_t *store, const char *transform, bool succeeded_only,
                                          store_transform_run_t *out, bool *found, weir_err_t *err)
 {

@@ -1,0 +1,129 @@
+#!/usr/bin/env bash
+# The DAG's operator commands through the weir-agent binary against PostgreSQL and the Snowflake
+# emulator: `ctl status` with the transforms (held, failing, ok), `ctl dag graph` as text and DOT,
+# `ctl run <transform>` (and its refusal while an input holds it), `ctl retry` of a failed
+# transform run, which then releases what it held.
+# Run under with_postgres.sh and with_snowflake.sh. Usage: run_dag_ops.sh AGENT_BINARY
+set -euo pipefail
+agent_bin=$(realpath "$1")
+work=$(mktemp -d "${TMPDIR:-/tmp}/weir-dag-ops.XXXXXX")
+agent_pid=""
+cleanup() {
+  [[ -n $agent_pid ]] && kill "$agent_pid" 2>/dev/null && wait "$agent_pid" 2>/dev/null
+  rm -rf "$work"
+}
+trap cleanup EXIT
+fail() { echo "FAIL: $*" >&2; echo "--- agent log:"; tail -30 "$work/agent.log" >&2; exit 1; }
+step() { printf '\n=== %s\n' "$*"; }
+
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+export WEIR_ENDPOINT=127.0.0.1:$port WEIR_CA_CERT=$work/agent/dev/ca.pem
+env PG_PASSWORD="$WEIR_TEST_PG_PASSWORD" "$agent_bin" serve --dev --data-dir "$work/agent" \
+  --listen "127.0.0.1:$port" >> "$work/agent.log" 2>&1 &
+agent_pid=$!
+ctl() { "$agent_bin" ctl "$@"; }
+for _ in $(seq 1 100); do
+  if [[ -f $work/agent/dev/token ]]; then
+    export WEIR_TOKEN=$(cat "$work/agent/dev/token")
+    ctl list > /dev/null 2>&1 && break
+  fi
+  sleep 0.1
+done
+ctl list > /dev/null || fail "the agent did not start"
+pg() { PGOPTIONS="-c client_min_messages=warning" PGPASSWORD=$WEIR_TEST_PG_PASSWORD psql -h "$WEIR_TEST_PG_HOST" -p "$WEIR_TEST_PG_PORT" -U "$WEIR_TEST_PG_USER" -d "$WEIR_TEST_PG_DB" -qAt -c "$1"; }
+sf() { # one statement against the Snowflake SQL API; prints data rows as JSON lines
+  curl -s -X POST "$WEIR_TEST_SF_URL/api/v2/statements" -H "Authorization: Bearer test" \
+    -H "X-Snowflake-Authorization-Token-Type: KEYPAIR_JWT" -H "User-Agent: weir-test" \
+    -H "Content-Type: application/json" -d "$(python3 -c 'import json,sys; print(json.dumps({"statement": sys.argv[1]}))' "$1")" |
+    python3 -c 'import json,sys; d=json.load(sys.stdin); [print(json.dumps(r)) for r in d.get("data", [])] if "data" in d else sys.exit(d.get("message"))'
+}
+db() { python3 -c 'import sqlite3,sys; [print("|".join(map(str, r))) for r in sqlite3.connect(sys.argv[1]).execute(sys.argv[2])]' "$work/agent/weir.db" "$1"; }
+wait_succeeded() { # transform, count: bounded wait for that many succeeded runs
+  for _ in $(seq 1 300); do
+    [[ $(db "SELECT COUNT(*) FROM transform_runs WHERE transform = '$1' AND state = 'succeeded'") -ge $2 ]] && return 0
+    sleep 0.1
+  done
+  fail "transform $1 did not reach $2 succeeded run(s): $(db "SELECT state, error FROM transform_runs WHERE transform = '$1'")"
+}
+transform() { # name, json of the rest
+  ctl apply transform "$1" --spec "{\"name\":\"$1\",\"destination\":\"raw\",$2}" > /dev/null
+}
+
+step "one pipeline table, a transform of it and an aggregate of that"
+pg "DROP SCHEMA IF EXISTS ops CASCADE; CREATE SCHEMA ops;
+    CREATE TABLE ops.orders (id bigint PRIMARY KEY, amount numeric(12,2), updated_at timestamptz NOT NULL DEFAULT now());
+    INSERT INTO ops.orders (id, amount, updated_at) SELECT g, g, now() - g * interval '1 minute' FROM generate_series(1, 12) g;"
+sf 'CREATE DATABASE IF NOT EXISTS "RAW"' > /dev/null
+sf 'CREATE SCHEMA IF NOT EXISTS "RAW"."OPS"' > /dev/null
+cp "$WEIR_VECTORS/snowflake/test_rsa_key.p8" "$work/sf_key.p8"
+ctl apply source_postgres opsdb --spec "{\"name\":\"opsdb\",\"host\":\"$WEIR_TEST_PG_HOST\",\"port\":$WEIR_TEST_PG_PORT,
+  \"database\":\"$WEIR_TEST_PG_DB\",\"user\":\"$WEIR_TEST_PG_USER\",\"password_ref\":\"env:PG_PASSWORD\",\"sslmode\":\"disable\"}" > /dev/null
+ctl apply destination_snowflake raw --spec "{\"name\":\"raw\",\"account\":\"MYORG-ANALYTICS\",\"user\":\"WEIR_LOADER\",
+  \"warehouse\":\"load_wh\",\"database\":\"raw\",\"schema\":\"ops\",\"private_key_ref\":\"file:$work/sf_key.p8\",
+  \"api_url\":\"$WEIR_TEST_SF_URL\"}" > /dev/null
+ctl apply pipeline ops --spec '{"name":"ops","source":"opsdb","destination":"raw","schedule":"0 0 1 1 *",
+  "table":[{"name":"ops.orders","primary_key":["id"],"cursor":"updated_at","lookback":"0s"}]}' > /dev/null
+transform big-orders '"target":"BIG_ORDERS","inputs":["ops/ops.orders"],"sql":"SELECT ID, AMOUNT FROM ORDERS WHERE AMOUNT > 5"'
+transform order-totals '"target":"ORDER_TOTALS","inputs":["big-orders"],"sql":"SELECT COUNT(*) AS N, SUM(AMOUNT) AS TOTAL FROM BIG_ORDERS"'
+ctl status > "$work/status.out"
+grep -E '^big-orders +new ' "$work/status.out" > /dev/null || { cat "$work/status.out"; fail "a transform before its first run"; }
+ctl run ops --wait=60 > /dev/null || fail "ops run"
+wait_succeeded order-totals 1
+
+step "ctl status shows the transforms; -o json adds them as rows"
+ctl status > "$work/status.out"
+grep -E '^ops +ops.orders +ok +committed ' "$work/status.out" > /dev/null || { cat "$work/status.out"; fail "pipeline rows"; }
+grep -E '^order-totals +ok +succeeded .* 1  ORDER_TOTALS$' "$work/status.out" > /dev/null || { cat "$work/status.out"; fail "transform rows"; }
+ctl status -o json | python3 -c '
+import json, sys
+rows = {r.get("transform") or r["table"]: r for r in json.load(sys.stdin)}
+t = rows["big-orders"]
+assert t["health"] == "ok" and t["readiness"] == "waiting" and t["inputs"] == ["ops/ops.orders"], t
+assert t["last_run"]["state"] == "succeeded" and t["last_run"]["rows"] == 7, t
+assert t["last_run"]["consumed"]["ops/ops.orders"], t' || fail "ctl status -o json"
+ctl status big-orders | grep -qE '^big-orders +ok ' || fail "ctl status TRANSFORM"
+
+step "ctl dag graph: text by level, DOT with every edge"
+ctl dag graph > "$work/graph.txt"
+cat "$work/graph.txt"
+grep -E '^0 +ops/ops.orders +table +committed' "$work/graph.txt" > /dev/null || fail "graph: the table"
+grep -E '^1 +big-orders +transform +waiting +ops/ops.orders$' "$work/graph.txt" > /dev/null || fail "graph: level 1"
+grep -E '^2 +order-totals +transform +waiting +big-orders$' "$work/graph.txt" > /dev/null || fail "graph: level 2"
+ctl dag graph --format dot > "$work/graph.dot"
+grep -qF '"ops/ops.orders" -> "big-orders";' "$work/graph.dot" || { cat "$work/graph.dot"; fail "dot: table edge"; }
+grep -qF '"big-orders" -> "order-totals";' "$work/graph.dot" || fail "dot: transform edge"
+grep -qF 'digraph weir {' "$work/graph.dot" || fail "dot header"
+if ctl dag graph --format svg > /dev/null 2>&1; then fail "an unknown graph format was accepted"; fi
+
+step "ctl run TRANSFORM runs it now and --wait follows it"
+ctl run order-totals --wait=60 > "$work/run.out" || { cat "$work/run.out"; fail "ctl run order-totals"; }
+grep -E ' order-totals +manual +succeeded ' "$work/run.out" > /dev/null || { cat "$work/run.out"; fail "manual run row"; }
+set +e; ctl run no-such-thing > /dev/null 2> "$work/err.out"; code=$?; set -e
+[[ $code == 3 ]] && grep -qF 'no pipeline or transform named no-such-thing' "$work/err.out" || fail "unknown name: $code $(cat "$work/err.out")"
+
+step "a failing transform holds its downstream; ctl run refuses it; ctl retry recovers"
+transform totals-by-size '"target":"TOTALS_BY_SIZE","inputs":["order-totals"],"sql":"SELECT N, NO_SUCH_COLUMN FROM ORDER_TOTALS"'
+transform size-report '"target":"SIZE_REPORT","inputs":["totals-by-size"],"sql":"SELECT * FROM TOTALS_BY_SIZE"'
+if ctl run totals-by-size --wait=60 > "$work/run.out" 2>&1; then fail "a broken transform succeeded"; fi
+failed_id=$(db "SELECT id FROM transform_runs WHERE transform = 'totals-by-size' AND state = 'failed'")
+[[ -n $failed_id ]] || fail "no failed run"
+for _ in $(seq 1 50); do ctl status size-report | grep -qE '^size-report +held ' && break; sleep 0.1; done
+ctl status > "$work/status.out"
+grep -E '^size-report +held ' "$work/status.out" > /dev/null || { cat "$work/status.out"; fail "the downstream is not shown held"; }
+grep -qF "  held by totals-by-size: transform totals-by-size failed (run $failed_id)" "$work/status.out" || { cat "$work/status.out"; fail "held by"; }
+grep -E '^totals-by-size +failing +failed ' "$work/status.out" > /dev/null || fail "the failing transform"
+set +e; ctl run size-report > /dev/null 2> "$work/err.out"; code=$?; set -e
+[[ $code == 1 ]] && grep -qF 'transform size-report is held: input totals-by-size cannot be built from' "$work/err.out" ||
+  fail "a held transform ran: $code $(cat "$work/err.out")"
+set +e; ctl retry "$(db "SELECT id FROM transform_runs WHERE transform = 'big-orders' LIMIT 1")" > /dev/null 2> "$work/err.out"; code=$?; set -e
+[[ $code == 1 ]] && grep -qF 'is succeeded; only failed transform runs are retried' "$work/err.out" || fail "retry of a success: $(cat "$work/err.out")"
+transform totals-by-size '"target":"TOTALS_BY_SIZE","inputs":["order-totals"],"sql":"SELECT N, TOTAL FROM ORDER_TOTALS"'
+ctl retry "$failed_id" > "$work/retry.out" || fail "ctl retry"
+grep -qF "queued for transform totals-by-size (retrying $failed_id" "$work/retry.out" || { cat "$work/retry.out"; fail "retry output"; }
+wait_succeeded totals-by-size 1
+[[ $(db "SELECT trigger FROM transform_runs WHERE transform = 'totals-by-size' AND state = 'succeeded'") == retry ]] || fail "trigger"
+wait_succeeded size-report 1
+[[ $(sf 'SELECT COUNT(*) FROM "RAW"."OPS"."SIZE_REPORT"') == '["1"]' ]] || fail "SIZE_REPORT"
+[[ $(db "SELECT COUNT(*) FROM incidents WHERE incident_key = 'transform/size-report/held' AND resolved_at <> ''") == 1 ]] ||
+  fail "the hold incident is not resolved: $(db 'SELECT incident_key, resolved_at FROM incidents')"
+echo "OK"
