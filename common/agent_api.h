@@ -25,6 +25,8 @@
 #define AGENT_METHOD_RETRY_TRANSFORM_RUN "/weir.agent.v1.Agent/RetryTransformRun"
 #define AGENT_METHOD_LIST_TRANSFORMS "/weir.agent.v1.Agent/ListTransforms"
 #define AGENT_METHOD_LIST_TRANSFORM_RUNS "/weir.agent.v1.Agent/ListTransformRuns"
+#define AGENT_METHOD_LIST_DAG_RUNS "/weir.agent.v1.Agent/ListDagRuns"
+#define AGENT_METHOD_GET_DAG_RUN "/weir.agent.v1.Agent/GetDagRun"
 
 /* expected_generation for a write that ignores the stored generation. */
 #define AGENT_ANY_GENERATION (-1)

@@ -13,6 +13,7 @@
 #include "dag_state.h"
 #include "log.h"
 #include "specs.h"
+#include "store_dag_runs.h"
 #include "store_transforms.h"
 #include "weir/agent/v1/agent.pb-c.h"
 
@@ -56,6 +57,17 @@ static weir_status_t load_spec(store_t *store, const char *name, transform_spec_
     return result;
 }
 
+/* An operator's command starts a DAG run of its own (the transforms it feeds join it); its
+ * bookkeeping never refuses the run. */
+static void open_dag_run(store_t *store, const char *name, const char *trigger, const char *run_id)
+{
+    char dag_run[STORE_DAG_RUN_ID_SIZE] = "", origin[128];
+    weir_err_t err = {{0}};
+    snprintf(origin, sizeof origin, "transform %s", name);
+    if (store_dag_run_join(store, dag_run, trigger, origin, "transform", run_id, &err) != WEIR_OK)
+        log_error("control_api", "run %s: cannot record its DAG run: %s", run_id, err.msg);
+}
+
 /* Queues a run of `name` for an operator, consuming what its inputs last published (so the
  * scheduler does not start another for the same publishes). An unfinished run is returned as is. */
 static weir_status_t queue_now(store_t *store, const char *name, const char *trigger, store_transform_run_t *run,
@@ -81,6 +93,8 @@ static weir_status_t queue_now(store_t *store, const char *name, const char *tri
         result = store_transform_run_enqueue(store, name, trigger, consumed, run, err);
         log_info("control_api", "run %s of transform %s %s by an operator (%s)", run->id, name,
                  result == WEIR_OK ? "queued" : "already unfinished", trigger);
+        if (result == WEIR_OK)
+            open_dag_run(store, name, trigger, run->id);
         if (result == WEIR_ERR_EXISTS)
             result = WEIR_OK; /* `run` describes the unfinished one */
     }

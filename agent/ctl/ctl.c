@@ -45,7 +45,10 @@ static void usage(FILE *out)
             "  quarantine release RUN_ID   publish a quarantined batch as it is\n"
             "  quarantine discard RUN_ID   drop a quarantined batch; the next run reads the window again\n"
             "  dag graph [--format text|dot]\n"
-            "                              the transforms and the tables they read, with each one's state\n\n"
+            "                              the transforms and the tables they read, with each one's state\n"
+            "  dag runs                    recent DAG runs (a tick's loads and the transforms they fed),\n"
+            "                              each with one status\n"
+            "  dag show DAG_RUN_ID         one DAG run: every load and transform in it, state and error\n\n"
             "KIND is a kind (pipeline) or a resource type (weir_pipeline).\n\n"
             "Options:\n"
             "  --endpoint HOST:PORT   agent address [env WEIR_ENDPOINT; default 127.0.0.1:7443]\n"
@@ -520,8 +523,8 @@ int ctl_main(int argc, char **argv)
             code = ctl_check(channel, &options, rest, args);
         else if (strcmp(command, "checks") == 0 || strcmp(command, "quarantine") == 0)
             code = ctl_quality(channel, &options, command, rest, args);
-        else if (strcmp(command, "dag") == 0 && rest == 1 && strcmp(args[0], "graph") == 0)
-            code = ctl_dag_graph(channel, &options);
+        else if (strcmp(command, "dag") == 0)
+            code = ctl_dag(channel, &options, rest, args);
         else {
             fprintf(stderr, "weir-agent ctl: unknown command \"%s\"\n", command);
             usage(stderr);

@@ -24,6 +24,7 @@
 #include "log.h"
 #include "dag_scheduler.h"
 #include "control_transforms.h"
+#include "control_dag_runs.h"
 #include "scheduler.h"
 #include "store.h"
 #include "strutil.h"
@@ -203,7 +204,7 @@ static weir_status_t start_runtime(serve_t *s, weir_err_t *err)
 static weir_status_t start_api(serve_t *s, weir_err_t *err)
 {
     size_t method_count = control_api_method_count + control_runs_method_count + control_checks_method_count +
-        control_transforms_method_count;
+        control_transforms_method_count + control_dag_runs_method_count;
     s->methods = calloc(method_count, sizeof *s->methods);
     if (!s->methods)
         return WEIR_ERR_NOMEM;
@@ -211,8 +212,10 @@ static weir_status_t start_api(serve_t *s, weir_err_t *err)
     memcpy(s->methods + control_api_method_count, control_runs_methods, control_runs_method_count * sizeof *s->methods);
     memcpy(s->methods + control_api_method_count + control_runs_method_count, control_checks_methods,
            control_checks_method_count * sizeof *s->methods);
-    memcpy(s->methods + method_count - control_transforms_method_count, control_transforms_methods,
-           control_transforms_method_count * sizeof *s->methods);
+    memcpy(s->methods + method_count - control_transforms_method_count - control_dag_runs_method_count,
+           control_transforms_methods, control_transforms_method_count * sizeof *s->methods);
+    memcpy(s->methods + method_count - control_dag_runs_method_count, control_dag_runs_methods,
+           control_dag_runs_method_count * sizeof *s->methods);
     s->server = rpc_server_new(s->methods, method_count, &s->api, control_api_authorize);
     if (!s->server)
         return WEIR_ERR_NOMEM;

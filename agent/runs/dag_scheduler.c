@@ -13,6 +13,7 @@
 #include "dag_state.h"
 #include "log.h"
 #include "specs.h"
+#include "store_dag_runs.h"
 #include "store_transforms.h"
 #include "transform_runs.h"
 
@@ -88,6 +89,8 @@ static int consider(store_t *store, const transform_spec_t *spec, time_t after, 
         if (queued_result == WEIR_OK) {
             log_info("dag", "queued run %s of transform %s (%s)", run->id, spec->name, consumed_text);
             queued = 1;
+            if (store_dag_run_join_transform(store, run->id, run->trigger, spec->name, consumed_text, &err) != WEIR_OK)
+                log_error("dag", "run %s: cannot record its DAG run: %s", run->id, err.msg);
         } else if (queued_result != WEIR_ERR_EXISTS) {
             log_error("dag", "cannot queue transform %s: %s", spec->name, err.msg);
         }
@@ -129,6 +132,26 @@ static void sleep_ms(int ms)
     nanosleep(&wait, NULL);
 }
 
+/* A DAG run settles once its members have ended and a few ticks passed without a transform
+ * joining it: a publish starts its downstream within one tick. */
+#define DAG_RUN_QUIET_SECONDS 3
+
+static void settle_dag_runs(store_t *store, time_t now)
+{
+    time_t quiet = now - DAG_RUN_QUIET_SECONDS;
+    struct tm tm;
+    gmtime_r(&quiet, &tm);
+    char before[64];
+    snprintf(before, sizeof before, "%04d-%02d-%02dT%02d:%02d:%02d.000Z", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+             tm.tm_hour, tm.tm_min, tm.tm_sec);
+    weir_err_t err = {{0}};
+    int settled = 0;
+    if (store_dag_run_settle(store, before, &settled, &err) != WEIR_OK)
+        log_error("dag", "cannot settle DAG runs: %s", err.msg);
+    else if (settled)
+        log_info("dag", "%d DAG run(s) settled", settled);
+}
+
 static void *ticker(void *arg)
 {
     dag_scheduler_t *scheduler = arg;
@@ -137,6 +160,7 @@ static void *ticker(void *arg)
         sleep_ms(DAG_POLL_MS);
         time_t now = time(NULL);
         dag_tick(scheduler->store, last, now);
+        settle_dag_runs(scheduler->store, now);
         last = now;
     }
     return NULL;

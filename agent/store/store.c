@@ -151,6 +151,22 @@ static const char *const migrations[] = {
     "  error TEXT NOT NULL DEFAULT '');"
     "CREATE INDEX transform_runs_by_transform ON transform_runs (transform, created_at);"
     "CREATE INDEX transform_runs_by_state ON transform_runs (state, created_at);",
+    /* 8: DAG runs: what one schedule tick (or operator command) started, loads and the transforms
+     * they fed, with one status settled when every member has ended */
+    "CREATE TABLE dag_runs ("
+    "  id TEXT PRIMARY KEY,"
+    "  trigger TEXT NOT NULL,"
+    "  origin TEXT NOT NULL,"
+    "  state TEXT NOT NULL DEFAULT 'running' CHECK (state IN ('running', 'succeeded', 'failed')),"
+    "  created_at TEXT NOT NULL,"
+    "  finished_at TEXT NOT NULL DEFAULT '');"
+    "CREATE INDEX dag_runs_by_state ON dag_runs (state, created_at);"
+    "CREATE TABLE dag_run_members ("
+    "  dag_run TEXT NOT NULL,"
+    "  kind TEXT NOT NULL CHECK (kind IN ('load', 'transform')),"
+    "  run_id TEXT NOT NULL,"
+    "  PRIMARY KEY (kind, run_id));"
+    "CREATE INDEX dag_run_members_by_dag_run ON dag_run_members (dag_run);",
 };
 static const int migration_count = (int)(sizeof migrations / sizeof migrations[0]);
 

@@ -2,7 +2,8 @@
 # The DAG's operator commands through the weir-agent binary against PostgreSQL and the Snowflake
 # emulator: `ctl status` with the transforms (held, failing, ok), `ctl dag graph` as text and DOT,
 # `ctl run <transform>` (and its refusal while an input holds it), `ctl retry` of a failed
-# transform run, which then releases what it held.
+# transform run, which then releases what it held; `ctl dag runs` and `ctl dag show` (one DAG run
+# per run command: the loads and the transforms they fed, green only when all succeeded).
 # Run under with_postgres.sh and with_snowflake.sh. Usage: run_dag_ops.sh AGENT_BINARY
 set -euo pipefail
 agent_bin=$(realpath "$1")
@@ -83,6 +84,21 @@ assert t["last_run"]["state"] == "succeeded" and t["last_run"]["rows"] == 7, t
 assert t["last_run"]["consumed"]["ops/ops.orders"], t' || fail "ctl status -o json"
 ctl status big-orders | grep -qE '^big-orders +ok ' || fail "ctl status TRANSFORM"
 
+step "the run and the transforms it fed make one DAG run, settled succeeded"
+for _ in $(seq 1 100); do ctl dag runs | grep -qE ' +manual +pipeline ops +succeeded ' && break; sleep 0.1; done
+ctl dag runs > "$work/dag_runs.out"
+grep -E '^[0-9a-f-]{36} +manual +pipeline ops +succeeded +3 +0 +0 ' "$work/dag_runs.out" > /dev/null ||
+  { cat "$work/dag_runs.out"; fail "ctl dag runs: one succeeded DAG run of 3 members"; }
+dag_run=$(awk '/pipeline ops/ {print $1; exit}' "$work/dag_runs.out")
+ctl dag show "$dag_run" > "$work/dag_show.out"
+grep -E '^load +[0-9a-f-]{36} +ops/ops.orders +committed +succeeded ' "$work/dag_show.out" > /dev/null &&
+  grep -E '^transform +[0-9a-f-]{36} +big-orders +succeeded +succeeded ' "$work/dag_show.out" > /dev/null &&
+  grep -E '^transform +[0-9a-f-]{36} +order-totals +succeeded +succeeded ' "$work/dag_show.out" > /dev/null ||
+  { cat "$work/dag_show.out"; fail "ctl dag show: the load and both transforms"; }
+[[ $(db "SELECT state FROM dag_runs WHERE id = '$dag_run'") == succeeded ]] || fail "the DAG run is not persisted"
+set +e; ctl dag show no-such-run > /dev/null 2>&1; code=$?; set -e
+[[ $code == 3 ]] || fail "dag show of an unknown run exits $code"
+
 step "ctl dag graph: text by level, DOT with every edge"
 ctl dag graph > "$work/graph.txt"
 cat "$work/graph.txt"
@@ -112,6 +128,10 @@ ctl status > "$work/status.out"
 grep -E '^size-report +held ' "$work/status.out" > /dev/null || { cat "$work/status.out"; fail "the downstream is not shown held"; }
 grep -qF "  held by totals-by-size: transform totals-by-size failed (run $failed_id)" "$work/status.out" || { cat "$work/status.out"; fail "held by"; }
 grep -E '^totals-by-size +failing +failed ' "$work/status.out" > /dev/null || fail "the failing transform"
+for _ in $(seq 1 100); do ctl dag runs | grep -qE ' +manual +transform totals-by-size +failed ' && break; sleep 0.1; done
+ctl dag runs | grep -qE '^[0-9a-f-]{36} +manual +transform totals-by-size +failed +1 +1 +0 ' || { ctl dag runs; fail "the failed DAG run"; }
+failed_dag=$(ctl dag runs | awk '/transform totals-by-size/ {print $1; exit}')
+ctl dag show "$failed_dag" | grep -qF 'error: ' || fail "dag show lacks the member's error"
 set +e; ctl run size-report > /dev/null 2> "$work/err.out"; code=$?; set -e
 [[ $code == 1 ]] && grep -qF 'transform size-report is held: input totals-by-size cannot be built from' "$work/err.out" ||
   fail "a held transform ran: $code $(cat "$work/err.out")"
