@@ -5,11 +5,14 @@
 #include "control_transforms.h"
 
 #include <jansson.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "agent_api.h"
+#include "dag_slo.h"
 #include "dag_state.h"
 #include "log.h"
 #include "specs.h"
@@ -188,9 +191,28 @@ static void status_to_proto(const transform_spec_t *spec, const dag_state_t *sta
     }
 }
 
+static void slo_to_proto(const transform_spec_t *spec, const dag_slo_t *slo, Weir__Agent__V1__TransformStatus *out)
+{
+    out->slo_success_ratio = spec->has_slo_success_ratio ? spec->slo_success_ratio : 0;
+    out->dag_runs_30d = slo->runs_30d;
+    out->dag_runs_failed_30d = slo->failed_30d;
+    out->success_ratio_30d = slo->ratio_30d;
+    out->burn_rate_24h = slo->has_burn_rate && isfinite(slo->burn_rate_24h) ? slo->burn_rate_24h
+        : slo->has_burn_rate                                                ? 1e9 /* a zero budget spent */
+                                                                            : 0;
+    out->slo_latency_seconds = spec->slo_latency ? spec->slo_latency_seconds : 0;
+    out->latency_samples_30d = (int64_t)slo->latency_count;
+    out->latency_p50_seconds = slo->latency_p50;
+    out->latency_p95_seconds = slo->latency_p95;
+    out->latency_last_seconds = slo->latency_last;
+    out->slo_budget_alarm = slo->budget_alarm;
+    out->slo_latency_alarm = slo->latency_alarm;
+}
+
 typedef struct {
     transform_spec_t spec;
     dag_state_t state;
+    dag_slo_t slo;
     bool parsed, read;
     Weir__Agent__V1__TransformStatus status;
     Weir__Agent__V1__TransformRun last;
@@ -222,8 +244,11 @@ static void list_transforms(void *ctx, const rpc_request_t *request, rpc_reply_t
         if (result == WEIR_OK)
             result = dag_state_read(api->store, &slot->spec, &slot->state, &err);
         slot->read = slot->parsed;
+        if (result == WEIR_OK)
+            result = dag_slo_read(api->store, &slot->spec, time(NULL), &slot->slo, &err);
         if (result == WEIR_OK) {
             status_to_proto(&slot->spec, &slot->state, &slot->status, &slot->last);
+            slo_to_proto(&slot->spec, &slot->slo, &slot->status);
             pointers[count++] = &slot->status;
         }
     }

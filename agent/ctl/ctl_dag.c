@@ -177,7 +177,59 @@ static json_t *status_json(const Weir__Agent__V1__TransformStatus *status)
     json_object_set_new(value, "held_by", status->held_by[0] ? json_string(status->held_by) : json_null());
     json_object_set_new(value, "held_reason", status->held_reason[0] ? json_string(status->held_reason) : json_null());
     json_object_set_new(value, "last_run", transform_run_json(status->last_run));
+    json_t *slo =
+        json_pack("{s:I, s:I, s:I, s:f, s:f, s:f, s:f, s:b, s:b}", "dag_runs_30d", (json_int_t)status->dag_runs_30d,
+                  "dag_runs_failed_30d", (json_int_t)status->dag_runs_failed_30d, "latency_samples_30d",
+                  (json_int_t)status->latency_samples_30d, "latency_p50_seconds", status->latency_p50_seconds,
+                  "latency_p95_seconds", status->latency_p95_seconds, "latency_last_seconds",
+                  status->latency_last_seconds, "burn_rate_24h", status->burn_rate_24h, "budget_alarm",
+                  status->slo_budget_alarm, "latency_alarm", status->slo_latency_alarm);
+    json_object_set_new(slo, "success_ratio_30d",
+                        status->dag_runs_30d ? json_real(status->success_ratio_30d) : json_null());
+    json_object_set_new(slo, "success_ratio_objective",
+                        status->slo_success_ratio > 0 ? json_real(status->slo_success_ratio) : json_null());
+    json_object_set_new(slo, "latency_objective_seconds",
+                        status->slo_latency_seconds > 0 ? json_integer(status->slo_latency_seconds) : json_null());
+    json_object_set_new(value, "slo", slo);
     return value;
+}
+
+/* 95 -> "1m35s"; under a minute with a tenth of a second. */
+static void format_seconds(double seconds, char *out, size_t size)
+{
+    if (seconds < 60)
+        snprintf(out, size, "%.1fs", seconds);
+    else if (seconds < 3600)
+        snprintf(out, size, "%dm%02ds", (int)seconds / 60, (int)seconds % 60);
+    else
+        snprintf(out, size, "%dh%02dm", (int)seconds / 3600, (int)seconds % 3600 / 60);
+}
+
+/* The SLO line under a transform's row: the 30-day DAG success ratio and ready latency, each
+ * against its objective when one is declared. */
+static void print_slo(const Weir__Agent__V1__TransformStatus *status)
+{
+    char objective[64] = "";
+    if (status->slo_success_ratio > 0)
+        snprintf(objective, sizeof objective, " (objective %.2f%%, burn rate 24h %.1f)",
+                 status->slo_success_ratio * 100, status->burn_rate_24h);
+    if (status->dag_runs_30d)
+        printf("  slo: 30d DAG runs %.2f%% succeeded (%lld of %lld)%s%s\n", status->success_ratio_30d * 100,
+               (long long)(status->dag_runs_30d - status->dag_runs_failed_30d), (long long)status->dag_runs_30d,
+               objective, status->slo_budget_alarm ? " BUDGET ALERT" : "");
+    if (!status->latency_samples_30d)
+        return;
+    char p50[32], p95[32], last[32], target[48] = "";
+    format_seconds(status->latency_p50_seconds, p50, sizeof p50);
+    format_seconds(status->latency_p95_seconds, p95, sizeof p95);
+    format_seconds(status->latency_last_seconds, last, sizeof last);
+    if (status->slo_latency_seconds > 0) {
+        char objective_text[32];
+        format_seconds((double)status->slo_latency_seconds, objective_text, sizeof objective_text);
+        snprintf(target, sizeof target, " (objective %s)", objective_text);
+    }
+    printf("  ready latency: last %s, p50 %s, p95 %s over %lld runs%s%s\n", last, p50, p95,
+           (long long)status->latency_samples_30d, target, status->slo_latency_alarm ? " LATENCY ALERT" : "");
 }
 
 /* ListTransforms (`only` NULL: all), or NULL with the failure reported in *code. */
@@ -215,6 +267,7 @@ int ctl_transform_status(rpc_channel_t *channel, const ctl_options_t *options, c
                 printf("  held by %s: %s\n", status->held_by, status->held_reason);
             if (last && last->error[0])
                 printf("  last error: %s\n", last->error);
+            print_slo(status);
         }
     }
     protobuf_c_message_free_unpacked(&reply->base, NULL);

@@ -10,6 +10,7 @@
 #include "alerts.h"
 #include "cron.h"
 #include "dag.h"
+#include "dag_slo.h"
 #include "dag_state.h"
 #include "log.h"
 #include "specs.h"
@@ -135,8 +136,10 @@ static void sleep_ms(int ms)
 /* A DAG run settles once its members have ended and a few ticks passed without a transform
  * joining it: a publish starts its downstream within one tick. */
 #define DAG_RUN_QUIET_SECONDS 3
+/* SLO alerts are judged again at least this often (in ticks) when nothing settles. */
+#define DAG_SLO_EVERY_TICKS 60
 
-static void settle_dag_runs(store_t *store, time_t now)
+static int settle_dag_runs(store_t *store, time_t now)
 {
     time_t quiet = now - DAG_RUN_QUIET_SECONDS;
     struct tm tm;
@@ -150,17 +153,21 @@ static void settle_dag_runs(store_t *store, time_t now)
         log_error("dag", "cannot settle DAG runs: %s", err.msg);
     else if (settled)
         log_info("dag", "%d DAG run(s) settled", settled);
+    return settled;
 }
 
 static void *ticker(void *arg)
 {
     dag_scheduler_t *scheduler = arg;
     time_t last = time(NULL);
+    long ticks = 0;
     while (!atomic_load(&scheduler->stopping)) {
         sleep_ms(DAG_POLL_MS);
         time_t now = time(NULL);
         dag_tick(scheduler->store, last, now);
-        settle_dag_runs(scheduler->store, now);
+        /* SLO figures change when a DAG run settles, and as old runs leave the windows. */
+        if (settle_dag_runs(scheduler->store, now) > 0 || ++ticks % DAG_SLO_EVERY_TICKS == 0)
+            dag_slo_evaluate_all(scheduler->store, now);
         last = now;
     }
     return NULL;

@@ -167,6 +167,22 @@ static const char *const migrations[] = {
     "  run_id TEXT NOT NULL,"
     "  PRIMARY KEY (kind, run_id));"
     "CREATE INDEX dag_run_members_by_dag_run ON dag_run_members (dag_run);",
+    /* 9: when the oldest source snapshot a transform run consumed was taken (its latency's start);
+     * the daily retention step's runs */
+    "ALTER TABLE transform_runs ADD COLUMN source_at TEXT NOT NULL DEFAULT '';"
+    "CREATE TABLE retention_runs ("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  object_kind TEXT NOT NULL CHECK (object_kind IN ('table', 'transform')),"
+    "  object TEXT NOT NULL,"
+    "  target TEXT NOT NULL,"
+    "  cutoff TEXT NOT NULL,"
+    "  state TEXT NOT NULL CHECK (state IN ('succeeded', 'failed', 'skipped')),"
+    "  rows_deleted INTEGER NOT NULL DEFAULT 0,"
+    "  batches INTEGER NOT NULL DEFAULT 0,"
+    "  started_at TEXT NOT NULL,"
+    "  finished_at TEXT NOT NULL DEFAULT '',"
+    "  detail TEXT NOT NULL DEFAULT '');"
+    "CREATE INDEX retention_runs_by_object ON retention_runs (object_kind, object, started_at);",
 };
 static const int migration_count = (int)(sizeof migrations / sizeof migrations[0]);
 

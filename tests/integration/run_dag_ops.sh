@@ -18,9 +18,10 @@ fail() { echo "FAIL: $*" >&2; echo "--- agent log:"; tail -30 "$work/agent.log" 
 step() { printf '\n=== %s\n' "$*"; }
 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+metrics_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 export WEIR_ENDPOINT=127.0.0.1:$port WEIR_CA_CERT=$work/agent/dev/ca.pem
 env PG_PASSWORD="$WEIR_TEST_PG_PASSWORD" "$agent_bin" serve --dev --data-dir "$work/agent" \
-  --listen "127.0.0.1:$port" >> "$work/agent.log" 2>&1 &
+  --listen "127.0.0.1:$port" --metrics-addr "127.0.0.1:$metrics_port" >> "$work/agent.log" 2>&1 &
 agent_pid=$!
 ctl() { "$agent_bin" ctl "$@"; }
 for _ in $(seq 1 100); do
@@ -65,7 +66,7 @@ ctl apply destination_snowflake raw --spec "{\"name\":\"raw\",\"account\":\"MYOR
 ctl apply pipeline ops --spec '{"name":"ops","source":"opsdb","destination":"raw","schedule":"0 0 1 1 *",
   "table":[{"name":"ops.orders","primary_key":["id"],"cursor":"updated_at","lookback":"0s"}]}' > /dev/null
 transform big-orders '"target":"BIG_ORDERS","inputs":["ops/ops.orders"],"sql":"SELECT ID, AMOUNT FROM ORDERS WHERE AMOUNT > 5"'
-transform order-totals '"target":"ORDER_TOTALS","inputs":["big-orders"],"sql":"SELECT COUNT(*) AS N, SUM(AMOUNT) AS TOTAL FROM BIG_ORDERS"'
+transform order-totals '"target":"ORDER_TOTALS","inputs":["big-orders"],"slo_success_ratio":0.999,"slo_latency":"30m","sql":"SELECT COUNT(*) AS N, SUM(AMOUNT) AS TOTAL FROM BIG_ORDERS"'
 ctl status > "$work/status.out"
 grep -E '^big-orders +new ' "$work/status.out" > /dev/null || { cat "$work/status.out"; fail "a transform before its first run"; }
 ctl run ops --wait=60 > /dev/null || fail "ops run"
@@ -99,6 +100,27 @@ grep -E '^load +[0-9a-f-]{36} +ops/ops.orders +committed +succeeded ' "$work/dag
 set +e; ctl dag show no-such-run > /dev/null 2>&1; code=$?; set -e
 [[ $code == 3 ]] || fail "dag show of an unknown run exits $code"
 
+step "SLO figures: ready latency and the 30-day DAG success ratio, in ctl status and metrics"
+ctl status -o json | python3 -c '
+import json, sys
+rows = {r.get("transform") or r["table"]: r for r in json.load(sys.stdin)}
+slo = rows["order-totals"]["slo"]
+assert slo["latency_samples_30d"] == 1 and 0 < slo["latency_p50_seconds"] < 120, slo
+assert slo["latency_p95_seconds"] == slo["latency_p50_seconds"] == slo["latency_last_seconds"], slo
+assert slo["dag_runs_30d"] == 1 and slo["success_ratio_30d"] == 1.0 and slo["success_ratio_objective"] == 0.999, slo
+assert slo["latency_objective_seconds"] == 1800 and not slo["budget_alarm"] and not slo["latency_alarm"], slo
+assert rows["big-orders"]["slo"]["success_ratio_objective"] is None, rows["big-orders"]' || fail "SLO figures in status"
+ctl status | grep -E '^  ready latency: last [0-9.]+s, p50 [0-9.]+s, p95 [0-9.]+s over 1 runs \(objective 30m00s\)$' > /dev/null ||
+  { ctl status; fail "ready latency line"; }
+ctl status | grep -qF '  slo: 30d DAG runs 100.00% succeeded (1 of 1) (objective 99.90%, burn rate 24h 0.0)' || fail "slo line"
+curl -s "http://127.0.0.1:$metrics_port/metrics" > "$work/metrics.txt"
+grep -qx 'weir_dag_runs_total{result="succeeded"} 1' "$work/metrics.txt" || { grep weir_dag "$work/metrics.txt"; fail "weir_dag_runs_total"; }
+grep -qx 'weir_ready_latency_seconds_bucket{transform="order-totals",le="+Inf"} 1' "$work/metrics.txt" &&
+  grep -qx 'weir_ready_latency_seconds_count{transform="order-totals"} 1' "$work/metrics.txt" &&
+  grep -qx 'weir_slo_success_ratio_objective{transform="order-totals"} 0.999' "$work/metrics.txt" &&
+  grep -qx 'weir_slo_latency_objective_seconds{transform="order-totals"} 1800' "$work/metrics.txt" ||
+  { grep -E 'weir_ready|weir_slo' "$work/metrics.txt"; fail "latency histogram and objectives"; }
+
 step "ctl dag graph: text by level, DOT with every edge"
 ctl dag graph > "$work/graph.txt"
 cat "$work/graph.txt"
@@ -118,7 +140,7 @@ set +e; ctl run no-such-thing > /dev/null 2> "$work/err.out"; code=$?; set -e
 [[ $code == 3 ]] && grep -qF 'no pipeline or transform named no-such-thing' "$work/err.out" || fail "unknown name: $code $(cat "$work/err.out")"
 
 step "a failing transform holds its downstream; ctl run refuses it; ctl retry recovers"
-transform totals-by-size '"target":"TOTALS_BY_SIZE","inputs":["order-totals"],"sql":"SELECT N, NO_SUCH_COLUMN FROM ORDER_TOTALS"'
+transform totals-by-size '"target":"TOTALS_BY_SIZE","inputs":["order-totals"],"slo_success_ratio":0.99,"sql":"SELECT N, NO_SUCH_COLUMN FROM ORDER_TOTALS"'
 transform size-report '"target":"SIZE_REPORT","inputs":["totals-by-size"],"sql":"SELECT * FROM TOTALS_BY_SIZE"'
 if ctl run totals-by-size --wait=60 > "$work/run.out" 2>&1; then fail "a broken transform succeeded"; fi
 failed_id=$(db "SELECT id FROM transform_runs WHERE transform = 'totals-by-size' AND state = 'failed'")
@@ -131,6 +153,14 @@ grep -E '^totals-by-size +failing +failed ' "$work/status.out" > /dev/null || fa
 for _ in $(seq 1 100); do ctl dag runs | grep -qE ' +manual +transform totals-by-size +failed ' && break; sleep 0.1; done
 ctl dag runs | grep -qE '^[0-9a-f-]{36} +manual +transform totals-by-size +failed +1 +1 +0 ' || { ctl dag runs; fail "the failed DAG run"; }
 failed_dag=$(ctl dag runs | awk '/transform totals-by-size/ {print $1; exit}')
+for _ in $(seq 1 50); do
+  [[ $(db "SELECT COUNT(*) FROM incidents WHERE incident_key = 'transform/totals-by-size/slo_budget' AND resolved_at = ''") == 1 ]] && break
+  sleep 0.1
+done
+[[ $(db "SELECT kind FROM incidents WHERE incident_key = 'transform/totals-by-size/slo_budget' AND resolved_at = ''") == slo_budget ]] ||
+  fail "no SLO budget alert after a failed DAG run against 0.99: $(db 'SELECT incident_key FROM incidents')"
+ctl status | grep -qF '(2 of 3) (objective 99.00%, burn rate 24h 33.3) BUDGET ALERT' || { ctl status; fail "the budget alert in status"; }
+curl -s "http://127.0.0.1:$metrics_port/metrics" | grep -qx 'weir_dag_runs_total{result="failed"} 1' || fail "failed DAG runs metric"
 ctl dag show "$failed_dag" | grep -qF 'error: ' || fail "dag show lacks the member's error"
 set +e; ctl run size-report > /dev/null 2> "$work/err.out"; code=$?; set -e
 [[ $code == 1 ]] && grep -qF 'transform size-report is held: input totals-by-size cannot be built from' "$work/err.out" ||

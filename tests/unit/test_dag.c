@@ -8,10 +8,13 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <stdio.h>
+#include <math.h>
 #include <string.h>
 
 #include "dag.h"
 #include "dag_scheduler.h"
+#include "dag_slo.h"
+#include "retention.h"
 #include "store_dag_runs.h"
 #include "store_runs.h"
 #include "store_transforms.h"
@@ -234,12 +237,49 @@ static void dag_runs_group_loads_and_transforms(void **state)
     assert_int_equal(store_dag_run_get(store, "nope", &found, &members, &count, &err), WEIR_ERR_NOT_FOUND);
 }
 
+static void slo_arithmetic(void **state)
+{
+    (void)state;
+    double sorted[] = {10, 20, 30, 40, 50, 60, 70, 80, 90, 100};
+    assert_true(dag_slo_percentile(sorted, 10, 50) == 50);
+    assert_true(dag_slo_percentile(sorted, 10, 95) == 100);
+    assert_true(dag_slo_percentile(sorted, 1, 95) == 10);
+    /* 1 failure in 1000 runs spends a 0.999 objective's budget exactly as fast as it accrues */
+    assert_true(fabs(dag_slo_burn_rate(1000, 1, 0.999) - 1.0) < 1e-9);
+    assert_true(fabs(dag_slo_burn_rate(100, 1, 0.999) - 10.0) < 1e-9);
+    assert_true(dag_slo_burn_rate(100, 0, 0.999) == 0);
+    assert_true(isinf(dag_slo_burn_rate(10, 1, 1.0))); /* no budget at all */
+    assert_true(dag_slo_burn_rate(10, 0, 1.0) == 0);
+}
+
+static void retention_periods(void **state)
+{
+    (void)state;
+    long long days = 0;
+    char why[200];
+    assert_true(retention_days("180d", &days, why, sizeof why));
+    assert_int_equal(days, 180);
+    assert_true(retention_days("7y", &days, why, sizeof why));
+    assert_int_equal(days, 7 * 365);
+    assert_true(retention_days("26w", &days, why, sizeof why));
+    assert_int_equal(days, 182);
+    assert_false(retention_days("0d", &days, why, sizeof why));
+    assert_non_null(strstr(why, "e.g. 180d or 7y"));
+    assert_false(retention_days("15m", &days, why, sizeof why));
+    assert_false(retention_days("d", &days, why, sizeof why));
+    assert_false(retention_days("7yy", &days, why, sizeof why));
+    assert_false(retention_days("101y", &days, why, sizeof why));
+    assert_non_null(strstr(why, "100 years"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(cycles_are_named),
         cmocka_unit_test(inputs_parse_or_say_why),
         cmocka_unit_test(readiness_coalesces_and_holds),
+        cmocka_unit_test(slo_arithmetic),
+        cmocka_unit_test(retention_periods),
         cmocka_unit_test_setup_teardown(cycle_refused_at_apply, setup, teardown),
         cmocka_unit_test_setup_teardown(tick_runs_once_when_all_inputs_published, setup, teardown),
         cmocka_unit_test_setup_teardown(dag_runs_group_loads_and_transforms, setup, teardown),
