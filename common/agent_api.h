@@ -27,6 +27,8 @@
 #define AGENT_METHOD_LIST_TRANSFORM_RUNS "/weir.agent.v1.Agent/ListTransformRuns"
 #define AGENT_METHOD_LIST_DAG_RUNS "/weir.agent.v1.Agent/ListDagRuns"
 #define AGENT_METHOD_GET_DAG_RUN "/weir.agent.v1.Agent/GetDagRun"
+#define AGENT_METHOD_LIST_RETENTION "/weir.agent.v1.Agent/ListRetention"
+#define AGENT_METHOD_RUN_RETENTION "/weir.agent.v1.Agent/RunRetention"
 
 /* expected_generation for a write that ignores the stored generation. */
 #define AGENT_ANY_GENERATION (-1)

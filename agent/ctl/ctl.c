@@ -48,7 +48,10 @@ static void usage(FILE *out)
             "                              the transforms and the tables they read, with each one's state\n"
             "  dag runs                    recent DAG runs (a tick's loads and the transforms they fed),\n"
             "                              each with one status\n"
-            "  dag show DAG_RUN_ID         one DAG run: every load and transform in it, state and error\n\n"
+            "  dag show DAG_RUN_ID         one DAG run: every load and transform in it, state and error\n"
+            "  retention                   the newest retention pass over each table and transform:\n"
+            "                              cutoff, rows deleted, or why it skipped\n"
+            "  retention run               pass over every table and transform with a retention now\n\n"
             "KIND is a kind (pipeline) or a resource type (weir_pipeline).\n\n"
             "Options:\n"
             "  --endpoint HOST:PORT   agent address [env WEIR_ENDPOINT; default 127.0.0.1:7443]\n"
@@ -525,6 +528,8 @@ int ctl_main(int argc, char **argv)
             code = ctl_quality(channel, &options, command, rest, args);
         else if (strcmp(command, "dag") == 0)
             code = ctl_dag(channel, &options, rest, args);
+        else if (strcmp(command, "retention") == 0)
+            code = ctl_retention(channel, &options, rest, args);
         else {
             fprintf(stderr, "weir-agent ctl: unknown command \"%s\"\n", command);
             usage(stderr);

@@ -50,6 +50,8 @@ int ctl_transform_retry(rpc_channel_t *channel, const ctl_options_t *options, co
 int ctl_transform_status(rpc_channel_t *channel, const ctl_options_t *options, const char *only, json_t *rows);
 /* `dag graph --format text|dot` (ctl_dag_graph.c). */
 int ctl_dag_graph(rpc_channel_t *channel, const ctl_options_t *options);
+/* `retention` and `retention run` (ctl_retention.c). */
+int ctl_retention(rpc_channel_t *channel, const ctl_options_t *options, int argc, char **argv);
 /* `dag graph|runs|show DAG_RUN_ID` (ctl_dag_runs.c). */
 int ctl_dag(rpc_channel_t *channel, const ctl_options_t *options, int argc, char **argv);
 /* Prints each diagnostic as "error|warning: path: summary: detail" lines to `out`. */

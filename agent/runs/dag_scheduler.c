@@ -14,6 +14,7 @@
 #include "dag_state.h"
 #include "log.h"
 #include "specs.h"
+#include "retention_step.h"
 #include "store_dag_runs.h"
 #include "store_transforms.h"
 #include "transform_runs.h"
@@ -25,8 +26,8 @@ struct dag_scheduler {
     store_t *store;
     char owner[64];
     atomic_int stopping;
-    pthread_t ticker, worker;
-    bool ticker_started, worker_started;
+    pthread_t ticker, worker, retention;
+    bool ticker_started, worker_started, retention_started;
 };
 
 /* A held transform alerts once (the incident stays open while it is held) and resolves after. */
@@ -173,6 +174,17 @@ static void *ticker(void *arg)
     return NULL;
 }
 
+/* Retention passes run on their own thread: a pass of many batches must not delay the DAG. */
+static void *retention(void *arg)
+{
+    dag_scheduler_t *scheduler = arg;
+    while (!atomic_load(&scheduler->stopping)) {
+        retention_tick(scheduler->store, time(NULL), &scheduler->stopping);
+        sleep_ms(DAG_POLL_MS);
+    }
+    return NULL;
+}
+
 static void *worker(void *arg)
 {
     dag_scheduler_t *scheduler = arg;
@@ -203,7 +215,9 @@ weir_status_t dag_scheduler_start(store_t *store, const char *owner, dag_schedul
     scheduler->ticker_started = pthread_create(&scheduler->ticker, NULL, ticker, scheduler) == 0;
     scheduler->worker_started =
         scheduler->ticker_started && pthread_create(&scheduler->worker, NULL, worker, scheduler) == 0;
-    if (!scheduler->worker_started) {
+    scheduler->retention_started =
+        scheduler->worker_started && pthread_create(&scheduler->retention, NULL, retention, scheduler) == 0;
+    if (!scheduler->retention_started) {
         dag_scheduler_stop(scheduler);
         weir_err_set(err, "cannot start the DAG scheduler threads");
         return WEIR_ERR_INTERNAL;
@@ -221,5 +235,7 @@ void dag_scheduler_stop(dag_scheduler_t *scheduler)
         pthread_join(scheduler->ticker, NULL);
     if (scheduler->worker_started)
         pthread_join(scheduler->worker, NULL);
+    if (scheduler->retention_started)
+        pthread_join(scheduler->retention, NULL);
     free(scheduler);
 }

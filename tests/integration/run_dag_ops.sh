@@ -3,7 +3,9 @@
 # emulator: `ctl status` with the transforms (held, failing, ok), `ctl dag graph` as text and DOT,
 # `ctl run <transform>` (and its refusal while an input holds it), `ctl retry` of a failed
 # transform run, which then releases what it held; `ctl dag runs` and `ctl dag show` (one DAG run
-# per run command: the loads and the transforms they fed, green only when all succeeded).
+# per run command: the loads and the transforms they fed, green only when all succeeded); SLO
+# figures in status and metrics; retention deleting only old rows, in batches, never from a
+# quarantined table.
 # Run under with_postgres.sh and with_snowflake.sh. Usage: run_dag_ops.sh AGENT_BINARY
 set -euo pipefail
 agent_bin=$(realpath "$1")
@@ -20,7 +22,8 @@ step() { printf '\n=== %s\n' "$*"; }
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 metrics_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 export WEIR_ENDPOINT=127.0.0.1:$port WEIR_CA_CERT=$work/agent/dev/ca.pem
-env PG_PASSWORD="$WEIR_TEST_PG_PASSWORD" "$agent_bin" serve --dev --data-dir "$work/agent" \
+# Retention batches of 2 rows, so a pass over a handful of old rows takes several DELETEs.
+env PG_PASSWORD="$WEIR_TEST_PG_PASSWORD" WEIR_RETENTION_BATCH_ROWS=2 "$agent_bin" serve --dev --data-dir "$work/agent" \
   --listen "127.0.0.1:$port" --metrics-addr "127.0.0.1:$metrics_port" >> "$work/agent.log" 2>&1 &
 agent_pid=$!
 ctl() { "$agent_bin" ctl "$@"; }
@@ -176,4 +179,48 @@ wait_succeeded size-report 1
 [[ $(sf 'SELECT COUNT(*) FROM "RAW"."OPS"."SIZE_REPORT"') == '["1"]' ]] || fail "SIZE_REPORT"
 [[ $(db "SELECT COUNT(*) FROM incidents WHERE incident_key = 'transform/size-report/held' AND resolved_at <> ''") == 1 ]] ||
   fail "the hold incident is not resolved: $(db 'SELECT incident_key, resolved_at FROM incidents')"
+step "retention: bad periods are refused at apply, naming the attribute"
+if ctl apply pipeline ops --spec '{"name":"ops","source":"opsdb","destination":"raw","schedule":"0 0 1 1 *",
+  "table":[{"name":"ops.orders","primary_key":["id"],"cursor":"updated_at","lookback":"0s","retention":"15m"}]}' 2> "$work/err.out" > /dev/null; then
+  fail "retention 15m was accepted"
+fi
+grep -qF 'table[0].retention: Invalid retention: "15m" is not a retention period' "$work/err.out" || { cat "$work/err.out"; fail "retention error"; }
+if transform a-view '"target":"A_VIEW","materialization":"view","inputs":["big-orders"],"retention":"7y","sql":"SELECT * FROM BIG_ORDERS"' 2> "$work/err.out"; then
+  fail "retention on a view was accepted"
+fi
+grep -qF 'retention: Retention on a view' "$work/err.out" || { cat "$work/err.out"; fail "view retention error"; }
+
+step "retention deletes only rows loaded before the cutoff, in batches, and reports it"
+# Forty days old, a minute apart: distinct load times make distinct batches.
+sf 'UPDATE "RAW"."OPS"."ORDERS" SET "_WEIR_LOADED_AT" = DATEADD(minute, -"ID", DATEADD(day, -40, "_WEIR_LOADED_AT")) WHERE "ID" <= 5' > /dev/null
+ctl apply pipeline ops --spec '{"name":"ops","source":"opsdb","destination":"raw","schedule":"0 0 1 1 *",
+  "table":[{"name":"ops.orders","primary_key":["id"],"cursor":"updated_at","lookback":"0s","retention":"30d"}]}' > /dev/null
+# A table's first pass is due at once.
+for _ in $(seq 1 100); do ctl retention | grep -qE '^table +ops/ops.orders +succeeded ' && break; sleep 0.1; done
+ctl retention > "$work/retention.out"
+grep -E '^table +ops/ops.orders +succeeded +[0-9T:.-]+Z +5 +3 +5 ' "$work/retention.out" > /dev/null ||
+  { cat "$work/retention.out"; fail "the first retention pass: 5 rows in 3 batches of at most 2"; }
+[[ $(sf 'SELECT COUNT(*), MIN("ID") FROM "RAW"."OPS"."ORDERS"') == '["7", "6"]' ]] ||
+  fail "retention deleted the wrong rows: $(sf 'SELECT COUNT(*), MIN("ID") FROM "RAW"."OPS"."ORDERS"')"
+curl -s "http://127.0.0.1:$metrics_port/metrics" | grep -qx 'weir_retention_rows_deleted_total{kind="table",object="ops/ops.orders"} 5' ||
+  fail "retention metric"
+
+step "retention never touches a quarantined table"
+sf 'UPDATE "RAW"."OPS"."ORDERS" SET "_WEIR_LOADED_AT" = DATEADD(day, -40, "_WEIR_LOADED_AT") WHERE "ID" <= 7' > /dev/null
+ctl apply quality_check ops-volume --spec '{"name":"ops-volume","pipeline":"ops","table":"ops.orders","kind":"row_count","min_rows":1000}' > /dev/null
+pg "UPDATE ops.orders SET updated_at = now() WHERE id = 12"
+ctl run ops --wait=60 > "$work/run.out" 2>&1 || true
+grep -qE ' quarantined ' "$work/run.out" || { cat "$work/run.out"; fail "the run was not quarantined"; }
+passes=$(db "SELECT COUNT(*) FROM retention_runs WHERE object = 'ops/ops.orders'")
+ctl retention run | grep -qF 'retention pass requested' || fail "ctl retention run"
+for _ in $(seq 1 100); do [[ $(db "SELECT COUNT(*) FROM retention_runs WHERE object = 'ops/ops.orders'") -gt $passes ]] && break; sleep 0.1; done
+ctl retention > "$work/retention.out"
+grep -E '^table +ops/ops.orders +skipped ' "$work/retention.out" > /dev/null &&
+  grep -qF '  its newest run is quarantined: release or discard it first' "$work/retention.out" ||
+  { cat "$work/retention.out"; fail "retention ran on a quarantined table"; }
+[[ $(sf 'SELECT COUNT(*) FROM "RAW"."OPS"."ORDERS"') == '["7"]' ]] || fail "rows deleted from a quarantined table"
+ctl retention -o json | python3 -c '
+import json, sys
+row = [p for p in json.load(sys.stdin) if p["object"] == "ops/ops.orders"][0]
+assert row["state"] == "skipped" and row["total_rows_deleted"] == 5 and row["target"] == "ORDERS", row' || fail "retention -o json"
 echo "OK"
