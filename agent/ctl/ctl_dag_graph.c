@@ -139,9 +139,10 @@ static void print_text(const graph_t *graph)
     for (size_t i = 0; i < graph->count; i++) {
         const graph_node_t *node = &graph->nodes[i];
         printf("%-5d %-40s %-10s %s", node->depth, node->id, node->transform ? "transform" : "table", node->state);
+        /* The inputs column lines up after the state; tables have none, so no trailing blanks. */
+        int pad = (int)strlen(node->state) < 10 ? 11 - (int)strlen(node->state) : 1;
         for (size_t k = 0; node->transform && k < node->status->n_inputs; k++)
-            printf("%*s%s", k ? 2 : (int)(strlen(node->state) < 10 ? 11 - strlen(node->state) : 1), k ? "," : "",
-                   node->status->inputs[k]);
+            printf("%*s%s", k ? 0 : pad, k ? ", " : "", node->status->inputs[k]);
         printf("\n");
     }
 }

@@ -10,7 +10,8 @@
 static weir_status_t put_table(weir_buf_t *sql, const char *database, const char *schema, const char *table)
 {
     weir_status_t result = sf_put_ident(sql, database);
-    if (result == WEIR_OK && (result = buf_putc(sql, '.')) == WEIR_OK && (result = sf_put_ident(sql, schema)) == WEIR_OK)
+    if (result == WEIR_OK && (result = buf_putc(sql, '.')) == WEIR_OK &&
+        (result = sf_put_ident(sql, schema)) == WEIR_OK)
         result = buf_putc(sql, '.');
     return result == WEIR_OK ? sf_put_ident(sql, table) : result;
 }
