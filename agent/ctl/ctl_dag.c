@@ -150,7 +150,7 @@ int ctl_transform_retry(rpc_channel_t *channel, const ctl_options_t *options, co
     return code;
 }
 
-/* new, ok, running, held, failing or disabled: what an operator looks at first. */
+/* held, running, failing, disabled, ok or new: the first that applies is what an operator needs. */
 static const char *transform_health(const Weir__Agent__V1__TransformStatus *status)
 {
     const Weir__Agent__V1__TransformRun *last = status->last_run;
@@ -158,10 +158,10 @@ static const char *transform_health(const Weir__Agent__V1__TransformStatus *stat
         return "held";
     if (last && !transform_run_settled(last->state))
         return "running";
+    if (last && strcmp(last->state, "failed") == 0)
+        return "failing"; /* before disabled: a failed target needs someone either way */
     if (!status->enabled)
         return "disabled";
-    if (last && strcmp(last->state, "failed") == 0)
-        return "failing";
     return last ? "ok" : "new";
 }
 

@@ -86,27 +86,38 @@ static int by_depth(const void *a, const void *b)
     return x->depth != y->depth ? x->depth - y->depth : strcmp(x->id, y->id);
 }
 
-/* DOT strings: quotes and backslashes escaped (quoted table names hold quotes). */
-static void dot_string(const char *text)
+/* DOT text inside quotes: quotes and backslashes escaped (quoted table names hold quotes). */
+static void dot_escaped(const char *text)
 {
-    putchar('"');
     for (const char *c = text; *c; c++) {
         if (*c == '"' || *c == '\\')
             putchar('\\');
         putchar(*c);
     }
+}
+
+static void dot_string(const char *text)
+{
+    putchar('"');
+    dot_escaped(text);
     putchar('"');
 }
 
-static const char *dot_colour(const char *state)
+/* Red: held, failed or quarantined; yellow: running; green: its newest run succeeded (a table's
+ * committed); grey: nothing yet. A transform waiting for new input after a success is green. */
+static const char *dot_colour(const graph_node_t *node)
 {
-    if (strcmp(state, "held") == 0 || strcmp(state, "failed") == 0 || strcmp(state, "quarantined") == 0)
+    const char *state = node->state;
+    const Weir__Agent__V1__TransformRun *last = node->transform ? node->status->last_run : NULL;
+    if (strcmp(state, "held") == 0 || strcmp(state, "failed") == 0 || strcmp(state, "quarantined") == 0 ||
+        (last && strcmp(last->state, "failed") == 0 && strcmp(state, "waiting") == 0))
         return "#f4cccc";
+    if (strcmp(state, "committed") == 0 ||
+        (last && strcmp(last->state, "succeeded") == 0 && strcmp(state, "waiting") == 0))
+        return "#d9ead3";
     if (strcmp(state, "waiting") == 0 || strcmp(state, "new") == 0 || strcmp(state, "-") == 0)
         return "#eeeeee";
-    if (strcmp(state, "committed") == 0 || strcmp(state, "succeeded") == 0)
-        return "#d9ead3";
-    return "#fff2cc"; /* queued, building, running */
+    return "#fff2cc"; /* queued, building, built, ready, and a table's run in flight */
 }
 
 static void print_dot(const graph_t *graph)
@@ -116,11 +127,11 @@ static void print_dot(const graph_t *graph)
         const graph_node_t *node = &graph->nodes[i];
         printf("  ");
         dot_string(node->id);
-        printf(" [shape=%s, fillcolor=\"%s\", label=", node->transform ? "box" : "cylinder", dot_colour(node->state));
-        char label[600];
-        snprintf(label, sizeof label, "%s\n%s", node->id, node->state);
-        dot_string(label);
-        printf("];\n");
+        printf(" [shape=%s, fillcolor=\"%s\", label=\"", node->transform ? "box" : "cylinder", dot_colour(node));
+        dot_escaped(node->id);
+        printf("\\n"); /* DOT's own line break */
+        dot_escaped(node->state);
+        printf("\"];\n");
     }
     for (size_t i = 0; i < graph->count; i++)
         for (size_t k = 0; graph->nodes[i].transform && k < graph->nodes[i].status->n_inputs; k++) {

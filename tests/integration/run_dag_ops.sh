@@ -42,6 +42,9 @@ sf() { # one statement against the Snowflake SQL API; prints data rows as JSON l
     -H "Content-Type: application/json" -d "$(python3 -c 'import json,sys; print(json.dumps({"statement": sys.argv[1]}))' "$1")" |
     python3 -c 'import json,sys; d=json.load(sys.stdin); [print(json.dumps(r)) for r in d.get("data", [])] if "data" in d else sys.exit(d.get("message"))'
 }
+# Reads all its input: `grep -q` on a pipe may stop early and fail the writer (SIGPIPE, pipefail).
+has() { grep "$@" > /dev/null; }
+metrics() { curl -s "http://127.0.0.1:$metrics_port/metrics"; }
 db() { python3 -c 'import sqlite3,sys; [print("|".join(map(str, r))) for r in sqlite3.connect(sys.argv[1]).execute(sys.argv[2])]' "$work/agent/weir.db" "$1"; }
 wait_succeeded() { # transform, count: bounded wait for that many succeeded runs
   for _ in $(seq 1 300); do
@@ -86,10 +89,10 @@ t = rows["big-orders"]
 assert t["health"] == "ok" and t["readiness"] == "waiting" and t["inputs"] == ["ops/ops.orders"], t
 assert t["last_run"]["state"] == "succeeded" and t["last_run"]["rows"] == 7, t
 assert t["last_run"]["consumed"]["ops/ops.orders"], t' || fail "ctl status -o json"
-ctl status big-orders | grep -qE '^big-orders +ok ' || fail "ctl status TRANSFORM"
+ctl status big-orders | has -E '^big-orders +ok ' || fail "ctl status TRANSFORM"
 
 step "the run and the transforms it fed make one DAG run, settled succeeded"
-for _ in $(seq 1 100); do ctl dag runs | grep -qE ' +manual +pipeline ops +succeeded ' && break; sleep 0.1; done
+for _ in $(seq 1 100); do ctl dag runs | has -E ' +manual +pipeline ops +succeeded ' && break; sleep 0.1; done
 ctl dag runs > "$work/dag_runs.out"
 grep -E '^[0-9a-f-]{36} +manual +pipeline ops +succeeded +3 +0 +0 ' "$work/dag_runs.out" > /dev/null ||
   { cat "$work/dag_runs.out"; fail "ctl dag runs: one succeeded DAG run of 3 members"; }
@@ -115,8 +118,8 @@ assert slo["latency_objective_seconds"] == 1800 and not slo["budget_alarm"] and 
 assert rows["big-orders"]["slo"]["success_ratio_objective"] is None, rows["big-orders"]' || fail "SLO figures in status"
 ctl status | grep -E '^  ready latency: last [0-9.]+s, p50 [0-9.]+s, p95 [0-9.]+s over 1 runs \(objective 30m00s\)$' > /dev/null ||
   { ctl status; fail "ready latency line"; }
-ctl status | grep -qF '  slo: 30d DAG runs 100.00% succeeded (1 of 1) (objective 99.90%, burn rate 24h 0.0)' || fail "slo line"
-curl -s "http://127.0.0.1:$metrics_port/metrics" > "$work/metrics.txt"
+ctl status | has -F '  slo: 30d DAG runs 100.00% succeeded (1 of 1) (objective 99.90%, burn rate 24h 0.0)' || fail "slo line"
+metrics > "$work/metrics.txt"
 grep -qx 'weir_dag_runs_total{result="succeeded"} 1' "$work/metrics.txt" || { grep weir_dag "$work/metrics.txt"; fail "weir_dag_runs_total"; }
 grep -qx 'weir_ready_latency_seconds_bucket{transform="order-totals",le="+Inf"} 1' "$work/metrics.txt" &&
   grep -qx 'weir_ready_latency_seconds_count{transform="order-totals"} 1' "$work/metrics.txt" &&
@@ -134,6 +137,9 @@ ctl dag graph --format dot > "$work/graph.dot"
 grep -qF '"ops/ops.orders" -> "big-orders";' "$work/graph.dot" || { cat "$work/graph.dot"; fail "dot: table edge"; }
 grep -qF '"big-orders" -> "order-totals";' "$work/graph.dot" || fail "dot: transform edge"
 grep -qF 'digraph weir {' "$work/graph.dot" || fail "dot header"
+grep -qF '"big-orders" [shape=box, fillcolor="#d9ead3", label="big-orders\nwaiting"];' "$work/graph.dot" &&
+  grep -qF '"ops/ops.orders" [shape=cylinder, fillcolor="#d9ead3", label="ops/ops.orders\ncommitted"];' "$work/graph.dot" ||
+  { cat "$work/graph.dot"; fail "dot nodes: shape, colour of a success, label"; }
 if ctl dag graph --format svg > /dev/null 2>&1; then fail "an unknown graph format was accepted"; fi
 
 step "ctl run TRANSFORM runs it now and --wait follows it"
@@ -143,34 +149,39 @@ set +e; ctl run no-such-thing > /dev/null 2> "$work/err.out"; code=$?; set -e
 [[ $code == 3 ]] && grep -qF 'no pipeline or transform named no-such-thing' "$work/err.out" || fail "unknown name: $code $(cat "$work/err.out")"
 
 step "a failing transform holds its downstream; ctl run refuses it; ctl retry recovers"
-transform totals-by-size '"target":"TOTALS_BY_SIZE","inputs":["order-totals"],"slo_success_ratio":0.99,"sql":"SELECT N, NO_SUCH_COLUMN FROM ORDER_TOTALS"'
+# Disabled, so only `ctl run` starts it (its input has published already: enabled, the scheduler
+# would race the command); the held downstream stays enabled and starts by itself later.
+transform totals-by-size '"target":"TOTALS_BY_SIZE","inputs":["order-totals"],"enabled":false,"slo_success_ratio":0.99,"sql":"SELECT N, NO_SUCH_COLUMN FROM ORDER_TOTALS"'
 transform size-report '"target":"SIZE_REPORT","inputs":["totals-by-size"],"sql":"SELECT * FROM TOTALS_BY_SIZE"'
 if ctl run totals-by-size --wait=60 > "$work/run.out" 2>&1; then fail "a broken transform succeeded"; fi
 failed_id=$(db "SELECT id FROM transform_runs WHERE transform = 'totals-by-size' AND state = 'failed'")
 [[ -n $failed_id ]] || fail "no failed run"
-for _ in $(seq 1 50); do ctl status size-report | grep -qE '^size-report +held ' && break; sleep 0.1; done
+for _ in $(seq 1 50); do ctl status size-report | has -E '^size-report +held ' && break; sleep 0.1; done
 ctl status > "$work/status.out"
 grep -E '^size-report +held ' "$work/status.out" > /dev/null || { cat "$work/status.out"; fail "the downstream is not shown held"; }
 grep -qF "  held by totals-by-size: transform totals-by-size failed (run $failed_id)" "$work/status.out" || { cat "$work/status.out"; fail "held by"; }
 grep -E '^totals-by-size +failing +failed ' "$work/status.out" > /dev/null || fail "the failing transform"
-for _ in $(seq 1 100); do ctl dag runs | grep -qE ' +manual +transform totals-by-size +failed ' && break; sleep 0.1; done
-ctl dag runs | grep -qE '^[0-9a-f-]{36} +manual +transform totals-by-size +failed +1 +1 +0 ' || { ctl dag runs; fail "the failed DAG run"; }
-failed_dag=$(ctl dag runs | awk '/transform totals-by-size/ {print $1; exit}')
+failed_dag=$(db "SELECT dag_run FROM dag_run_members WHERE run_id = '$failed_id'")
+for _ in $(seq 1 100); do ctl dag runs | has -E "^$failed_dag +manual +transform totals-by-size +failed " && break; sleep 0.1; done
+ctl dag runs | has -E "^$failed_dag +manual +transform totals-by-size +failed +1 +1 +0 " || { ctl dag runs; fail "the failed DAG run"; }
 for _ in $(seq 1 50); do
   [[ $(db "SELECT COUNT(*) FROM incidents WHERE incident_key = 'transform/totals-by-size/slo_budget' AND resolved_at = ''") == 1 ]] && break
   sleep 0.1
 done
 [[ $(db "SELECT kind FROM incidents WHERE incident_key = 'transform/totals-by-size/slo_budget' AND resolved_at = ''") == slo_budget ]] ||
   fail "no SLO budget alert after a failed DAG run against 0.99: $(db 'SELECT incident_key FROM incidents')"
-ctl status | grep -qF '(2 of 3) (objective 99.00%, burn rate 24h 33.3) BUDGET ALERT' || { ctl status; fail "the budget alert in status"; }
-curl -s "http://127.0.0.1:$metrics_port/metrics" | grep -qx 'weir_dag_runs_total{result="failed"} 1' || fail "failed DAG runs metric"
-ctl dag show "$failed_dag" | grep -qF 'error: ' || fail "dag show lacks the member's error"
+ctl status | has -E '^  slo: 30d DAG runs [0-9.]+% succeeded \([0-9]+ of [0-9]+\) \(objective 99.00%, burn rate 24h [0-9.]+\) BUDGET ALERT$' ||
+  { ctl status; fail "the budget alert in status"; }
+# grep reads the whole scrape from a file: grep -q on a pipe would end curl early (SIGPIPE).
+metrics > "$work/metrics.txt"
+grep -qx 'weir_dag_runs_total{result="failed"} 1' "$work/metrics.txt" || { ctl dag runs; fail "failed DAG runs metric"; }
+ctl dag show "$failed_dag" | has -F 'error: ' || fail "dag show lacks the member's error"
 set +e; ctl run size-report > /dev/null 2> "$work/err.out"; code=$?; set -e
 [[ $code == 1 ]] && grep -qF 'transform size-report is held: input totals-by-size cannot be built from' "$work/err.out" ||
   fail "a held transform ran: $code $(cat "$work/err.out")"
 set +e; ctl retry "$(db "SELECT id FROM transform_runs WHERE transform = 'big-orders' LIMIT 1")" > /dev/null 2> "$work/err.out"; code=$?; set -e
 [[ $code == 1 ]] && grep -qF 'is succeeded; only failed transform runs are retried' "$work/err.out" || fail "retry of a success: $(cat "$work/err.out")"
-transform totals-by-size '"target":"TOTALS_BY_SIZE","inputs":["order-totals"],"sql":"SELECT N, TOTAL FROM ORDER_TOTALS"'
+transform totals-by-size '"target":"TOTALS_BY_SIZE","inputs":["order-totals"],"enabled":false,"sql":"SELECT N, TOTAL FROM ORDER_TOTALS"'
 ctl retry "$failed_id" > "$work/retry.out" || fail "ctl retry"
 grep -qF "queued for transform totals-by-size (retrying $failed_id" "$work/retry.out" || { cat "$work/retry.out"; fail "retry output"; }
 wait_succeeded totals-by-size 1
@@ -196,13 +207,14 @@ sf 'UPDATE "RAW"."OPS"."ORDERS" SET "_WEIR_LOADED_AT" = DATEADD(minute, -"ID", D
 ctl apply pipeline ops --spec '{"name":"ops","source":"opsdb","destination":"raw","schedule":"0 0 1 1 *",
   "table":[{"name":"ops.orders","primary_key":["id"],"cursor":"updated_at","lookback":"0s","retention":"30d"}]}' > /dev/null
 # A table's first pass is due at once.
-for _ in $(seq 1 100); do ctl retention | grep -qE '^table +ops/ops.orders +succeeded ' && break; sleep 0.1; done
+for _ in $(seq 1 100); do ctl retention | has -E '^table +ops/ops.orders +succeeded ' && break; sleep 0.1; done
 ctl retention > "$work/retention.out"
 grep -E '^table +ops/ops.orders +succeeded +[0-9T:.-]+Z +5 +3 +5 ' "$work/retention.out" > /dev/null ||
   { cat "$work/retention.out"; fail "the first retention pass: 5 rows in 3 batches of at most 2"; }
 [[ $(sf 'SELECT COUNT(*), MIN("ID") FROM "RAW"."OPS"."ORDERS"') == '["7", "6"]' ]] ||
   fail "retention deleted the wrong rows: $(sf 'SELECT COUNT(*), MIN("ID") FROM "RAW"."OPS"."ORDERS"')"
-curl -s "http://127.0.0.1:$metrics_port/metrics" | grep -qx 'weir_retention_rows_deleted_total{kind="table",object="ops/ops.orders"} 5' ||
+metrics > "$work/metrics.txt"
+grep -qx 'weir_retention_rows_deleted_total{kind="table",object="ops/ops.orders"} 5' "$work/metrics.txt" ||
   fail "retention metric"
 
 step "retention never touches a quarantined table"
@@ -212,7 +224,7 @@ pg "UPDATE ops.orders SET updated_at = now() WHERE id = 12"
 ctl run ops --wait=60 > "$work/run.out" 2>&1 || true
 grep -qE ' quarantined ' "$work/run.out" || { cat "$work/run.out"; fail "the run was not quarantined"; }
 passes=$(db "SELECT COUNT(*) FROM retention_runs WHERE object = 'ops/ops.orders'")
-ctl retention run | grep -qF 'retention pass requested' || fail "ctl retention run"
+ctl retention run | has -F 'retention pass requested' || fail "ctl retention run"
 for _ in $(seq 1 100); do [[ $(db "SELECT COUNT(*) FROM retention_runs WHERE object = 'ops/ops.orders'") -gt $passes ]] && break; sleep 0.1; done
 ctl retention > "$work/retention.out"
 grep -E '^table +ops/ops.orders +skipped ' "$work/retention.out" > /dev/null &&
