@@ -202,6 +202,11 @@ fi
 grep -qF 'retention: Retention on a view' "$work/err.out" || { cat "$work/err.out"; fail "view retention error"; }
 
 step "retention deletes only rows loaded before the cutoff, in batches, and reports it"
+# An incremental transform keeps history (its rows carry the load time they were selected with).
+transform order-history '"target":"ORDER_HISTORY","materialization":"incremental","unique_key":["ID"],"lookback":"0s",
+  "inputs":["ops/ops.orders"],"retention":"30d","sql":"SELECT ID, AMOUNT, _WEIR_LOADED_AT FROM ORDERS WHERE _WEIR_LOADED_AT >= {{since}}"'
+wait_succeeded order-history 1
+sf 'UPDATE "RAW"."OPS"."ORDER_HISTORY" SET "_WEIR_LOADED_AT" = DATEADD(day, -40, "_WEIR_LOADED_AT") WHERE "ID" <= 3' > /dev/null
 # Forty days old, a minute apart: distinct load times make distinct batches.
 sf 'UPDATE "RAW"."OPS"."ORDERS" SET "_WEIR_LOADED_AT" = DATEADD(minute, -"ID", DATEADD(day, -40, "_WEIR_LOADED_AT")) WHERE "ID" <= 5' > /dev/null
 ctl apply pipeline ops --spec '{"name":"ops","source":"opsdb","destination":"raw","schedule":"0 0 1 1 *",
@@ -231,8 +236,25 @@ grep -E '^table +ops/ops.orders +skipped ' "$work/retention.out" > /dev/null &&
   grep -qF '  its newest run is quarantined: release or discard it first' "$work/retention.out" ||
   { cat "$work/retention.out"; fail "retention ran on a quarantined table"; }
 [[ $(sf 'SELECT COUNT(*) FROM "RAW"."OPS"."ORDERS"') == '["7"]' ]] || fail "rows deleted from a quarantined table"
+grep -E '^transform +order-history +skipped ' "$work/retention.out" > /dev/null &&
+  grep -qF '  held by ops/ops.orders: pipeline ops table ops.orders: its newest run is quarantined' "$work/retention.out" ||
+  { cat "$work/retention.out"; fail "retention ran on a transform held by a quarantined input"; }
 ctl retention -o json | python3 -c '
 import json, sys
 row = [p for p in json.load(sys.stdin) if p["object"] == "ops/ops.orders"][0]
 assert row["state"] == "skipped" and row["total_rows_deleted"] == 5 and row["target"] == "ORDERS", row' || fail "retention -o json"
+
+step "after the quarantine is discarded, the next pass deletes from the table and the transform"
+ctl quarantine discard "$(db "SELECT id FROM runs WHERE state = 'quarantined'")" > /dev/null
+ctl delete quality_check ops-volume > /dev/null
+passes=$(db "SELECT COUNT(*) FROM retention_runs WHERE object = 'order-history'")
+ctl retention run > /dev/null
+for _ in $(seq 1 100); do [[ $(db "SELECT COUNT(*) FROM retention_runs WHERE object = 'order-history'") -gt $passes ]] && break; sleep 0.1; done
+ctl retention > "$work/retention.out"
+grep -E '^table +ops/ops.orders +succeeded +[0-9T:.-]+Z +2 +1 +7 ' "$work/retention.out" > /dev/null &&
+  grep -E '^transform +order-history +succeeded +[0-9T:.-]+Z +[0-9]+ +[0-9]+ +3 ' "$work/retention.out" > /dev/null ||
+  { cat "$work/retention.out"; fail "the passes after the discard"; }
+[[ $(sf 'SELECT COUNT(*), MIN("ID") FROM "RAW"."OPS"."ORDER_HISTORY"') == '["9", "4"]' ]] ||
+  fail "transform retention: $(sf 'SELECT COUNT(*), MIN("ID") FROM "RAW"."OPS"."ORDER_HISTORY"')"
+[[ $(sf 'SELECT COUNT(*) FROM "RAW"."OPS"."ORDERS"') == '["5"]' ]] || fail "table retention after the discard"
 echo "OK"
