@@ -21,6 +21,14 @@
 #define AGENT_METHOD_SET_PIPELINE_PAUSED "/weir.agent.v1.Agent/SetPipelinePaused"
 #define AGENT_METHOD_LIST_CHECK_RESULTS "/weir.agent.v1.Agent/ListCheckResults"
 #define AGENT_METHOD_CHECK_PIPELINE "/weir.agent.v1.Agent/CheckPipeline"
+#define AGENT_METHOD_TRIGGER_TRANSFORM "/weir.agent.v1.Agent/TriggerTransform"
+#define AGENT_METHOD_RETRY_TRANSFORM_RUN "/weir.agent.v1.Agent/RetryTransformRun"
+#define AGENT_METHOD_LIST_TRANSFORMS "/weir.agent.v1.Agent/ListTransforms"
+#define AGENT_METHOD_LIST_TRANSFORM_RUNS "/weir.agent.v1.Agent/ListTransformRuns"
+#define AGENT_METHOD_LIST_DAG_RUNS "/weir.agent.v1.Agent/ListDagRuns"
+#define AGENT_METHOD_GET_DAG_RUN "/weir.agent.v1.Agent/GetDagRun"
+#define AGENT_METHOD_LIST_RETENTION "/weir.agent.v1.Agent/ListRetention"
+#define AGENT_METHOD_RUN_RETENTION "/weir.agent.v1.Agent/RunRetention"
 
 /* expected_generation for a write that ignores the stored generation. */
 #define AGENT_ANY_GENERATION (-1)

@@ -7,6 +7,7 @@
 #include "cursor_range.h"
 #include "ident.h"
 #include "spec.h"
+#include "retention.h"
 #include "timestamp.h"
 #include "transform_input.h"
 
@@ -631,6 +632,11 @@ static const spec_attr_t table_attrs[] = {
      "Per-column rules: rename, retype, leave out or transform a column. Columns without a block load as they "
      "are, named by the pipeline's `naming`.",
      &column_block, 0, 0, NULL},
+    {"retention", ST_STRING, SA_OPTIONAL, NULL, SV_NONE, NULL,
+     "How long the target keeps a row after it was loaded (`_WEIR_LOADED_AT`), e.g. `\"180d\"` or `\"7y\"` "
+     "(d, w, or y of 365 days); a daily step deletes older rows in bounded batches. Unset keeps rows "
+     "forever. See [retention](../retention.md).",
+     NULL, 0, 0, NULL},
 };
 static const spec_block_t table_block = ATTRS(table_attrs);
 
@@ -838,6 +844,15 @@ static void check_pipeline(const wv_t *object, spec_diags_t *diags)
             spec_diag_add(diags, true, path, 3, "Missing cursor",
                           "Incremental tables need a cursor column (e.g. updated_at); set cursor or "
                           "mode = \"full_refresh\".");
+        }
+        const wv_t *retention = wv_map_get(table, "retention");
+        long long days = 0;
+        char why[200];
+        if (retention && retention->kind == WV_STRING && !retention_days(retention->text, &days, why, sizeof why)) {
+            spec_step_t path[] = {{.kind = PATH_ATTR, .name = "table"},
+                                  {.kind = PATH_INDEX, .index = (long)i},
+                                  {.kind = PATH_ATTR, .name = "retention"}};
+            spec_diag_add(diags, true, path, 3, "Invalid retention", "%s.", why);
         }
         const wv_t *lookback = wv_map_get(table, "lookback");
         long long seconds = -1;
@@ -1172,6 +1187,24 @@ static const spec_attr_t transform_attrs[] = {
     {"enabled", ST_BOOL, SA_OPTIONAL | SA_COMPUTED, "true", SV_NONE, NULL,
      "Set to false to stop automatic runs; `weir-agent ctl run` still works.", NULL, 0, 0, NULL},
     {"description", ST_STRING, SA_OPTIONAL, NULL, SV_NONE, NULL, "Free text for operators.", NULL, 0, 0, NULL},
+    {"slo_success_ratio", ST_NUMBER, SA_OPTIONAL, NULL, SV_FRACTION, NULL,
+     "Objective for the share of DAG runs feeding this transform that succeed over 30 days, e.g. `0.999`. "
+     "`weir-agent ctl status` shows the ratio against it, and an alert fires when the failure rate of the "
+     "last 24 hours would spend the month's error budget (burn rate above 1).",
+     NULL, 0, 0, NULL},
+    {"slo_latency", ST_STRING, SA_OPTIONAL, NULL, SV_DURATION, NULL,
+     "Objective for source-to-analytics-ready latency (the transform's publish minus the extract snapshot "
+     "of the oldest input it consumed), e.g. `\"30m\"`: p50 and p95 over 30 days are shown against it and "
+     "an alert fires while p95 is above it.",
+     NULL, 0, 0, NULL},
+    {"retention", ST_STRING, SA_OPTIONAL, NULL, SV_NONE, NULL,
+     "How long the target keeps a row, by `retention_column`, e.g. `\"7y\"` (d, w, or y of 365 days); a daily "
+     "step deletes older rows in bounded batches. Not for views. See [retention](../retention.md).",
+     NULL, 0, 0, NULL},
+    {"retention_column", ST_STRING, SA_OPTIONAL | SA_COMPUTED, "\"_WEIR_LOADED_AT\"", SV_SF_IDENT, NULL,
+     "Timestamp column of the target that `retention` compares with; select `_WEIR_LOADED_AT` from an input "
+     "(the default) or name a business date.",
+     NULL, 0, 0, NULL},
 };
 
 static void transform_diag(spec_diags_t *diags, const char *attr, const char *summary, const char *detail)
@@ -1247,6 +1280,14 @@ static void check_transform(const wv_t *object, spec_diags_t *diags)
             spec_diag_add(diags, true, path, 2, "Transform depends on itself",
                           "Transform %s lists itself in inputs: the cycle %s -> %s can never run.", name, name, name);
     }
+    const char *retention = text_of(object, "retention");
+    long long days = 0;
+    char why[200];
+    if (retention && !retention_days(retention, &days, why, sizeof why))
+        transform_diag(diags, "retention", "Invalid retention", why);
+    else if (retention && materialization && strcmp(materialization, "view") == 0)
+        transform_diag(diags, "retention", "Retention on a view",
+                       "A view keeps no rows of its own: set retention on the tables it reads.");
     const wv_t *schedule = wv_map_get(object, "schedule");
     if (inputs && inputs->kind != WV_UNKNOWN && !has_inputs && schedule && schedule->kind == WV_NULL)
         transform_diag(diags, "inputs", "Nothing starts this transform",

@@ -10,6 +10,7 @@
 #include "control_checks.h"
 #include "store_backfill.h"
 #include "store_checks.h"
+#include "store_dag_runs.h"
 #include "store_runs.h"
 #include "specs.h"
 #include "weir/agent/v1/agent.pb-c.h"
@@ -68,6 +69,15 @@ static void fail(rpc_reply_t *reply, grpc_status_code code, const char *message)
     snprintf(reply->message, sizeof reply->message, "%s", message);
 }
 
+static void join_dag_run(store_t *store, char dag_run[STORE_DAG_RUN_ID_SIZE], const char *pipeline, const char *run_id)
+{
+    char origin[128];
+    weir_err_t err = {{0}};
+    snprintf(origin, sizeof origin, "pipeline %s", pipeline);
+    if (store_dag_run_join(store, dag_run, "manual", origin, "load", run_id, &err) != WEIR_OK)
+        log_error("control_api", "run %s: cannot record its DAG run: %s", run_id, err.msg);
+}
+
 static void trigger_run(void *ctx, const rpc_request_t *request, rpc_reply_t *reply)
 {
     control_api_t *api = ctx;
@@ -80,6 +90,7 @@ static void trigger_run(void *ctx, const rpc_request_t *request, rpc_reply_t *re
     store_run_t *runs = NULL;
     size_t count = 0;
     pipeline_spec_t spec = {0};
+    char dag_run[STORE_DAG_RUN_ID_SIZE] = "";
     if (store_get(api->store, "pipeline", req->pipeline, &pipeline, &err) != WEIR_OK) {
         fail(reply, GRPC_STATUS_NOT_FOUND, err.msg);
         goto out;
@@ -123,6 +134,8 @@ static void trigger_run(void *ctx, const rpc_request_t *request, rpc_reply_t *re
         }
         log_info("control_api", "run %s of %s %s %s", runs[count].id, req->pipeline, name,
                  result == WEIR_OK ? "queued" : "already unfinished");
+        if (result == WEIR_OK) /* one DAG run per command; its bookkeeping never refuses a run */
+            join_dag_run(api->store, dag_run, req->pipeline, runs[count].id);
         count++;
     }
     if (count == 0) {

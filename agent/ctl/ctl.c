@@ -20,7 +20,8 @@ static void usage(FILE *out)
     fprintf(out,
             "Usage: weir-agent ctl [options] COMMAND\n\n"
             "Commands:\n"
-            "  status [PIPELINE]           health of every pipeline table: last run, lag, watermark\n"
+            "  status [PIPELINE|TRANSFORM] health of every pipeline table (last run, lag, watermark) and\n"
+            "                              every transform (held, running, failing; last run)\n"
             "  list [KIND]                 objects, all kinds or one\n"
             "  get KIND NAME               one object with its spec and status\n"
             "  apply KIND NAME --spec JSON | --file FILE\n"
@@ -28,9 +29,12 @@ static void usage(FILE *out)
             "  delete KIND NAME            delete an object (refused while others refer to it)\n"
             "  run PIPELINE [--table T] [--wait[=SECONDS]]\n"
             "                              queue a run of every table (or one) now; --wait follows it to the end\n"
+            "  run TRANSFORM [--wait[=SECONDS]]\n"
+            "                              queue a run of a transform now (refused while an input holds it)\n"
             "  run show RUN_ID             one run: state, watermarks, rows, error\n"
             "  runs [PIPELINE]             recent runs, newest first\n"
-            "  retry RUN_ID                queue a new run of a failed or discarded run's table\n"
+            "  retry RUN_ID                queue a new run of a failed or discarded run's table, or of a\n"
+            "                              failed transform run's transform\n"
             "  pause PIPELINE [REASON]     stop scheduled, manual and backfill runs (in-flight runs finish)\n"
             "  resume PIPELINE             undo pause\n"
             "  backfill status [NAME]      backfills: chunks done, running, failed; rows; loaded up to\n"
@@ -39,7 +43,15 @@ static void usage(FILE *out)
             "  check PIPELINE              check a pipeline against its source now (tables, keys, cursor)\n"
             "                              and its targets against other writers; exit 1 on an error\n"
             "  quarantine release RUN_ID   publish a quarantined batch as it is\n"
-            "  quarantine discard RUN_ID   drop a quarantined batch; the next run reads the window again\n\n"
+            "  quarantine discard RUN_ID   drop a quarantined batch; the next run reads the window again\n"
+            "  dag graph [--format text|dot]\n"
+            "                              the transforms and the tables they read, with each one's state\n"
+            "  dag runs                    recent DAG runs (a tick's loads and the transforms they fed),\n"
+            "                              each with one status\n"
+            "  dag show DAG_RUN_ID         one DAG run: every load and transform in it, state and error\n"
+            "  retention                   the newest retention pass over each table and transform:\n"
+            "                              cutoff, rows deleted, or why it skipped\n"
+            "  retention run               pass over every table and transform with a retention now\n\n"
             "KIND is a kind (pipeline) or a resource type (weir_pipeline).\n\n"
             "Options:\n"
             "  --endpoint HOST:PORT   agent address [env WEIR_ENDPOINT; default 127.0.0.1:7443]\n"
@@ -320,6 +332,8 @@ static int cmd_run(rpc_channel_t *channel, const ctl_options_t *options, int arg
     rpc_error_t error = {0};
     Weir__Agent__V1__TriggerRunResponse *reply = (Weir__Agent__V1__TriggerRunResponse *)ctl_call(
         channel, AGENT_METHOD_TRIGGER_RUN, &request.base, &weir__agent__v1__trigger_run_response__descriptor, &error);
+    if (!reply && error.code == GRPC_STATUS_NOT_FOUND && !options->table)
+        return ctl_transform_run(channel, options, argv[0]); /* not a pipeline: a transform? */
     if (!reply)
         return ctl_report(error.code == GRPC_STATUS_NOT_FOUND ? WEIR_ERR_NOT_FOUND : WEIR_ERR_INVALID, &error, "run");
     size_t count = reply->n_runs;
@@ -456,6 +470,8 @@ int ctl_main(int argc, char **argv)
             options.spec_file = value;
         else if (strcmp(flag, "--table") == 0)
             options.table = value;
+        else if (strcmp(flag, "--format") == 0)
+            options.format = value;
         else if (strcmp(flag, "-o") == 0 && (strcmp(value, "json") == 0 || strcmp(value, "table") == 0))
             options.json = strcmp(value, "json") == 0;
         else {
@@ -510,6 +526,10 @@ int ctl_main(int argc, char **argv)
             code = ctl_check(channel, &options, rest, args);
         else if (strcmp(command, "checks") == 0 || strcmp(command, "quarantine") == 0)
             code = ctl_quality(channel, &options, command, rest, args);
+        else if (strcmp(command, "dag") == 0)
+            code = ctl_dag(channel, &options, rest, args);
+        else if (strcmp(command, "retention") == 0)
+            code = ctl_retention(channel, &options, rest, args);
         else {
             fprintf(stderr, "weir-agent ctl: unknown command \"%s\"\n", command);
             usage(stderr);

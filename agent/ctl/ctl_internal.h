@@ -21,6 +21,7 @@ typedef struct {
     const char *spec_file; /* apply --file */
     const char *table;     /* run --table */
     int wait_seconds;      /* run --wait[=SECONDS] */
+    const char *format;    /* dag graph --format text|dot */
     bool json;
 } ctl_options_t;
 
@@ -41,6 +42,18 @@ int ctl_pipelines(rpc_channel_t *channel, const ctl_options_t *options, const ch
 int ctl_quality(rpc_channel_t *channel, const ctl_options_t *options, const char *command, int argc, char **argv);
 /* `check PIPELINE` (ctl_check.c): apply's source and target checks, run now. */
 int ctl_check(rpc_channel_t *channel, const ctl_options_t *options, int argc, char **argv);
+/* `run TRANSFORM` and `retry TRANSFORM_RUN_ID` (ctl_dag.c), reached when no pipeline or load run
+ * has that name; the transforms' rows of `status` (JSON rows appended to `rows`, or a table
+ * printed), `only` NULL for all. */
+int ctl_transform_run(rpc_channel_t *channel, const ctl_options_t *options, const char *name);
+int ctl_transform_retry(rpc_channel_t *channel, const ctl_options_t *options, const char *run_id);
+int ctl_transform_status(rpc_channel_t *channel, const ctl_options_t *options, const char *only, json_t *rows);
+/* `dag graph --format text|dot` (ctl_dag_graph.c). */
+int ctl_dag_graph(rpc_channel_t *channel, const ctl_options_t *options);
+/* `retention` and `retention run` (ctl_retention.c). */
+int ctl_retention(rpc_channel_t *channel, const ctl_options_t *options, int argc, char **argv);
+/* `dag graph|runs|show DAG_RUN_ID` (ctl_dag_runs.c). */
+int ctl_dag(rpc_channel_t *channel, const ctl_options_t *options, int argc, char **argv);
 /* Prints each diagnostic as "error|warning: path: summary: detail" lines to `out`. */
 void ctl_print_diags(FILE *out, const agent_diags_t *diags);
 /* One check result as JSON, and as a table row under its header (also used by `run show`). */

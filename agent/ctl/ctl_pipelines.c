@@ -61,9 +61,11 @@ static int status(rpc_channel_t *channel, const ctl_options_t *options, int argc
         return ctl_report(result, &error, "status");
     json_t *rows = json_array();
     time_t now = time(NULL);
+    bool pipeline_named = false;
     for (size_t p = 0; p < list.count; p++) {
         if (argc > 0 && strcmp(argv[0], list.items[p].name) != 0)
             continue;
+        pipeline_named = true;
         json_t *state = json_loads(list.items[p].status_json, 0, NULL);
         const char *table;
         json_t *table_status;
@@ -82,9 +84,15 @@ static int status(rpc_channel_t *channel, const ctl_options_t *options, int argc
         }
         json_decref(state);
     }
+    /* Transforms follow the tables: all of them, or the one named when no pipeline has the name. */
+    int code = 0;
+    bool transforms = argc == 0 || !pipeline_named;
     if (options->json) {
-        ctl_print_json(rows);
-    } else {
+        if (transforms)
+            code = ctl_transform_status(channel, options, argc > 0 ? argv[0] : NULL, rows);
+        if (code == 0)
+            ctl_print_json(rows);
+    } else if (argc == 0 || pipeline_named) {
         printf("%-24s %-28s %-12s %-11s %-24s %9s  %s\n", "PIPELINE", "TABLE", "HEALTH", "LAST RUN", "FINISHED", "LAG",
                "WATERMARK");
         size_t i;
@@ -112,9 +120,11 @@ static int status(rpc_channel_t *channel, const ctl_options_t *options, int argc
                 printf("  last error: %s\n", error_text);
         }
     }
+    if (!options->json && transforms)
+        code = ctl_transform_status(channel, options, argc > 0 ? argv[0] : NULL, rows);
     json_decref(rows);
     agent_object_list_free(&list);
-    return 0;
+    return code;
 }
 
 static int pause_or_resume(rpc_channel_t *channel, bool pause, int argc, char **argv)
@@ -153,7 +163,7 @@ static int pause_or_resume(rpc_channel_t *channel, bool pause, int argc, char **
     return 0;
 }
 
-static int retry(rpc_channel_t *channel, int argc, char **argv)
+static int retry(rpc_channel_t *channel, const ctl_options_t *options, int argc, char **argv)
 {
     if (argc != 1) {
         fprintf(stderr, "weir-agent ctl: usage: retry RUN_ID\n");
@@ -164,6 +174,8 @@ static int retry(rpc_channel_t *channel, int argc, char **argv)
     rpc_error_t error = {0};
     Weir__Agent__V1__GetRunResponse *found = (Weir__Agent__V1__GetRunResponse *)ctl_call(
         channel, AGENT_METHOD_GET_RUN, &get.base, &weir__agent__v1__get_run_response__descriptor, &error);
+    if (!found && error.code == GRPC_STATUS_NOT_FOUND)
+        return ctl_transform_retry(channel, options, argv[0]); /* not a load run: a transform run? */
     if (!found || !found->run)
         return ctl_report(error.code == GRPC_STATUS_NOT_FOUND ? WEIR_ERR_NOT_FOUND : WEIR_ERR_INVALID, &error, "retry");
     int code = 0;
@@ -203,6 +215,6 @@ int ctl_pipelines(rpc_channel_t *channel, const ctl_options_t *options, const ch
     if (strcmp(command, "status") == 0)
         return status(channel, options, argc, argv);
     if (strcmp(command, "retry") == 0)
-        return retry(channel, argc, argv);
+        return retry(channel, options, argc, argv);
     return pause_or_resume(channel, strcmp(command, "pause") == 0, argc, argv);
 }

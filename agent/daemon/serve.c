@@ -23,6 +23,9 @@
 #include "fileutil.h"
 #include "log.h"
 #include "dag_scheduler.h"
+#include "control_transforms.h"
+#include "control_dag_runs.h"
+#include "control_retention.h"
 #include "scheduler.h"
 #include "store.h"
 #include "strutil.h"
@@ -201,14 +204,24 @@ static weir_status_t start_runtime(serve_t *s, weir_err_t *err)
 /* The control API on its TLS listener, and the metrics endpoint. */
 static weir_status_t start_api(serve_t *s, weir_err_t *err)
 {
-    size_t method_count = control_api_method_count + control_runs_method_count + control_checks_method_count;
+    /* Every RPC file's method table, concatenated. */
+    const struct {
+        const rpc_method_t *methods;
+        size_t count;
+    } tables[] = {{control_api_methods, control_api_method_count},
+                  {control_runs_methods, control_runs_method_count},
+                  {control_checks_methods, control_checks_method_count},
+                  {control_transforms_methods, control_transforms_method_count},
+                  {control_dag_runs_methods, control_dag_runs_method_count},
+                  {control_retention_methods, control_retention_method_count}};
+    size_t method_count = 0;
+    for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++)
+        method_count += tables[t].count;
     s->methods = calloc(method_count, sizeof *s->methods);
     if (!s->methods)
         return WEIR_ERR_NOMEM;
-    memcpy(s->methods, control_api_methods, control_api_method_count * sizeof *s->methods);
-    memcpy(s->methods + control_api_method_count, control_runs_methods, control_runs_method_count * sizeof *s->methods);
-    memcpy(s->methods + control_api_method_count + control_runs_method_count, control_checks_methods,
-           control_checks_method_count * sizeof *s->methods);
+    for (size_t t = 0, at = 0; t < sizeof tables / sizeof tables[0]; at += tables[t++].count)
+        memcpy(s->methods + at, tables[t].methods, tables[t].count * sizeof *s->methods);
     s->server = rpc_server_new(s->methods, method_count, &s->api, control_api_authorize);
     if (!s->server)
         return WEIR_ERR_NOMEM;

@@ -80,6 +80,21 @@ typedef struct {
     long long inserted, updated; /* incremental: what the MERGE did */
 } destination_transform_result_t;
 
+/* One pass of the retention step over a table the agent writes. */
+typedef struct {
+    const char *target;   /* exact destination table name, in the destination's database and schema */
+    const char *column;   /* exact name of the timestamp column rows are aged by */
+    const char *cutoff;   /* RFC 3339 UTC: rows whose column is older go */
+    long long batch_rows; /* rows one DELETE removes at most (ties at the batch's edge excepted) */
+    int max_batches;      /* statements one pass runs at most; the next pass goes on */
+} destination_retention_t;
+
+typedef struct {
+    long long deleted;
+    int batches;
+    bool finished; /* no row older than the cutoff is left */
+} destination_retention_result_t;
+
 typedef struct {
     const char *kind; /* the object kind it serves, e.g. "destination_snowflake" */
     weir_status_t (*open)(const char *spec_json, const char *write_only_json, destination_session_t **out,
@@ -116,6 +131,10 @@ typedef struct {
     weir_status_t (*transform_publish)(destination_session_t *session, const destination_transform_t *transform,
                                        destination_transform_result_t *out, weir_err_t *err);
     void (*transform_discard)(destination_session_t *session, const destination_transform_t *transform);
+    /* Deletes the rows of `request->target` older than its cutoff in batches (each one statement);
+     * WEIR_ERR_NOT_FOUND when the table does not exist yet. NULL in a backend without retention. */
+    weir_status_t (*retention_delete)(destination_session_t *session, const destination_retention_t *request,
+                                      destination_retention_result_t *out, weir_err_t *err);
 } destination_ops_t;
 
 /* The backend serving object kind `kind`, or NULL. */

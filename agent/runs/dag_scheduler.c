@@ -10,61 +10,25 @@
 #include "alerts.h"
 #include "cron.h"
 #include "dag.h"
+#include "dag_slo.h"
+#include "dag_state.h"
 #include "log.h"
 #include "specs.h"
+#include "retention_step.h"
+#include "store_dag_runs.h"
 #include "store_transforms.h"
 #include "transform_runs.h"
 
 /* A publish starts its downstream transforms within about this long. */
 #define DAG_POLL_MS 1000
-#define DAG_TOKEN_SIZE 64
 
 struct dag_scheduler {
     store_t *store;
     char owner[64];
     atomic_int stopping;
-    pthread_t ticker, worker;
-    bool ticker_started, worker_started;
+    pthread_t ticker, worker, retention;
+    bool ticker_started, worker_started, retention_started;
 };
-
-/* The publish state of one input (see dag_input_state_t); `token` and `why` are the caller's. */
-static weir_status_t input_state(store_t *store, const transform_input_t *input, char token[DAG_TOKEN_SIZE],
-                                 bool *failed, char *why, size_t why_size, weir_err_t *err)
-{
-    token[0] = '\0';
-    *failed = false;
-    if (!input->is_table) {
-        store_transform_run_t run;
-        bool found = false;
-        weir_status_t result = store_transform_run_newest(store, input->object, false, &run, &found, err);
-        if (result == WEIR_OK && found && run.state == TRUN_FAILED) {
-            *failed = true;
-            snprintf(why, why_size, "transform %s failed (run %s): %.600s", input->object, run.id, run.error);
-        }
-        if (result == WEIR_OK)
-            result = store_transform_run_newest(store, input->object, true, &run, &found, err);
-        if (result == WEIR_OK && found)
-            snprintf(token, DAG_TOKEN_SIZE, "%s", run.id);
-        return result;
-    }
-    agent_object_t object = {0};
-    pipeline_spec_t pipeline;
-    if (store_get(store, "pipeline", input->object, &object, err) != WEIR_OK)
-        return WEIR_OK; /* not there (yet): the input has not published */
-    weir_status_t result = pipeline_spec_parse(object.spec_json, input->object, &pipeline, err);
-    agent_object_clear(&object);
-    if (result != WEIR_OK)
-        return result;
-    const table_spec_t *table = pipeline_spec_table(&pipeline, input->table);
-    char state[32] = "";
-    if (table)
-        result = store_table_publish_state(store, pipeline.name, table->name, token, DAG_TOKEN_SIZE, failed, state,
-                                           sizeof state, err);
-    if (*failed)
-        snprintf(why, why_size, "pipeline %s table %s: its newest run is %s", pipeline.name, table->name, state);
-    pipeline_spec_free(&pipeline);
-    return result;
-}
 
 /* A held transform alerts once (the incident stays open while it is held) and resolves after. */
 static void report_hold(store_t *store, const transform_spec_t *spec, const char *input, const char *why, bool held)
@@ -109,52 +73,36 @@ static bool cron_fired(const char *schedule, time_t after, time_t until)
 static int consider(store_t *store, const transform_spec_t *spec, time_t after, time_t until)
 {
     weir_err_t err = {{0}};
-    dag_input_state_t *states = calloc(spec->input_count ? spec->input_count : 1, sizeof *states);
-    char(*tokens)[DAG_TOKEN_SIZE] = calloc(spec->input_count ? spec->input_count : 1, sizeof *tokens);
-    json_t *consumed_now = json_object(), *consumed_before = NULL;
-    char why[1024] = "";
+    dag_state_t *state = malloc(sizeof *state);
+    if (!state)
+        return 0;
     int queued = 0;
-    weir_status_t result = states && tokens && consumed_now ? WEIR_OK : WEIR_ERR_NOMEM;
-    for (size_t i = 0; result == WEIR_OK && i < spec->input_count; i++) {
-        states[i].key = spec->inputs[i];
-        states[i].token = tokens[i];
-        result = input_state(store, &spec->input_refs[i], tokens[i], &states[i].failed, why, sizeof why, &err);
-        if (result == WEIR_OK && tokens[i][0] &&
-            json_object_set_new(consumed_now, spec->inputs[i], json_string(tokens[i])))
-            result = WEIR_ERR_NOMEM;
-    }
-    store_transform_run_t newest;
-    bool found = false;
+    weir_status_t result = dag_state_read(store, spec, state, &err);
+    bool held = result == WEIR_OK && state->readiness == DAG_HELD;
     if (result == WEIR_OK)
-        result = store_transform_run_newest(store, spec->name, false, &newest, &found, &err);
-    if (result == WEIR_OK && found)
-        consumed_before = json_loads(newest.consumed_json, 0, NULL);
-    size_t held_by = 0;
-    dag_readiness_t readiness =
-        result == WEIR_OK ? dag_readiness(states, spec->input_count, consumed_before, &held_by) : DAG_WAITING;
-    if (result == WEIR_OK)
-        report_hold(store, spec, readiness == DAG_HELD ? spec->inputs[held_by] : "", why, readiness == DAG_HELD);
-    bool due = readiness != DAG_HELD && spec->enabled &&
-        (spec->schedule ? cron_fired(spec->schedule, after, until) : readiness == DAG_READY);
-    char *consumed_text = due ? json_dumps(consumed_now, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-    store_transform_run_t run;
-    if (consumed_text) {
+        report_hold(store, spec, held ? spec->inputs[state->held_by] : "", state->why, held);
+    bool due = result == WEIR_OK && !held && spec->enabled &&
+        (spec->schedule ? cron_fired(spec->schedule, after, until) : state->readiness == DAG_READY);
+    char *consumed_text = due ? json_dumps(state->consumed_now, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    store_transform_run_t *run = consumed_text ? malloc(sizeof *run) : NULL;
+    if (run) {
         weir_status_t queued_result = store_transform_run_enqueue(
-            store, spec->name, spec->schedule ? "schedule" : "inputs", consumed_text, &run, &err);
+            store, spec->name, spec->schedule ? "schedule" : "inputs", consumed_text, run, &err);
         if (queued_result == WEIR_OK) {
-            log_info("dag", "queued run %s of transform %s (%s)", run.id, spec->name, consumed_text);
+            log_info("dag", "queued run %s of transform %s (%s)", run->id, spec->name, consumed_text);
             queued = 1;
+            if (store_dag_run_join_transform(store, run->id, run->trigger, spec->name, consumed_text, &err) != WEIR_OK)
+                log_error("dag", "run %s: cannot record its DAG run: %s", run->id, err.msg);
         } else if (queued_result != WEIR_ERR_EXISTS) {
             log_error("dag", "cannot queue transform %s: %s", spec->name, err.msg);
         }
     }
     if (result != WEIR_OK)
         log_error("dag", "transform %s: %s", spec->name, err.msg);
+    free(run);
     free(consumed_text);
-    json_decref(consumed_before);
-    json_decref(consumed_now);
-    free(tokens);
-    free(states);
+    dag_state_clear(state);
+    free(state);
     return queued;
 }
 
@@ -186,15 +134,53 @@ static void sleep_ms(int ms)
     nanosleep(&wait, NULL);
 }
 
+/* A DAG run settles once its members have ended and a few ticks passed without a transform
+ * joining it: a publish starts its downstream within one tick. */
+#define DAG_RUN_QUIET_SECONDS 3
+/* SLO alerts are judged again at least this often (in ticks) when nothing settles. */
+#define DAG_SLO_EVERY_TICKS 60
+
+static int settle_dag_runs(store_t *store, time_t now)
+{
+    time_t quiet = now - DAG_RUN_QUIET_SECONDS;
+    struct tm tm;
+    gmtime_r(&quiet, &tm);
+    char before[64];
+    snprintf(before, sizeof before, "%04d-%02d-%02dT%02d:%02d:%02d.000Z", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+             tm.tm_hour, tm.tm_min, tm.tm_sec);
+    weir_err_t err = {{0}};
+    int settled = 0;
+    if (store_dag_run_settle(store, before, &settled, &err) != WEIR_OK)
+        log_error("dag", "cannot settle DAG runs: %s", err.msg);
+    else if (settled)
+        log_info("dag", "%d DAG run(s) settled", settled);
+    return settled;
+}
+
 static void *ticker(void *arg)
 {
     dag_scheduler_t *scheduler = arg;
     time_t last = time(NULL);
+    long ticks = 0;
     while (!atomic_load(&scheduler->stopping)) {
         sleep_ms(DAG_POLL_MS);
         time_t now = time(NULL);
         dag_tick(scheduler->store, last, now);
+        /* SLO figures change when a DAG run settles, and as old runs leave the windows. */
+        if (settle_dag_runs(scheduler->store, now) > 0 || ++ticks % DAG_SLO_EVERY_TICKS == 0)
+            dag_slo_evaluate_all(scheduler->store, now);
         last = now;
+    }
+    return NULL;
+}
+
+/* Retention passes run on their own thread: a pass of many batches must not delay the DAG. */
+static void *retention(void *arg)
+{
+    dag_scheduler_t *scheduler = arg;
+    while (!atomic_load(&scheduler->stopping)) {
+        retention_tick(scheduler->store, time(NULL), &scheduler->stopping);
+        sleep_ms(DAG_POLL_MS);
     }
     return NULL;
 }
@@ -229,7 +215,9 @@ weir_status_t dag_scheduler_start(store_t *store, const char *owner, dag_schedul
     scheduler->ticker_started = pthread_create(&scheduler->ticker, NULL, ticker, scheduler) == 0;
     scheduler->worker_started =
         scheduler->ticker_started && pthread_create(&scheduler->worker, NULL, worker, scheduler) == 0;
-    if (!scheduler->worker_started) {
+    scheduler->retention_started =
+        scheduler->worker_started && pthread_create(&scheduler->retention, NULL, retention, scheduler) == 0;
+    if (!scheduler->retention_started) {
         dag_scheduler_stop(scheduler);
         weir_err_set(err, "cannot start the DAG scheduler threads");
         return WEIR_ERR_INTERNAL;
@@ -247,5 +235,7 @@ void dag_scheduler_stop(dag_scheduler_t *scheduler)
         pthread_join(scheduler->ticker, NULL);
     if (scheduler->worker_started)
         pthread_join(scheduler->worker, NULL);
+    if (scheduler->retention_started)
+        pthread_join(scheduler->retention, NULL);
     free(scheduler);
 }

@@ -1,6 +1,7 @@
 /* dag_scheduler.h — starts transforms when their inputs publish (or on their cron) and runs them:
- * a thread that looks at the graph every second, and a worker that executes transform runs
- * (transform_runs.h), one at a time per transform. A held transform (a failed or quarantined
+ * a thread that looks at the graph every second (and settles DAG runs, judges SLOs), a worker
+ * that executes transform runs (transform_runs.h), one at a time per transform, and a thread for
+ * the daily retention passes (retention_step.h). A held transform (a failed or quarantined
  * input) is not started; its hold raises one incident, resolved when the input recovers. */
 #ifndef WEIR_DAG_SCHEDULER_H
 #define WEIR_DAG_SCHEDULER_H

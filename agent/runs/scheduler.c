@@ -12,6 +12,7 @@
 #include "cron.h"
 #include "specs.h"
 #include "log.h"
+#include "store_dag_runs.h"
 #include "store_runs.h"
 
 /* A stopped agent does not replay a long outage minute by minute: at most this far back. */
@@ -51,10 +52,22 @@ static void jitter_time(const char *pipeline, time_t fired, long long jitter_s, 
              tm.tm_min, tm.tm_sec);
 }
 
+/* The runs of one pipeline's tick make one DAG run (store_dag_runs.h); its bookkeeping never
+ * stops a load. */
+static void join_dag_run(store_t *store, char dag_run[STORE_DAG_RUN_ID_SIZE], const char *pipeline, const char *run_id)
+{
+    char origin[128];
+    weir_err_t err = {{0}};
+    snprintf(origin, sizeof origin, "pipeline %s", pipeline);
+    if (store_dag_run_join(store, dag_run, "schedule", origin, "load", run_id, &err) != WEIR_OK)
+        log_error("scheduler", "run %s: cannot record its DAG run: %s", run_id, err.msg);
+}
+
 /* Queues a run of every table of `pipeline` (one schedule tick). */
 static int queue_tables(store_t *store, const pipeline_spec_t *pipeline, const char *not_before)
 {
     int queued = 0;
+    char dag_run[STORE_DAG_RUN_ID_SIZE] = "";
     for (size_t t = 0; t < pipeline->table_count; t++) {
         const char *table = pipeline->tables[t].name;
         store_run_t run;
@@ -69,6 +82,7 @@ static int queue_tables(store_t *store, const pipeline_spec_t *pipeline, const c
         if (result == WEIR_OK) {
             queued++;
             log_info("scheduler", "queued run %s of %s %s", run.id, pipeline->name, table);
+            join_dag_run(store, dag_run, pipeline->name, run.id);
         } else if (result == WEIR_ERR_EXISTS) {
             log_warn("scheduler", "%s %s is still running (run %s); this schedule tick is skipped", pipeline->name,
                      table, run.id);

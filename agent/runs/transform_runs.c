@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "alerts.h"
+#include "destination_open.h"
 #include "log.h"
 #include "specs.h"
 #include "timestamp.h"
@@ -62,28 +63,13 @@ static weir_status_t open_objects(store_t *store, const char *name, transform_ob
     if (result == WEIR_OK)
         result = transform_spec_parse(object.spec_json, name, &out->spec, err);
     agent_object_clear(&object);
-    for (size_t k = 0; result == WEIR_OK && !out->ops && k < destination_backend_count; k++) {
-        const destination_ops_t *ops = destination_backends[k];
-        if (store_get(store, ops->kind, out->spec.destination, &object, err) != WEIR_OK)
-            continue;
-        char *write_only = NULL;
-        result = store_get_write_only(store, ops->kind, out->spec.destination, &write_only, err);
-        if (result == WEIR_OK && !ops->transform_build) {
-            weir_err_set(err, "destination %s (%s) cannot run transforms", out->spec.destination, ops->kind);
-            result = WEIR_ERR_INVALID;
-        }
-        if (result == WEIR_OK)
-            result = ops->open(object.spec_json, write_only, &out->session, err);
-        if (write_only) {
-            memset(write_only, 0, strlen(write_only));
-            free(write_only);
-        }
-        agent_object_clear(&object);
-        out->ops = ops;
-    }
-    if (result == WEIR_OK && !out->ops) {
-        weir_err_set(err, "transform %s: destination %s does not exist", name, out->spec.destination);
-        result = WEIR_ERR_NOT_FOUND;
+    char what[128];
+    snprintf(what, sizeof what, "transform %s", name);
+    if (result == WEIR_OK)
+        result = destination_open_named(store, out->spec.destination, what, &out->ops, &out->session, err);
+    if (result == WEIR_OK && !out->ops->transform_build) {
+        weir_err_set(err, "destination %s (%s) cannot run transforms", out->spec.destination, out->ops->kind);
+        result = WEIR_ERR_INVALID;
     }
     return result;
 }

@@ -51,6 +51,7 @@ static const bind_field_t table_fields[] = {
     DURATION(table_spec_t, "lookback", lookback),
     TEXT(table_spec_t, "target", target),
     TEXT(table_spec_t, "mode", mode_text),
+    TEXT(table_spec_t, "retention", retention),
     BOOL(table_spec_t, "allow_text_cursor", allow_text_cursor),
     {"column", BIND_BLOCKS, offsetof(table_spec_t, columns), offsetof(table_spec_t, column_count), &column_binding},
 };
@@ -130,6 +131,10 @@ static const bind_field_t transform_fields[] = {
     TEXT(transform_spec_t, "schedule", schedule),
     BOOL(transform_spec_t, "enabled", enabled),
     TEXT(transform_spec_t, "description", description),
+    NUMBER(transform_spec_t, "slo_success_ratio", slo_success_ratio),
+    DURATION(transform_spec_t, "slo_latency", slo_latency),
+    TEXT(transform_spec_t, "retention", retention),
+    TEXT(transform_spec_t, "retention_column", retention_column),
 };
 static const bind_table_t transform_binding = {"transform", BIND_FIELDS(transform_spec_t, transform_fields)};
 

@@ -50,6 +50,7 @@ typedef struct {
     char *source_schema;
     char *source_table;
     char *target_name;
+    char *retention; /* NULL: rows are kept forever */
 } table_spec_t;
 
 typedef struct {
@@ -158,6 +159,12 @@ typedef struct {
     char *description;
     char *target_name;
     transform_input_t *input_refs;
+    double slo_success_ratio; /* with has_slo_success_ratio */
+    bool has_slo_success_ratio;
+    char *slo_latency; /* NULL without an objective */
+    long long slo_latency_seconds;
+    char *retention; /* NULL: rows are kept forever */
+    char *retention_column;
 } transform_spec_t;
 
 /* Parse stored spec JSON text; `name` labels errors. On failure the struct holds nothing to free. */

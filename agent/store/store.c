@@ -151,6 +151,38 @@ static const char *const migrations[] = {
     "  error TEXT NOT NULL DEFAULT '');"
     "CREATE INDEX transform_runs_by_transform ON transform_runs (transform, created_at);"
     "CREATE INDEX transform_runs_by_state ON transform_runs (state, created_at);",
+    /* 8: DAG runs: what one schedule tick (or operator command) started, loads and the transforms
+     * they fed, with one status settled when every member has ended */
+    "CREATE TABLE dag_runs ("
+    "  id TEXT PRIMARY KEY,"
+    "  trigger TEXT NOT NULL,"
+    "  origin TEXT NOT NULL,"
+    "  state TEXT NOT NULL DEFAULT 'running' CHECK (state IN ('running', 'succeeded', 'failed')),"
+    "  created_at TEXT NOT NULL,"
+    "  finished_at TEXT NOT NULL DEFAULT '');"
+    "CREATE INDEX dag_runs_by_state ON dag_runs (state, created_at);"
+    "CREATE TABLE dag_run_members ("
+    "  dag_run TEXT NOT NULL,"
+    "  kind TEXT NOT NULL CHECK (kind IN ('load', 'transform')),"
+    "  run_id TEXT NOT NULL,"
+    "  PRIMARY KEY (kind, run_id));"
+    "CREATE INDEX dag_run_members_by_dag_run ON dag_run_members (dag_run);",
+    /* 9: when the oldest source snapshot a transform run consumed was taken (its latency's start);
+     * the daily retention step's runs */
+    "ALTER TABLE transform_runs ADD COLUMN source_at TEXT NOT NULL DEFAULT '';"
+    "CREATE TABLE retention_runs ("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  object_kind TEXT NOT NULL CHECK (object_kind IN ('table', 'transform')),"
+    "  object TEXT NOT NULL,"
+    "  target TEXT NOT NULL,"
+    "  cutoff TEXT NOT NULL,"
+    "  state TEXT NOT NULL CHECK (state IN ('succeeded', 'failed', 'skipped')),"
+    "  rows_deleted INTEGER NOT NULL DEFAULT 0,"
+    "  batches INTEGER NOT NULL DEFAULT 0,"
+    "  started_at TEXT NOT NULL,"
+    "  finished_at TEXT NOT NULL DEFAULT '',"
+    "  detail TEXT NOT NULL DEFAULT '');"
+    "CREATE INDEX retention_runs_by_object ON retention_runs (object_kind, object, started_at);",
 };
 static const int migration_count = (int)(sizeof migrations / sizeof migrations[0]);
 

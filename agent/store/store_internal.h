@@ -58,4 +58,9 @@ typedef weir_status_t (*store_transaction_fn)(store_t *store, void *ctx, weir_er
  * commit fails and returns that failure. The one place the store opens a transaction. */
 weir_status_t store__transaction(store_t *store, store_transaction_fn fn, void *ctx, weir_err_t *err) WEIR_MUSTCHECK;
 
+/* Metrics: appends `,name="value"` (no comma when `first`) with the exposition format's escapes;
+ * store_dag_metrics.c's families (DAG runs, ready latency, retention). Caller holds the lock. */
+weir_status_t store__metric_label(weir_buf_t *out, const char *name, const unsigned char *value, bool first);
+weir_status_t store__dag_metrics_write(store_t *store, weir_buf_t *out, weir_err_t *err);
+
 #endif

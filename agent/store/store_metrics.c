@@ -10,7 +10,7 @@
 #include "timestamp.h"
 
 /* A label value with \, " and newline escaped as the exposition format wants. */
-static weir_status_t put_label(weir_buf_t *out, const char *name, const unsigned char *value, bool first)
+weir_status_t store__metric_label(weir_buf_t *out, const char *name, const unsigned char *value, bool first)
 {
     weir_status_t result = buf_printf(out, "%s%s=\"", first ? "" : ",", name);
     for (const unsigned char *p = value ? value : (const unsigned char *)""; result == WEIR_OK && *p; p++)
@@ -105,7 +105,7 @@ static weir_status_t write_family(store_t *store, const family_t *family, weir_b
         if (result == WEIR_OK && family->label_count)
             result = buf_putc(out, '{');
         for (int i = 0; result == WEIR_OK && i < family->label_count; i++)
-            result = put_label(out, family->labels[i], sqlite3_column_text(stmt, i), i == 0);
+            result = store__metric_label(out, family->labels[i], sqlite3_column_text(stmt, i), i == 0);
         if (result == WEIR_OK && family->label_count)
             result = buf_putc(out, '}');
         if (result == WEIR_OK)
@@ -138,9 +138,9 @@ static weir_status_t write_lag(store_t *store, time_t now, weir_buf_t *out, weir
             continue;
         result = buf_puts(out, "weir_watermark_lag_seconds{");
         if (result == WEIR_OK)
-            result = put_label(out, "pipeline", sqlite3_column_text(stmt, 0), true);
+            result = store__metric_label(out, "pipeline", sqlite3_column_text(stmt, 0), true);
         if (result == WEIR_OK)
-            result = put_label(out, "table", sqlite3_column_text(stmt, 1), false);
+            result = store__metric_label(out, "table", sqlite3_column_text(stmt, 1), false);
         if (result == WEIR_OK)
             result = buf_printf(out, "} %.3f\n", (double)now - epoch);
     }
@@ -156,6 +156,8 @@ weir_status_t store_metrics_write(store_t *store, time_t now, weir_buf_t *out, w
         result = write_family(store, &families[i], out, err);
     if (result == WEIR_OK)
         result = write_lag(store, now, out, err);
+    if (result == WEIR_OK)
+        result = store__dag_metrics_write(store, out, err);
     pthread_mutex_unlock(&store->lock);
     weir_status_t up = buf_printf(out,
                                   "# HELP weir_store_up Whether the store answered this scrape.\n"

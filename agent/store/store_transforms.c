@@ -90,6 +90,16 @@ static weir_status_t enqueue_in_transaction(store_t *store, void *ctx, weir_err_
                                "INSERT INTO transform_runs (id, transform, trigger, state, created_at, consumed_json) "
                                "VALUES (?1, ?2, ?3, 'queued', ?4, ?5)",
                                "ttttt", id, c->transform, c->trigger, stamp, c->consumed_json);
+    /* The oldest source snapshot behind what this run reads: a load run's start (its extract
+     * snapshot), or what a transform run read in turn. */
+    if (result == WEIR_OK)
+        result = store__exec_bound(
+            store, NULL, err,
+            "UPDATE transform_runs SET source_at = COALESCE((SELECT MIN(at) FROM ("
+            "SELECT r.started_at AS at FROM runs r WHERE r.id IN (SELECT value FROM json_each(?2)) AND "
+            "r.started_at <> '' UNION ALL SELECT t.source_at FROM transform_runs t WHERE t.id IN "
+            "(SELECT value FROM json_each(?2)) AND t.source_at <> '')), '') WHERE id = ?1",
+            "tt", id, c->consumed_json);
     if (result != WEIR_OK)
         return result;
     memset(c->out, 0, sizeof *c->out);
@@ -192,6 +202,21 @@ weir_status_t store_transform_run_list(store_t *store, const char *transform, si
     }
     free(runs);
     *count = 0;
+    return result;
+}
+
+weir_status_t store_transform_run_get(store_t *store, const char *id, store_transform_run_t *out, weir_err_t *err)
+{
+    sqlite3_stmt *stmt = NULL;
+    pthread_mutex_lock(&store->lock);
+    weir_status_t result =
+        store__prepare_bound(store, &stmt, err, "SELECT " TRUN_COLUMNS " FROM transform_runs WHERE id = ?1", "t", id);
+    if (result == WEIR_OK)
+        result = one_run(store, stmt, out, err);
+    sqlite3_finalize(stmt);
+    pthread_mutex_unlock(&store->lock);
+    if (result == WEIR_ERR_NOT_FOUND)
+        weir_err_set(err, "no transform run %s", id);
     return result;
 }
 

@@ -40,6 +40,9 @@ weir_status_t store_transform_run_claim(store_t *store, const char *owner, store
                                         weir_err_t *err) WEIR_MUSTCHECK;
 /* Persists state, since, counters and error; a succeeded or failed run gets its finish time. */
 weir_status_t store_transform_run_save(store_t *store, store_transform_run_t *run, weir_err_t *err) WEIR_MUSTCHECK;
+/* The run `id`; WEIR_ERR_NOT_FOUND (naming it) when there is none. */
+weir_status_t store_transform_run_get(store_t *store, const char *id, store_transform_run_t *out,
+                                      weir_err_t *err) WEIR_MUSTCHECK;
 /* Newest first; `transform` "" for all. Returns a new array in *out. */
 weir_status_t store_transform_run_list(store_t *store, const char *transform, size_t limit, store_transform_run_t **out,
                                        size_t *count, weir_err_t *err) WEIR_MUSTCHECK;

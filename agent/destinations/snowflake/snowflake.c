@@ -18,6 +18,7 @@
 #include "sf_checks.h"
 #include "sf_load.h"
 #include "sf_sql.h"
+#include "sf_retention.h"
 #include "sf_transform.h"
 #include "spec.h"
 #include "spec_bind.h"
@@ -401,6 +402,12 @@ static void sf_op_transform_discard(destination_session_t *session, const destin
     sf_transform_drop(session->client, session->spec.database, session->spec.schema, transform);
 }
 
+static weir_status_t sf_op_retention_delete(destination_session_t *session, const destination_retention_t *request,
+                                            destination_retention_result_t *out, weir_err_t *err)
+{
+    return sf_retention_delete(session->client, session->spec.database, session->spec.schema, request, out, err);
+}
+
 const destination_ops_t snowflake_destination_ops = {
     .kind = "destination_snowflake",
     .open = sf_open,
@@ -414,4 +421,5 @@ const destination_ops_t snowflake_destination_ops = {
     .transform_build = sf_op_transform_build,
     .transform_publish = sf_op_transform_publish,
     .transform_discard = sf_op_transform_discard,
+    .retention_delete = sf_op_retention_delete,
 };
