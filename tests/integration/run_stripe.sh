@@ -132,5 +132,23 @@ row=$(sf "SELECT \"CHARGE\", \"AMOUNT\" FROM \"RAW\".\"STRIPE\".\"REFUNDS\" WHER
 step "a third sync with nothing new changes nothing"
 ctl run stripe-customers --wait=120 > /dev/null || fail "third run"
 [[ $(count CUSTOMERS) == '["131", "131"]' ]] || fail "customers after the third sync: $(count CUSTOMERS)"
+step "a saved position older than the 30 days of events Stripe keeps resyncs by listing everything"
+kill "$agent_pid"; wait "$agent_pid" 2>/dev/null || true
+python3 - "$work/agent/weir.db" <<'PY' || fail "cannot age the saved position"
+import sqlite3, sys, time
+db = sqlite3.connect(sys.argv[1])
+changed = db.execute("UPDATE watermarks SET value = ? WHERE pipeline = 'stripe-customers'",
+                     (str(int(time.time()) - 31 * 24 * 3600),)).rowcount
+db.commit()
+sys.exit(0 if changed == 1 else f"{changed} watermarks of stripe-customers")
+PY
+env STRIPE_KEY="$key" "$agent_bin" serve --dev --data-dir "$work/agent" --listen "127.0.0.1:$port" >> "$work/agent.log" 2>&1 &
+agent_pid=$!
+for _ in $(seq 1 100); do "$agent_bin" ctl list > /dev/null 2>&1 && break; sleep 0.1; done
+events_before=$(grep -c "GET /v1/events" "$work/stripe.log" || true)
+ctl run stripe-customers --wait=120 > /dev/null || fail "resync run"
+grep -q "older than the 30 days of events Stripe keeps" "$work/agent.log" || fail "the resync is not logged"
+[[ $(grep -c "GET /v1/events" "$work/stripe.log" || true) == "$events_before" ]] || fail "a resync asked for events"
+[[ $(count CUSTOMERS) == '["131", "131"]' ]] || fail "customers after the resync: $(count CUSTOMERS)"
 if grep -q "$key" "$work/agent.log"; then fail "the key appears in the agent log"; fi
 echo "PASS"
