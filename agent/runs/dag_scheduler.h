@@ -1,5 +1,5 @@
 /* dag_scheduler.h — starts transforms when their inputs publish (or on their cron) and runs them:
- * a thread that looks at the graph every second (and settles DAG runs, judges SLOs), a worker
+ * a thread that looks at the graph twice a second (and settles DAG runs, judges SLOs), a worker
  * that executes transform runs (transform_runs.h), one at a time per transform, and a thread for
  * the daily retention passes (retention_step.h). A held transform (a failed or quarantined
  * input) is not started; its hold raises one incident, resolved when the input recovers. */

@@ -21,6 +21,11 @@ void retention_request_now(void)
     atomic_store(&requested, 1);
 }
 
+bool retention_requested(void)
+{
+    return atomic_load(&requested) != 0;
+}
+
 /* One object with a retention, as the pass needs it. */
 typedef struct {
     const char *kind; /* table | transform */

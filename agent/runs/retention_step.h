@@ -8,6 +8,7 @@
 #define WEIR_RETENTION_STEP_H
 
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <time.h>
 
 #include "store.h"
@@ -19,8 +20,14 @@
 /* DELETE statements one pass runs at most; the next day's pass goes on. */
 #define RETENTION_MAX_BATCHES 200
 
+/* The retention thread looks for due passes this often (a pass is daily; a scan parses every
+ * pipeline and transform), and at once when an operator asks. */
+#define RETENTION_SCAN_SECONDS 60
+
 /* Makes the next retention_tick pass over every object now, due or not (`ctl retention run`). */
 void retention_request_now(void);
+/* Whether an operator's request waits for retention_tick. */
+bool retention_requested(void);
 
 /* Runs the passes due at `now`; returns how many objects it passed over. Stops between objects
  * when `stopping` (may be NULL) is set. */

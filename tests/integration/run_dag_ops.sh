@@ -211,7 +211,8 @@ sf 'UPDATE "RAW"."OPS"."ORDER_HISTORY" SET "_WEIR_LOADED_AT" = DATEADD(day, -40,
 sf 'UPDATE "RAW"."OPS"."ORDERS" SET "_WEIR_LOADED_AT" = DATEADD(minute, -"ID", DATEADD(day, -40, "_WEIR_LOADED_AT")) WHERE "ID" <= 5' > /dev/null
 ctl apply pipeline ops --spec '{"name":"ops","source":"opsdb","destination":"raw","schedule":"0 0 1 1 *",
   "table":[{"name":"ops.orders","primary_key":["id"],"cursor":"updated_at","lookback":"0s","retention":"30d"}]}' > /dev/null
-# A table's first pass is due at once.
+# A table's first pass is due at once; the retention thread scans once a minute, or when asked.
+ctl retention run > /dev/null
 for _ in $(seq 1 100); do ctl retention | has -E '^table +ops/ops.orders +succeeded ' && break; sleep 0.1; done
 ctl retention > "$work/retention.out"
 grep -E '^table +ops/ops.orders +succeeded +[0-9T:.-]+Z +5 +3 +5 ' "$work/retention.out" > /dev/null ||
