@@ -31,30 +31,6 @@ source_cursor_class_t pg_cursor_class(const char *typname)
     return SOURCE_CURSOR_UNORDERED;
 }
 
-/* The table as the pipeline names it (PostgreSQL syntax, ident.h), quoted part by part for to_regclass. */
-static weir_status_t table_regclass_text(PGconn *conn, const char *table, weir_buf_t *out, weir_err_t *err)
-{
-    pg_table_name_t name;
-    char why[256];
-    if (!ident_pg_parse_table(table, &name, why, sizeof why)) {
-        weir_err_set(err, "%s is not a table name: %s", table, why);
-        return WEIR_ERR_INVALID;
-    }
-    const char *parts[] = {name.schema, name.name};
-    for (int i = 0; i < 2; i++) {
-        if (!parts[i][0])
-            continue;
-        char *quoted = PQescapeIdentifier(conn, parts[i], strlen(parts[i]));
-        if (!quoted)
-            return WEIR_ERR_NOMEM;
-        weir_status_t result = buf_printf(out, "%s%s", i == 1 && name.schema[0] ? "." : "", quoted);
-        PQfreemem(quoted);
-        if (result != WEIR_OK)
-            return result;
-    }
-    return WEIR_OK;
-}
-
 /* `names` as a text[] literal: {"a","b"} with '"' and '\' escaped inside each element. */
 static weir_status_t text_array_literal(char *const *names, size_t count, weir_buf_t *out)
 {
@@ -154,7 +130,7 @@ weir_status_t pg_inspect_table(PGconn *conn, const char *table, char *const *key
     if (!res)
         goto out;
     PQclear(res);
-    result = table_regclass_text(conn, table, &regclass, err);
+    result = pg_quote_table(conn, table, &regclass, err);
     if (result != WEIR_OK)
         goto out;
     const char *params[] = {(const char *)regclass.data};

@@ -140,7 +140,7 @@ void pg_extract_result_free(pg_extract_result_t *result)
 }
 
 /* The table as the pipeline names it (PostgreSQL syntax, see ident.h), quoted part by part for SQL. */
-static weir_status_t quote_table(PGconn *conn, const char *table, weir_buf_t *out, weir_err_t *err)
+weir_status_t pg_quote_table(PGconn *conn, const char *table, weir_buf_t *out, weir_err_t *err)
 {
     pg_table_name_t name;
     char why[256];
@@ -326,7 +326,7 @@ weir_status_t pg_extract_table(PGconn *conn, const pg_extract_request_t *request
     bool in_transaction = false;
     int cursor_index = -1;
 
-    result = quote_table(conn, request->table, &table, err);
+    result = pg_quote_table(conn, request->table, &table, err);
     if (result != WEIR_OK)
         goto out;
     result = exec_ok(conn, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", PGRES_COMMAND_OK, err);
@@ -417,7 +417,7 @@ weir_status_t pg_describe_table(PGconn *conn, const char *table, char ***names, 
     buf_init(&quoted, 1024);
     pg_extract_result_t columns = {0};
     int cursor_index;
-    weir_status_t result = quote_table(conn, table, &quoted, err);
+    weir_status_t result = pg_quote_table(conn, table, &quoted, err);
     if (result == WEIR_OK)
         result = discover_columns(conn, (const char *)quoted.data, NULL, &columns, &cursor_index, err);
     if (result == WEIR_OK) {

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "buf.h"
 #include "stage_writer.h"
 #include "status.h"
 
@@ -66,6 +67,10 @@ weir_status_t pg_describe_table(PGconn *conn, const char *table, char ***names, 
  * harmless). The new watermark is the largest cursor value in the same snapshot. */
 weir_status_t pg_extract_table(PGconn *conn, const pg_extract_request_t *request, stage_writer_t *writer,
                                pg_extract_result_t *result, weir_err_t *err) WEIR_MUSTCHECK;
+
+/* Appends `table` as the pipeline names it (PostgreSQL syntax, ident.h) quoted part by part, for
+ * SQL or regclass text; WEIR_ERR_INVALID when it is not a table name. */
+weir_status_t pg_quote_table(PGconn *conn, const char *table, weir_buf_t *out, weir_err_t *err) WEIR_MUSTCHECK;
 
 /* SQL for a FROM clause over pg_attribute `a`: joins `b`, whose b.typid and b.typmod are the
  * column's base type through domains over domains (what its values really are). */
