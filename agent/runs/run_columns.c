@@ -14,9 +14,6 @@ static bool hashes_a_column(const table_spec_t *table)
     return false;
 }
 
-static const char *const transform_names[] = {
-    [TRANSFORM_NONE] = "none", [TRANSFORM_HASH] = "hash", [TRANSFORM_MASK] = "mask", [TRANSFORM_NULL] = "null"};
-
 static field_rule_t rule_of(const column_plan_entry_t *entry)
 {
     if (entry->exclude)
@@ -90,7 +87,7 @@ weir_status_t run_columns_staged(run_columns_t *columns, stage_manifest_t *manif
         bool rewritten = entry->transform == TRANSFORM_HASH || entry->transform == TRANSFORM_MASK;
         columns->staged_names[columns->staged_count] = entry->source;
         columns->staged_types[columns->staged_count] = rewritten ? text_type : entry->source_type;
-        columns->staged_rules[columns->staged_count] = (char *)transform_names[entry->transform];
+        columns->staged_rules[columns->staged_count] = (char *)column_transform_name(entry->transform);
         columns->staged_count++;
     }
     manifest->column_count = columns->staged_count;
@@ -124,7 +121,7 @@ weir_status_t run_columns_for_load(const run_objects_t *objects, const stage_man
     for (size_t i = 0; i < manifest->column_count; i++) {
         const column_plan_entry_t *entry = &out->plan.entries[i];
         const char *staged = manifest->rules ? manifest->rules[i] : "none";
-        const char *now = entry->exclude ? "exclude" : transform_names[entry->transform];
+        const char *now = entry->exclude ? "exclude" : column_transform_name(entry->transform);
         if (strcmp(staged, now) != 0) {
             weir_err_set(err,
                          "column %s of %s was staged under rule \"%s\" but the pipeline now says \"%s\"; the batch "

@@ -381,6 +381,11 @@ void channel_spec_free(channel_spec_t *spec)
     memset(spec, 0, sizeof *spec);
 }
 
+const char *column_transform_name(column_transform_t transform)
+{
+    return transform_names[transform];
+}
+
 const table_spec_t *pipeline_spec_table(const pipeline_spec_t *pipeline, const char *table)
 {
     for (size_t i = 0; i < pipeline->table_count; i++)

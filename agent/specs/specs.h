@@ -189,6 +189,9 @@ void channel_spec_free(channel_spec_t *spec);
  * NULL. Borrowed from `pipeline`. */
 const table_spec_t *pipeline_spec_table(const pipeline_spec_t *pipeline, const char *table);
 
+/* "none", "hash", "mask" or "null": the transform as the spec writes it. */
+const char *column_transform_name(column_transform_t transform);
+
 /* Every binding table agrees with the shared spec tables (for tests; the parsers check too). */
 weir_status_t specs_check_bindings(weir_err_t *err) WEIR_MUSTCHECK;
 
