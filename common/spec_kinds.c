@@ -915,10 +915,16 @@ static const spec_attr_t quality_check_attrs[] = {
     {"name", ST_STRING, SA_REQUIRED | SA_FORCE_NEW, NULL, SV_NAME, NULL, "Check name, unique across checks.", NULL, 0,
      0, NULL},
     ID_ATTR,
-    {"pipeline", ST_STRING, SA_REQUIRED | SA_FORCE_NEW, NULL, SV_NAME, NULL,
-     "Pipeline whose batches or target this check guards.", NULL, 0, 0, "pipeline"},
-    {"table", ST_STRING, SA_REQUIRED, NULL, SV_PG_TABLE, NULL,
-     "Source table name as written in the pipeline's table block.", NULL, 0, 0, NULL},
+    {"pipeline", ST_STRING, SA_OPTIONAL | SA_FORCE_NEW, NULL, SV_NAME, NULL,
+     "Pipeline whose batches or target this check guards (with `table`); set this or `transform`.", NULL, 0, 0,
+     "pipeline"},
+    {"table", ST_STRING, SA_OPTIONAL, NULL, SV_PG_TABLE, NULL,
+     "With `pipeline`: the source table name as written in the pipeline's table block.", NULL, 0, 0, NULL},
+    {"transform", ST_STRING, SA_OPTIONAL | SA_FORCE_NEW, NULL, SV_NAME, NULL,
+     "Transform whose result this check guards: batch-stage kinds judge the built result before it is "
+     "published (a failing `error` check keeps the old target), `freshness` judges the target after. "
+     "Columns are the result's Snowflake column names. Set this or `pipeline`.",
+     NULL, 0, 0, "transform"},
     {"kind", ST_STRING, SA_REQUIRED | SA_FORCE_NEW, NULL, SV_ENUM, check_kinds,
      "What is checked; each kind reads the arguments documented with it.", NULL, 0, 0, NULL},
     {"severity", ST_STRING, SA_OPTIONAL | SA_COMPUTED, "\"error\"", SV_ENUM, severities,
@@ -926,9 +932,12 @@ static const spec_attr_t quality_check_attrs[] = {
     {"enabled", ST_BOOL, SA_OPTIONAL | SA_COMPUTED, "true", SV_NONE, NULL, "Set false to skip the check.", NULL, 0, 0,
      NULL},
     {"max_age", ST_STRING, SA_OPTIONAL, NULL, SV_DURATION, NULL,
-     "`freshness`: the newest cursor value may be at most this old.", NULL, 0, 0, NULL},
+     "`freshness`: the newest cursor value (on a transform: the newest `column` value) may be at most this old.", NULL,
+     0, 0, NULL},
     {"column", ST_STRING, SA_OPTIONAL, NULL, SV_PG_COLUMN, NULL,
-     "`null_spike`, `accepted_values`, `referential_integrity`: the column checked.", NULL, 0, 0, NULL},
+     "`null_spike`, `accepted_values`, `referential_integrity`, and `freshness` on a transform: the column "
+     "checked.",
+     NULL, 0, 0, NULL},
     {"columns", ST_LIST_STRING, SA_OPTIONAL, NULL, SV_PG_COLUMN, NULL,
      "`unique`: the columns that must be unique together.", NULL, 0, 0, NULL},
     {"min_rows", ST_NUMBER, SA_OPTIONAL, NULL, SV_NONE, NULL, "`row_count`: fewest rows a batch may have.", NULL, 0, 0,
@@ -971,15 +980,52 @@ static void require_for_kind(const wv_t *object, const char *kind, const char *a
     }
 }
 
+static void quality_check_diag(spec_diags_t *diags, const char *attr, const char *summary, const char *detail)
+{
+    spec_step_t path[] = {{.kind = PATH_ATTR, .name = attr}};
+    spec_diag_add(diags, true, path, 1, summary, "%s", detail);
+}
+
+/* A check guards a pipeline's table or a transform's result: exactly one of them. Unknown values
+ * count as set (they are known at apply). */
+static bool check_subject(const wv_t *object, spec_diags_t *diags)
+{
+    bool on_pipeline = !wv_is_null(wv_map_get(object, "pipeline"));
+    bool with_table = !wv_is_null(wv_map_get(object, "table"));
+    bool on_transform = !wv_is_null(wv_map_get(object, "transform"));
+    if (on_pipeline && on_transform)
+        quality_check_diag(diags, "transform", "Two subjects",
+                           "A check guards either a pipeline's table (pipeline and table) or a transform's result "
+                           "(transform), not both.");
+    else if (!on_pipeline && !on_transform)
+        quality_check_diag(diags, "pipeline", "Missing subject",
+                           "Set pipeline and table to guard a pipeline's table, or transform to guard a "
+                           "transform's result.");
+    else if (on_pipeline && !with_table)
+        quality_check_diag(diags, "table", "Missing table",
+                           "A check on a pipeline names the table it guards, as written in the pipeline's table "
+                           "block.");
+    else if (on_transform && with_table)
+        quality_check_diag(diags, "table", "Table on a transform check",
+                           "A transform has one result: table applies only with pipeline.");
+    return on_transform && !on_pipeline;
+}
+
 static void check_quality_check(const wv_t *object, spec_diags_t *diags)
 {
+    bool on_transform = check_subject(object, diags);
     const wv_t *kind = wv_map_get(object, "kind");
     if (!kind || kind->kind != WV_STRING)
         return;
     const char *k = kind->text;
-    if (strcmp(k, "freshness") == 0)
+    if (strcmp(k, "freshness") == 0) {
         require_for_kind(object, k, "max_age", diags);
-    else if (strcmp(k, "null_spike") == 0) {
+        /* A transform's result has no cursor: it names the timestamp column to age. */
+        if (on_transform && wv_is_null(wv_map_get(object, "column")))
+            quality_check_diag(diags, "column", "Missing argument for this kind",
+                               "kind = \"freshness\" on a transform needs column: the result's timestamp column "
+                               "whose newest value is aged.");
+    } else if (strcmp(k, "null_spike") == 0) {
         require_for_kind(object, k, "column", diags);
         if (wv_is_null(wv_map_get(object, "max_null_fraction")) && wv_is_null(wv_map_get(object, "max_null_increase")))
             require_for_kind(object, k, "max_null_fraction", diags);
@@ -1000,8 +1046,9 @@ static const spec_kind_t quality_check = {
     "quality_check",
     "weir_quality_check",
     "Quality check",
-    "A rule a pipeline's data must pass. Batch checks run on staged data before it is merged; a "
-    "failing `error` check quarantines the batch. Target checks run after publish.",
+    "A rule a pipeline's data or a transform's result must pass. Batch checks run on staged data before "
+    "it is merged (a failing `error` check quarantines the batch) or on a transform's built result before "
+    "it is published (a failing `error` check keeps the old target). Target checks run after publish.",
     ATTRS(quality_check_attrs),
     check_quality_check,
     "# One check of each kind on a pipeline's transactions table.\n"
@@ -1028,7 +1075,11 @@ static const spec_kind_t quality_check = {
     "  sql      = \"SELECT COUNT(*) FROM {{batch}} WHERE STATUS = 'captured' AND AMOUNT < 0\"\n}\n\n"
     "resource \"weir_quality_check\" \"fresh\" {\n  name     = \"transactions-fresh\"\n"
     "  pipeline = weir_pipeline.payments.name\n  table    = \"public.transactions\"\n"
-    "  kind     = \"freshness\"\n  max_age  = \"45m\"\n  severity = \"error\"\n}\n"};
+    "  kind     = \"freshness\"\n  max_age  = \"45m\"\n  severity = \"error\"\n}\n\n"
+    "# A transform's result, judged before it is published: a failure keeps the old target.\n"
+    "resource \"weir_quality_check\" \"totals_nonnegative\" {\n  name      = \"customer-totals-nonnegative\"\n"
+    "  transform = weir_transform.customer_totals.name\n  kind      = \"custom_sql\"\n"
+    "  sql       = \"SELECT COUNT(*) FROM {{batch}} WHERE TOTAL < 0\"\n}\n"};
 
 /* ---- weir_alert_channel ---- */
 

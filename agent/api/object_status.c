@@ -99,7 +99,8 @@ void object_status_fill(store_t *store, agent_object_t *object)
         store_check_result_t *checks = NULL;
         size_t count = 0;
         if (check_spec_parse(object->spec_json, object->name, &spec, &err) == WEIR_OK &&
-            store_check_latest(store, spec.pipeline, &checks, &count, &err) == WEIR_OK) {
+            store_check_latest(store, spec.pipeline ? spec.pipeline : spec.transform, &checks, &count, &err) ==
+                WEIR_OK) {
             status = json_pack("{s:o}", "latest", json_null());
             for (size_t i = 0; status && i < count; i++)
                 if (strcmp(checks[i].check, object->name) == 0)

@@ -278,8 +278,9 @@ weir_status_t quality_check_columns(store_t *store, const char *name, const char
     if (result != WEIR_OK)
         return result;
     /* Nothing to check without columns; a missing pipeline is the store's reference check's to report;
-     * an unreachable source or a missing table is reported on the pipeline. */
-    if ((!check.column && check.column_count == 0) ||
+     * an unreachable source or a missing table is reported on the pipeline. A transform's result
+     * columns exist once it has run: a missing one fails the check at run time, naming it. */
+    if ((!check.column && check.column_count == 0) || !check.pipeline ||
         store_get(store, "pipeline", check.pipeline, &stored, &ignored) != WEIR_OK ||
         pipeline_spec_parse(stored.spec_json, stored.name, &pipeline, &ignored) != WEIR_OK)
         goto out;

@@ -39,7 +39,7 @@ static void usage(FILE *out)
             "  resume PIPELINE             undo pause\n"
             "  backfill status [NAME]      backfills: chunks done, running, failed; rows; loaded up to\n"
             "  backfill retry NAME         run a backfill's failed chunks again\n"
-            "  checks [PIPELINE]           the latest result of every quality check\n"
+            "  checks [PIPELINE|TRANSFORM] the latest result of every quality check\n"
             "  check PIPELINE              check a pipeline against its source now (tables, keys, cursor)\n"
             "                              and its targets against other writers; exit 1 on an error\n"
             "  quarantine release RUN_ID   publish a quarantined batch as it is\n"

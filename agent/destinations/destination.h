@@ -130,6 +130,10 @@ typedef struct {
                                      destination_transform_result_t *out, weir_err_t *err);
     weir_status_t (*transform_publish)(destination_session_t *session, const destination_transform_t *transform,
                                        destination_transform_result_t *out, weir_err_t *err);
+    /* Measures `check` on the built result before it is published (the scratch table, or a view's
+     * SELECT) or, for freshness, on the target: like `measure` for a transform. */
+    weir_status_t (*transform_measure)(destination_session_t *session, const destination_transform_t *transform,
+                                       const check_spec_t *check, destination_measure_t *out, weir_err_t *err);
     void (*transform_discard)(destination_session_t *session, const destination_transform_t *transform);
     /* Deletes the rows of `request->target` older than its cutoff in batches (each one statement);
      * WEIR_ERR_NOT_FOUND when the table does not exist yet. NULL in a backend without retention. */

@@ -17,6 +17,31 @@
 #define QUALITY_HISTORY_MAX 600
 #define QUALITY_HISTORY_RECENT 60
 
+/* The subject's run id, owner (pipeline or transform name) and table ("" for a transform). */
+static const char *subject_run(const quality_context_t *ctx)
+{
+    return ctx->batch ? ctx->batch->run_id : ctx->transform->run_id;
+}
+
+static const char *subject_owner(const quality_context_t *ctx)
+{
+    return ctx->batch ? ctx->batch->pipeline : ctx->transform->transform;
+}
+
+static const char *subject_table(const quality_context_t *ctx)
+{
+    return ctx->batch ? ctx->batch->table : "";
+}
+
+/* Whether a check naming this pipeline and table, or this transform, guards the subject (`table`
+ * NULL: any table of the pipeline). */
+static bool guards(const quality_context_t *ctx, const char *pipeline, const char *table, const char *transform)
+{
+    if (!ctx->batch)
+        return transform && strcmp(transform, ctx->transform->transform) == 0;
+    return pipeline && strcmp(pipeline, ctx->batch->pipeline) == 0 && (!table || strcmp(table, ctx->batch->table) == 0);
+}
+
 static int by_value(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -166,7 +191,7 @@ static void freshness(const quality_context_t *ctx, const check_spec_t *check, c
                       store_check_result_t *r, weir_err_t *err)
 {
     (void)err;
-    const char *cursor = ctx->batch->table_cursor;
+    const char *cursor = ctx->batch ? ctx->batch->table_cursor : check->column;
     if (m->is_null) {
         snprintf(r->detail, sizeof r->detail, "the target has no rows with a %s", cursor);
         return;
@@ -204,16 +229,19 @@ static void evaluate(const quality_context_t *ctx, const check_spec_t *check, qu
                      store_check_result_t *r)
 {
     memset(r, 0, sizeof *r);
-    snprintf(r->run_id, sizeof r->run_id, "%s", ctx->batch->run_id);
+    snprintf(r->run_id, sizeof r->run_id, "%s", subject_run(ctx));
     snprintf(r->check, sizeof r->check, "%s", check->name);
-    snprintf(r->pipeline, sizeof r->pipeline, "%s", ctx->batch->pipeline);
-    snprintf(r->table_name, sizeof r->table_name, "%s", ctx->batch->table);
+    snprintf(r->pipeline, sizeof r->pipeline, "%s", subject_owner(ctx));
+    snprintf(r->table_name, sizeof r->table_name, "%s", subject_table(ctx));
     snprintf(r->kind, sizeof r->kind, "%s", check->kind_text);
     snprintf(r->severity, sizeof r->severity, "%s", check->is_error ? "error" : "warn");
     snprintf(r->stage, sizeof r->stage, "%s", stage == QUALITY_BATCH ? "batch" : "target");
     destination_measure_t measured;
     weir_err_t check_err = {{0}};
-    if (ctx->destination->measure(ctx->session, ctx->batch, check, &measured, &check_err) != WEIR_OK) {
+    weir_status_t measured_status = ctx->batch
+        ? ctx->destination->measure(ctx->session, ctx->batch, check, &measured, &check_err)
+        : ctx->destination->transform_measure(ctx->session, ctx->transform, check, &measured, &check_err);
+    if (measured_status != WEIR_OK) {
         snprintf(r->detail, sizeof r->detail, "cannot run the check: %.400s", check_err.msg);
         return;
     }
@@ -233,17 +261,19 @@ static void report_incidents(const quality_context_t *ctx, const quality_report_
             continue;
         }
         bool held = report->blocking && strcmp(r->severity, "error") == 0;
-        snprintf(summary, sizeof summary, "check %s failed: %.600s%s", r->check, r->detail,
-                 held ? " — the batch is quarantined: weir-agent ctl quarantine release|discard RUN" : "");
+        const char *consequence = !held ? ""
+            : ctx->batch                ? " — the batch is quarantined: weir-agent ctl quarantine release|discard RUN"
+                                        : " — the result was not published: the target keeps its previous rows";
+        snprintf(summary, sizeof summary, "check %s failed: %.600s%s", r->check, r->detail, consequence);
         char kind[64];
         snprintf(kind, sizeof kind, "check:%s", r->kind);
         alert_condition_t condition = {.key = key,
-                                       .pipeline = ctx->batch->pipeline,
-                                       .table = ctx->batch->table,
+                                       .pipeline = subject_owner(ctx),
+                                       .table = subject_table(ctx),
                                        .kind = kind,
                                        .severity = r->severity,
                                        .summary = summary,
-                                       .run_id = ctx->batch->run_id};
+                                       .run_id = subject_run(ctx)};
         alerts_raise(ctx->store, &condition);
     }
 }
@@ -253,15 +283,14 @@ static void report_incidents(const quality_context_t *ctx, const quality_report_
 static bool consider(const quality_context_t *ctx, const check_spec_t *check, quality_stage_t stage,
                      store_check_result_t *r)
 {
-    bool this_pipeline = check->pipeline && strcmp(check->pipeline, ctx->batch->pipeline) == 0;
     /* A check switched off no longer stands for a condition: its open incident resolves. */
-    if (!check->enabled && this_pipeline) {
+    if (!check->enabled && guards(ctx, check->pipeline, NULL, check->transform)) {
         char key[200];
         alerts_check_key(check->name, key, sizeof key);
         alerts_clear(ctx->store, key);
     }
-    bool this_table = this_pipeline && check->table && strcmp(check->table, ctx->batch->table) == 0;
-    if (!this_table || !check->enabled || judges[check->kind].stage != stage)
+    bool this_subject = guards(ctx, check->pipeline, check->table ? check->table : "", check->transform);
+    if (!this_subject || !check->enabled || judges[check->kind].stage != stage)
         return false;
     evaluate(ctx, check, stage, r);
     return true;
@@ -275,16 +304,17 @@ static bool unreadable(const quality_context_t *ctx, const agent_object_t *objec
     json_t *raw = json_loads(object->spec_json, 0, NULL);
     const char *pipeline = json_string_value(json_object_get(raw, "pipeline"));
     const char *table = json_string_value(json_object_get(raw, "table"));
+    const char *transform = json_string_value(json_object_get(raw, "transform"));
     const char *severity = json_string_value(json_object_get(raw, "severity"));
     const char *kind = json_string_value(json_object_get(raw, "kind"));
-    bool mine = pipeline && table && strcmp(pipeline, ctx->batch->pipeline) == 0 &&
-        strcmp(table, ctx->batch->table) == 0 && !json_is_false(json_object_get(raw, "enabled"));
+    bool mine = (transform || table) && guards(ctx, pipeline, table ? table : "", transform) &&
+        !json_is_false(json_object_get(raw, "enabled"));
     if (mine) {
         memset(r, 0, sizeof *r);
-        snprintf(r->run_id, sizeof r->run_id, "%s", ctx->batch->run_id);
+        snprintf(r->run_id, sizeof r->run_id, "%s", subject_run(ctx));
         snprintf(r->check, sizeof r->check, "%s", object->name);
-        snprintf(r->pipeline, sizeof r->pipeline, "%s", ctx->batch->pipeline);
-        snprintf(r->table_name, sizeof r->table_name, "%s", ctx->batch->table);
+        snprintf(r->pipeline, sizeof r->pipeline, "%s", subject_owner(ctx));
+        snprintf(r->table_name, sizeof r->table_name, "%s", subject_table(ctx));
         snprintf(r->kind, sizeof r->kind, "%s", kind ? kind : "unknown");
         snprintf(r->severity, sizeof r->severity, "%s", severity && strcmp(severity, "warn") == 0 ? "warn" : "error");
         snprintf(r->stage, sizeof r->stage, "batch");
@@ -327,7 +357,7 @@ weir_status_t quality_run(const quality_context_t *ctx, quality_stage_t stage, q
             append_summary(report, r);
             report->blocking |= strcmp(r->severity, "error") == 0 && stage == QUALITY_BATCH;
         }
-        log_info("quality", "run %s: check %s %s: %s", ctx->batch->run_id, r->check, r->passed ? "passed" : "FAILED",
+        log_info("quality", "run %s: check %s %s: %s", subject_run(ctx), r->check, r->passed ? "passed" : "FAILED",
                  r->detail);
     }
     agent_object_list_free(&objects);

@@ -1,8 +1,9 @@
-/* quality.h — the quality gate of a pipeline table: batch checks judge the deduplicated batch the
- * destination staged before it is published (write-audit-publish), target checks judge the target
- * after. The destination measures (destination.h); the gate judges the measurement against the
- * check's bounds and, for anomalies, against the history of committed runs, records each result
- * and raises or resolves one incident per check. */
+/* quality.h — the quality gate of a pipeline table or a transform: batch checks judge what is about
+ * to be published (the deduplicated batch the destination staged, or a transform's built result)
+ * before it is (write-audit-publish), target checks judge the target after. The destination
+ * measures (destination.h); the gate judges the measurement against the check's bounds and, for
+ * anomalies, against the history of published runs, records each result and raises or resolves one
+ * incident per check. */
 #ifndef WEIR_QUALITY_H
 #define WEIR_QUALITY_H
 
@@ -19,18 +20,21 @@ typedef struct {
     store_t *store;
     const destination_ops_t *destination;
     destination_session_t *session;
-    const destination_batch_t *batch; /* run id, pipeline and table come from here */
-    bool judge_history;               /* false for backfill chunks: not comparable with hourly batches */
+    /* The subject, exactly one: a pipeline table's batch (run id, pipeline and table come from it)
+     * or a transform run's build (run id and transform). */
+    const destination_batch_t *batch;
+    const destination_transform_t *transform;
+    bool judge_history; /* false for backfill chunks: not comparable with hourly batches */
 } quality_context_t;
 
 typedef struct {
     store_check_result_t *items;
     size_t count;
-    bool blocking;     /* an enabled `error` batch check failed: quarantine */
+    bool blocking;     /* an enabled `error` batch check failed: quarantine the batch, keep the transform's target */
     char summary[512]; /* "orders-unique: 3 duplicate keys; …" of the failures */
 } quality_report_t;
 
-/* Runs the enabled checks of the context's pipeline table for `stage`, records each result and
+/* Runs the enabled checks of the context's subject for `stage`, records each result and
  * fills `report`. A check that cannot be measured (bad SQL, missing column) is a failed result
  * saying why, never a skipped one. Returns an error only when the store fails. */
 weir_status_t quality_run(const quality_context_t *context, quality_stage_t stage, quality_report_t *report,

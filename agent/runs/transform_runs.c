@@ -10,12 +10,14 @@
 #include "alerts.h"
 #include "destination_open.h"
 #include "log.h"
+#include "quality.h"
 #include "specs.h"
 #include "timestamp.h"
 
 #define TRANSFORM_STEP_RETRIES 4
-/* build, publish, one rebuild after a publish that had already finished, and the retries */
-#define TRANSFORM_MAX_STEPS (4 + TRANSFORM_STEP_RETRIES)
+/* build, audit, publish, one rebuild (build, audit, publish) after a publish that had already
+ * finished, and the retries */
+#define TRANSFORM_MAX_STEPS (6 + TRANSFORM_STEP_RETRIES)
 
 void transform_alert_key(const char *transform, char *out, size_t size)
 {
@@ -53,6 +55,7 @@ typedef struct {
     transform_spec_t spec;
     const destination_ops_t *ops;
     destination_session_t *session;
+    bool audited; /* the checks passed on this process's build of the result */
 } transform_objects_t;
 
 static weir_status_t open_objects(store_t *store, const char *name, transform_objects_t *out, weir_err_t *err)
@@ -67,7 +70,7 @@ static weir_status_t open_objects(store_t *store, const char *name, transform_ob
     snprintf(what, sizeof what, "transform %s", name);
     if (result == WEIR_OK)
         result = destination_open_named(store, out->spec.destination, what, &out->ops, &out->session, err);
-    if (result == WEIR_OK && !out->ops->transform_build) {
+    if (result == WEIR_OK && (!out->ops->transform_build || !out->ops->transform_measure)) {
         weir_err_set(err, "destination %s (%s) cannot run transforms", out->spec.destination, out->ops->kind);
         result = WEIR_ERR_INVALID;
     }
@@ -79,6 +82,29 @@ static void close_objects(transform_objects_t *objects)
     if (objects->session)
         objects->ops->close(objects->session);
     transform_spec_free(&objects->spec);
+}
+
+/* Write-audit-publish: the checks guarding the transform judge the built result before it is
+ * published (QUALITY_BATCH; a failing `error` check ends the run and the target keeps its previous
+ * rows) or the target after (QUALITY_TARGET). */
+static weir_status_t audit(transform_runner_t *runner, transform_objects_t *objects,
+                           const destination_transform_t *request, quality_stage_t stage, weir_err_t *err)
+{
+    quality_context_t context = {.store = runner->store,
+                                 .destination = objects->ops,
+                                 .session = objects->session,
+                                 .transform = request,
+                                 .judge_history = true};
+    quality_report_t report;
+    weir_status_t result = quality_run(&context, stage, &report, err);
+    if (result == WEIR_OK && report.blocking) {
+        weir_err_set(err, "quality checks failed; the result was not published and %s keeps its previous rows: %s",
+                     objects->spec.target, report.summary);
+        objects->ops->transform_discard(objects->session, request);
+        result = WEIR_ERR_INVALID;
+    }
+    quality_report_free(&report);
+    return result;
 }
 
 static weir_status_t step(transform_runner_t *runner, store_transform_run_t *run, transform_objects_t *objects,
@@ -100,11 +126,17 @@ static weir_status_t step(transform_runner_t *runner, store_transform_run_t *run
             run->rows = done.rows;
             run->state = TRUN_BUILT;
         }
+    } else if (!objects->audited) {
+        /* Not persisted: a run resumed after a crash judges its build again before publishing. */
+        result = audit(runner, objects, &request, QUALITY_BATCH, err);
+        objects->audited = result == WEIR_OK;
+        return result;
     } else {
         result = objects->ops->transform_publish(objects->session, &request, &done, err);
         if (result == WEIR_ERR_NOT_FOUND) {
             log_warn("transform", "run %s: the built result is gone; building again", run->id);
             run->state = TRUN_BUILDING;
+            objects->audited = false;
             result = WEIR_OK;
         } else if (result == WEIR_OK) {
             run->inserted = done.inserted;
@@ -116,6 +148,11 @@ static weir_status_t step(transform_runner_t *runner, store_transform_run_t *run
         result = store_transform_run_save(runner->store, run, err);
     if (result == WEIR_OK)
         transform_failpoint(run);
+    /* Target checks judge what readers now see; they alert, the run has published either way. */
+    weir_err_t target_err;
+    if (result == WEIR_OK && run->state == TRUN_SUCCEEDED &&
+        audit(runner, objects, &request, QUALITY_TARGET, &target_err) != WEIR_OK)
+        log_error("transform", "run %s: cannot record its target checks: %s", run->id, target_err.msg);
     return result;
 }
 

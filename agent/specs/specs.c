@@ -77,6 +77,7 @@ static const bind_field_t check_fields[] = {
     TEXT(check_spec_t, "name", name),
     TEXT(check_spec_t, "pipeline", pipeline),
     TEXT(check_spec_t, "table", table),
+    TEXT(check_spec_t, "transform", transform),
     TEXT(check_spec_t, "kind", kind_text),
     TEXT(check_spec_t, "severity", severity),
     BOOL(check_spec_t, "enabled", enabled),
@@ -169,6 +170,17 @@ static weir_status_t resolve_column(arena_t *arena, char **column, const char *w
 {
     char exact[IDENT_PG_MAX + 1], why[256];
     if (!ident_pg_parse(*column, exact, why, sizeof why)) {
+        weir_err_set(err, "%s: \"%s\" is not a column name: %s", what, *column, why);
+        return WEIR_ERR_INVALID;
+    }
+    *column = arena_strdup(arena, exact);
+    return *column ? WEIR_OK : WEIR_ERR_NOMEM;
+}
+
+static weir_status_t resolve_result_column(arena_t *arena, char **column, const char *what, weir_err_t *err)
+{
+    char exact[IDENT_SIZE], why[256];
+    if (!ident_sf_parse(*column, exact, why, sizeof why)) {
         weir_err_set(err, "%s: \"%s\" is not a column name: %s", what, *column, why);
         return WEIR_ERR_INVALID;
     }
@@ -278,10 +290,18 @@ weir_status_t check_spec_parse(const char *json_text, const char *name, check_sp
     out->is_error = !out->severity || strcmp(out->severity, "error") == 0;
     char label[300];
     snprintf(label, sizeof label, "quality_check %s", name);
-    if (out->column)
-        result = resolve_column(&out->arena, &out->column, label, err);
+    if (!out->pipeline == !out->transform || (out->pipeline && !out->table)) {
+        weir_err_set(err, "%s: a check guards either pipeline and table or transform", label);
+        result = WEIR_ERR_INVALID;
+    }
+    /* A pipeline check names source (PostgreSQL) columns, a transform check its result's
+     * (Snowflake) columns. */
+    weir_status_t (*resolve)(arena_t *, char **, const char *, weir_err_t *) =
+        out->transform ? resolve_result_column : resolve_column;
+    if (result == WEIR_OK && out->column)
+        result = resolve(&out->arena, &out->column, label, err);
     for (size_t k = 0; result == WEIR_OK && k < out->column_count; k++)
-        result = resolve_column(&out->arena, &out->columns[k], label, err);
+        result = resolve(&out->arena, &out->columns[k], label, err);
     if (result != WEIR_OK)
         check_spec_free(out);
     return result;

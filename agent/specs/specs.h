@@ -86,8 +86,9 @@ typedef enum {
 typedef struct {
     arena_t arena;
     char *name;
-    char *pipeline;
+    char *pipeline; /* with table: guards a pipeline's table… */
     char *table;
+    char *transform; /* …or this transform's result */
     char *kind_text;
     check_kind_t kind;
     char *severity;

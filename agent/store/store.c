@@ -696,8 +696,11 @@ static weir_status_t delete_in_transaction(store_t *store, void *ctx, weir_err_t
     if (result == WEIR_OK)
         result = referrers(store, d->kind, d->name, &users, err);
     if (result == WEIR_OK && users.len) {
-        weir_err_set(err, "%s \"%s\" is still used by %s; delete or change those first", d->kind, d->name,
-                     (const char *)users.data);
+        /* A replace (a forced-new attribute) deletes first: the hint says how to replace the users with it. */
+        weir_err_set(err,
+                     "%s \"%s\" is still used by %s; delete or change those first (to replace it, give them "
+                     "lifecycle { replace_triggered_by = [<this resource>] })",
+                     d->kind, d->name, (const char *)users.data);
         result = WEIR_ERR_IN_USE;
     }
     if (result == WEIR_OK)

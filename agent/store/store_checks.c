@@ -65,8 +65,10 @@ weir_status_t store_check_history(store_t *store, const char *check, size_t limi
     pthread_mutex_lock(&store->lock);
     weir_status_t status =
         store__prepare_bound(store, &stmt, err,
-                             "SELECT c.observed, c.created_at FROM check_results c JOIN runs r ON r.id = c.run_id "
-                             "WHERE c.check_name = ?1 AND r.state = 'committed' AND c.observed IS NOT NULL "
+                             "SELECT c.observed, c.created_at FROM check_results c "
+                             "WHERE c.check_name = ?1 AND c.observed IS NOT NULL AND ("
+                             "EXISTS (SELECT 1 FROM runs r WHERE r.id = c.run_id AND r.state = 'committed') OR "
+                             "EXISTS (SELECT 1 FROM transform_runs t WHERE t.id = c.run_id AND t.state = 'succeeded')) "
                              "ORDER BY c.created_at DESC LIMIT ?2",
                              "tI", check, (long long)limit);
     if (status == WEIR_OK) {

@@ -25,8 +25,9 @@ typedef struct {
 } store_check_result_t;
 
 weir_status_t store_check_record(store_t *store, const store_check_result_t *result, weir_err_t *err) WEIR_MUSTCHECK;
-/* Observed values of `check` in committed runs, newest first, at most `limit`; `hours_of_week`
- * receives the UTC hour of the week (0 = Monday 00h) each was taken at. */
+/* Observed values of `check` in published runs (committed loads, succeeded transforms), newest
+ * first, at most `limit`; `hours_of_week` receives the UTC hour of the week (0 = Monday 00h) each
+ * was taken at. */
 weir_status_t store_check_history(store_t *store, const char *check, size_t limit, double *values, int *hours_of_week,
                                   size_t *count, weir_err_t *err) WEIR_MUSTCHECK;
 /* Results of one run in check order. New array in *out. */

@@ -2,8 +2,9 @@
 # End-to-end: a DAG declared in OpenTofu. Real OpenTofu, the provider from a filesystem mirror and a
 # real agent: two pipeline tables → a join transform → an aggregate transform (inputs written as
 # references, SLO and retention attributes set) apply in dependency order; a second plan shows no
-# changes; changing the aggregate's materialization plans a replace, which applies, and the plan is
-# clean again; the agent's graph matches the configuration.
+# changes; changing the aggregate's materialization plans a replace (and of the quality check that
+# guards it, through replace_triggered_by), which applies, and the plan is clean again; the agent's
+# graph matches the configuration.
 # Usage: dag.sh PROVIDER_BINARY AGENT_BINARY
 set -euo pipefail
 
@@ -111,6 +112,16 @@ resource "weir_transform" "customer_totals" {
   slo_success_ratio = 0.999
   slo_latency       = "30m"
 }
+resource "weir_quality_check" "totals_nonnegative" {
+  name      = "customer-totals-nonnegative"
+  transform = weir_transform.customer_totals.name
+  kind      = "custom_sql"
+  sql       = "SELECT COUNT(*) FROM {{batch}} WHERE TOTAL < 0"
+  # The agent refuses to delete a transform a check still guards: a replaced transform replaces it.
+  lifecycle {
+    replace_triggered_by = [weir_transform.customer_totals]
+  }
+}
 HCL
 }
 
@@ -118,12 +129,13 @@ step "apply the DAG: sources, pipeline, then the transforms in dependency order"
 write_config table
 "$tofu" init -input=false > "$work/init.out" 2>&1 || { cat "$work/init.out"; fail "tofu init"; }
 "$tofu" apply -no-color -input=false -auto-approve > "$work/apply.out" 2>&1 || { cat "$work/apply.out"; fail "tofu apply"; }
-contains "$work/apply.out" "Apply complete! Resources: 5 added, 0 changed, 0 destroyed."
+contains "$work/apply.out" "Apply complete! Resources: 6 added, 0 changed, 0 destroyed."
 python3 - "$work/apply.out" <<'PY' || fail "a transform was created before what it reads"
 import sys
 text = open(sys.argv[1]).read()
 order = [text.index(f"{r}: Creation complete") for r in
-         ("weir_pipeline.shop", "weir_transform.customer_orders", "weir_transform.customer_totals")]
+         ("weir_pipeline.shop", "weir_transform.customer_orders", "weir_transform.customer_totals",
+          "weir_quality_check.totals_nonnegative")]
 sys.exit(0 if order == sorted(order) else 1)
 PY
 "$agent_bin" ctl dag graph > "$work/graph.out"
@@ -142,9 +154,12 @@ set +e; "$tofu" plan -no-color -input=false -detailed-exitcode > "$work/plan.out
 [[ $code == 2 ]] || { cat "$work/plan.out"; fail "plan exits $code, not 2 (changes)"; }
 contains "$work/plan.out" "# weir_transform.customer_totals must be replaced"
 contains "$work/plan.out" '~ materialization   = "table" -> "view" # forces replacement'
-contains "$work/plan.out" "Plan: 1 to add, 0 to change, 1 to destroy."
+contains "$work/plan.out" "# weir_quality_check.totals_nonnegative will be replaced due to changes in replace_triggered_by"
+contains "$work/plan.out" "Plan: 2 to add, 0 to change, 2 to destroy."
 "$tofu" apply -no-color -input=false -auto-approve > "$work/apply.out" 2>&1 || { cat "$work/apply.out"; fail "tofu apply of the replace"; }
-contains "$work/apply.out" "Apply complete! Resources: 1 added, 0 changed, 1 destroyed."
+contains "$work/apply.out" "Apply complete! Resources: 2 added, 0 changed, 2 destroyed."
+[[ $("$agent_bin" ctl get quality_check customer-totals-nonnegative | python3 -c 'import json,sys; print(json.load(sys.stdin)["spec"]["transform"])') == customer-totals ]] ||
+  fail "the check on the replaced transform is gone"
 [[ $("$agent_bin" ctl get transform customer-totals | python3 -c 'import json,sys; print(json.load(sys.stdin)["spec"]["materialization"])') == view ]] ||
   fail "the agent did not get the new materialization"
 set +e; "$tofu" plan -no-color -input=false -detailed-exitcode > "$work/plan.out" 2>&1; code=$?; set -e

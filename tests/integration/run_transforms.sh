@@ -3,7 +3,9 @@
 # tables → a join transform → an aggregate transform, built after a pipeline run without any
 # trigger; an incremental transform that picks up exactly the new rows; a failed upstream run that
 # holds the downstream (one incident) until it recovers; a kill -9 between build and publish that
-# leaves the old target in place and resumes; a cycle refused at apply naming the cycle.
+# leaves the old target in place and resumes; a cycle refused at apply naming the cycle; quality
+# checks on transforms (a table, an incremental and a view): a failing `error` check keeps the old
+# target and holds the downstream, a passing one publishes, freshness judges a view's target.
 # Run under with_postgres.sh and with_snowflake.sh. Usage: run_transforms.sh AGENT_BINARY
 set -euo pipefail
 agent_bin=$(realpath "$1")
@@ -145,4 +147,73 @@ wait_succeeded customer-totals 4
 [[ $(sf 'SELECT COUNT(*) FROM "RAW"."SHOP"."CUSTOMER_ORDERS"') == '["34"]' ]] || fail "CUSTOMER_ORDERS after resuming"
 [[ $(sf "SELECT COUNT(*) FROM RAW.INFORMATION_SCHEMA.TABLES WHERE TABLE_NAME LIKE '%__WEIR_BUILD_%'") == '["0"]' ]] ||
   fail "scratch tables left: $(sf "SELECT TABLE_NAME FROM RAW.INFORMATION_SCHEMA.TABLES WHERE TABLE_NAME LIKE '%WEIR_BUILD%'")"
+step "checks on transforms: judged before publish; a failing error check keeps the old target"
+check() { ctl apply quality_check "$1" --spec "$2" > /dev/null || fail "check $1 refused"; }
+transform order-ages '"target":"ORDER_AGES","materialization":"view","inputs":["shop/shop.orders"],
+  "sql":"SELECT ID, UPDATED_AT FROM ORDERS"' > /dev/null
+check totals-nonnegative '{"name":"totals-nonnegative","transform":"customer-totals","kind":"custom_sql",
+  "sql":"SELECT COUNT(*) FROM {{batch}} WHERE TOTAL < 0"}'
+check totals-one-per-customer '{"name":"totals-one-per-customer","transform":"customer-totals","kind":"unique","columns":["customer_id"]}'
+check paid-unique '{"name":"paid-unique","transform":"paid-orders","kind":"unique","columns":["ORDER_ID"]}'
+check paid-amount-present '{"name":"paid-amount-present","transform":"paid-orders","kind":"null_spike","column":"AMOUNT","max_null_fraction":0}'
+check ages-unique '{"name":"ages-unique","transform":"order-ages","kind":"unique","columns":["ID"]}'
+check ages-fresh '{"name":"ages-fresh","transform":"order-ages","kind":"freshness","column":"UPDATED_AT","max_age":"1h","severity":"warn"}'
+if ctl apply quality_check bad --spec '{"name":"bad","transform":"customer-totals","table":"shop.orders","kind":"row_count"}' > "$work/bad.out" 2>&1; then
+  fail "a check with a transform and a table was applied"
+fi
+grep -q 'table' "$work/bad.out" || { cat "$work/bad.out"; fail "the refusal does not name table"; }
+if ctl apply quality_check bad --spec '{"name":"bad","transform":"no-such-transform","kind":"row_count"}' > "$work/bad.out" 2>&1; then
+  fail "a check on a missing transform was applied"
+fi
+grep -qF 'no transform named "no-such-transform"' "$work/bad.out" || { cat "$work/bad.out"; fail "the refusal does not name the transform"; }
+totals_runs=$(succeeded customer-totals)
+paid_runs=$(succeeded paid-orders)
+pg "INSERT INTO shop.orders (id, customer_id, amount, status) VALUES (105, 5, 50, 'paid')"
+ctl run shop --wait=60 > /dev/null || fail "shop run with checks"
+wait_succeeded customer-totals $((totals_runs + 1))
+wait_succeeded paid-orders $((paid_runs + 1))
+wait_succeeded order-ages 1
+for c in totals-nonnegative totals-one-per-customer paid-unique paid-amount-present ages-unique ages-fresh; do
+  [[ $(db "SELECT passed FROM check_results WHERE check_name = '$c' ORDER BY id DESC LIMIT 1") == 1 ]] ||
+    fail "check $c: $(db "SELECT passed, stage, detail FROM check_results WHERE check_name = '$c'")"
+done
+[[ $(db "SELECT stage FROM check_results WHERE check_name = 'ages-fresh' ORDER BY id DESC LIMIT 1") == target ]] ||
+  fail "freshness on a transform is not judged on its target"
+[[ $(db "SELECT stage FROM check_results WHERE check_name = 'paid-unique' ORDER BY id DESC LIMIT 1") == batch ]] ||
+  fail "unique on a transform is not judged before publish"
+ctl checks customer-totals > "$work/checks.out"
+grep -q 'totals-nonnegative' "$work/checks.out" || { cat "$work/checks.out"; fail "ctl checks TRANSFORM"; }
+
+before_totals=$(sf 'SELECT CUSTOMER_ID, ORDERS, TOTAL FROM "RAW"."SHOP"."CUSTOMER_TOTALS" ORDER BY CUSTOMER_ID')
+failed_before=$(db "SELECT COUNT(*) FROM transform_runs WHERE transform = 'customer-totals' AND state = 'failed'")
+pg "UPDATE shop.orders SET amount = -1000, updated_at = now() WHERE id = 2"
+ctl run shop --wait=60 > /dev/null || fail "shop run with a negative amount"
+for _ in $(seq 1 300); do
+  [[ $(db "SELECT COUNT(*) FROM transform_runs WHERE transform = 'customer-totals' AND state = 'failed'") -gt $failed_before ]] && break
+  sleep 0.1
+done
+error=$(db "SELECT error FROM transform_runs WHERE transform = 'customer-totals' ORDER BY created_at DESC LIMIT 1")
+[[ $error == *"totals-nonnegative"*"1 failing rows"* && $error == *"keeps its previous rows"* ]] ||
+  fail "the failing check did not fail the transform run: $error"
+[[ $(sf 'SELECT CUSTOMER_ID, ORDERS, TOTAL FROM "RAW"."SHOP"."CUSTOMER_TOTALS" ORDER BY CUSTOMER_ID') == "$before_totals" ]] ||
+  fail "a result that failed its check was published"
+[[ $(db "SELECT COUNT(*) FROM incidents WHERE incident_key = 'check/totals-nonnegative' AND resolved_at = ''") == 1 ]] ||
+  fail "no open incident for the failing check: $(db 'SELECT incident_key, summary FROM incidents')"
+[[ $(db "SELECT summary FROM incidents WHERE incident_key = 'check/totals-nonnegative'") == *"the target keeps its previous rows"* ]] ||
+  fail "the incident does not say the target was kept"
+[[ $(sf "SELECT COUNT(*) FROM RAW.INFORMATION_SCHEMA.TABLES WHERE TABLE_NAME LIKE 'CUSTOMER_TOTALS__WEIR_BUILD_%'") == '["0"]' ]] ||
+  fail "the refused result's scratch table was left"
+echo "  customer-totals refused: ${error:0:160}…"
+
+pg "UPDATE shop.orders SET amount = 3, updated_at = now() WHERE id = 2"
+ctl run shop --wait=60 > /dev/null || fail "shop run after the fix"
+wait_succeeded customer-totals $((totals_runs + 2))
+published=$(sf 'SELECT TOTAL FROM "RAW"."SHOP"."CUSTOMER_TOTALS" WHERE CUSTOMER_ID = 3')
+python3 -c 'import decimal,json,sys; sys.exit(decimal.Decimal(json.loads(sys.argv[1])[0]) != decimal.Decimal(sys.argv[2]))' \
+  "$published" "$(pg "SELECT sum(amount) FROM shop.orders WHERE customer_id = 3")" ||
+  fail "the fixed result was not published: $published"
+[[ $(db "SELECT COUNT(*) FROM incidents WHERE incident_key = 'check/totals-nonnegative' AND resolved_at = ''") == 0 ]] ||
+  fail "the check's incident did not resolve"
+[[ $(sf "SELECT COUNT(*) FROM RAW.INFORMATION_SCHEMA.TABLES WHERE TABLE_NAME LIKE '%__WEIR_BUILD_%'") == '["0"]' ]] ||
+  fail "scratch tables left after the checks"
 echo "OK"

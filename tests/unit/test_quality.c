@@ -1,5 +1,7 @@
-/* test_quality.c — the robust anomaly score, check history from committed runs only, and the
- * quarantine decisions on runs. */
+/* test_quality.c — the robust anomaly score, check history from published runs only, the
+ * quarantine decisions on runs, and the gate on a transform's build. The destination here is an
+ * in-process test backend answering fixed measurements (the Snowflake SQL behind them is tested
+ * against the emulator in tests/integration/run_transforms.sh). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,8 +13,10 @@
 #include <string.h>
 
 #include "quality.h"
+#include "store_alerts.h"
 #include "store_checks.h"
 #include "store_runs.h"
+#include "store_transforms.h"
 #include "temp_store.h"
 
 static temp_store_t place;
@@ -132,12 +136,82 @@ static void quarantine_holds_until_released_or_discarded(void **state)
     assert_int_equal(store_run_discard(store, "no-such-run", &decided, &err), WEIR_ERR_NOT_FOUND);
 }
 
+/* Failing rows by check name: "neg" finds two, everything else none. */
+static weir_status_t measure_build(destination_session_t *session, const destination_transform_t *transform,
+                                   const check_spec_t *check, destination_measure_t *out, weir_err_t *err)
+{
+    (void)session;
+    (void)transform;
+    (void)err;
+    memset(out, 0, sizeof *out);
+    out->value = strcmp(check->name, "neg") == 0 ? 2 : 0;
+    return WEIR_OK;
+}
+
+static void transform_checks_judge_the_build(void **state)
+{
+    (void)state;
+    weir_err_t err;
+    temp_store_put(store, "destination_snowflake", "wh",
+                   "{\"name\":\"wh\",\"account\":\"A-B\",\"user\":\"U\",\"warehouse\":\"W\",\"database\":\"D\","
+                   "\"schema\":\"S\",\"auth\":\"key_pair\"}");
+    temp_store_put(store, "transform", "totals",
+                   "{\"name\":\"totals\",\"destination\":\"wh\",\"target\":\"TOTALS\",\"sql\":\"SELECT 1 AS X\"}");
+    temp_store_put(store, "quality_check", "neg",
+                   "{\"name\":\"neg\",\"transform\":\"totals\",\"kind\":\"custom_sql\",\"sql\":\"SELECT 2\"}");
+    temp_store_put(store, "quality_check", "soft",
+                   "{\"name\":\"soft\",\"transform\":\"totals\",\"kind\":\"row_count\",\"severity\":\"warn\"}");
+    /* Another subject's check is not this build's to run. */
+    temp_store_put(store, "transform", "other",
+                   "{\"name\":\"other\",\"destination\":\"wh\",\"target\":\"OTHER\",\"sql\":\"SELECT 1 AS X\"}");
+    temp_store_put(store, "quality_check", "elsewhere",
+                   "{\"name\":\"elsewhere\",\"transform\":\"other\",\"kind\":\"custom_sql\",\"sql\":\"SELECT 2\"}");
+    store_transform_run_t run;
+    assert_int_equal(store_transform_run_enqueue(store, "totals", "manual", "{}", &run, &err), WEIR_OK);
+    destination_ops_t ops = {.kind = "destination_snowflake", .transform_measure = measure_build};
+    destination_transform_t build = {.run_id = run.id, .transform = "totals", .target = "TOTALS"};
+    quality_context_t context = {.store = store, .destination = &ops, .transform = &build, .judge_history = true};
+    quality_report_t report;
+    assert_int_equal(quality_run(&context, QUALITY_BATCH, &report, &err), WEIR_OK);
+    assert_int_equal(report.count, 2);
+    assert_true(report.blocking);
+    assert_non_null(strstr(report.summary, "neg (error): 2 failing rows"));
+    quality_report_free(&report);
+    store_check_result_t *results;
+    size_t count;
+    assert_int_equal(store_check_results_for_run(store, run.id, &results, &count, &err), WEIR_OK);
+    assert_int_equal(count, 2);
+    for (size_t i = 0; i < count; i++) {
+        assert_string_equal(results[i].pipeline, "totals"); /* the subject: the transform */
+        assert_string_equal(results[i].table_name, "");
+        assert_string_equal(results[i].stage, "batch");
+    }
+    free(results);
+    store_incident_t *incidents;
+    assert_int_equal(store_incidents_open(store, &incidents, &count, &err), WEIR_OK);
+    assert_int_equal(count, 1);
+    assert_string_equal(incidents[0].key, "check/neg");
+    assert_non_null(strstr(incidents[0].summary, "the target keeps its previous rows"));
+    free(incidents);
+
+    /* The observed values of succeeded transform runs are the history; a failed run's are not. */
+    double values[8];
+    int hours[8];
+    assert_int_equal(store_check_history(store, "soft", 8, values, hours, &count, &err), WEIR_OK);
+    assert_int_equal(count, 0);
+    run.state = TRUN_SUCCEEDED;
+    assert_int_equal(store_transform_run_save(store, &run, &err), WEIR_OK);
+    assert_int_equal(store_check_history(store, "soft", 8, values, hours, &count, &err), WEIR_OK);
+    assert_int_equal(count, 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(robust_z_judges_by_median_and_mad),
         cmocka_unit_test_setup_teardown(history_counts_committed_runs_only, setup, teardown),
         cmocka_unit_test_setup_teardown(quarantine_holds_until_released_or_discarded, setup, teardown),
+        cmocka_unit_test_setup_teardown(transform_checks_judge_the_build, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -81,6 +81,21 @@ static void check_and_channel_bind(void **state)
     assert_false(c.has_min_rows);
     assert_true(c.has_anomaly_threshold); /* defaulted by the table */
     check_spec_free(&c);
+    /* A transform check names its result's Snowflake columns: unquoted resolves upper case. */
+    assert_int_equal(check_spec_parse("{\"name\":\"u\",\"transform\":\"totals\",\"kind\":\"unique\","
+                                      "\"columns\":[\"customer_id\",\"\\\"Region\\\"\"]}",
+                                      "u", &c, &err),
+                     WEIR_OK);
+    assert_null(c.pipeline);
+    assert_string_equal(c.transform, "totals");
+    assert_string_equal(c.columns[0], "CUSTOMER_ID");
+    assert_string_equal(c.columns[1], "Region");
+    check_spec_free(&c);
+    assert_int_equal(check_spec_parse("{\"name\":\"u\",\"transform\":\"totals\",\"pipeline\":\"p\",\"table\":\"t\","
+                                      "\"kind\":\"row_count\"}",
+                                      "u", &c, &err),
+                     WEIR_ERR_INVALID);
+    assert_non_null(strstr(err.msg, "either pipeline and table or transform"));
     channel_spec_t ch;
     assert_int_equal(channel_spec_parse("{\"name\":\"ops\",\"kind\":\"slack\",\"url_ref\":\"env:URL\","
                                         "\"pipelines\":[\"a\",\"b\"]}",

@@ -41,10 +41,10 @@ static weir_status_t put_columns(weir_buf_t *sql, char *const *columns, size_t c
 
 /* Duplicates after the publish: for a MERGE, target rows the batch does not replace plus the batch;
  * for a full refresh, which replaces every target row, the batch alone. */
-static weir_status_t unique_sql(weir_buf_t *sql, const sf_load_request_t *request, const char *batch,
-                                const char *target, const check_spec_t *check)
+static weir_status_t unique_sql(weir_buf_t *sql, const sf_check_subject_t *subject, const check_spec_t *check)
 {
-    if (request->replace_all) {
+    const char *batch = subject->batch, *target = subject->target;
+    if (subject->replace_all) {
         weir_status_t status = buf_puts(sql, "SELECT COUNT(*) FROM (SELECT ");
         if (status == WEIR_OK)
             status = put_columns(sql, check->columns, check->column_count, "");
@@ -63,14 +63,14 @@ static weir_status_t unique_sql(weir_buf_t *sql, const sf_load_request_t *reques
         status = put_columns(sql, check->columns, check->column_count, "t.");
     if (status == WEIR_OK)
         status = buf_printf(sql, " FROM %s t WHERE NOT EXISTS (SELECT 1 FROM %s b WHERE ", target, batch);
-    for (size_t k = 0; status == WEIR_OK && k < request->key_count; k++) {
+    for (size_t k = 0; status == WEIR_OK && k < subject->key_count; k++) {
         status = buf_puts(sql, k ? " AND b." : "b.");
         if (status == WEIR_OK)
-            status = sf_put_ident(sql, request->primary_key[k]);
+            status = sf_put_ident(sql, subject->primary_key[k]);
         if (status == WEIR_OK)
             status = buf_puts(sql, " = t.");
         if (status == WEIR_OK)
-            status = sf_put_ident(sql, request->primary_key[k]);
+            status = sf_put_ident(sql, subject->primary_key[k]);
     }
     if (status == WEIR_OK)
         status = buf_puts(sql, ") UNION ALL SELECT ");
@@ -103,8 +103,8 @@ static weir_status_t accepted_values_sql(weir_buf_t *sql, const char *batch, con
 }
 
 /* references: TABLE.COLUMN or SCHEMA.TABLE.COLUMN in the destination database. */
-static weir_status_t referential_sql(weir_buf_t *sql, const sf_load_request_t *request, const char *batch,
-                                     const check_spec_t *check, weir_err_t *err)
+static weir_status_t referential_sql(weir_buf_t *sql, const sf_check_subject_t *subject, const check_spec_t *check,
+                                     weir_err_t *err)
 {
     char parts[3][256] = {{0}};
     int count = 0;
@@ -130,14 +130,14 @@ static weir_status_t referential_sql(weir_buf_t *sql, const sf_load_request_t *r
     if (count == 3)
         sf_upper_name(parts[0], upper, sizeof upper);
     else
-        snprintf(upper, sizeof upper, "%s", request->schema); /* exact already */
-    weir_status_t status = buf_printf(sql, "SELECT COUNT(*) FROM %s b WHERE b.", batch);
+        snprintf(upper, sizeof upper, "%s", subject->schema); /* exact already */
+    weir_status_t status = buf_printf(sql, "SELECT COUNT(*) FROM %s b WHERE b.", subject->batch);
     if (status == WEIR_OK)
         status = sf_put_ident(sql, check->column);
     if (status == WEIR_OK)
         status = buf_puts(sql, " IS NOT NULL AND NOT EXISTS (SELECT 1 FROM ");
     if (status == WEIR_OK)
-        status = sf_put_ident(sql, request->database);
+        status = sf_put_ident(sql, subject->database);
     if (status == WEIR_OK)
         status = buf_putc(sql, '.');
     if (status == WEIR_OK)
@@ -175,13 +175,11 @@ static weir_status_t custom_sql(weir_buf_t *sql, const char *batch, const char *
     return status;
 }
 
-weir_status_t sf_checks_measure(sf_client_t *client, const sf_load_request_t *request, const check_spec_t *check,
+weir_status_t sf_checks_measure(sf_client_t *client, const sf_check_subject_t *subject, const check_spec_t *check,
                                 destination_measure_t *out, weir_err_t *err)
 {
     memset(out, 0, sizeof *out);
-    char batch[1024], target[1024];
-    sf_load_batch_table(request, batch, sizeof batch);
-    sf_load_target_table(request, target, sizeof target);
+    const char *batch = subject->batch, *target = subject->target;
     /* Checks carry user SQL and value lists: a statement of up to 1 MB. */
     weir_buf_t sql;
     buf_init(&sql, 1024 * 1024);
@@ -201,26 +199,26 @@ weir_status_t sf_checks_measure(sf_client_t *client, const sf_load_request_t *re
         second = &out->total;
         break;
     case CHECK_UNIQUE:
-        status = unique_sql(&sql, request, batch, target, check);
+        status = unique_sql(&sql, subject, check);
         break;
     case CHECK_ACCEPTED_VALUES:
         status = accepted_values_sql(&sql, batch, check);
         break;
     case CHECK_REFERENTIAL_INTEGRITY:
-        status = referential_sql(&sql, request, batch, check, err);
+        status = referential_sql(&sql, subject, check, err);
         break;
     case CHECK_CUSTOM_SQL:
         status = custom_sql(&sql, batch, target, check);
         break;
     case CHECK_FRESHNESS:
-        if (!request->cursor) {
+        if (!subject->cursor) {
             weir_err_set(err, "the table has no cursor column to measure freshness by");
             status = WEIR_ERR_INVALID;
             break;
         }
         status = buf_puts(&sql, "SELECT DATEDIFF('second', MAX(");
         if (status == WEIR_OK)
-            status = sf_put_ident(&sql, request->cursor);
+            status = sf_put_ident(&sql, subject->cursor);
         if (status == WEIR_OK)
             status = buf_printf(&sql, "), CURRENT_TIMESTAMP()) FROM %s", target);
         first_null = &out->is_null;

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sf_checks.h"
+
 /* One generated statement stays under the SQL API's 1 MB limit with the user's SELECT inside. */
 #define SF_TRANSFORM_STATEMENT_MAX (1000u * 1024u)
 #define SINCE_PLACEHOLDER "{{since}}"
@@ -95,6 +97,21 @@ static weir_status_t check_unique(sf_client_t *client, weir_buf_t *sql, const ch
     return result;
 }
 
+/* The first run creates the target with the result's columns and no rows, so checks that compare
+ * with the target (unique) can read it before the first MERGE; later runs only MERGE. */
+static weir_status_t create_incremental_target(sf_client_t *client, weir_buf_t *sql, const char *database,
+                                               const char *schema, const destination_transform_t *transform,
+                                               weir_err_t *err)
+{
+    weir_status_t result = buf_puts(sql, "CREATE TABLE IF NOT EXISTS ");
+    if (result == WEIR_OK && (result = put_table(sql, database, schema, transform, false)) == WEIR_OK &&
+        (result = buf_puts(sql, " AS SELECT * FROM ")) == WEIR_OK &&
+        (result = put_table(sql, database, schema, transform, true)) == WEIR_OK &&
+        (result = buf_puts(sql, " WHERE 1 = 0")) == WEIR_OK)
+        result = sf_run(client, sql, NULL, err);
+    return result;
+}
+
 weir_status_t sf_transform_build(sf_client_t *client, const char *database, const char *schema,
                                  const destination_transform_t *transform, destination_transform_result_t *out,
                                  weir_err_t *err)
@@ -126,6 +143,8 @@ weir_status_t sf_transform_build(sf_client_t *client, const char *database, cons
         out->rows = count_of(&counted);
     if (result == WEIR_OK && transform->materialization == MATERIALIZE_INCREMENTAL)
         result = check_unique(client, &sql, database, schema, transform, err);
+    if (result == WEIR_OK && transform->materialization == MATERIALIZE_INCREMENTAL)
+        result = create_incremental_target(client, &sql, database, schema, transform, err);
     sf_result_free(&counted);
     buf_free(&sql);
     return result;
@@ -208,13 +227,8 @@ static weir_status_t publish_incremental(sf_client_t *client, weir_buf_t *sql, c
 {
     sf_result_t columns = {0}, merged = {0};
     weir_status_t result = scratch_columns(client, sql, database, schema, transform, &columns, err);
-    /* The first run creates the target with the result's columns; later runs only MERGE. */
-    if (result == WEIR_OK && (result = buf_puts(sql, "CREATE TABLE IF NOT EXISTS ")) == WEIR_OK &&
-        (result = put_table(sql, database, schema, transform, false)) == WEIR_OK &&
-        (result = buf_puts(sql, " AS SELECT * FROM ")) == WEIR_OK &&
-        (result = put_table(sql, database, schema, transform, true)) == WEIR_OK &&
-        (result = buf_puts(sql, " WHERE 1 = 0")) == WEIR_OK)
-        result = sf_run(client, sql, NULL, err);
+    if (result == WEIR_OK)
+        result = create_incremental_target(client, sql, database, schema, transform, err);
     if (result == WEIR_OK && (result = put_merge(sql, database, schema, transform, &columns)) == WEIR_OK)
         result = sf_run(client, sql, &merged, err);
     if (result == WEIR_OK) {
@@ -260,6 +274,48 @@ weir_status_t sf_transform_publish(sf_client_t *client, const char *database, co
     buf_free(&sql);
     if (result == WEIR_OK)
         sf_transform_drop(client, database, schema, transform);
+    return result;
+}
+
+/* Writes `built` as a FROM item: the scratch table, or for a view the parenthesised SELECT. */
+static weir_status_t put_built(weir_buf_t *sql, const char *database, const char *schema,
+                               const destination_transform_t *transform)
+{
+    if (transform->materialization != MATERIALIZE_VIEW)
+        return put_table(sql, database, schema, transform, true);
+    weir_status_t result = buf_puts(sql, "(\n");
+    if (result == WEIR_OK)
+        result = sf_transform_expand(transform, sql);
+    return result == WEIR_OK ? buf_puts(sql, "\n)") : result;
+}
+
+weir_status_t sf_transform_measure(sf_client_t *client, const char *database, const char *schema,
+                                   const destination_transform_t *transform, const check_spec_t *check,
+                                   destination_measure_t *out, weir_err_t *err)
+{
+    weir_buf_t built, target;
+    buf_init(&built, SF_TRANSFORM_STATEMENT_MAX);
+    buf_init(&target, 4096);
+    weir_status_t result = put_built(&built, database, schema, transform);
+    if (result == WEIR_OK)
+        result = buf_putc(&built, 0);
+    if (result == WEIR_OK && (result = put_table(&target, database, schema, transform, false)) == WEIR_OK)
+        result = buf_putc(&target, 0);
+    if (result == WEIR_ERR_TOO_BIG)
+        weir_err_set(err, "transform %s: the SQL is too long for one statement", transform->transform);
+    /* An incremental result is MERGEd by unique_key; a table or a view replaces the whole target. */
+    sf_check_subject_t subject = {.batch = (const char *)built.data,
+                                  .target = (const char *)target.data,
+                                  .database = database,
+                                  .schema = schema,
+                                  .key_count = transform->key_count,
+                                  .primary_key = transform->unique_key,
+                                  .replace_all = transform->materialization != MATERIALIZE_INCREMENTAL,
+                                  .cursor = check->column};
+    if (result == WEIR_OK)
+        result = sf_checks_measure(client, &subject, check, out, err);
+    buf_free(&target);
+    buf_free(&built);
     return result;
 }
 

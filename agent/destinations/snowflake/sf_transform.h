@@ -15,6 +15,11 @@ weir_status_t sf_transform_build(sf_client_t *client, const char *database, cons
 weir_status_t sf_transform_publish(sf_client_t *client, const char *database, const char *schema,
                                    const destination_transform_t *transform, destination_transform_result_t *out,
                                    weir_err_t *err) WEIR_MUSTCHECK;
+/* Measures a check on the run's built result (sf_checks.h): the scratch table, or for a view its
+ * SELECT; freshness reads the target. */
+weir_status_t sf_transform_measure(sf_client_t *client, const char *database, const char *schema,
+                                   const destination_transform_t *transform, const check_spec_t *check,
+                                   destination_measure_t *out, weir_err_t *err) WEIR_MUSTCHECK;
 void sf_transform_drop(sf_client_t *client, const char *database, const char *schema,
                        const destination_transform_t *transform);
 

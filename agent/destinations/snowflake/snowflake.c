@@ -333,8 +333,19 @@ static weir_status_t sf_measure(destination_session_t *session, const destinatio
     for (size_t i = 0; result == WEIR_OK && i < check->column_count; i++)
         result = staged_target(batch, check->columns[i], "checked", &columns[i], err);
     named.columns = (char **)columns;
+    char batch_table[1024], target_table[1024];
+    sf_load_batch_table(&scratch.request, batch_table, sizeof batch_table);
+    sf_load_target_table(&scratch.request, target_table, sizeof target_table);
+    sf_check_subject_t subject = {.batch = batch_table,
+                                  .target = target_table,
+                                  .database = scratch.request.database,
+                                  .schema = scratch.request.schema,
+                                  .key_count = scratch.request.key_count,
+                                  .primary_key = scratch.request.primary_key,
+                                  .replace_all = scratch.request.replace_all,
+                                  .cursor = scratch.request.cursor};
     if (result == WEIR_OK)
-        result = sf_checks_measure(session->client, &scratch.request, &named, out, err);
+        result = sf_checks_measure(session->client, &subject, &named, out, err);
     free(columns);
     return result;
 }
@@ -397,6 +408,13 @@ static weir_status_t sf_op_transform_publish(destination_session_t *session, con
     return sf_transform_publish(session->client, session->spec.database, session->spec.schema, transform, out, err);
 }
 
+static weir_status_t sf_op_transform_measure(destination_session_t *session, const destination_transform_t *transform,
+                                             const check_spec_t *check, destination_measure_t *out, weir_err_t *err)
+{
+    return sf_transform_measure(session->client, session->spec.database, session->spec.schema, transform, check, out,
+                                err);
+}
+
 static void sf_op_transform_discard(destination_session_t *session, const destination_transform_t *transform)
 {
     sf_transform_drop(session->client, session->spec.database, session->spec.schema, transform);
@@ -420,6 +438,7 @@ const destination_ops_t snowflake_destination_ops = {
     .close = sf_close,
     .transform_build = sf_op_transform_build,
     .transform_publish = sf_op_transform_publish,
+    .transform_measure = sf_op_transform_measure,
     .transform_discard = sf_op_transform_discard,
     .retention_delete = sf_op_retention_delete,
 };
