@@ -34,15 +34,34 @@ static void stamp(time_t at, char *out, size_t size)
              tm.tm_min, tm.tm_sec);
 }
 
-/* Adds `spec` and everything upstream of it (tables as written, transforms by name) to `names`.
- * `depth` bounds the walk: the agent refuses cycles, but a store written by hand might hold one. */
+/* "<pipeline>/<table>" with the table spelled as its pipeline's table block spells it (the name
+ * DAG run members carry), however the input writes it ("shop/SHOP.orders" for "shop.orders"). */
+static json_t *table_member_name(store_t *store, const transform_input_t *input, const char *as_written)
+{
+    agent_object_t object = {0};
+    pipeline_spec_t pipeline;
+    weir_err_t err = {{0}};
+    json_t *name = NULL;
+    if (store_get(store, "pipeline", input->object, &object, &err) == WEIR_OK &&
+        pipeline_spec_parse(object.spec_json, input->object, &pipeline, &err) == WEIR_OK) {
+        const table_spec_t *table = pipeline_spec_table(&pipeline, input->table);
+        if (table)
+            name = json_sprintf("%s/%s", pipeline.name, table->name);
+        pipeline_spec_free(&pipeline);
+    }
+    agent_object_clear(&object);
+    return name ? name : json_string(as_written);
+}
+
+/* Adds `spec` and everything upstream of it (tables, transforms by name) to `names`. `depth`
+ * bounds the walk: the agent refuses cycles, but a store written by hand might hold one. */
 static void add_upstream(store_t *store, const transform_spec_t *spec, json_t *names, int depth)
 {
     json_array_append_new(names, json_string(spec->name));
     for (size_t i = 0; i < spec->input_count && depth < 64; i++) {
         const transform_input_t *input = &spec->input_refs[i];
         if (input->is_table) {
-            json_array_append_new(names, json_string(spec->inputs[i]));
+            json_array_append_new(names, table_member_name(store, input, spec->inputs[i]));
             continue;
         }
         agent_object_t object = {0};

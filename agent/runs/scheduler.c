@@ -52,22 +52,25 @@ static void jitter_time(const char *pipeline, time_t fired, long long jitter_s, 
              tm.tm_min, tm.tm_sec);
 }
 
-/* The runs of one pipeline's tick make one DAG run (store_dag_runs.h); its bookkeeping never
- * stops a load. */
-static void join_dag_run(store_t *store, char dag_run[STORE_DAG_RUN_ID_SIZE], const char *pipeline, const char *run_id)
+/* The runs one schedule tick queues make one DAG run (store_dag_runs.h), whichever pipelines
+ * fired; its bookkeeping never stops a load. */
+typedef struct {
+    char id[STORE_DAG_RUN_ID_SIZE]; /* "" until the first run joins */
+    char origin[200];               /* "pipeline shop" or "pipelines shop, billing, …" */
+} tick_dag_run_t;
+
+static void join_dag_run(store_t *store, tick_dag_run_t *dag_run, const char *run_id)
 {
-    char origin[128];
     weir_err_t err = {{0}};
-    snprintf(origin, sizeof origin, "pipeline %s", pipeline);
-    if (store_dag_run_join(store, dag_run, "schedule", origin, "load", run_id, &err) != WEIR_OK)
+    if (store_dag_run_join(store, dag_run->id, "schedule", dag_run->origin, "load", run_id, &err) != WEIR_OK)
         log_error("scheduler", "run %s: cannot record its DAG run: %s", run_id, err.msg);
 }
 
-/* Queues a run of every table of `pipeline` (one schedule tick). */
-static int queue_tables(store_t *store, const pipeline_spec_t *pipeline, const char *not_before)
+/* Queues a run of every table of `pipeline` for this tick. */
+static int queue_tables(store_t *store, const pipeline_spec_t *pipeline, const char *not_before,
+                        tick_dag_run_t *dag_run)
 {
     int queued = 0;
-    char dag_run[STORE_DAG_RUN_ID_SIZE] = "";
     for (size_t t = 0; t < pipeline->table_count; t++) {
         const char *table = pipeline->tables[t].name;
         store_run_t run;
@@ -82,7 +85,7 @@ static int queue_tables(store_t *store, const pipeline_spec_t *pipeline, const c
         if (result == WEIR_OK) {
             queued++;
             log_info("scheduler", "queued run %s of %s %s", run.id, pipeline->name, table);
-            join_dag_run(store, dag_run, pipeline->name, run.id);
+            join_dag_run(store, dag_run, run.id);
         } else if (result == WEIR_ERR_EXISTS) {
             log_warn("scheduler", "%s %s is still running (run %s); this schedule tick is skipped", pipeline->name,
                      table, run.id);
@@ -91,6 +94,34 @@ static int queue_tables(store_t *store, const pipeline_spec_t *pipeline, const c
         }
     }
     return queued;
+}
+
+/* Whether `pipeline` is due in the minutes (after, until]. */
+static bool pipeline_due(store_t *store, const pipeline_spec_t *pipeline, time_t after, time_t until)
+{
+    cron_t cron;
+    char why[256];
+    bool paused = false;
+    weir_err_t err = {{0}};
+    if (store_pipeline_paused(store, pipeline->name, &paused, NULL, 0, NULL, 0, &err) != WEIR_OK)
+        log_error("scheduler", "cannot read the pause of %s: %s", pipeline->name, err.msg);
+    return !paused && pipeline->enabled && pipeline->schedule &&
+        cron_parse(pipeline->schedule, &cron, why, sizeof why) && fired(&cron, after, until);
+}
+
+/* Names the due pipelines in the DAG run's origin, as many as fit. */
+static void name_origin(tick_dag_run_t *dag_run, const pipeline_spec_t *due, size_t count)
+{
+    size_t used = (size_t)snprintf(dag_run->origin, sizeof dag_run->origin, "%s", count > 1 ? "pipelines" : "pipeline");
+    for (size_t i = 0; i < count; i++) {
+        size_t room = sizeof dag_run->origin - used;
+        size_t need = strlen(due[i].name) + 2;
+        if (need + 8 > room) { /* keep room for ", +N" */
+            snprintf(dag_run->origin + used, room, ", +%zu", count - i);
+            return;
+        }
+        used += (size_t)snprintf(dag_run->origin + used, room, "%s%s", i ? ", " : " ", due[i].name);
+    }
 }
 
 int scheduler_tick(store_t *store, time_t after, time_t until)
@@ -102,26 +133,32 @@ int scheduler_tick(store_t *store, time_t after, time_t until)
         log_error("scheduler", "cannot list pipelines: %s", err.msg);
         return 0;
     }
-    for (size_t i = 0; i < pipelines.count; i++) {
-        pipeline_spec_t pipeline;
-        if (pipeline_spec_parse(pipelines.items[i].spec_json, pipelines.items[i].name, &pipeline, &err) != WEIR_OK) {
+    pipeline_spec_t *due = calloc(pipelines.count ? pipelines.count : 1, sizeof *due);
+    size_t due_count = 0;
+    for (size_t i = 0; due && i < pipelines.count; i++) {
+        pipeline_spec_t *pipeline = &due[due_count];
+        if (pipeline_spec_parse(pipelines.items[i].spec_json, pipelines.items[i].name, pipeline, &err) != WEIR_OK) {
             log_error("scheduler", "%s", err.msg);
             continue;
         }
-        cron_t cron;
-        char why[256];
-        bool paused = false;
-        if (store_pipeline_paused(store, pipeline.name, &paused, NULL, 0, NULL, 0, &err) != WEIR_OK)
-            log_error("scheduler", "cannot read the pause of %s: %s", pipeline.name, err.msg);
-        bool due = !paused && pipeline.enabled && pipeline.schedule &&
-            cron_parse(pipeline.schedule, &cron, why, sizeof why) && fired(&cron, after, until);
-        char not_before[64] = "";
-        if (due && pipeline.jitter_seconds > 0)
-            jitter_time(pipeline.name, until, pipeline.jitter_seconds, not_before, sizeof not_before);
-        if (due)
-            queued += queue_tables(store, &pipeline, not_before);
-        pipeline_spec_free(&pipeline);
+        if (pipeline_due(store, pipeline, after, until))
+            due_count++;
+        else
+            pipeline_spec_free(pipeline);
     }
+    if (!due)
+        log_error("scheduler", "out of memory: this schedule tick is skipped");
+    tick_dag_run_t dag_run;
+    memset(&dag_run, 0, sizeof dag_run);
+    name_origin(&dag_run, due, due_count);
+    for (size_t i = 0; i < due_count; i++) {
+        char not_before[64] = "";
+        if (due[i].jitter_seconds > 0)
+            jitter_time(due[i].name, until, due[i].jitter_seconds, not_before, sizeof not_before);
+        queued += queue_tables(store, &due[i], not_before, &dag_run);
+        pipeline_spec_free(&due[i]);
+    }
+    free(due);
     agent_object_list_free(&pipelines);
     return queued;
 }

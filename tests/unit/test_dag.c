@@ -235,6 +235,17 @@ static void dag_runs_group_loads_and_transforms(void **state)
     assert_int_equal(runs[0].failed, 1);
     free(runs);
     assert_int_equal(store_dag_run_get(store, "nope", &found, &members, &count, &err), WEIR_ERR_NOT_FOUND);
+
+    /* The SLO counts the DAG runs of a table input however the input spells the table. */
+    transform_spec_t spelled;
+    assert_int_equal(
+        transform_spec_parse(transform_spec("spelled", "[\"shop/PUBLIC.Orders\"]"), "spelled", &spelled, &err),
+        WEIR_OK);
+    dag_slo_t slo;
+    assert_int_equal(dag_slo_read(store, &spelled, time(NULL), &slo, &err), WEIR_OK);
+    assert_int_equal(slo.runs_30d, 2);
+    assert_int_equal(slo.failed_30d, 1);
+    transform_spec_free(&spelled);
 }
 
 static void slo_arithmetic(void **state)

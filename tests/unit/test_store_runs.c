@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "scheduler.h"
+#include "store_dag_runs.h"
 #include "store_runs.h"
 #include "temp_store.h"
 
@@ -206,6 +207,29 @@ static void scheduler_queues_due_pipelines(void **state)
     assert_int_equal(store_run_list(store, "", 10, &runs, &count, &err), WEIR_OK);
     assert_int_equal(count, 2);
     free(runs);
+    /* Every pipeline firing on one tick joins one DAG run. */
+    assert_int_equal(
+        store_put(store, "pipeline", "billing",
+                  "{\"name\":\"billing\",\"source\":\"src\",\"destination\":\"dst\",\"schedule\":\"*/5 * * * *\","
+                  "\"enabled\":true,\"table\":[{\"name\":\"invoices\"}]}",
+                  "", 0, &object, &err),
+        WEIR_OK);
+    agent_object_clear(&object);
+    store_run_t *all;
+    assert_int_equal(store_run_list(store, "", 10, &all, &count, &err), WEIR_OK);
+    for (size_t i = 0; i < count; i++) { /* the hour's runs end, so the next hour's tick queues again */
+        all[i].state = RUN_PUBLISHED;
+        assert_int_equal(store_run_commit(store, &all[i], &err), WEIR_OK);
+    }
+    free(all);
+    assert_int_equal(scheduler_tick(store, top_of_hour + 3570, top_of_hour + 3630), 3); /* 12:00: both fire */
+    store_dag_run_t *dag_runs;
+    assert_int_equal(store_dag_run_list(store, 10, &dag_runs, &count, &err), WEIR_OK);
+    assert_int_equal(count, 2); /* 11:00 (one pipeline) and 12:00 (two) */
+    assert_string_equal(dag_runs[0].origin, "pipelines billing, hourly");
+    assert_int_equal(dag_runs[0].members, 3);
+    assert_string_equal(dag_runs[1].origin, "pipeline hourly");
+    free(dag_runs);
 }
 
 int main(void)
