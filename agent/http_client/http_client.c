@@ -52,6 +52,7 @@ void http_client_free(http_client_t *client)
 typedef struct {
     const http_request_t *request;
     http_response_t *response;
+    const char *too_long; /* the captured header whose value did not fit, if one did not */
 } header_ctx_t;
 
 static size_t on_header(char *data, size_t size, size_t count, void *userdata)
@@ -77,8 +78,10 @@ static size_t on_header(char *data, size_t size, size_t count, void *userdata)
         while (end > value && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' ' || end[-1] == '\t'))
             end--;
         size_t value_len = (size_t)(end - value);
-        if (value_len >= HTTP_CAPTURE_VALUE)
-            value_len = HTTP_CAPTURE_VALUE - 1; /* a header value this long is not one we act on */
+        if (value_len > HTTP_CAPTURE_VALUE_MAX) {
+            ctx->too_long = want;
+            return 0; /* curl abandons the transfer: a cut value must never be acted on */
+        }
         memcpy(ctx->response->captured[i], value, value_len);
         ctx->response->captured[i][value_len] = 0;
     }
@@ -176,7 +179,7 @@ weir_status_t http_request(http_client_t *client, const http_request_t *req, wei
     } else {
         if (body)
             buf_reset(body);
-        header_ctx_t header_ctx = {req, response};
+        header_ctx_t header_ctx = {req, response, NULL};
         upload_t upload = {req->body, req->body_len, 0};
         set_options(h, req, headers, body, &header_ctx, &upload);
         CURLcode code = curl_easy_perform(h);
@@ -185,11 +188,14 @@ weir_status_t http_request(http_client_t *client, const http_request_t *req, wei
         } else {
             response->status = 0;
             memset(response->captured, 0, sizeof response->captured);
-            if (code == CURLE_WRITE_ERROR && body)
+            if (header_ctx.too_long)
+                snprintf(response->error, sizeof response->error, "the response header %.100s is longer than %d bytes",
+                         header_ctx.too_long, HTTP_CAPTURE_VALUE_MAX);
+            else if (code == CURLE_WRITE_ERROR && body)
                 snprintf(response->error, sizeof response->error, "response larger than %zu bytes", body->limit);
             else
                 snprintf(response->error, sizeof response->error, "%s", curl_easy_strerror(code));
-            result = WEIR_ERR_UNAVAILABLE;
+            result = header_ctx.too_long ? WEIR_ERR_INVALID : WEIR_ERR_UNAVAILABLE;
         }
         /* Headers may carry credentials: drop them from curl's copy now, not at the next reset. */
         curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);

@@ -11,10 +11,13 @@
 #include "buf.h"
 #include "status.h"
 
-/* Response headers a caller may ask for, and the room for each value: the ones worth acting on
- * (Retry-After, an ETag, a request id) are few and short; a longer value is cut at 255 bytes. */
+/* Response headers a caller may ask for, and the room for each value. Most worth acting on
+ * (Retry-After, an ETag, a request id) are short, but a Link header of a cursor-paged API carries
+ * whole URLs with opaque tokens (1-2 KiB at GitHub or Shopify): 8 KiB leaves room for those. A
+ * longer value is never cut (a cut URL would be followed): the request fails naming the header. */
 #define HTTP_CAPTURE_MAX 4
-#define HTTP_CAPTURE_VALUE 256
+#define HTTP_CAPTURE_VALUE_MAX 8192
+#define HTTP_CAPTURE_VALUE (HTTP_CAPTURE_VALUE_MAX + 1)
 
 /* A reusable connection (keep-alive across requests to the same host); one thread at a time. */
 typedef struct http_client http_client_t;
@@ -49,7 +52,9 @@ void http_client_free(http_client_t *client);
  * only for the call. `body` receives the response body up to its own limit (NULL discards it); a body
  * over the limit is a transport failure. Returns WEIR_OK when a response arrived, whatever its
  * status; WEIR_ERR_UNAVAILABLE with response->error when none did (connection, TLS, timeout,
- * oversized body); WEIR_ERR_NOMEM. `client` NULL uses a one-off connection. */
+ * oversized body); WEIR_ERR_INVALID with response->error naming the header when a captured header's
+ * value is longer than HTTP_CAPTURE_VALUE_MAX (the transfer is abandoned, status 0, nothing captured);
+ * WEIR_ERR_NOMEM. `client` NULL uses a one-off connection. */
 weir_status_t http_request(http_client_t *client, const http_request_t *request, weir_buf_t *body,
                            http_response_t *response) WEIR_MUSTCHECK;
 

@@ -35,6 +35,17 @@ struct stage_reader {
 /* Chunk files stay far below this; a larger one is not ours. */
 #define STAGE_MAX_CHUNK_FILE (4ull << 30)
 
+/* With a key every chunk this agent writes is sealed, so a plain file in a chunk's place was put
+ * there by something else (or staged before sealing was turned on): it is never loaded. */
+static weir_status_t refuse_plain(const char *path, weir_err_t *err)
+{
+    weir_err_set(err,
+                 "stage: %s is not sealed but the stage is configured to seal chunks; refusing to load data that "
+                 "may have been tampered with or written by another process",
+                 path);
+    return WEIR_ERR_AUTH;
+}
+
 weir_status_t stage_chunk_load(const char *path, const sealer_t *sealer, unsigned char **data, size_t *len,
                                weir_err_t *err)
 {
@@ -58,7 +69,9 @@ weir_status_t stage_chunk_load(const char *path, const sealer_t *sealer, unsigne
         result = WEIR_ERR_IO;
     }
     fclose(file);
-    if (result == WEIR_OK && sealer_file_header_is_sealed(bytes, size)) {
+    if (result == WEIR_OK && sealer && !sealer_file_header_is_sealed(bytes, size))
+        result = refuse_plain(path, err);
+    else if (result == WEIR_OK && sealer_file_header_is_sealed(bytes, size)) {
         char context[600];
         stage_chunk_context(path, context, sizeof context);
         sealer_stream_t *stream = NULL;
@@ -108,6 +121,9 @@ weir_status_t stage_reader_open_sealed(const char *path, const sealer_t *sealer,
             stage_reader_close(r);
             return loaded;
         }
+    } else if (r->file && sealer) {
+        stage_reader_close(r);
+        return refuse_plain(path, err);
     } else if (r->file) {
         rewind(r->file);
     }

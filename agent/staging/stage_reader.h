@@ -19,10 +19,11 @@ typedef struct {
 
 weir_status_t stage_reader_open(const char *path, stage_reader_t **out, weir_err_t *err) WEIR_MUSTCHECK;
 /* Also opens sealed chunks (stage_writer_seal): the whole file is decrypted and its tag checked
- * before a byte is parsed, so an altered chunk is refused, never half-loaded. */
+ * before a byte is parsed, so an altered chunk is refused, never half-loaded. With a sealer, a
+ * plain chunk is refused (WEIR_ERR_AUTH naming the file); without one, a sealed chunk is. */
 weir_status_t stage_reader_open_sealed(const char *path, const sealer_t *sealer, stage_reader_t **out,
                                        weir_err_t *err) WEIR_MUSTCHECK;
-/* A chunk's zstd bytes (decrypted when sealed) as a new buffer, for uploads. */
+/* A chunk's zstd bytes (decrypted when sealed) as a new buffer, for uploads; the same refusals. */
 weir_status_t stage_chunk_load(const char *path, const sealer_t *sealer, unsigned char **data, size_t *len,
                                weir_err_t *err) WEIR_MUSTCHECK;
 /* Reads the next row into fields and count; returns WEIR_ERR_NOT_FOUND at the end of the file. */

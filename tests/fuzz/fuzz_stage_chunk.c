@@ -2,11 +2,12 @@
  * read to the end or refused with an error, never a crash, and every field stays inside its row.
  * The first input byte picks the mode, the rest is the file:
  *   0  the bytes as a plain chunk (zstd CSV), opened without a key;
- *   1  the bytes as a chunk opened with the test key (plain, or a forged sealed header);
+ *   1  the bytes as a chunk opened with the test key: refused when plain (a keyed reader loads
+ *      only sealed chunks), a forged sealed header is read to the end or refused;
  *   2  the bytes sealed with the test key under the chunk's own name, then read back: the load
  *      returns exactly the bytes, and the reader parses them as mode 0 would;
- *   3  as 2 with one byte of the sealed file flipped (position from the input): refused, unless the
- *      flip broke the magic, in which case the file is a plain chunk and loads as its own bytes;
+ *   3  as 2 with one byte of the sealed file flipped (position from the input): always refused (a
+ *      flip in the magic leaves a plain file, which a keyed reader refuses too);
  *   4  the bytes as CSV text, compressed here with zstd, so the row parser sees every shape of text
  *      rather than only what survives a mutated zstd frame; read plain and then sealed, with the
  *      same rows both ways.
@@ -161,15 +162,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort(); /* a sealed chunk never opens without the key */
     } else if (mode == 1) {
         write_file(body, len);
-        (void)read_all(sealer);
+        if (read_all(sealer) >= 0 && !sealer_file_header_is_sealed(body, len))
+            abort(); /* a plain chunk never opens with the key */
     } else {
         size_t sealed_len;
         unsigned char *sealed = seal(body, len, &sealed_len);
-        bool still_sealed = true;
-        if (mode == 3 && len >= 2) {
+        bool flipped = mode == 3 && len >= 2;
+        if (flipped) {
             size_t at = ((size_t)body[0] << 8 | body[1]) % sealed_len;
             sealed[at] ^= (unsigned char)(body[len - 1] | 1);
-            still_sealed = sealer_file_header_is_sealed(sealed, sealed_len);
         }
         write_file(sealed, sealed_len);
         unsigned char *loaded = NULL;
@@ -178,12 +179,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         weir_status_t result = stage_chunk_load(chunk, sealer, &loaded, &loaded_len, &err);
         if (mode == 2 && (result != WEIR_OK || loaded_len != len || (len && memcmp(loaded, body, len) != 0)))
             abort(); /* a sealed chunk opens to exactly what was sealed */
-        if (mode == 3 && len >= 2 && result == WEIR_OK &&
-            (still_sealed || loaded_len != sealed_len || memcmp(loaded, sealed, sealed_len) != 0))
-            abort(); /* an altered sealed chunk never opens */
+        if (flipped && result == WEIR_OK)
+            abort(); /* an altered sealed chunk never opens, nor does one whose magic was broken */
         free(loaded);
         free(sealed);
         long sealed_rows = read_all(sealer);
+        if (flipped && sealed_rows >= 0)
+            abort(); /* nor does the reader parse a row of it */
         if (mode == 2) {
             write_file(body, len);
             if (read_all(NULL) != sealed_rows)

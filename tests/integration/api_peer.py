@@ -5,6 +5,9 @@
 #   GET  /v1/charges?limit&starting_after&created[gte]&created[lt]   {"object":"list","data":[…],"has_more":…}
 #        needs "Authorization: Bearer <key given on the command line>", else 401 with a Stripe error body
 #   GET  /v1/loop       a list whose has_more never ends and whose last id never changes
+#   GET  /v1/linked?limit&page_info   the charges by id, {"data":[…]}, paged GitHub/Shopify-style by a
+#        Link header: <…page_info=T>; rel="previous", <…page_info=T>; rel="next", where T is an opaque
+#        token of about 1.5 KiB (the header over 3 KiB); a cut or altered token answers 400
 #   GET  /v1/<other>    404 {"error":{"message":"Unrecognized request URL (GET: /v1/<other>)"}}
 #   POST /admin/charges  body: a JSON array of charge objects to add or replace (by id)
 #   GET  /admin/log      every query string /v1/charges received, one per line
@@ -12,6 +15,7 @@
 # in order, one per forwarded request: {"status":429,"retry_after":"1"}, {"status":503},
 # {"status":500,"should_retry":"false"}, {"truncate":true} (cut the body, close the connection),
 # {"delay":2.5} (answer late). GET /_faults says how many remain and how many were served.
+import base64
 import json
 import sys
 import threading
@@ -69,6 +73,8 @@ class Api(Base):
         if self.headers.get("Authorization") != f"Bearer {KEY}":
             return self.answer(401, {"error": {"type": "invalid_request_error",
                                                "message": "Invalid API Key provided: sk_****"}})
+        if url.path == "/v1/linked":
+            return self.linked(params)
         if url.path == "/v1/loop":
             return self.answer(200, {"object": "list", "data": [{"id": "same", "created": 1}], "has_more": True})
         if url.path != "/v1/charges":
@@ -88,6 +94,32 @@ class Api(Base):
             rows = rows[ids.index(params["starting_after"]) + 1:]
         limit = int(params.get("limit", 10))
         self.answer(200, {"object": "list", "url": "/v1/charges", "data": rows[:limit], "has_more": len(rows) > limit})
+
+
+    def linked(self, params):
+        with lock:
+            rows = sorted(charges.values(), key=lambda c: c["id"])
+        after = ""
+        if "page_info" in params:
+            try:
+                position = json.loads(base64.urlsafe_b64decode(params["page_info"]))
+                assert position["pad"] == PAD
+                after = position["after"]
+            except Exception:
+                return self.answer(400, {"error": {"message": "invalid page_info"}})
+        rows = [c for c in rows if c["id"] > after]
+        limit = int(params.get("limit", 10))
+        page, more = rows[:limit], len(rows) > limit
+
+        def link(position, rel):
+            token = base64.urlsafe_b64encode(json.dumps({"after": position, "pad": PAD}).encode()).decode()
+            return f'<http://{self.headers["Host"]}/v1/linked?limit={limit}&page_info={token}>; rel="{rel}"'
+
+        links = ([link(after, "previous")] if after else []) + ([link(page[-1]["id"], "next")] if more else [])
+        self.answer(200, {"data": page}, [("Link", ", ".join(links))] if links else [])
+
+
+PAD = "p" * 1100  # makes each page_info token about 1.5 KiB, as long cursor tokens are
 
 
 class Proxy(Base):

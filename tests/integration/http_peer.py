@@ -3,6 +3,7 @@
 # ports on one line, then serves until killed. Paths:
 #   /echo        answers 200 with "METHOD length=N header=X-Weir-Test-value body=BODY", Retry-After: 7
 #   /status/NNN  answers NNN with a short body
+#   /header/N    answers 200 with an X-Long header of N bytes (its last byte "z")
 #   /big         answers 200 with 4096 bytes
 #   /slow        waits 3 s before answering
 import ssl
@@ -35,6 +36,8 @@ class Handler(BaseHTTPRequestHandler):
             self.answer(200, text.encode() + body, [("Retry-After", "7"), ("X-Long", "v" * 400)])
         elif self.path.startswith("/status/"):
             self.answer(int(self.path[8:]), b"status body", [("Retry-After", "30")])
+        elif self.path.startswith("/header/"):
+            self.answer(200, b"long header", [("X-Long", "v" * (int(self.path[8:]) - 1) + "z")])
         elif self.path == "/big":
             self.answer(200, b"x" * 4096)
         elif self.path == "/slow":

@@ -6,7 +6,8 @@
 # asks from the watermark minus lookback; a crash after each step resumes without duplicates; a
 # backfill over a created range; a failing quality check quarantines until released; a 404
 # fails the run with the path, status and the API's message; a wrong key fails as an auth error; a
-# paging loop fails; the key never appears in the agent log or a run's error.
+# paging loop fails; a Link header over 1 KiB is followed whole; the key never appears in the agent
+# log or a run's error.
 # Run under with_snowflake.sh. Usage: run_http.sh AGENT_BINARY
 set -euo pipefail
 agent_bin=$(realpath "$1")
@@ -77,7 +78,8 @@ source_spec() { # name base_url key_ref extra-resources
    "paginator":{"type":"next_cursor","page_size":40},
    "column":[{"pointer":"/metadata/order_id","name":"order_id"},{"pointer":"/created","name":"created","type":"bigint"}]},
   {"name":"missing","path":"/v1/nothing","primary_key":["id"]},
-  {"name":"loop","path":"/v1/loop","primary_key":["id"],"paginator":{"type":"next_cursor"}}]}
+  {"name":"loop","path":"/v1/loop","primary_key":["id"],"paginator":{"type":"next_cursor"}},
+  {"name":"linked","path":"/v1/linked","primary_key":["id"],"paginator":{"type":"link_header","page_size":25}}]}
 JSON
 }
 ctl apply source_http stripe --spec "$(source_spec stripe "$proxy" env:STRIPE_KEY)" > /dev/null
@@ -198,6 +200,18 @@ step "a paging loop fails instead of running forever"
 pipeline stripe-loop stripe loop ",\"mode\":\"full_refresh\"" > /dev/null
 if ctl run stripe-loop --wait=60 > /dev/null 2>&1; then fail "a paging loop succeeded"; fi
 ctl run show "$(ctl runs stripe-loop | awk 'NR==2 {print $1}')" | grep -q "twice" || fail "the loop is not named"
+
+step "a Link header over 1 KiB (long cursor tokens) is followed whole to the last page"
+link=$(curl -sfD - -o /dev/null -H "Authorization: Bearer $key" "$api/v1/linked?limit=25&page_info=$(
+  python3 -c 'import base64,json; print(base64.urlsafe_b64encode(json.dumps({"after":"ch_00100","pad":"p"*1100}).encode()).decode())')" |
+  tr -d '\r' | grep -i '^link:')
+(( ${#link} > 1024 )) && [[ $link == *'rel="next"'* ]] || fail "the peer's Link header is not over 1 KiB: ${#link} bytes"
+ctl apply source_http linked --spec "$(source_spec linked "$api" env:STRIPE_KEY)" > /dev/null
+pipeline linked-charges linked linked ",\"mode\":\"full_refresh\",\"target\":\"LINKED_CHARGES\"" > /dev/null
+ctl run linked-charges --wait=120 > "$work/linked.out" 2>&1 || { cat "$work/linked.out"; fail "the Link-paged run"; }
+[[ $(sf 'SELECT COUNT(*), COUNT(DISTINCT "ID"), MIN("ID"), MAX("ID") FROM "RAW"."STRIPE"."LINKED_CHARGES"') == \
+  "[\"$want\", \"$want\", \"ch_00001\", \"$(printf 'ch_%05d' "$want")\"]" ]] ||
+  fail "Link paging: $(sf 'SELECT COUNT(*), MIN("ID"), MAX("ID") FROM "RAW"."STRIPE"."LINKED_CHARGES"')"
 
 step "a wrong key fails as an authentication error, and no key appears anywhere"
 ctl apply source_http wrong --spec "$(source_spec wrong "$api" env:WRONG_KEY)" > /dev/null

@@ -1,5 +1,6 @@
 /* test_http_client.c — the agent's one HTTP request (agent/http_client) against a real HTTP server
- * (tests/integration/http_peer.py): methods and bodies, headers sent and captured, statuses passed
+ * (tests/integration/http_peer.py): methods and bodies, headers sent and captured (long ones whole
+ * or refused by name), statuses passed
  * through, the response cap, timeouts, refused connections, a reused connection that forgets the
  * previous request's headers, and TLS verified against the system's roots or a given CA. */
 #include <setjmp.h>
@@ -51,7 +52,38 @@ static void get_captures_headers(void **state)
     assert_string_equal(text(&body), "GET length=none header=one body=");
     assert_string_equal(response.captured[0], "7"); /* names match whatever their case */
     assert_string_equal(response.captured[1], "");
-    assert_int_equal(strlen(response.captured[2]), HTTP_CAPTURE_VALUE - 1); /* cut, never overflowing */
+    assert_int_equal(strlen(response.captured[2]), 400);
+    buf_free(&body);
+}
+
+/* A captured value is kept whole up to HTTP_CAPTURE_VALUE_MAX bytes (a Link header with long cursor
+ * tokens); a longer one fails the request naming the header, never a value cut short. */
+static void long_captured_headers_are_whole_or_refused(void **state)
+{
+    (void)state;
+    weir_buf_t body;
+    buf_init(&body, 1 << 16);
+    const char *capture[] = {"Retry-After", "x-long"};
+    http_request_t request = {.timeout_ms = 10000, .capture = capture, .capture_count = 2};
+    http_response_t response;
+    char path[64];
+    snprintf(path, sizeof path, "/header/%d", HTTP_CAPTURE_VALUE_MAX);
+    request.url = at("WEIR_TEST_HTTP_URL", path);
+    assert_int_equal(http_request(NULL, &request, &body, &response), WEIR_OK);
+    assert_int_equal(response.status, 200);
+    assert_int_equal(strlen(response.captured[1]), HTTP_CAPTURE_VALUE_MAX);
+    assert_int_equal(response.captured[1][HTTP_CAPTURE_VALUE_MAX - 1], 'z');
+    assert_string_equal(text(&body), "long header");
+    snprintf(path, sizeof path, "/header/%d", HTTP_CAPTURE_VALUE_MAX + 1);
+    request.url = at("WEIR_TEST_HTTP_URL", path);
+    assert_int_equal(http_request(NULL, &request, &body, &response), WEIR_ERR_INVALID);
+    assert_int_equal(response.status, 0);
+    assert_string_equal(response.captured[1], "");
+    assert_string_equal(response.error, "the response header x-long is longer than 8192 bytes");
+    /* A long header that is not captured is no concern of the caller's. */
+    request.capture_count = 1;
+    assert_int_equal(http_request(NULL, &request, &body, &response), WEIR_OK);
+    assert_int_equal(response.status, 200);
     buf_free(&body);
 }
 
@@ -178,6 +210,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(get_captures_headers),
+        cmocka_unit_test(long_captured_headers_are_whole_or_refused),
         cmocka_unit_test(post_and_put_send_their_bodies),
         cmocka_unit_test(statuses_pass_through),
         cmocka_unit_test(failures_have_no_status),

@@ -1,6 +1,7 @@
 /* test_sf_load.c — PostgreSQL → stage → Snowflake SQL (fakesnow behind the SQL API adapter):
  * the first load creates the table and equals the source, a repeated batch changes nothing, updates
- * merge and older versions never overwrite newer ones, new source columns are added by policy. */
+ * merge and older versions never overwrite newer ones, new source columns are added by policy, and an
+ * agent that seals its stage refuses a plain chunk before a row of it reaches Snowflake. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,6 +15,7 @@
 #include "ident.h"
 #include "fileutil.h"
 #include "pg_extract.h"
+#include "sealer.h"
 #include "sf_load.h"
 
 static PGconn *pg;
@@ -134,8 +136,8 @@ static void extract(const char *watermark, batch_t *batch)
     PQfinish(conn);
 }
 
-static weir_status_t load(const batch_t *batch, const char *run_id, bool add_columns, sf_load_result_t *result,
-                          weir_err_t *err)
+static weir_status_t load_sealed(const batch_t *batch, const char *run_id, bool add_columns, const sealer_t *sealer,
+                                 sf_load_result_t *result, weir_err_t *err)
 {
     static const char *const key[] = {"ID"};
     sf_load_request_t request = {.database = "RAW",
@@ -150,8 +152,15 @@ static weir_status_t load(const batch_t *batch, const char *run_id, bool add_col
                                  .add_columns = add_columns,
                                  .run_id = run_id,
                                  .stage_dir = batch->dir,
-                                 .chunk_count = batch->chunks};
+                                 .chunk_count = batch->chunks,
+                                 .stage_sealer = sealer};
     return sf_load_batch(sf, &request, result, err);
+}
+
+static weir_status_t load(const batch_t *batch, const char *run_id, bool add_columns, sf_load_result_t *result,
+                          weir_err_t *err)
+{
+    return load_sealed(batch, run_id, add_columns, NULL, result, err);
 }
 
 static char *target_dump(void)
@@ -309,6 +318,35 @@ static void full_refresh_replaces_rows_deleted_at_the_source(void **state)
     pg_extract_result_free(&batch.extract);
 }
 
+/* A batch staged in plain (or a plain file put in a chunk's place) while the agent seals its stage:
+ * the inline load refuses it naming the chunk, and the target is left as it was. */
+static void plain_chunks_are_refused_when_the_stage_is_sealed(void **state)
+{
+    (void)state;
+    char key_path[300], chunk[500];
+    snprintf(key_path, sizeof key_path, "%s/secrets.key", stage_root);
+    sealer_t *sealer = NULL;
+    weir_err_t err;
+    assert_int_equal(sealer_from_new_key_file(key_path, &sealer, &err), WEIR_OK);
+    pg_sql("UPDATE shop.orders SET note = 'not yet', updated_at = '2026-11-23 12:10:00+00' WHERE id = 2");
+    batch_t batch;
+    extract("2026-11-23 12:05:00+00", &batch);
+    assert_true(batch.chunks >= 1);
+    char *before = target_dump();
+    sf_load_result_t result;
+    assert_int_equal(load_sealed(&batch, "run-sealed", true, sealer, &result, &err), WEIR_ERR_AUTH);
+    snprintf(chunk, sizeof chunk, "stage: %s/00000.csv.zst is not sealed but the stage is configured to seal chunks",
+             batch.dir);
+    if (!strstr(err.msg, chunk))
+        fail_msg("unexpected error: %s", err.msg);
+    char *after = target_dump();
+    assert_string_equal(after, before);
+    free(after);
+    free(before);
+    pg_extract_result_free(&batch.extract);
+    sealer_free(sealer);
+}
+
 static void widenings_apply_and_scale_changes_are_refused(void **state)
 {
     (void)state;
@@ -347,6 +385,7 @@ int main(void)
         cmocka_unit_test(updates_merge_and_old_versions_lose),
         cmocka_unit_test(new_source_columns_follow_the_policy),
         cmocka_unit_test(full_refresh_replaces_rows_deleted_at_the_source),
+        cmocka_unit_test(plain_chunks_are_refused_when_the_stage_is_sealed),
         cmocka_unit_test(widenings_apply_and_scale_changes_are_refused),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

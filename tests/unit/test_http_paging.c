@@ -1,5 +1,5 @@
 /* test_http_paging.c — the HTTP source's parsers and paginators: JSON pointers, page bodies, Link
- * headers, and each paginator's next request, page cap and loop detection. */
+ * headers (long ones followed whole), and each paginator's next request, page cap and loop detection. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -190,6 +190,39 @@ static void link_header_paging(void **state)
     http_pager_free(&pager);
 }
 
+/* A Shopify-style header: rel="previous" first, both URLs with a long opaque token, so rel="next"
+ * starts past the first kilobyte; the pager follows the whole next URL. A next URL longer than the
+ * pager holds is an error, never the end of the listing. */
+static void long_link_headers_are_followed_whole(void **state)
+{
+    (void)state;
+    http_paginator_t spec = paginator(HTTP_PAGE_LINK_HEADER);
+    http_pager_t pager;
+    weir_err_t err = {{0}};
+    http_pager_start(&pager, &spec);
+    static char token[1500 + 1], next[1700], header[4000];
+    memset(token, 'Q', sizeof token - 1);
+    token[sizeof token - 1] = 0;
+    snprintf(next, sizeof next, "https://h/admin/products.json?limit=50&page_info=%s2", token);
+    snprintf(header, sizeof header,
+             "<https://h/admin/products.json?limit=50&page_info=%s1>; rel=\"previous\", <%s>; rel=\"next\"", token,
+             next);
+    assert_true(strlen(header) > 3000);
+    assert_int_equal(advance(&pager, "{\"data\":[1]}", header, &err), WEIR_OK);
+    assert_true(pager.has_url && !pager.done);
+    assert_string_equal(pager.token, next);
+
+    static char huge_header[HTTP_PAGER_TOKEN + 64];
+    int at = snprintf(huge_header, sizeof huge_header, "<https://h/x?c=");
+    memset(huge_header + at, 'Q', HTTP_PAGER_TOKEN);
+    snprintf(huge_header + at + HTTP_PAGER_TOKEN, sizeof huge_header - (size_t)at - HTTP_PAGER_TOKEN,
+             ">; rel=\"next\"");
+    assert_int_equal(advance(&pager, "{\"data\":[2]}", huge_header, &err), WEIR_ERR_INVALID);
+    assert_false(pager.done);
+    assert_non_null(strstr(err.msg, "the next-page URL is"));
+    http_pager_free(&pager);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -201,6 +234,7 @@ int main(void)
         cmocka_unit_test(the_page_cap_fails_instead_of_truncating),
         cmocka_unit_test(numbered_pages_stop_short_and_catch_ignored_parameters),
         cmocka_unit_test(link_header_paging),
+        cmocka_unit_test(long_link_headers_are_followed_whole),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

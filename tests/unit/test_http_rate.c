@@ -82,6 +82,37 @@ static void the_largest_cursor_is_kept_as_its_text(void **state)
     assert_string_equal(text, "2024-05-01 10:00:00.250000+00");
 }
 
+/* Integer cursors (ids, sequence numbers) are compared as 64-bit integers: as doubles, values past
+ * 2^53 round together and the watermark would stay behind (or move past) the largest one. */
+static void integer_cursors_past_2_to_the_53_are_ordered_exactly(void **state)
+{
+    (void)state;
+    http_cursor_max_t max = {.type = HTTP_CURSOR_INTEGER};
+    const json_int_t offers[] = {9007199254740992LL,
+                                 9007199254740993LL,
+                                 9007199254740995LL,
+                                 9007199254740994LL,
+                                 9223372036854775806LL,
+                                 9223372036854775807LL,
+                                 -5};
+    const char *const largest[] = {"9007199254740992",   "9007199254740993",    "9007199254740995",
+                                   "9007199254740995",   "9223372036854775806", "9223372036854775807",
+                                   "9223372036854775807"};
+    for (size_t i = 0; i < sizeof offers / sizeof offers[0]; i++) {
+        json_t *value = json_integer(offers[i]);
+        assert_true(http_cursor_offer(&max, value));
+        assert_string_equal(max.text, largest[i]);
+        json_decref(value);
+    }
+    http_cursor_max_t unix_max = {.type = HTTP_CURSOR_UNIX};
+    json_t *later = json_integer(9007199254740993LL), *earlier = json_integer(9007199254740992LL);
+    assert_true(http_cursor_offer(&unix_max, earlier));
+    assert_true(http_cursor_offer(&unix_max, later));
+    assert_string_equal(unix_max.text, "9007199254740993");
+    json_decref(later);
+    json_decref(earlier);
+}
+
 static void columns_come_from_blocks_keys_cursor_and_the_first_page(void **state)
 {
     (void)state;
@@ -124,6 +155,7 @@ int main(void)
         cmocka_unit_test(backoff_is_jittered_and_gives_way_to_retry_after),
         cmocka_unit_test(watermarks_become_parameters_by_cursor_type),
         cmocka_unit_test(the_largest_cursor_is_kept_as_its_text),
+        cmocka_unit_test(integer_cursors_past_2_to_the_53_are_ordered_exactly),
         cmocka_unit_test(columns_come_from_blocks_keys_cursor_and_the_first_page),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,5 +1,6 @@
 /* test_stage_writer.c — CSV encoding (quotes, NULL vs empty, newlines), zstd chunks, rotation,
- * sealed chunks (read back only with the key, refused when altered or moved). */
+ * sealed chunks (read back only with the key, refused when altered or moved), plain chunks refused
+ * when a key is configured. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -229,6 +230,54 @@ static void sealed_chunks(void **state)
     sealer_free(other);
 }
 
+/* With a key configured every chunk must be sealed: a plain file in a chunk's place may have been
+ * substituted, so neither the reader nor the upload path loads it. Without a key it still opens. */
+static void plain_chunks_are_refused_when_sealing(void **state)
+{
+    (void)state;
+    char run_dir[300], path[400], expected[700];
+    snprintf(run_dir, sizeof run_dir, "%s/run-2", dir);
+    sealer_t *sealer = key("c.key");
+    stage_writer_t *writer;
+    weir_err_t err;
+    assert_int_equal(stage_writer_open(run_dir, 0, 1, &writer, &err), WEIR_OK);
+    assert_int_equal(stage_writer_field(writer, "4111111111111111", 16, &err), WEIR_OK);
+    assert_int_equal(stage_writer_end_row(writer, &err), WEIR_OK);
+    assert_int_equal(stage_writer_close(writer, NULL, &err), WEIR_OK);
+    snprintf(path, sizeof path, "%s/00000.csv.zst", run_dir);
+    snprintf(expected, sizeof expected,
+             "stage: %s is not sealed but the stage is configured to seal chunks; refusing to load data that may "
+             "have been tampered with or written by another process",
+             path);
+    stage_reader_t *reader = NULL;
+    assert_int_equal(stage_reader_open_sealed(path, sealer, &reader, &err), WEIR_ERR_AUTH);
+    assert_null(reader);
+    assert_string_equal(err.msg, expected);
+    unsigned char *bytes = NULL;
+    size_t len = 0;
+    memset(&err, 0, sizeof err);
+    assert_int_equal(stage_chunk_load(path, sealer, &bytes, &len, &err), WEIR_ERR_AUTH);
+    assert_null(bytes);
+    assert_string_equal(err.msg, expected);
+    /* Without a key the same file is an ordinary plain chunk. */
+    const stage_field_t *fields;
+    size_t count;
+    assert_int_equal(stage_reader_open(path, &reader, &err), WEIR_OK);
+    assert_int_equal(stage_reader_next(reader, &fields, &count, &err), WEIR_OK);
+    assert_memory_equal(fields[0].data, "4111111111111111", 16);
+    stage_reader_close(reader);
+    assert_int_equal(stage_chunk_load(path, NULL, &bytes, &len, &err), WEIR_OK);
+    free(bytes);
+    /* A file too short to hold the magic is not sealed either: refused, not read as empty. */
+    FILE *file = fopen(path, "wb");
+    assert_non_null(file);
+    fclose(file);
+    assert_int_equal(stage_reader_open_sealed(path, sealer, &reader, &err), WEIR_ERR_AUTH);
+    assert_string_equal(err.msg, expected);
+    assert_int_equal(stage_chunk_load(path, sealer, &bytes, &len, &err), WEIR_ERR_AUTH);
+    sealer_free(sealer);
+}
+
 /* A plan for four columns: keep, drop, hash, mask the last 4; a fifth nulled. */
 static weir_status_t card_plan(void *ctx, const char *const *names, const char *const *types, size_t count,
                                field_rule_t *rules, weir_err_t *err)
@@ -349,6 +398,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(rotates_chunks, setup, teardown),
         cmocka_unit_test_setup_teardown(reads_back_what_it_wrote, setup, teardown),
         cmocka_unit_test_setup_teardown(sealed_chunks, setup, teardown),
+        cmocka_unit_test_setup_teardown(plain_chunks_are_refused_when_sealing, setup, teardown),
         cmocka_unit_test_setup_teardown(rules_apply_before_anything_is_written, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

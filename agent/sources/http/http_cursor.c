@@ -56,22 +56,28 @@ bool http_cursor_param(http_cursor_type_t type, const char *value, long long min
 
 bool http_cursor_offer(http_cursor_max_t *max, const json_t *value)
 {
-    double order;
+    double order = 0;
+    json_int_t number = 0;
+    bool larger;
     char text[sizeof max->text];
     if (max->type == HTTP_CURSOR_TIMESTAMP) {
         if (!json_is_string(value) || json_string_length(value) >= sizeof text ||
             !timestamp_parse(json_string_value(value), &order))
             return false;
         snprintf(text, sizeof text, "%s", json_string_value(value));
+        larger = order > max->order;
     } else {
+        /* As integers, not doubles: ids past 2^53 would round together and misorder. */
         if (!json_is_integer(value))
             return false;
-        order = (double)json_integer_value(value);
-        snprintf(text, sizeof text, "%" JSON_INTEGER_FORMAT, json_integer_value(value));
+        number = json_integer_value(value);
+        snprintf(text, sizeof text, "%" JSON_INTEGER_FORMAT, number);
+        larger = number > max->number;
     }
-    if (!max->has || order > max->order) {
+    if (!max->has || larger) {
         max->has = true;
         max->order = order;
+        max->number = number;
         memcpy(max->text, text, sizeof text);
     }
     return true;

@@ -23,8 +23,9 @@ bool http_cursor_epoch(http_cursor_type_t type, const char *value, double *epoch
 typedef struct {
     http_cursor_type_t type;
     bool has;
-    double order;   /* the largest value's position: epoch seconds or the integer */
-    char text[128]; /* its watermark text */
+    double order;      /* a timestamp cursor: the largest value's epoch seconds */
+    json_int_t number; /* an integer or Unix-seconds cursor: the largest value, compared exactly */
+    char text[128];    /* its watermark text */
 } http_cursor_max_t;
 
 /* Offers one record's cursor value; values of the wrong kind are ignored and counted by the caller

@@ -292,9 +292,13 @@ static json_t *attempt_page(http_fetcher_t *fetcher, const char *url, const char
     if (sent != WEIR_OK) {
         char scrubbed[300];
         scrub(fetcher, response->error, scrubbed, sizeof scrubbed);
-        *attempt = (attempt_t){.status = sent == WEIR_ERR_NOMEM ? WEIR_ERR_NOMEM : WEIR_ERR_UNAVAILABLE,
-                               .retry = sent != WEIR_ERR_NOMEM};
-        snprintf(attempt->why, sizeof attempt->why, "GET %s got no answer: %s", display_path(fetcher, url), scrubbed);
+        /* No answer is worth another try; an answer with a header too long to keep (a Link the
+         * pager cannot follow whole) would only come back the same. */
+        bool answered = sent == WEIR_ERR_INVALID;
+        *attempt = (attempt_t){.status = sent == WEIR_ERR_UNAVAILABLE ? WEIR_ERR_UNAVAILABLE : sent,
+                               .retry = sent == WEIR_ERR_UNAVAILABLE};
+        snprintf(attempt->why, sizeof attempt->why, "GET %s %s: %s", display_path(fetcher, url),
+                 answered ? "answered" : "got no answer", scrubbed);
     } else if (response->status < 200 || response->status > 299)
         judge_status(fetcher, url, response, &body, attempt);
     else {
@@ -341,13 +345,6 @@ json_t *http_fetch_page(http_fetcher_t *fetcher, const char *url, const char *re
         *status = attempt.status == WEIR_OK ? WEIR_ERR_INVALID : attempt.status;
         weir_err_set(err, "source %s: %s%s", fetcher->spec->name, attempt.why,
                      attempt.retry ? " (after every attempt)" : "");
-    } else if (strlen(link) == HTTP_CAPTURE_VALUE - 1) {
-        /* http_client keeps 255 bytes of a header: a longer Link would be followed cut. */
-        json_decref(doc);
-        doc = NULL;
-        *status = WEIR_ERR_INVALID;
-        weir_err_set(err, "source %s: GET %s sent a Link header longer than %d bytes", fetcher->spec->name,
-                     display_path(fetcher, url), HTTP_CAPTURE_VALUE - 1);
     }
     return doc;
 }

@@ -1,6 +1,7 @@
 /* http_fetch.h — one page of an HTTP source: the source's credentials on the request, its rate
  * limit, retries of 429, 5xx, timeouts and broken bodies with backoff, and every other answer
- * classified (401/403 WEIR_ERR_AUTH, other 4xx WEIR_ERR_INVALID) with the URL's path, the status and
+ * classified (401/403 WEIR_ERR_AUTH, other 4xx WEIR_ERR_INVALID, a Link or other captured header
+ * longer than HTTP_CAPTURE_VALUE_MAX WEIR_ERR_INVALID naming it) with the URL's path, the status and
  * the API's own message. Secrets never appear in what it reports: URLs are shown without the API-key
  * parameter and messages are scrubbed of the credentials' values. */
 #ifndef WEIR_HTTP_FETCH_H

@@ -146,6 +146,25 @@ static weir_status_t same_page(http_pager_t *pager, const json_t *records, weir_
     return WEIR_OK;
 }
 
+/* Room for the whole header, so http_link_next never fails for length: a next URL too long for the
+ * pager is refused by next_position, never taken for the end of the listing. */
+static weir_status_t advance_link(http_pager_t *pager, const char *link, weir_err_t *err)
+{
+    size_t size = link ? strlen(link) + 1 : 1;
+    char *url = malloc(size);
+    if (!url) {
+        weir_err_set(err, "out of memory");
+        return WEIR_ERR_NOMEM;
+    }
+    weir_status_t result = WEIR_OK;
+    if (link && http_link_next(link, url, size))
+        result = next_position(pager, url, true, err);
+    else
+        pager->done = true;
+    free(url);
+    return result;
+}
+
 weir_status_t http_pager_advance(http_pager_t *pager, const json_t *body, const json_t *records, const char *link,
                                  weir_err_t *err)
 {
@@ -157,7 +176,6 @@ weir_status_t http_pager_advance(http_pager_t *pager, const json_t *body, const 
         return WEIR_OK;
     }
     size_t count = json_array_size(records);
-    char url[HTTP_PAGER_TOKEN + 1];
     weir_status_t result = WEIR_OK;
     switch (spec->kind) {
     case HTTP_PAGE_NONE:
@@ -178,10 +196,7 @@ weir_status_t http_pager_advance(http_pager_t *pager, const json_t *body, const 
         break;
     }
     case HTTP_PAGE_LINK_HEADER:
-        if (link && http_link_next(link, url, sizeof url))
-            result = next_position(pager, url, true, err);
-        else
-            pager->done = true;
+        result = advance_link(pager, link, err);
         break;
     case HTTP_PAGE_NUMBER:
     case HTTP_PAGE_OFFSET:

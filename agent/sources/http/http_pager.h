@@ -11,9 +11,10 @@
 #include "http_spec.h"
 #include "status.h"
 
-/* Room for a next-page URL or token. Stripe ids are ~30 bytes and next URLs well under 1 KiB; a
- * longer one fails the run rather than being cut. */
-#define HTTP_PAGER_TOKEN 2048
+/* Room for a next-page URL or token. Stripe ids are ~30 bytes, but a cursor-paged API's next URL
+ * carries an opaque token (1-2 KiB in a GitHub or Shopify Link header): as much room as a captured
+ * Link header has (HTTP_CAPTURE_VALUE_MAX). A longer one fails the run rather than being cut. */
+#define HTTP_PAGER_TOKEN 8192
 
 typedef struct {
     const http_paginator_t *spec; /* borrowed; NULL: one page */

@@ -289,6 +289,8 @@ static weir_status_t write_records(extract_t *x, const json_t *records, weir_err
     return result;
 }
 
+_Static_assert(HTTP_PAGER_TOKEN >= HTTP_CAPTURE_VALUE_MAX, "the next URL of any captured Link header fits the pager");
+
 /* One listing of `listing` (the resource itself, or a Stripe events listing for it): every page of
  * [lower, upper) (either may be NULL: unbounded). */
 static weir_status_t list_window(extract_t *x, const http_resource_t *listing, const char *lower, const char *upper,
