@@ -31,3 +31,25 @@ resource "weir_transform" "merchant_revenue" {
   slo_success_ratio = 0.999 # 99.9 % of DAG runs succeed over 30 days
   slo_latency       = "30m" # source to analytics-ready within 30 minutes
 }
+
+# Judged on each new MERCHANT_REVENUE before it replaces the old one: a result with a merchant twice
+# or a negative revenue is not published, and the old table stays (docs/transforms.md).
+resource "weir_quality_check" "revenue_one_row_per_merchant" {
+  name      = "merchant-revenue-one-row-per-merchant"
+  transform = weir_transform.merchant_revenue.name
+  kind      = "unique"
+  columns   = ["MERCHANT", "COUNTRY"]
+  lifecycle {
+    replace_triggered_by = [weir_transform.merchant_revenue] # a replaced transform replaces its checks
+  }
+}
+
+resource "weir_quality_check" "revenue_not_negative" {
+  name      = "merchant-revenue-not-negative"
+  transform = weir_transform.merchant_revenue.name
+  kind      = "custom_sql"
+  sql       = "SELECT COUNT(*) FROM {{batch}} WHERE REVENUE < 0"
+  lifecycle {
+    replace_triggered_by = [weir_transform.merchant_revenue]
+  }
+}
