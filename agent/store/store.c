@@ -183,6 +183,13 @@ static const char *const migrations[] = {
     "  finished_at TEXT NOT NULL DEFAULT '',"
     "  detail TEXT NOT NULL DEFAULT '');"
     "CREATE INDEX retention_runs_by_object ON retention_runs (object_kind, object, started_at);",
+    /* 10: positions older agents kept after their pipeline was deleted or their table removed (a
+     * pipeline or table of that name added later would have resumed from them), and pauses of
+     * deleted pipelines */
+    "DELETE FROM watermarks WHERE NOT EXISTS (SELECT 1 FROM objects o, json_each(o.spec_json, '$.table') t "
+    "  WHERE o.kind = 'pipeline' AND o.name = watermarks.pipeline "
+    "  AND json_extract(t.value, '$.name') = watermarks.table_name);"
+    "DELETE FROM paused_pipelines WHERE pipeline NOT IN (SELECT name FROM objects WHERE kind = 'pipeline');",
 };
 static const int migration_count = (int)(sizeof migrations / sizeof migrations[0]);
 
@@ -612,6 +619,8 @@ static weir_status_t put_in_transaction(store_t *store, void *ctx, weir_err_t *e
         result = check_references(store, spec_kind_by_kind(p->kind), p->kind, p->name, p->spec_json, err);
     if (result == WEIR_OK)
         result = seal_write_only(store, p, &sealed, err);
+    if (result == WEIR_OK && exists && strcmp(p->kind, "pipeline") == 0)
+        result = store__pipeline_positions_reset(store, p->name, existing.spec_json, p->spec_json, err);
     if (result != WEIR_OK)
         goto out;
     char stamp[64], id[40];
@@ -703,6 +712,9 @@ static weir_status_t delete_in_transaction(store_t *store, void *ctx, weir_err_t
                      d->kind, d->name, (const char *)users.data);
         result = WEIR_ERR_IN_USE;
     }
+    /* A pipeline created later under this name starts from the beginning, not from this one's position. */
+    if (result == WEIR_OK && strcmp(d->kind, "pipeline") == 0)
+        result = store__pipeline_positions_reset(store, d->name, existing.spec_json, NULL, err);
     if (result == WEIR_OK)
         result = store__exec_bound(store, NULL, err, "DELETE FROM objects WHERE kind = ?1 AND name = ?2", "tt", d->kind,
                                    d->name);

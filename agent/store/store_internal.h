@@ -29,6 +29,14 @@ weir_status_t store__insert_run(store_t *store, const store_run_request_t *reque
                                 const char *range_from, const char *range_to, store_run_t *out,
                                 weir_err_t *err) WEIR_MUSTCHECK;
 
+/* Drops the watermarks of pipeline `pipeline`'s tables whose position `new_spec` does not keep
+ * from `old_spec` (NULL new_spec: the pipeline is being deleted, so all of them, and its pause),
+ * and fails its queued runs of tables `new_spec` no longer has. Refuses (WEIR_ERR_IN_USE, naming
+ * the run and what to do) while a table losing its position has a run in flight or quarantined.
+ * Caller holds the lock and a transaction. */
+weir_status_t store__pipeline_positions_reset(store_t *store, const char *pipeline, const char *old_spec,
+                                              const char *new_spec, weir_err_t *err) WEIR_MUSTCHECK;
+
 /* Copies a text column into `out` ("" for NULL), truncating to `size`. */
 void store__column_text(sqlite3_stmt *stmt, int column, char *out, size_t size);
 /* Steps a statement that returns no rows; fills err on failure. */

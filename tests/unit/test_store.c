@@ -56,7 +56,7 @@ static void crud_and_generations(void **state)
     fixture_t *f = *state;
     weir_err_t err = {{0}};
     agent_object_t object = {0};
-    assert_int_equal(store_schema_version(f->store), 9);
+    assert_int_equal(store_schema_version(f->store), 10);
     assert_int_equal(store_put(f->store, "source_postgres", "payments", SOURCE, "", 0, &object, &err), WEIR_OK);
     assert_int_equal(object.generation, 1);
     assert_int_equal(strlen(object.id), 36);
@@ -120,7 +120,7 @@ static void list_and_reopen(void **state)
     agent_object_clear(&object);
     store_close(f->store);
     assert_int_equal(store_open(f->path, &f->store, &err), WEIR_OK);
-    assert_int_equal(store_schema_version(f->store), 9);
+    assert_int_equal(store_schema_version(f->store), 10);
     agent_object_list_t list = {0};
     assert_int_equal(store_list(f->store, "", "", "", 0, &list, &err), WEIR_OK);
     assert_int_equal(list.count, 2);
