@@ -244,7 +244,9 @@ static weir_status_t pipeline_tables(finding_t *f, weir_err_t *err)
                 md_code(&f->md, name, false);
                 md_puts(&f->md, " stops loading");
             } else {
-                md_puts(&f->md, " is removed: it stops loading (rows already loaded stay in the destination)");
+                md_puts(&f->md,
+                        " is removed: it stops loading (rows already loaded stay in the destination) and its "
+                        "watermark is dropped, so adding it back reloads it in full");
             }
             result = commit(f, err);
             continue;
@@ -258,11 +260,11 @@ static weir_status_t pipeline_tables(finding_t *f, weir_err_t *err)
             const char *why;
         } rules[] = {
             {"cursor",
-             "the stored watermark was read from the old column and is now compared with the "
-             "new one, so rows can be skipped or loaded again"},
+             "the watermark read from the old column is dropped, so the table reloads in full from the "
+             "source"},
             {"target",
-             "the new target table receives only rows past the current watermark, not the "
-             "table's history (add a `weir_backfill`)"},
+             "the watermark is dropped, so the table reloads in full from the source into the new "
+             "target table"},
             {"primary_key",
              "MERGE now matches rows by the new key, so rows already loaded can be "
              "duplicated in the destination"},
@@ -328,8 +330,8 @@ static weir_status_t pipeline(finding_t *f, weir_err_t *err)
         } else {
             lead(f, "Pipeline");
             clause(f,
-                   "replaced under the same name — watermarks are kept per pipeline and table name, "
-                   "so loading resumes where it stopped");
+                   "replaced under the same name — deleting it drops its watermarks, so every table "
+                   "reloads in full from the source");
         }
         result = commit(f, err);
     }
@@ -385,11 +387,11 @@ static weir_status_t pipeline(finding_t *f, weir_err_t *err)
         const char *why;
     } moves[] = {
         {"source",
-         "the watermarks taken on the old source carry over, so rows of the new source "
-         "below them are never read (rename the pipeline or add a `weir_backfill`)"},
+         "the watermarks taken on the old source are dropped, so every table reloads in full "
+         "from the new source"},
         {"destination",
-         "the watermarks carry over, so the new destination receives only rows changed "
-         "from now on, not the tables' history (add a `weir_backfill`)"},
+         "the watermarks are dropped, so every table reloads in full from the source into the "
+         "new destination"},
     };
     for (size_t i = 0; i < sizeof moves / sizeof moves[0] && result == WEIR_OK; i++) {
         const char *key = moves[i].key;

@@ -77,7 +77,8 @@ weir_status_t store__pipeline_positions_reset(store_t *store, const char *pipeli
     result = store__exec_bound(store, NULL, err,
                                "UPDATE runs SET state = 'failed', error = ?3, updated_at = ?4, finished_at = ?4 "
                                "WHERE pipeline = ?1 AND backfill = '' AND state = 'queued' AND table_name NOT IN "
-                               "(SELECT json_extract(value, '$.name') FROM json_each(?2, '$.table'))",
+                               "(SELECT json_extract(value, '$.name') FROM json_each(?2, '$.table') "
+                               "WHERE json_extract(value, '$.name') IS NOT NULL)",
                                "tttt", pipeline, kept_spec,
                                deleting ? "the pipeline was deleted before this run started"
                                         : "the table was removed from the pipeline before this run started",
