@@ -44,18 +44,21 @@ static void split_verbose(const char *message, char *sqlstate, size_t state_size
     snprintf(text, text_size, "%.*s", (int)len, body);
 }
 
-/* Waits for a non-blocking connection to finish, at most `timeout_ms`. This loop is the bound:
- * libpq applies its own connect_timeout only to blocking connects. */
-static PostgresPollingStatusType connect_wait(PGconn *conn, long timeout_ms)
+/* Waits for a non-blocking connection to finish, at most `timeout_ms` (*timed_out then set). This
+ * loop is the bound: libpq applies its own connect_timeout only to blocking connects. */
+static PostgresPollingStatusType connect_wait(PGconn *conn, long timeout_ms, bool *timed_out)
 {
+    *timed_out = false;
     struct timespec start, now;
     clock_gettime(CLOCK_MONOTONIC, &start);
     PostgresPollingStatusType state = PGRES_POLLING_WRITING;
     while (state != PGRES_POLLING_OK && state != PGRES_POLLING_FAILED) {
         clock_gettime(CLOCK_MONOTONIC, &now);
         long left_ms = timeout_ms - ((now.tv_sec - start.tv_sec) * 1000L + (now.tv_nsec - start.tv_nsec) / 1000000L);
-        if (left_ms <= 0)
+        if (left_ms <= 0) {
+            *timed_out = true;
             return PGRES_POLLING_FAILED;
+        }
         struct pollfd fd = {.fd = PQsocket(conn), .events = state == PGRES_POLLING_READING ? POLLIN : POLLOUT};
         if (fd.fd < 0 || poll(&fd, 1, (int)left_ms) < 0)
             return PGRES_POLLING_FAILED;
@@ -103,10 +106,14 @@ static weir_status_t open_conn(const pg_source_t *source, const char *hosts, con
         return WEIR_ERR_NOMEM;
     /* Verbose errors carry the SQLSTATE, so failures are classified by code, not by wording. */
     PQsetErrorVerbosity(conn, PQERRORS_VERBOSE);
-    bool connected = PQstatus(conn) != CONNECTION_BAD && connect_wait(conn, timeout_ms) == PGRES_POLLING_OK;
+    bool timed_out = false;
+    bool connected = PQstatus(conn) != CONNECTION_BAD && connect_wait(conn, timeout_ms, &timed_out) == PGRES_POLLING_OK;
     if (!connected) {
         char sqlstate[8], text[600];
         split_verbose(PQerrorMessage(conn), sqlstate, sizeof sqlstate, text, sizeof text);
+        /* libpq's message is only its "connection to server … failed:" prefix while it still waits. */
+        if (timed_out)
+            snprintf(text, sizeof text, "timed out: no answer within %ld ms", timeout_ms);
         weir_err_set(err, "cannot connect to PostgreSQL %s:%d/%s as %s: %s%s%s", source->host, source->port,
                      source->database, source->user, text[0] ? text : "timed out", sqlstate[0] ? " (SQLSTATE " : "",
                      sqlstate[0] ? sqlstate : "");
