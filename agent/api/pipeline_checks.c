@@ -276,10 +276,10 @@ static void warn_not_checked(const char *name, const char *source, const source_
         return;
     }
     spec_diag_add(diags, false, path, 1, "Source not checked",
-                  "Could not connect to source %s within %d s, so this pipeline's tables were not checked: %s. Apply "
+                  "Could not connect to source %s, so the checks of this pipeline's tables were skipped: %s. Apply "
                   "goes on, since the database may be created later in the same plan; %s`weir-agent ctl check %s` "
                   "runs the checks once it can be reached.",
-                  source, attempt->bound_ms / 1000, attempt->why.msg,
+                  source, attempt->why.msg,
                   attempt->remembered ? "applies in the next minute skip this source's checks without waiting; " : "",
                   name);
     log_info("pipeline_checks", "pipeline %s: source %s not checked: %s", name, source, attempt->why.msg);
