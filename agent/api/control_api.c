@@ -252,7 +252,7 @@ static void check_pipeline(void *ctx, const rpc_request_t *request, rpc_reply_t 
         validate_stored(stored.spec_json, &found);
         result = pipeline_check_targets(api->store, stored.name, stored.spec_json, &found, &err);
         if (result == WEIR_OK || result == WEIR_ERR_INVALID)
-            result = pipeline_check_source(api->store, stored.name, stored.spec_json, &found, &err);
+            result = pipeline_check_source_now(api->store, stored.name, stored.spec_json, &found, &err);
     }
     Weir__Agent__V1__Diagnostic **diags = NULL;
     size_t count = 0;

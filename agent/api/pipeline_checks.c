@@ -1,14 +1,16 @@
 /* pipeline_checks.c — a pipeline's table blocks checked against its source at apply (and by
- * `weir-agent ctl check`), through the source's inspect op. */
+ * `weir-agent ctl check`), through the source's inspect op, within a bound on opening the source. */
 #include "pipeline_checks.h"
 
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "log.h"
 #include "column_plan.h"
+#include "reach_cache.h"
 #include "specs.h"
 
 /* A path table[index].attr, or table[index].attr[element] when element >= 0. */
@@ -132,34 +134,71 @@ void pipeline_checks_judge(const pipeline_check_table_t *table, size_t index, co
         judge_cursor(table, index, info, columns, diags);
 }
 
-/* A session on the source named `name` for inspecting. NULL with *ops NULL when no source kind has
- * that name or its kind cannot inspect (nothing to check); NULL with *ops set and `why` filled when
- * it cannot be opened. */
-static source_session_t *open_named(store_t *store, const char *name, const source_ops_t **ops, weir_err_t *why)
+/* How long opening the source may take, name lookup included. At apply the bound is short: each
+ * pipeline's apply waits for it, and an unreachable source is only a warning. `ctl check` is
+ * asked for by an operator who wants the answer, so it waits as long as a run would. */
+#define APPLY_OPEN_MS 3000
+#define CHECK_NOW_OPEN_MS 10000
+
+/* One attempt to open the source a pipeline names, for inspecting. */
+typedef struct {
+    const source_ops_t *ops;   /* NULL: no source of a kind that inspects has that name (nothing to check) */
+    source_session_t *session; /* NULL when not opened */
+    int bound_ms;              /* the attempt's bound */
+    bool skipped;              /* not tried: it failed within the last REACH_CACHE_WINDOW_S */
+    bool remembered;           /* tried, failed slowly: applies within the window skip it */
+    reach_miss_t miss;         /* when skipped */
+    weir_err_t why;            /* when not opened */
+} source_attempt_t;
+
+/* Opens `source` (a stored object of ops' kind) within attempt->bound_ms, and keeps the reach
+ * cache up to date: a slow unavailable failure is remembered, a success forgets an old failure. */
+static void connect_source(store_t *store, const agent_object_t *source, source_attempt_t *attempt)
 {
-    *ops = NULL;
-    agent_object_t source = {0};
-    for (size_t k = 0; k < source_backend_count && !*ops; k++) {
-        weir_err_t ignored;
-        if (store_get(store, source_backends[k]->kind, name, &source, &ignored) == WEIR_OK)
-            *ops = source_backends[k];
-    }
-    if (!*ops || !(*ops)->inspect) {
-        *ops = NULL;
-        agent_object_clear(&source);
-        return NULL;
-    }
+    const source_ops_t *ops = attempt->ops;
     char *write_only = NULL;
-    source_session_t *session = NULL;
-    if (store_get_write_only(store, (*ops)->kind, name, &write_only, why) == WEIR_OK &&
-        (*ops)->open(source.spec_json, write_only, &session, why) != WEIR_OK)
-        session = NULL;
+    int64_t started = reach_cache_now_ms();
+    weir_status_t result = store_get_write_only(store, ops->kind, source->name, &write_only, &attempt->why);
+    if (result == WEIR_OK)
+        result = ops->open_inspect
+            ? ops->open_inspect(source->spec_json, write_only, attempt->bound_ms, &attempt->session, &attempt->why)
+            : ops->open(source->spec_json, write_only, &attempt->session, &attempt->why);
     if (write_only) {
         memset(write_only, 0, strlen(write_only));
         free(write_only);
     }
+    int64_t now = reach_cache_now_ms();
+    if (result == WEIR_OK) {
+        reach_cache_forget(ops->kind, source->name, source->spec_json);
+        return;
+    }
+    attempt->session = NULL;
+    if (result == WEIR_ERR_UNAVAILABLE && now - started >= REACH_CACHE_SLOW_MS) {
+        reach_cache_put(ops->kind, source->name, source->spec_json, now, attempt->why.msg);
+        attempt->remembered = true;
+    }
+}
+
+/* Finds the source named `name` and opens it for inspecting; at apply (`use_cache`), a source that
+ * failed within the window is not tried again. */
+static void open_named(store_t *store, const char *name, bool use_cache, source_attempt_t *attempt)
+{
+    memset(attempt, 0, sizeof *attempt);
+    attempt->bound_ms = use_cache ? APPLY_OPEN_MS : CHECK_NOW_OPEN_MS;
+    agent_object_t source = {0};
+    for (size_t k = 0; k < source_backend_count && !attempt->ops; k++) {
+        weir_err_t ignored;
+        if (store_get(store, source_backends[k]->kind, name, &source, &ignored) == WEIR_OK)
+            attempt->ops = source_backends[k];
+    }
+    if (!attempt->ops || !attempt->ops->inspect)
+        attempt->ops = NULL;
+    else if (use_cache &&
+             reach_cache_get(attempt->ops->kind, name, source.spec_json, reach_cache_now_ms(), &attempt->miss))
+        attempt->skipped = true;
+    else
+        connect_source(store, &source, attempt);
     agent_object_clear(&source);
-    return session;
 }
 
 /* Column blocks name columns the source has, and the columns land under distinct names. */
@@ -218,26 +257,48 @@ static void check_tables(const source_ops_t *ops, source_session_t *session, con
     }
 }
 
-weir_status_t pipeline_check_source(store_t *store, const char *name, const char *spec_json, spec_diags_t *diags,
-                                    weir_err_t *err)
+/* The warning at `source` when the pipeline's tables could not be checked, saying why. */
+static void warn_not_checked(const char *name, const char *source, const source_attempt_t *attempt, spec_diags_t *diags)
+{
+    spec_step_t path[] = {{.kind = PATH_ATTR, .name = "source"}};
+    if (attempt->skipped) {
+        struct tm until;
+        char clock[16];
+        gmtime_r(&attempt->miss.retry_at, &until);
+        strftime(clock, sizeof clock, "%H:%M:%S", &until);
+        spec_diag_add(diags, false, path, 1, "Source not checked",
+                      "Checks of this pipeline's tables were skipped: source %s was unreachable %lld s ago (%s), "
+                      "and apply does not try it again until %s UTC (in %lld s). Apply goes on, since the database "
+                      "may be created later in the same plan; `weir-agent ctl check %s` runs the checks now.",
+                      source, attempt->miss.age_s, attempt->miss.reason, clock, attempt->miss.left_s, name);
+        log_info("pipeline_checks", "pipeline %s: source %s not checked: unreachable %lld s ago", name, source,
+                 attempt->miss.age_s);
+        return;
+    }
+    spec_diag_add(diags, false, path, 1, "Source not checked",
+                  "Could not connect to source %s, so the checks of this pipeline's tables were skipped: %s. Apply "
+                  "goes on, since the database may be created later in the same plan; %s`weir-agent ctl check %s` "
+                  "runs the checks once it can be reached.",
+                  source, attempt->why.msg,
+                  attempt->remembered ? "applies in the next minute skip this source's checks without waiting; " : "",
+                  name);
+    log_info("pipeline_checks", "pipeline %s: source %s not checked: %s", name, source, attempt->why.msg);
+}
+
+/* pipeline_check_source and pipeline_check_source_now: `use_cache` at apply only. */
+static weir_status_t check_source(store_t *store, const char *name, const char *spec_json, bool use_cache,
+                                  spec_diags_t *diags, weir_err_t *err)
 {
     pipeline_spec_t pipeline;
     weir_status_t result = pipeline_spec_parse(spec_json, name, &pipeline, err);
     if (result == WEIR_OK && pipeline.table_count > 0) {
-        const source_ops_t *ops = NULL;
-        weir_err_t why = {{0}};
-        source_session_t *session = open_named(store, pipeline.source, &ops, &why);
-        if (session) {
-            check_tables(ops, session, &pipeline, diags);
-            ops->close(session);
-        } else if (ops) {
-            spec_step_t path[] = {{.kind = PATH_ATTR, .name = "source"}};
-            spec_diag_add(diags, false, path, 1, "Source not checked",
-                          "Could not connect to source %s to check this pipeline's tables: %s. Apply goes on, since "
-                          "the database may be created later in the same plan; `weir-agent ctl check %s` runs the "
-                          "checks once it can be reached.",
-                          pipeline.source, why.msg, name);
-            log_info("pipeline_checks", "pipeline %s: source %s not checked: %s", name, pipeline.source, why.msg);
+        source_attempt_t attempt;
+        open_named(store, pipeline.source, use_cache, &attempt);
+        if (attempt.session) {
+            check_tables(attempt.ops, attempt.session, &pipeline, diags);
+            attempt.ops->close(attempt.session);
+        } else if (attempt.ops) {
+            warn_not_checked(name, pipeline.source, &attempt, diags);
         }
     }
     if (result == WEIR_OK)
@@ -247,6 +308,18 @@ weir_status_t pipeline_check_source(store_t *store, const char *name, const char
         result = WEIR_ERR_NOMEM;
     }
     return result;
+}
+
+weir_status_t pipeline_check_source(store_t *store, const char *name, const char *spec_json, spec_diags_t *diags,
+                                    weir_err_t *err)
+{
+    return check_source(store, name, spec_json, true, diags, err);
+}
+
+weir_status_t pipeline_check_source_now(store_t *store, const char *name, const char *spec_json, spec_diags_t *diags,
+                                        weir_err_t *err)
+{
+    return check_source(store, name, spec_json, false, diags, err);
 }
 
 static void judge_quality_columns(const check_spec_t *check, const source_table_info_t *info, spec_diags_t *diags)
@@ -284,15 +357,15 @@ weir_status_t quality_check_columns(store_t *store, const char *name, const char
         store_get(store, "pipeline", check.pipeline, &stored, &ignored) != WEIR_OK ||
         pipeline_spec_parse(stored.spec_json, stored.name, &pipeline, &ignored) != WEIR_OK)
         goto out;
-    const source_ops_t *ops = NULL;
-    source_session_t *session = open_named(store, pipeline.source, &ops, &ignored);
-    if (!session)
+    source_attempt_t attempt;
+    open_named(store, pipeline.source, true, &attempt);
+    if (!attempt.session)
         goto out;
     source_table_info_t info = {0};
-    if (ops->inspect(session, check.table, NULL, 0, &info, &ignored) == WEIR_OK)
+    if (attempt.ops->inspect(attempt.session, check.table, NULL, 0, &info, &ignored) == WEIR_OK)
         judge_quality_columns(&check, &info, diags);
     source_table_info_free(&info);
-    ops->close(session);
+    attempt.ops->close(attempt.session);
 out:
     pipeline_spec_free(&pipeline);
     agent_object_clear(&stored);

@@ -87,6 +87,10 @@ typedef struct {
      * apply waits for it. NULL when the kind cannot tell (its tables are not checked). */
     weir_status_t (*inspect)(source_session_t *session, const char *table, char *const *key, size_t key_count,
                              source_table_info_t *out, weir_err_t *err);
+    /* `open` for a session that only inspects, giving up after `timeout_ms` in all (name lookup
+     * included): apply waits for it. NULL when `open` itself does no network I/O. */
+    weir_status_t (*open_inspect)(const char *spec_json, const char *write_only_json, int timeout_ms,
+                                  source_session_t **out, weir_err_t *err);
 } source_ops_t;
 
 /* The backend serving object kind `kind`, or NULL. */

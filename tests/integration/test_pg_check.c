@@ -2,21 +2,28 @@
  * what the inspect op reads from the catalogs (columns, base types through domains, unique
  * constraints and indexes, privileges, missing tables), and pipeline_check_source end to end from
  * a store: missing table, missing key column, text cursor, key without a unique constraint, and a
- * source that cannot be reached (one warning, bounded in time); a quality check's columns. */
+ * source that cannot be reached (one warning, bounded in time); a source that accepts connections
+ * but never answers (apply's 3 s bound, then remembered: the next apply warns at once, a changed
+ * spec is checked at once, `ctl check` tries anyway); a quality check's columns. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "../unit/temp_store.h"
 #include "pg_check.h"
 #include "pg_extract.h"
 #include "pipeline_checks.h"
+#include "reach_cache.h"
 
 static PGconn *admin;
 
@@ -230,6 +237,141 @@ static void an_unreachable_source_is_one_warning(void **state)
     assert_int_equal(temp_store_remove(&place, store), 0);
 }
 
+/* Replaces source `name`'s spec, as an apply that changes the source does. */
+static void update_source(store_t *store, const char *name, const char *port)
+{
+    char spec[600];
+    snprintf(spec, sizeof spec,
+             "{\"name\":\"%s\",\"host\":\"127.0.0.1\",\"port\":%s,\"database\":\"%s\",\"user\":\"%s\","
+             "\"password_ref\":\"env:WEIR_TEST_PG_PASSWORD\",\"sslmode\":\"disable\"}",
+             name, port, getenv("WEIR_TEST_PG_DB"), getenv("WEIR_TEST_PG_USER"));
+    weir_err_t err = {{0}};
+    agent_object_t object = {0};
+    if (store_put(store, "source_postgres", name, spec, "", AGENT_ANY_GENERATION, &object, &err) != WEIR_OK)
+        fail_msg("update %s: %s", name, err.msg);
+    agent_object_clear(&object);
+}
+
+/* A loopback port whose connections the kernel completes but nobody accepts or answers: libpq's
+ * startup packet waits for a reply that never comes, as with a black-holed host. */
+static int silent_listener(char *port, size_t size)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof addr;
+    if (fd < 0 || bind(fd, (struct sockaddr *)&addr, sizeof addr) != 0 || listen(fd, 16) != 0 ||
+        getsockname(fd, (struct sockaddr *)&addr, &len) != 0)
+        fail_msg("cannot listen on loopback");
+    snprintf(port, size, "%d", ntohs(addr.sin_port));
+    return fd;
+}
+
+static double seconds_since(const struct timespec *start)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)(now.tv_sec - start->tv_sec) + (double)(now.tv_nsec - start->tv_nsec) / 1e9;
+}
+
+/* Checks `pipeline` at apply; returns the seconds it took and leaves the findings in `diags`. */
+static double timed_check(store_t *store, const char *pipeline, spec_diags_t *diags)
+{
+    struct timespec start;
+    weir_err_t err = {{0}};
+    spec_diags_init(diags);
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    assert_int_equal(pipeline_check_source(store, "silent", pipeline, diags, &err), WEIR_OK);
+    return seconds_since(&start);
+}
+
+static void a_silent_source_is_bounded_then_remembered(void **state)
+{
+    (void)state;
+    temp_store_t place;
+    store_t *store = NULL;
+    assert_int_equal(temp_store_open(&place, &store), 0);
+    char port[16];
+    int listener = silent_listener(port, sizeof port);
+    put_source(store, "quiet", port);
+    const char *pipeline = "{\"name\":\"silent\",\"source\":\"quiet\",\"destination\":\"wh\",\"table\":["
+                           "{\"name\":\"chk.orders\",\"primary_key\":[\"id\"],\"cursor\":\"updated_at\"}]}";
+    spec_diags_t diags;
+    /* The first apply waits out apply's 3 s bound (not runs' 10 s), and says so. */
+    double first = timed_check(store, pipeline, &diags);
+    assert_true(first >= 2.5 && first < 6.0);
+    assert_string_equal(joined(&diags), "source|W|Source not checked\n");
+    assert_non_null(strstr(diags.items[0].detail,
+                           "Could not connect to source quiet, so the checks of this pipeline's tables were skipped"));
+    assert_non_null(strstr(diags.items[0].detail, "timed out: no answer within 3000 ms"));
+    assert_non_null(strstr(diags.items[0].detail, "applies in the next minute skip"));
+    spec_diags_free(&diags);
+    /* The next apply within the window does not wait: it names the earlier failure. */
+    double second = timed_check(store, pipeline, &diags);
+    assert_true(second < first / 10);
+    assert_string_equal(joined(&diags), "source|W|Source not checked\n");
+    assert_non_null(strstr(diags.items[0].detail, "were skipped: source quiet was unreachable 0 s ago"));
+    assert_non_null(strstr(diags.items[0].detail, "timed out"));
+    assert_non_null(strstr(diags.items[0].detail, "`weir-agent ctl check silent` runs the checks now"));
+    spec_diags_free(&diags);
+    /* A quality check on the same source skips it as quickly (the pipeline carries the warning). */
+    temp_store_put(store, "destination_snowflake", "wh", "{\"name\":\"wh\"}");
+    temp_store_put(store, "pipeline", "silent", pipeline);
+    struct timespec start;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    spec_diags_init(&diags);
+    weir_err_t err = {{0}};
+    assert_int_equal(quality_check_columns(store, "q",
+                                           "{\"name\":\"q\",\"pipeline\":\"silent\",\"table\":\"chk.orders\","
+                                           "\"kind\":\"null_spike\",\"column\":\"nope\"}",
+                                           &diags, &err),
+                     WEIR_OK);
+    assert_true(seconds_since(&start) < first / 10);
+    assert_int_equal(diags.count, 0);
+    spec_diags_free(&diags);
+    /* Pointing the source at a server that answers is a new spec: checked at once, for real. */
+    update_source(store, "quiet", getenv("WEIR_TEST_PG_PORT"));
+    double fixed = timed_check(store, pipeline, &diags);
+    assert_true(fixed < first / 2);
+    assert_int_equal(diags.count, 0);
+    spec_diags_free(&diags);
+    close(listener);
+    assert_int_equal(temp_store_remove(&place, store), 0);
+}
+
+/* `ctl check` (pipeline_check_source_now) tries a remembered source anyway, and reaching it
+ * clears the memory, so the next apply checks again. */
+static void check_now_bypasses_the_memory(void **state)
+{
+    (void)state;
+    temp_store_t place;
+    store_t *store = NULL;
+    assert_int_equal(temp_store_open(&place, &store), 0);
+    put_source(store, "back", getenv("WEIR_TEST_PG_PORT"));
+    agent_object_t stored = {0};
+    weir_err_t err = {{0}};
+    assert_int_equal(store_get(store, "source_postgres", "back", &stored, &err), WEIR_OK);
+    /* As if an apply had waited on it a moment ago, while it was down. */
+    reach_cache_put("source_postgres", "back", stored.spec_json, reach_cache_now_ms(), "it was down");
+    agent_object_clear(&stored);
+    const char *pipeline = "{\"name\":\"back\",\"source\":\"back\",\"destination\":\"wh\",\"table\":["
+                           "{\"name\":\"chk.missing\",\"primary_key\":[\"id\"]}]}";
+    spec_diags_t diags;
+    spec_diags_init(&diags);
+    assert_int_equal(pipeline_check_source(store, "back", pipeline, &diags, &err), WEIR_OK);
+    assert_string_equal(joined(&diags), "source|W|Source not checked\n");
+    assert_non_null(strstr(diags.items[0].detail, "(it was down)"));
+    spec_diags_free(&diags);
+    spec_diags_init(&diags);
+    assert_int_equal(pipeline_check_source_now(store, "back", pipeline, &diags, &err), WEIR_OK);
+    assert_string_equal(joined(&diags), "table[0].name|E|Table not found\n");
+    spec_diags_free(&diags);
+    spec_diags_init(&diags);
+    assert_int_equal(pipeline_check_source(store, "back", pipeline, &diags, &err), WEIR_OK);
+    assert_string_equal(joined(&diags), "table[0].name|E|Table not found\n");
+    spec_diags_free(&diags);
+    assert_int_equal(temp_store_remove(&place, store), 0);
+}
+
 static void quality_check_columns_are_checked(void **state)
 {
     (void)state;
@@ -274,6 +416,8 @@ int main(void)
         cmocka_unit_test(missing_tables_and_privileges),
         cmocka_unit_test(a_pipeline_checked_from_the_store),
         cmocka_unit_test(an_unreachable_source_is_one_warning),
+        cmocka_unit_test(a_silent_source_is_bounded_then_remembered),
+        cmocka_unit_test(check_now_bypasses_the_memory),
         cmocka_unit_test(quality_check_columns_are_checked),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -11,6 +11,7 @@
 #include "buf.h"
 #include "ident.h"
 #include "pg_copy.h"
+#include "pg_resolve.h"
 
 weir_status_t pg_status_for_sqlstate(const char *sqlstate)
 {
@@ -43,18 +44,21 @@ static void split_verbose(const char *message, char *sqlstate, size_t state_size
     snprintf(text, text_size, "%.*s", (int)len, body);
 }
 
-/* Waits for a non-blocking connection to finish, at most `timeout_s`. */
-static PostgresPollingStatusType connect_wait(PGconn *conn, int timeout_s)
+/* Waits for a non-blocking connection to finish, at most `timeout_ms` (*timed_out then set). This
+ * loop is the bound: libpq applies its own connect_timeout only to blocking connects. */
+static PostgresPollingStatusType connect_wait(PGconn *conn, long timeout_ms, bool *timed_out)
 {
+    *timed_out = false;
     struct timespec start, now;
     clock_gettime(CLOCK_MONOTONIC, &start);
     PostgresPollingStatusType state = PGRES_POLLING_WRITING;
     while (state != PGRES_POLLING_OK && state != PGRES_POLLING_FAILED) {
         clock_gettime(CLOCK_MONOTONIC, &now);
-        long left_ms =
-            timeout_s * 1000L - ((now.tv_sec - start.tv_sec) * 1000L + (now.tv_nsec - start.tv_nsec) / 1000000L);
-        if (left_ms <= 0)
+        long left_ms = timeout_ms - ((now.tv_sec - start.tv_sec) * 1000L + (now.tv_nsec - start.tv_nsec) / 1000000L);
+        if (left_ms <= 0) {
+            *timed_out = true;
             return PGRES_POLLING_FAILED;
+        }
         struct pollfd fd = {.fd = PQsocket(conn), .events = state == PGRES_POLLING_READING ? POLLIN : POLLOUT};
         if (fd.fd < 0 || poll(&fd, 1, (int)left_ms) < 0)
             return PGRES_POLLING_FAILED;
@@ -63,18 +67,30 @@ static PostgresPollingStatusType connect_wait(PGconn *conn, int timeout_s)
     return state;
 }
 
-/* Connections give up after this long: a source that does not answer in 10 s is down. */
-#define PG_CONNECT_TIMEOUT_S 10
+/* Runs' connections give up after this long: a source that does not answer in 10 s is down. */
+#define PG_CONNECT_TIMEOUT_MS 10000
 
-weir_status_t pg_source_open(const pg_source_t *source, PGconn **out, weir_err_t *err)
+/* Connects to `source` within timeout_ms. `hosts` replaces source->host for libpq when set, with
+ * `hostaddrs` the addresses resolved for it (pg_resolve), so libpq does no name lookup. */
+static weir_status_t open_conn(const pg_source_t *source, const char *hosts, const char *hostaddrs, long timeout_ms,
+                               PGconn **out, weir_err_t *err)
 {
     *out = NULL;
     char port[16];
     snprintf(port, sizeof port, "%d", source->port);
-    const char *keys[] = {
-        "host", "port", "dbname", "user", "password", "sslmode", "sslrootcert", "application_name", "client_encoding",
-        NULL};
-    const char *values[] = {source->host,
+    /* libpq ignores a NULL value: without resolved addresses it looks the host up itself. */
+    const char *keys[] = {"host",
+                          "port",
+                          "dbname",
+                          "user",
+                          "password",
+                          "sslmode",
+                          "sslrootcert",
+                          "application_name",
+                          "client_encoding",
+                          "hostaddr",
+                          NULL};
+    const char *values[] = {hosts ? hosts : source->host,
                             port,
                             source->database,
                             source->user,
@@ -83,16 +99,21 @@ weir_status_t pg_source_open(const pg_source_t *source, PGconn **out, weir_err_t
                             source->sslrootcert ? source->sslrootcert : "",
                             "weir-agent",
                             "UTF8",
+                            hostaddrs,
                             NULL};
     PGconn *conn = PQconnectStartParams(keys, values, 0);
     if (!conn)
         return WEIR_ERR_NOMEM;
     /* Verbose errors carry the SQLSTATE, so failures are classified by code, not by wording. */
     PQsetErrorVerbosity(conn, PQERRORS_VERBOSE);
-    bool connected = PQstatus(conn) != CONNECTION_BAD && connect_wait(conn, PG_CONNECT_TIMEOUT_S) == PGRES_POLLING_OK;
+    bool timed_out = false;
+    bool connected = PQstatus(conn) != CONNECTION_BAD && connect_wait(conn, timeout_ms, &timed_out) == PGRES_POLLING_OK;
     if (!connected) {
         char sqlstate[8], text[600];
         split_verbose(PQerrorMessage(conn), sqlstate, sizeof sqlstate, text, sizeof text);
+        /* libpq's message is only its "connection to server … failed:" prefix while it still waits. */
+        if (timed_out)
+            snprintf(text, sizeof text, "timed out: no answer within %ld ms", timeout_ms);
         weir_err_set(err, "cannot connect to PostgreSQL %s:%d/%s as %s: %s%s%s", source->host, source->port,
                      source->database, source->user, text[0] ? text : "timed out", sqlstate[0] ? " (SQLSTATE " : "",
                      sqlstate[0] ? sqlstate : "");
@@ -119,6 +140,38 @@ weir_status_t pg_source_open(const pg_source_t *source, PGconn **out, weir_err_t
     }
     *out = conn;
     return WEIR_OK;
+}
+
+weir_status_t pg_source_open(const pg_source_t *source, PGconn **out, weir_err_t *err)
+{
+    return open_conn(source, NULL, NULL, PG_CONNECT_TIMEOUT_MS, out, err);
+}
+
+weir_status_t pg_source_open_within(const pg_source_t *source, int timeout_ms, PGconn **out, weir_err_t *err)
+{
+    *out = NULL;
+    struct timespec start, now;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    pg_resolved_t *resolved = malloc(sizeof *resolved);
+    if (!resolved) {
+        weir_err_set(err, "out of memory");
+        return WEIR_ERR_NOMEM;
+    }
+    weir_status_t result = pg_resolve_host(source->host, timeout_ms, resolved, err);
+    if (result == WEIR_OK) {
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        long spent_ms = (now.tv_sec - start.tv_sec) * 1000L + (now.tv_nsec - start.tv_nsec) / 1000000L;
+        /* The connection gets what the lookup left, and never less than a moment to try. */
+        long left_ms = timeout_ms - spent_ms > 100 ? timeout_ms - spent_ms : 100;
+        result = open_conn(source, resolved->hosts, resolved->hostaddrs, left_ms, out, err);
+    } else {
+        char why[sizeof err->msg];
+        snprintf(why, sizeof why, "%s", err->msg);
+        weir_err_set(err, "cannot connect to PostgreSQL %s:%d/%s as %s: %s", source->host, source->port,
+                     source->database, source->user, why);
+    }
+    free(resolved);
+    return result;
 }
 
 PGconn *pg_source_connect(const pg_source_t *source, weir_err_t *err)

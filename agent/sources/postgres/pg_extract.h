@@ -29,6 +29,14 @@ typedef struct {
  * password. */
 weir_status_t pg_source_open(const pg_source_t *source, PGconn **out, weir_err_t *err) WEIR_MUSTCHECK;
 
+/* pg_source_open for apply's checks: the whole attempt, name lookup included, gives up after
+ * `timeout_ms` (pg_source_open's 10 s is for runs). The host is resolved first with that deadline
+ * (pg_resolve.h) and libpq is given the addresses as hostaddr, since libpq's own lookup cannot be
+ * bounded; the host name still serves TLS verification. A name that does not resolve, or not in
+ * time, is WEIR_ERR_UNAVAILABLE. */
+weir_status_t pg_source_open_within(const pg_source_t *source, int timeout_ms, PGconn **out,
+                                    weir_err_t *err) WEIR_MUSTCHECK;
+
 /* pg_source_open for callers that only need the connection: NULL (with err) on failure. */
 PGconn *pg_source_connect(const pg_source_t *source, weir_err_t *err);
 

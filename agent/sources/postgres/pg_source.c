@@ -59,8 +59,9 @@ static char *resolve_password(const pg_spec_t *spec, const char *write_only_json
     return password;
 }
 
-static weir_status_t pg_open(const char *spec_json, const char *write_only_json, source_session_t **out,
-                             weir_err_t *err)
+/* A session on the source; within timeout_ms when it is positive, else with runs' own limits. */
+static weir_status_t open_session(const char *spec_json, const char *write_only_json, int timeout_ms,
+                                  source_session_t **out, weir_err_t *err)
 {
     *out = NULL;
     arena_t arena;
@@ -86,7 +87,8 @@ static weir_status_t pg_open(const char *spec_json, const char *write_only_json,
                           .sslmode = spec.sslmode,
                           .sslrootcert = spec.sslrootcert};
     PGconn *conn = NULL;
-    result = pg_source_open(&source, &conn, err);
+    result =
+        timeout_ms > 0 ? pg_source_open_within(&source, timeout_ms, &conn, err) : pg_source_open(&source, &conn, err);
     if (result != WEIR_OK)
         goto out;
     source_session_t *session = calloc(1, sizeof *session);
@@ -102,6 +104,18 @@ out:
     json_decref(object);
     arena_free(&arena);
     return result;
+}
+
+static weir_status_t pg_open(const char *spec_json, const char *write_only_json, source_session_t **out,
+                             weir_err_t *err)
+{
+    return open_session(spec_json, write_only_json, 0, out, err);
+}
+
+static weir_status_t pg_open_inspect(const char *spec_json, const char *write_only_json, int timeout_ms,
+                                     source_session_t **out, weir_err_t *err)
+{
+    return open_session(spec_json, write_only_json, timeout_ms > 0 ? timeout_ms : 1, out, err);
 }
 
 static weir_status_t pg_describe(source_session_t *session, const char *table, source_columns_t *out, weir_err_t *err)
@@ -157,4 +171,5 @@ const source_ops_t pg_source_ops = {
     .extract = pg_extract,
     .close = pg_close,
     .inspect = pg_inspect,
+    .open_inspect = pg_open_inspect,
 };
