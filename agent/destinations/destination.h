@@ -130,6 +130,10 @@ typedef struct {
                                      destination_transform_result_t *out, weir_err_t *err);
     weir_status_t (*transform_publish)(destination_session_t *session, const destination_transform_t *transform,
                                        destination_transform_result_t *out, weir_err_t *err);
+    /* WEIR_ERR_NOT_FOUND when the run's built result is gone (its publish had finished before a
+     * crash): the run builds again rather than judging nothing. */
+    weir_status_t (*transform_built)(destination_session_t *session, const destination_transform_t *transform,
+                                     weir_err_t *err);
     /* Measures `check` on the built result before it is published (the scratch table, or a view's
      * SELECT) or, for freshness, on the target: like `measure` for a transform. */
     weir_status_t (*transform_measure)(destination_session_t *session, const destination_transform_t *transform,

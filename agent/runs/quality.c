@@ -224,9 +224,10 @@ static void append_summary(quality_report_t *report, const store_check_result_t 
              r->severity, r->detail);
 }
 
-/* Measures and judges one check into `r`. */
-static void evaluate(const quality_context_t *ctx, const check_spec_t *check, quality_stage_t stage,
-                     store_check_result_t *r)
+/* Measures and judges one check into `r`. A destination that cannot be reached for the moment is
+ * not the check's verdict: that comes back (UNAVAILABLE or IO, with err) for the step to retry. */
+static weir_status_t evaluate(const quality_context_t *ctx, const check_spec_t *check, quality_stage_t stage,
+                              store_check_result_t *r, weir_err_t *err)
 {
     memset(r, 0, sizeof *r);
     snprintf(r->run_id, sizeof r->run_id, "%s", subject_run(ctx));
@@ -241,11 +242,16 @@ static void evaluate(const quality_context_t *ctx, const check_spec_t *check, qu
     weir_status_t measured_status = ctx->batch
         ? ctx->destination->measure(ctx->session, ctx->batch, check, &measured, &check_err)
         : ctx->destination->transform_measure(ctx->session, ctx->transform, check, &measured, &check_err);
+    if (measured_status == WEIR_ERR_UNAVAILABLE || measured_status == WEIR_ERR_IO) {
+        weir_err_set(err, "check %s: the destination did not answer: %.400s", check->name, check_err.msg);
+        return measured_status;
+    }
     if (measured_status != WEIR_OK) {
         snprintf(r->detail, sizeof r->detail, "cannot run the check: %.400s", check_err.msg);
-        return;
+        return WEIR_OK;
     }
     judges[check->kind].judge(ctx, check, &measured, r, &check_err);
+    return WEIR_OK;
 }
 
 /* One incident per check: raised while it fails (saying whether the batch is held), resolved once
@@ -281,7 +287,7 @@ static void report_incidents(const quality_context_t *ctx, const quality_report_
 /* Runs `check` into `r` when it guards this table at this stage; resolves the incident of a check
  * switched off. True when `r` was filled. */
 static bool consider(const quality_context_t *ctx, const check_spec_t *check, quality_stage_t stage,
-                     store_check_result_t *r)
+                     store_check_result_t *r, weir_status_t *status, weir_err_t *err)
 {
     /* A check switched off no longer stands for a condition: its open incident resolves. */
     if (!check->enabled && guards(ctx, check->pipeline, NULL, check->transform)) {
@@ -292,7 +298,7 @@ static bool consider(const quality_context_t *ctx, const check_spec_t *check, qu
     bool this_subject = guards(ctx, check->pipeline, check->table ? check->table : "", check->transform);
     if (!this_subject || !check->enabled || judges[check->kind].stage != stage)
         return false;
-    evaluate(ctx, check, stage, r);
+    *status = evaluate(ctx, check, stage, r, err);
     return true;
 }
 
@@ -346,13 +352,19 @@ weir_status_t quality_run(const quality_context_t *ctx, quality_stage_t stage, q
             /* A check that cannot be read is a failed result at the batch stage, never a skipped one. */
             judged = stage == QUALITY_BATCH && unreadable(ctx, &objects.items[i], &parse_err, r);
         } else {
-            judged = consider(ctx, &check, stage, r);
+            judged = consider(ctx, &check, stage, r, &status, err);
             check_spec_free(&check);
         }
-        if (!judged)
-            continue;
-        report->count++;
-        status = store_check_record(ctx->store, r, err);
+        if (judged && status == WEIR_OK)
+            report->count++;
+    }
+    agent_object_list_free(&objects);
+    /* Recorded only once every check has its verdict: a pass cut short by the destination leaves
+     * no partial results, and the retried pass replaces none twice. */
+    if (status == WEIR_OK)
+        status = store_check_record_pass(ctx->store, report->items, report->count, err);
+    for (size_t i = 0; status == WEIR_OK && i < report->count; i++) {
+        const store_check_result_t *r = &report->items[i];
         if (!r->passed) {
             append_summary(report, r);
             report->blocking |= strcmp(r->severity, "error") == 0 && stage == QUALITY_BATCH;
@@ -360,7 +372,6 @@ weir_status_t quality_run(const quality_context_t *ctx, quality_stage_t stage, q
         log_info("quality", "run %s: check %s %s: %s", subject_run(ctx), r->check, r->passed ? "passed" : "FAILED",
                  r->detail);
     }
-    agent_object_list_free(&objects);
     if (status == WEIR_OK)
         report_incidents(ctx, report);
     return status;

@@ -36,7 +36,8 @@ typedef struct {
 
 /* Runs the enabled checks of the context's subject for `stage`, records each result and
  * fills `report`. A check that cannot be measured (bad SQL, missing column) is a failed result
- * saying why, never a skipped one. Returns an error only when the store fails. */
+ * saying why, never a skipped one. Returns an error when the store fails, or UNAVAILABLE/IO when
+ * the destination could not be reached (nothing recorded: the caller retries the step). */
 weir_status_t quality_run(const quality_context_t *context, quality_stage_t stage, quality_report_t *report,
                           weir_err_t *err) WEIR_MUSTCHECK;
 void quality_report_free(quality_report_t *report);

@@ -70,7 +70,8 @@ static weir_status_t open_objects(store_t *store, const char *name, transform_ob
     snprintf(what, sizeof what, "transform %s", name);
     if (result == WEIR_OK)
         result = destination_open_named(store, out->spec.destination, what, &out->ops, &out->session, err);
-    if (result == WEIR_OK && (!out->ops->transform_build || !out->ops->transform_measure)) {
+    if (result == WEIR_OK &&
+        (!out->ops->transform_build || !out->ops->transform_built || !out->ops->transform_measure)) {
         weir_err_set(err, "destination %s (%s) cannot run transforms", out->spec.destination, out->ops->kind);
         result = WEIR_ERR_INVALID;
     }
@@ -127,22 +128,25 @@ static weir_status_t step(transform_runner_t *runner, store_transform_run_t *run
             run->state = TRUN_BUILT;
         }
     } else if (!objects->audited) {
-        /* Not persisted: a run resumed after a crash judges its build again before publishing. */
-        result = audit(runner, objects, &request, QUALITY_BATCH, err);
+        /* Not persisted: a run resumed after a crash judges its build again before publishing, once
+         * it knows the build is still there (a publish that finished before the crash dropped it). */
+        result = objects->ops->transform_built(objects->session, &request, err);
+        if (result == WEIR_OK)
+            result = audit(runner, objects, &request, QUALITY_BATCH, err);
         objects->audited = result == WEIR_OK;
-        return result;
     } else {
         result = objects->ops->transform_publish(objects->session, &request, &done, err);
-        if (result == WEIR_ERR_NOT_FOUND) {
-            log_warn("transform", "run %s: the built result is gone; building again", run->id);
-            run->state = TRUN_BUILDING;
-            objects->audited = false;
-            result = WEIR_OK;
-        } else if (result == WEIR_OK) {
+        if (result == WEIR_OK) {
             run->inserted = done.inserted;
             run->updated = done.updated;
             run->state = TRUN_SUCCEEDED;
         }
+    }
+    if (result == WEIR_ERR_NOT_FOUND) {
+        log_warn("transform", "run %s: the built result is gone; building again", run->id);
+        run->state = TRUN_BUILDING;
+        objects->audited = false;
+        result = WEIR_OK;
     }
     if (result == WEIR_OK)
         result = store_transform_run_save(runner->store, run, err);

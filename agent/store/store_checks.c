@@ -43,6 +43,39 @@ weir_status_t store_check_record(store_t *store, const store_check_result_t *res
     return status;
 }
 
+typedef struct {
+    const store_check_result_t *results;
+    size_t count;
+} check_pass_t;
+
+static weir_status_t record_pass(store_t *store, void *ctx, weir_err_t *err)
+{
+    const check_pass_t *pass = ctx;
+    char stamp[64];
+    store__now(stamp, sizeof stamp);
+    weir_status_t status =
+        store__exec_bound(store, NULL, err, "DELETE FROM check_results WHERE run_id = ?1 AND stage = ?2", "tt",
+                          pass->results[0].run_id, pass->results[0].stage);
+    for (size_t i = 0; status == WEIR_OK && i < pass->count; i++) {
+        const store_check_result_t *r = &pass->results[i];
+        status = store__exec_bound(store, NULL, err,
+                                   "INSERT INTO check_results (" RESULT_COLUMNS
+                                   ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                                   "tttttttiDtt", r->run_id, r->check, r->pipeline, r->table_name, r->kind, r->severity,
+                                   r->stage, (int)r->passed, r->has_observed ? &r->observed : NULL, r->detail, stamp);
+    }
+    return status;
+}
+
+weir_status_t store_check_record_pass(store_t *store, const store_check_result_t *results, size_t count,
+                                      weir_err_t *err)
+{
+    if (count == 0)
+        return WEIR_OK;
+    check_pass_t pass = {results, count};
+    return store__transaction(store, record_pass, &pass, err);
+}
+
 /* 0 = Monday 00h UTC … 167 = Sunday 23h, from an RFC 3339 UTC stamp. */
 static int hour_of_week(const char *stamp)
 {

@@ -25,6 +25,11 @@ typedef struct {
 } store_check_result_t;
 
 weir_status_t store_check_record(store_t *store, const store_check_result_t *result, weir_err_t *err) WEIR_MUSTCHECK;
+/* Records one pass of a run's checks at one stage (all results share run_id and stage), replacing
+ * what an earlier pass of the same run and stage recorded (a resumed or retried run judges again),
+ * so each run counts once in the history. */
+weir_status_t store_check_record_pass(store_t *store, const store_check_result_t *results, size_t count,
+                                      weir_err_t *err) WEIR_MUSTCHECK;
 /* Observed values of `check` in published runs (committed loads, succeeded transforms), newest
  * first, at most `limit`; `hours_of_week` receives the UTC hour of the week (0 = Monday 00h) each
  * was taken at. */

@@ -158,6 +158,9 @@ check paid-unique '{"name":"paid-unique","transform":"paid-orders","kind":"uniqu
 check paid-amount-present '{"name":"paid-amount-present","transform":"paid-orders","kind":"null_spike","column":"AMOUNT","max_null_fraction":0}'
 check ages-unique '{"name":"ages-unique","transform":"order-ages","kind":"unique","columns":["ID"]}'
 check ages-fresh '{"name":"ages-fresh","transform":"order-ages","kind":"freshness","column":"UPDATED_AT","max_age":"1h","severity":"warn"}'
+# {{target}} before the view exists reads as no rows.
+check ages-no-shrink '{"name":"ages-no-shrink","transform":"order-ages","kind":"custom_sql",
+  "sql":"SELECT CASE WHEN (SELECT COUNT(*) FROM {{batch}}) * 2 < (SELECT COUNT(*) FROM {{target}}) THEN 1 ELSE 0 END"}'
 if ctl apply quality_check bad --spec '{"name":"bad","transform":"customer-totals","table":"shop.orders","kind":"row_count"}' > "$work/bad.out" 2>&1; then
   fail "a check with a transform and a table was applied"
 fi
@@ -173,7 +176,7 @@ ctl run shop --wait=60 > /dev/null || fail "shop run with checks"
 wait_succeeded customer-totals $((totals_runs + 1))
 wait_succeeded paid-orders $((paid_runs + 1))
 wait_succeeded order-ages 1
-for c in totals-nonnegative totals-one-per-customer paid-unique paid-amount-present ages-unique ages-fresh; do
+for c in totals-nonnegative totals-one-per-customer paid-unique paid-amount-present ages-unique ages-fresh ages-no-shrink; do
   [[ $(db "SELECT passed FROM check_results WHERE check_name = '$c' ORDER BY id DESC LIMIT 1") == 1 ]] ||
     fail "check $c: $(db "SELECT passed, stage, detail FROM check_results WHERE check_name = '$c'")"
 done
@@ -214,6 +217,21 @@ python3 -c 'import decimal,json,sys; sys.exit(decimal.Decimal(json.loads(sys.arg
   fail "the fixed result was not published: $published"
 [[ $(db "SELECT COUNT(*) FROM incidents WHERE incident_key = 'check/totals-nonnegative' AND resolved_at = ''") == 0 ]] ||
   fail "the check's incident did not resolve"
+
+step "a crash after the publish, before it was saved: the run builds again and is judged once"
+# What a kill -9 between the publish statement and saving `succeeded` leaves: the run still
+# `built`, its scratch table already dropped by the publish.
+kill "$agent_pid"; wait "$agent_pid" 2>/dev/null || true; agent_pid=""
+resumed=$(db "SELECT id FROM transform_runs WHERE transform = 'customer-totals' AND state = 'succeeded' ORDER BY created_at DESC LIMIT 1")
+python3 -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute(sys.argv[2]); c.commit()' "$work/agent/weir.db" \
+  "UPDATE transform_runs SET state = 'built', finished_at = '' WHERE id = '$resumed'"
+start_agent
+for _ in $(seq 1 300); do [[ $(db "SELECT state FROM transform_runs WHERE id = '$resumed'") == succeeded ]] && break; sleep 0.1; done
+[[ $(db "SELECT state || ' ' || error FROM transform_runs WHERE id = '$resumed'") == "succeeded " ]] ||
+  fail "the resumed run: $(db "SELECT state, error FROM transform_runs WHERE id = '$resumed'")"
+grep -q "run $resumed: the built result is gone; building again" "$work/agent.log" || fail "the run did not build again"
+[[ $(db "SELECT COUNT(*) || ' ' || SUM(passed) FROM check_results WHERE run_id = '$resumed' AND check_name = 'totals-nonnegative'") == "1 1" ]] ||
+  fail "the resumed run's check results: $(db "SELECT check_name, passed, detail FROM check_results WHERE run_id = '$resumed'")"
 [[ $(sf "SELECT COUNT(*) FROM RAW.INFORMATION_SCHEMA.TABLES WHERE TABLE_NAME LIKE '%__WEIR_BUILD_%'") == '["0"]' ]] ||
   fail "scratch tables left after the checks"
 echo "OK"

@@ -97,8 +97,7 @@ static weir_status_t check_unique(sf_client_t *client, weir_buf_t *sql, const ch
     return result;
 }
 
-/* The first run creates the target with the result's columns and no rows, so checks that compare
- * with the target (unique) can read it before the first MERGE; later runs only MERGE. */
+/* The first publish creates the target with the result's columns and no rows; later runs only MERGE. */
 static weir_status_t create_incremental_target(sf_client_t *client, weir_buf_t *sql, const char *database,
                                                const char *schema, const destination_transform_t *transform,
                                                weir_err_t *err)
@@ -143,8 +142,7 @@ weir_status_t sf_transform_build(sf_client_t *client, const char *database, cons
         out->rows = count_of(&counted);
     if (result == WEIR_OK && transform->materialization == MATERIALIZE_INCREMENTAL)
         result = check_unique(client, &sql, database, schema, transform, err);
-    if (result == WEIR_OK && transform->materialization == MATERIALIZE_INCREMENTAL)
-        result = create_incremental_target(client, &sql, database, schema, transform, err);
+
     sf_result_free(&counted);
     buf_free(&sql);
     return result;
@@ -289,18 +287,71 @@ static weir_status_t put_built(weir_buf_t *sql, const char *database, const char
     return result == WEIR_OK ? buf_puts(sql, "\n)") : result;
 }
 
+weir_status_t sf_transform_built(sf_client_t *client, const char *database, const char *schema,
+                                 const destination_transform_t *transform, weir_err_t *err)
+{
+    if (transform->materialization == MATERIALIZE_VIEW)
+        return WEIR_OK;
+    weir_buf_t sql;
+    buf_init(&sql, 4096);
+    sf_result_t columns = {0};
+    weir_status_t result = scratch_columns(client, &sql, database, schema, transform, &columns, err);
+    sf_result_free(&columns);
+    buf_free(&sql);
+    return result;
+}
+
+/* Whether the target exists yet (before the first publish it does not). */
+static weir_status_t target_exists(sf_client_t *client, const char *database, const char *schema,
+                                   const destination_transform_t *transform, bool *exists, weir_err_t *err)
+{
+    weir_buf_t sql;
+    buf_init(&sql, 4096);
+    sf_result_t found = {0};
+    weir_status_t result = buf_puts(&sql, "SELECT COUNT(*) FROM ");
+    if (result == WEIR_OK && (result = sf_put_ident(&sql, database)) == WEIR_OK &&
+        (result = buf_puts(&sql, ".INFORMATION_SCHEMA.TABLES WHERE TABLE_SCHEMA = ")) == WEIR_OK &&
+        (result = sf_put_literal(&sql, schema, strlen(schema))) == WEIR_OK &&
+        (result = buf_puts(&sql, " AND TABLE_NAME = ")) == WEIR_OK &&
+        (result = sf_put_literal(&sql, transform->target, strlen(transform->target))) == WEIR_OK)
+        result = sf_run(client, &sql, &found, err);
+    *exists = result == WEIR_OK && count_of(&found) > 0;
+    sf_result_free(&found);
+    buf_free(&sql);
+    return result;
+}
+
+/* The target as a FROM item: the table, or before the first publish an empty relation shaped like
+ * the result, so `unique` and `{{target}}` read "no rows yet" instead of failing. */
+static weir_status_t put_target(sf_client_t *client, weir_buf_t *sql, const char *database, const char *schema,
+                                const destination_transform_t *transform, const check_spec_t *check, const char *built,
+                                weir_err_t *err)
+{
+    /* Freshness runs after the publish: the target is there. */
+    bool before_publish_reads_target = check->kind == CHECK_UNIQUE ||
+        (check->kind == CHECK_CUSTOM_SQL && check->sql && strstr(check->sql, "{{target}}"));
+    bool exists = true;
+    weir_status_t result =
+        before_publish_reads_target ? target_exists(client, database, schema, transform, &exists, err) : WEIR_OK;
+    if (result == WEIR_OK && exists)
+        result = put_table(sql, database, schema, transform, false);
+    else if (result == WEIR_OK)
+        result = buf_printf(sql, "(SELECT * FROM %s WHERE 1 = 0)", built);
+    return result == WEIR_OK ? buf_putc(sql, 0) : result;
+}
+
 weir_status_t sf_transform_measure(sf_client_t *client, const char *database, const char *schema,
                                    const destination_transform_t *transform, const check_spec_t *check,
                                    destination_measure_t *out, weir_err_t *err)
 {
     weir_buf_t built, target;
     buf_init(&built, SF_TRANSFORM_STATEMENT_MAX);
-    buf_init(&target, 4096);
+    buf_init(&target, SF_TRANSFORM_STATEMENT_MAX);
     weir_status_t result = put_built(&built, database, schema, transform);
     if (result == WEIR_OK)
         result = buf_putc(&built, 0);
-    if (result == WEIR_OK && (result = put_table(&target, database, schema, transform, false)) == WEIR_OK)
-        result = buf_putc(&target, 0);
+    if (result == WEIR_OK)
+        result = put_target(client, &target, database, schema, transform, check, (const char *)built.data, err);
     if (result == WEIR_ERR_TOO_BIG)
         weir_err_set(err, "transform %s: the SQL is too long for one statement", transform->transform);
     /* An incremental result is MERGEd by unique_key; a table or a view replaces the whole target. */

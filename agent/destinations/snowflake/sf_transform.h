@@ -15,6 +15,10 @@ weir_status_t sf_transform_build(sf_client_t *client, const char *database, cons
 weir_status_t sf_transform_publish(sf_client_t *client, const char *database, const char *schema,
                                    const destination_transform_t *transform, destination_transform_result_t *out,
                                    weir_err_t *err) WEIR_MUSTCHECK;
+/* WEIR_ERR_NOT_FOUND when the run's scratch table is gone (a publish that finished before a crash
+ * dropped it); a view builds nothing and is always there. */
+weir_status_t sf_transform_built(sf_client_t *client, const char *database, const char *schema,
+                                 const destination_transform_t *transform, weir_err_t *err) WEIR_MUSTCHECK;
 /* Measures a check on the run's built result (sf_checks.h): the scratch table, or for a view its
  * SELECT; freshness reads the target. */
 weir_status_t sf_transform_measure(sf_client_t *client, const char *database, const char *schema,

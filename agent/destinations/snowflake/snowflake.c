@@ -408,6 +408,12 @@ static weir_status_t sf_op_transform_publish(destination_session_t *session, con
     return sf_transform_publish(session->client, session->spec.database, session->spec.schema, transform, out, err);
 }
 
+static weir_status_t sf_op_transform_built(destination_session_t *session, const destination_transform_t *transform,
+                                           weir_err_t *err)
+{
+    return sf_transform_built(session->client, session->spec.database, session->spec.schema, transform, err);
+}
+
 static weir_status_t sf_op_transform_measure(destination_session_t *session, const destination_transform_t *transform,
                                              const check_spec_t *check, destination_measure_t *out, weir_err_t *err)
 {
@@ -438,6 +444,7 @@ const destination_ops_t snowflake_destination_ops = {
     .close = sf_close,
     .transform_build = sf_op_transform_build,
     .transform_publish = sf_op_transform_publish,
+    .transform_built = sf_op_transform_built,
     .transform_measure = sf_op_transform_measure,
     .transform_discard = sf_op_transform_discard,
     .retention_delete = sf_op_retention_delete,
