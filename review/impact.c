@@ -587,11 +587,14 @@ static weir_status_t quality_check(finding_t *f, weir_err_t *err)
     if (c->action == PLAN_DELETE) {
         begin(f);
         lead(f, "Quality check");
+        bool on_transform = before(c, "transform") != NULL;
         md_puts(&f->md, " (");
         attr_value(f, false, "kind");
-        md_puts(&f->md, " on ");
-        attr_value(f, false, "table");
-        md_puts(&f->md, ") is removed: those batches are no longer checked");
+        md_puts(&f->md, on_transform ? " on transform " : " on ");
+        attr_value(f, false, on_transform ? "transform" : "table");
+        md_puts(&f->md,
+                on_transform ? ") is removed: those results are no longer checked before they are published"
+                             : ") is removed: those batches are no longer checked");
         return commit(f, err);
     }
     if (c->action != PLAN_UPDATE && c->action != PLAN_REPLACE)
@@ -604,7 +607,9 @@ static weir_status_t quality_check(finding_t *f, weir_err_t *err)
     if (c->action == PLAN_REPLACE && judged_strings(c, "kind", &was, &now) && strcmp(was, now) != 0)
         loosened(f, "kind", "the old rule no longer applies");
     if (judged_strings(c, "severity", &was, &now) && strcmp(was, "error") == 0 && strcmp(now, "warn") == 0)
-        loosened(f, "severity", "failing batches are published instead of quarantined");
+        loosened(f, "severity",
+                 before(c, "transform") ? "failing results are published instead of keeping the old target"
+                                        : "failing batches are published instead of quarantined");
     if (!json_is_false(before(c, "enabled")) && json_is_false(after(c, "enabled")))
         loosened(f, "enabled", "the check no longer runs");
     if (judged_strings(c, "table", &was, &now) && strcmp(was, now) != 0)

@@ -10,6 +10,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "http_pager.h"
 #include "http_rate.h"
 #include "json_pointer.h"
 #include "log.h"
@@ -317,7 +318,8 @@ json_t *http_fetch_page(http_fetcher_t *fetcher, const char *url, const char *re
                         char link[HTTP_CAPTURE_VALUE], weir_status_t *status, weir_err_t *err)
 {
     weir_buf_t full;
-    buf_init(&full, 8 * 1024);
+    /* A next URL as long as the pager follows, plus the API key parameter. */
+    buf_init(&full, HTTP_PAGER_TOKEN + 1024);
     weir_status_t result = buf_puts(&full, url);
     if (result == WEIR_OK && fetcher->api_key && fetcher->spec->api_key_param)
         result = http_query_append(&full, fetcher->spec->api_key_param, fetcher->api_key);
