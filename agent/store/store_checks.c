@@ -28,21 +28,6 @@ static void row_to_result(sqlite3_stmt *stmt, store_check_result_t *out)
     store__column_text(stmt, 10, out->created_at, sizeof out->created_at);
 }
 
-weir_status_t store_check_record(store_t *store, const store_check_result_t *result, weir_err_t *err)
-{
-    char stamp[64];
-    store__now(stamp, sizeof stamp);
-    pthread_mutex_lock(&store->lock);
-    weir_status_t status = store__exec_bound(
-        store, NULL, err,
-        "INSERT INTO check_results (" RESULT_COLUMNS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-        "tttttttiDtt", result->run_id, result->check, result->pipeline, result->table_name, result->kind,
-        result->severity, result->stage, (int)result->passed, result->has_observed ? &result->observed : NULL,
-        result->detail, stamp);
-    pthread_mutex_unlock(&store->lock);
-    return status;
-}
-
 typedef struct {
     const store_check_result_t *results;
     size_t count;

@@ -24,7 +24,6 @@ typedef struct {
     char created_at[64];
 } store_check_result_t;
 
-weir_status_t store_check_record(store_t *store, const store_check_result_t *result, weir_err_t *err) WEIR_MUSTCHECK;
 /* Records one pass of a run's checks at one stage (all results share run_id and stage), replacing
  * what an earlier pass of the same run and stage recorded (a resumed or retried run judges again),
  * so each run counts once in the history. */
