@@ -35,7 +35,7 @@ resource "weir_transform" "merchant_revenue" {
 # Judged on each new MERCHANT_REVENUE before it replaces the old one: a result with a merchant twice
 # or a negative revenue is not published, and the old table stays (docs/transforms.md).
 resource "weir_quality_check" "revenue_one_row_per_merchant" {
-  name      = "merchant-revenue-one-row-per-merchant"
+  name      = "revenue-one-per-merchant"
   transform = weir_transform.merchant_revenue.name
   kind      = "unique"
   columns   = ["MERCHANT", "COUNTRY"]
@@ -45,7 +45,7 @@ resource "weir_quality_check" "revenue_one_row_per_merchant" {
 }
 
 resource "weir_quality_check" "revenue_not_negative" {
-  name      = "merchant-revenue-not-negative"
+  name      = "revenue-not-negative"
   transform = weir_transform.merchant_revenue.name
   kind      = "custom_sql"
   sql       = "SELECT COUNT(*) FROM {{batch}} WHERE REVENUE < 0"
