@@ -128,11 +128,11 @@ set +e; "$provider_bin" > "$work/by-hand.out" 2>&1; code=$?; set -e
 contains "$work/by-hand.out" "is an OpenTofu plugin"
 
 step "an in-place change shows only that attribute"
-sed -i 's|schedule    = "@hourly"|schedule    = "*/30 * * * *"|' main.tf
+sed -i 's|schedule    = "0 0 1 1 \*"|schedule    = "0 0 1 7 *"|' main.tf
 set +e; tf plan -input=false -detailed-exitcode > "$work/plan3.out" 2>&1; code=$?; set -e
 [[ $code == 2 ]] || { cat "$work/plan3.out"; fail "plan after edit exit $code"; }
 contains "$work/plan3.out" "Plan: 0 to add, 1 to change, 0 to destroy."
-contains "$work/plan3.out" '~ schedule            = "@hourly" -> "*/30 * * * *"'
+contains "$work/plan3.out" '~ schedule            = "0 0 1 1 *" -> "0 0 1 7 *"'
 # Within the pipeline's own diff, only the resource header and schedule may be marked as changing.
 changed=$(awk '/# weir_pipeline.payments will be updated/{on=1} on&&/^    }/{on=0} on' "$work/plan3.out" | grep -cE '^\s+[~+-] ' || true)
 [[ $changed == 2 ]] || { cat "$work/plan3.out"; fail "plan shows $changed changed lines, want the resource and schedule only"; }
@@ -140,7 +140,7 @@ tf apply -input=false -auto-approve > "$work/apply3.out" 2>&1 || { cat "$work/ap
 contains "$work/apply3.out" "0 added, 1 changed, 0 destroyed"
 ctl get pipeline payments-hourly > "$work/get3.out"
 contains "$work/get3.out" '"generation": 2'
-contains "$work/get3.out" '"schedule": "*/30 * * * *"'
+contains "$work/get3.out" '"schedule": "0 0 1 7 *"'
 
 step "a rotated write-only password reaches the agent through its version, sealed at rest, and nowhere else"
 rotated="pg-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
@@ -230,11 +230,11 @@ contains "$work/import-bad.out" 'The agent has no weir_pipeline named "ghost"'
 step "drift: objects deleted or changed on the agent show in the next plan"
 ctl delete quality_check transactions-fresh > /dev/null
 ctl apply pipeline payments-hourly --file <(ctl -o json get pipeline payments-hourly | python3 -c '
-import json, sys; o = json.load(sys.stdin)["spec"]; o["schedule"] = "@daily"; print(json.dumps(o))') > /dev/null
+import json, sys; o = json.load(sys.stdin)["spec"]; o["schedule"] = "0 0 1 4 *"; print(json.dumps(o))') > /dev/null
 set +e; tf plan -input=false -detailed-exitcode > "$work/plan7.out" 2>&1; code=$?; set -e
 [[ $code == 2 ]] || { cat "$work/plan7.out"; fail "drift plan exit $code"; }
 contains "$work/plan7.out" "Plan: 1 to add, 1 to change, 0 to destroy."
-contains "$work/plan7.out" '~ schedule            = "@daily" -> "*/30 * * * *"'
+contains "$work/plan7.out" '~ schedule            = "0 0 1 4 *" -> "0 0 1 7 *"'
 tf apply -input=false -auto-approve > "$work/apply7.out" 2>&1 || { cat "$work/apply7.out"; fail "apply drift fix"; }
 set +e; tf plan -input=false -detailed-exitcode > "$work/plan8.out" 2>&1; code=$?; set -e
 [[ $code == 0 ]] || { cat "$work/plan8.out"; fail "plan after drift repair exit $code"; }
