@@ -11,6 +11,7 @@
 #include "md.h"
 #include "schedule.h"
 #include "spec.h"
+#include "table_position.h"
 
 void impacts_init(impacts_t *impacts)
 {
@@ -278,7 +279,13 @@ static weir_status_t pipeline_tables(finding_t *f, weir_err_t *err)
                 a = NULL;
             if (json_is_null(b))
                 b = NULL;
-            if (!strings_differ(a, b))
+            /* The cursor and target as the agent resolves them (table_position.h): a spelling of
+             * the same column or table keeps the watermark. */
+            bool same = strcmp(rules[r].key, "cursor") == 0 ? table_position_same_cursor(table, kept)
+                : strcmp(rules[r].key, "target") == 0
+                ? table_position_same_target(f->c->before, table, f->c->after, kept)
+                : !strings_differ(a, b);
+            if (same)
                 continue;
             md_puts(&f->md, f->parts++ ? "; " : ": ");
             md_code(&f->md, rules[r].key, false);

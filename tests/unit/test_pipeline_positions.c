@@ -157,6 +157,26 @@ static void removed_or_changed_tables_lose_their_position(void **state)
     assert_int_equal(update(PIPELINE("src", TABLE_A "," TABLE_B), &err), WEIR_OK);
     assert_string_equal(watermark("public.a"), "");
 
+    /* The same column and table spelled another way keep the position: UPDATED_AT is updated_at to
+     * PostgreSQL, and B's target written out is the one the naming policy gives. */
+    assert_int_equal(update(PIPELINE("src",
+                                     TABLE_A ",{\"name\":\"public.b\",\"cursor\":\"UPDATED_AT\","
+                                             "\"target\":\"b\"}"),
+                            &err),
+                     WEIR_OK);
+    assert_string_equal(watermark("public.b"), "2026-01-01 00:00:00+00");
+    /* A quoted name is another column, and another target another table. */
+    assert_int_equal(update(PIPELINE("src",
+                                     TABLE_A ",{\"name\":\"public.b\",\"cursor\":\"UPDATED_AT\","
+                                             "\"target\":\"\\\"b\\\"\"}"),
+                            &err),
+                     WEIR_OK);
+    assert_string_equal(watermark("public.b"), "");
+    commit_run("public.b", "2026-01-01 00:00:00+00");
+    assert_int_equal(update(PIPELINE("src", TABLE_A "," TABLE_B), &err), WEIR_OK);
+    assert_string_equal(watermark("public.b"), "");
+    commit_run("public.b", "2026-01-01 00:00:00+00");
+
     /* A new cursor measures another column: that table starts over. */
     commit_run("public.a", "100");
     assert_int_equal(update(PIPELINE("src", "{\"name\":\"public.a\",\"cursor\":\"seq\"}," TABLE_B), &err), WEIR_OK);
