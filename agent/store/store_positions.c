@@ -66,8 +66,8 @@ static weir_status_t refuse_in_flight(store_t *store, const char *pipeline, cons
         store__column_text(stmt, 2, state, sizeof state);
         snprintf(what, sizeof what, "%s",
                  deleting ? "deleting the pipeline drops its tables' positions"
-                          : "this change drops its position (the table is removed, or the pipeline's source, "
-                            "destination or naming, or the table's cursor or target changes)");
+                          : "this change drops its position (the table is removed, or the pipeline's source or "
+                            "destination, or the table's cursor column or target table changes)");
         if (strcmp(state, "quarantined") == 0)
             snprintf(remedy, sizeof remedy,
                      "decide the batch first (weir-agent ctl quarantine release|discard %s), then apply again", id);
