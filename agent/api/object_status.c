@@ -73,9 +73,12 @@ static json_t *pipeline_status(store_t *store, const agent_object_t *object, wei
             goto fail;
     if (store_check_latest(store, object->name, &checks, &check_count, err) != WEIR_OK)
         goto fail;
-    for (size_t c = 0; c < check_count; c++)
+    for (size_t c = 0; c < check_count; c++) {
+        if (!checks[c].table_name[0])
+            continue; /* a transform's result (no table) under the same name is not this pipeline's */
         if (json_array_append_new(json_object_get(status, "checks"), check_json(&checks[c])) != 0)
             goto fail;
+    }
     free(checks);
     free(backfills);
     pipeline_spec_free(&spec);

@@ -37,7 +37,8 @@ weir_status_t store_check_history(store_t *store, const char *check, size_t limi
 /* Results of one run in check order. New array in *out. */
 weir_status_t store_check_results_for_run(store_t *store, const char *run_id, store_check_result_t **out, size_t *count,
                                           weir_err_t *err) WEIR_MUSTCHECK;
-/* The newest result of every check of `pipeline` ("" for all), by check name. New array in *out. */
+/* The newest result of every check of `pipeline` ("" for all), by check name. A transform's
+ * results carry its name in `pipeline` and an empty `table_name`. New array in *out. */
 weir_status_t store_check_latest(store_t *store, const char *pipeline, store_check_result_t **out, size_t *count,
                                  weir_err_t *err) WEIR_MUSTCHECK;
 
