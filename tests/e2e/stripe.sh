@@ -51,12 +51,8 @@ post() { # path form-fields...: prints the created object's id
   for field in "$@"; do args+=(-d "$field"); done
   curl -sf -H "Authorization: Bearer $key" "$api$path" "${args[@]}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])'
 }
-sf() { # one statement against the Snowflake SQL API; prints data rows as JSON lines
-  curl -s -X POST "$WEIR_TEST_SF_URL/api/v2/statements" -H "Authorization: Bearer test" \
-    -H "X-Snowflake-Authorization-Token-Type: KEYPAIR_JWT" -H "User-Agent: weir-test" \
-    -H "Content-Type: application/json" -d "$(python3 -c 'import json,sys; print(json.dumps({"statement": sys.argv[1]}))' "$1")" |
-    python3 -c 'import json,sys; d=json.load(sys.stdin); [print(json.dumps(r)) for r in d.get("data", [])] if "data" in d else sys.exit(d.get("message"))'
-}
+# shellcheck source=../lib/sf_query.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/sf_query.sh" # sf STATEMENT
 sf 'CREATE DATABASE IF NOT EXISTS "RAW"' > /dev/null
 sf 'CREATE SCHEMA IF NOT EXISTS "RAW"."STRIPE"' > /dev/null
 cp "$root/tests/vectors/snowflake/test_rsa_key.p8" "$work/sf_key.p8"

@@ -36,12 +36,8 @@ for _ in $(seq 1 100); do
 done
 ctl list > /dev/null || fail "the agent did not start"
 pg() { PGOPTIONS="-c client_min_messages=warning" PGPASSWORD=$WEIR_TEST_PG_PASSWORD psql -h "$WEIR_TEST_PG_HOST" -p "$WEIR_TEST_PG_PORT" -U "$WEIR_TEST_PG_USER" -d "$WEIR_TEST_PG_DB" -qAt -c "$1"; }
-sf() { # one statement against the Snowflake SQL API; prints data rows as JSON lines
-  curl -s -X POST "$WEIR_TEST_SF_URL/api/v2/statements" -H "Authorization: Bearer test" \
-    -H "X-Snowflake-Authorization-Token-Type: KEYPAIR_JWT" -H "User-Agent: weir-test" \
-    -H "Content-Type: application/json" -d "$(python3 -c 'import json,sys; print(json.dumps({"statement": sys.argv[1]}))' "$1")" |
-    python3 -c 'import json,sys; d=json.load(sys.stdin); [print(json.dumps(r)) for r in d.get("data", [])] if "data" in d else sys.exit(d.get("message"))'
-}
+# shellcheck source=../lib/sf_query.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/sf_query.sh" # sf STATEMENT
 # Reads all its input: `grep -q` on a pipe may stop early and fail the writer (SIGPIPE, pipefail).
 has() { grep "$@" > /dev/null; }
 metrics() { curl -s "http://127.0.0.1:$metrics_port/metrics"; }

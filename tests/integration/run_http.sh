@@ -46,12 +46,8 @@ start_agent() { # extra environment for the agent process
   fail "agent did not start"
 }
 ctl() { "$agent_bin" ctl "$@"; }
-sf() { # one statement against the Snowflake SQL API; prints data rows as JSON lines
-  curl -s -X POST "$WEIR_TEST_SF_URL/api/v2/statements" -H "Authorization: Bearer test" \
-    -H "X-Snowflake-Authorization-Token-Type: KEYPAIR_JWT" -H "User-Agent: weir-test" \
-    -H "Content-Type: application/json" -d "$(python3 -c 'import json,sys; print(json.dumps({"statement": sys.argv[1]}))' "$1")" |
-    python3 -c 'import json,sys; d=json.load(sys.stdin); [print(json.dumps(r)) for r in d.get("data", [])] if "data" in d else sys.exit(d.get("message"))'
-}
+# shellcheck source=../lib/sf_query.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/sf_query.sh" # sf STATEMENT
 charges() { # first count [created_base]: charges ch_<n> created a minute apart
   python3 - "$1" "$2" "${3:-1700000000}" <<'PY' | curl -sf -X POST "$api/admin/charges" -d @- > /dev/null
 import json, sys

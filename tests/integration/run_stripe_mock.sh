@@ -63,12 +63,8 @@ for _ in $(seq 1 100); do
 done
 [[ $ready == 1 ]] || fail "agent did not start"
 ctl() { "$agent_bin" ctl "$@"; }
-sf() { # one statement against the Snowflake SQL API; prints data rows as JSON lines
-  curl -s -X POST "$WEIR_TEST_SF_URL/api/v2/statements" -H "Authorization: Bearer test" \
-    -H "X-Snowflake-Authorization-Token-Type: KEYPAIR_JWT" -H "User-Agent: weir-test" \
-    -H "Content-Type: application/json" -d "$(python3 -c 'import json,sys; print(json.dumps({"statement": sys.argv[1]}))' "$1")" |
-    python3 -c 'import json,sys; d=json.load(sys.stdin); [print(json.dumps(r)) for r in d.get("data", [])] if "data" in d else sys.exit(d.get("message"))'
-}
+# shellcheck source=../lib/sf_query.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/sf_query.sh" # sf STATEMENT
 sf 'CREATE DATABASE IF NOT EXISTS "RAW"' > /dev/null
 sf 'CREATE SCHEMA IF NOT EXISTS "RAW"."STRIPE"' > /dev/null
 cp "$WEIR_VECTORS/snowflake/test_rsa_key.p8" "$work/sf_key.p8"
